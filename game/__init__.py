@@ -1,0 +1,1 @@
+"""Cloudbreak, the co-op vertical-scrolling aircraft shooter built on `engine`."""

@@ -1,0 +1,108 @@
+"""The shooter's components: plain data, one concern each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, IntFlag
+
+
+class Side(IntEnum):
+    ALLY = 0
+    ENEMY = 1
+
+
+class Category(IntFlag):
+    """Collision categories; see game.collision for who touches whom."""
+
+    PLAYER = 1
+    ENEMY = 2
+    ALLY_SHOT = 4
+    ENEMY_SHOT = 8
+    PICKUP = 16
+
+
+@dataclass(slots=True)
+class Aircraft:
+    """An aircraft of a kind from aircraft.toml (eagle, raptor, avenger)."""
+
+    kind: str
+    side: Side
+
+
+@dataclass(slots=True)
+class Health:
+    hitpoints: int
+    max_hitpoints: int
+
+
+@dataclass(slots=True)
+class Player:
+    """A player aircraft: which player, which connection owns it, which local seat."""
+
+    player_id: int
+    owner: int  # connection id on a server; 0 for the local process
+    local_index: int = 0  # 0 = first player at a keyboard, 1 = second
+    name: str = ""
+
+
+@dataclass(slots=True)
+class PlayerInput:
+    """What the player (or an autopilot) wants this step; systems turn it into motion and fire."""
+
+    move_x: float = 0.0  # -1 .. 1
+    move_y: float = 0.0  # -1 .. 1 (negative is up the screen)
+    fire: bool = False
+    missile_requests: int = 0  # presses not yet served; each launches one missile
+
+
+@dataclass(slots=True)
+class Weapon:
+    """Guns and missiles of one aircraft."""
+
+    bullet: str
+    fire_interval: float  # seconds; 0 means it cannot fire
+    fire_rate_level: int
+    spread_level: int = 1
+    missiles: int = 0
+    gun_cooldown: float = 0.0
+    missile_cooldown: float = 0.0
+
+
+@dataclass(slots=True)
+class FlightPattern:
+    """Legs (angle degrees, distance px) flown in a loop; angle 0 points down the screen."""
+
+    legs: tuple[tuple[float, float], ...]
+    speed: float
+    leg: int = 0
+    travelled: float = 0.0
+
+
+@dataclass(slots=True)
+class Projectile:
+    kind: str
+    side: Side
+    damage: int
+    shooter: int = 0  # entity that fired it (0 if unknown)
+
+
+@dataclass(slots=True)
+class Homing:
+    """Steers towards the nearest living enemy."""
+
+    speed: float
+    turn_rate: float
+    target: int = 0  # 0: none yet
+
+
+@dataclass(slots=True)
+class Pickup:
+    kind: str
+
+
+@dataclass(slots=True)
+class Autopilot:
+    """Marks an aircraft flown by the built-in autopilot (headless runs, bots)."""
+
+    missile_cooldown: float = 0.0
+    weave: float = field(default=0.0)

@@ -1,0 +1,1 @@
+"""The shooter's systems, one module per concern."""
