@@ -1,0 +1,436 @@
+"""Replication: registered component types, diffed on the server, applied on clients.
+
+A component type is registered with a codec per replicated field. Entities that
+carry a `Replicated` component are sent: the server's encoder compares every
+replicated component, field by field as the wire sees it (after quantization),
+with the previous tick, and writes one snapshot body that every caught-up peer
+shares:
+
+    spawns    net id, flags, then each component in full
+    updates   net id, then per changed component a field mask and field deltas
+    removals  net id and component id of components taken off a live entity
+    despawns  net ids
+
+A `spawn_only` entity (a bullet flying straight) is sent once, in its spawn
+record; clients simulate it and only its despawn follows. A joining peer gets
+`full_state()` first: every live entity as a spawn, baseline 0.
+
+TCP delivers every snapshot in order, so each delta's baseline is simply the
+previous tick; the decoder refuses a snapshot whose baseline is not the tick
+it last applied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.net.codec import Codec, Reader, Writer
+from engine.net.errors import ProtocolError
+from engine.world import World
+
+MAX_COMPONENT_TYPES = 255
+MAX_FIELDS = 32
+MAX_ENTITIES_PER_SNAPSHOT = 1 << 20
+FLAG_SPAWN_ONLY = 0x01
+COMPONENT_ADDED = 0  # a field mask of 0 means "the whole component follows"
+
+
+@dataclass(slots=True)
+class Replicated:
+    """Marks an entity for replication. The server assigns `net_id` (never reused)."""
+
+    net_id: int = 0
+    spawn_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    component_type: type
+    type_id: int
+    name: str
+    fields: tuple[tuple[str, Codec], ...]
+    interpolate: bool  # clients smooth this component between snapshots
+
+    def keys(self, component: Any) -> tuple[Any, ...]:
+        return tuple(codec.key(getattr(component, name)) for name, codec in self.fields)
+
+    def build(self, keys: tuple[Any, ...] | list[Any]) -> Any:
+        pairs = zip(self.fields, keys, strict=True)
+        return self.component_type(**{name: codec.from_key(k) for (name, codec), k in pairs})
+
+    def assign(self, component: Any, index: int, key: Any) -> None:
+        name, codec = self.fields[index]
+        setattr(component, name, codec.from_key(key))
+
+
+class ReplicationRegistry:
+    """Which component types replicate, with which field codecs; ids by registration order."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[type, ComponentSpec] = {}
+        self.by_id: dict[int, ComponentSpec] = {}
+
+    def register(
+        self,
+        component_type: type,
+        fields: dict[str, Codec],
+        *,
+        name: str | None = None,
+        interpolate: bool = False,
+    ) -> ComponentSpec:
+        if component_type in self.by_type:
+            raise ValueError(f"{component_type.__name__} is already replicated")
+        if len(self.by_id) >= MAX_COMPONENT_TYPES:
+            raise ValueError(f"at most {MAX_COMPONENT_TYPES} replicated component types")
+        if not dataclasses.is_dataclass(component_type):
+            raise TypeError(f"{component_type.__name__} must be a dataclass")
+        if not 0 < len(fields) <= MAX_FIELDS:
+            raise ValueError(f"{component_type.__name__}: 1..{MAX_FIELDS} replicated fields")
+        declared = {f.name: f for f in dataclasses.fields(component_type)}
+        for field_name in fields:
+            if field_name not in declared:
+                raise ValueError(f"{component_type.__name__} has no field {field_name!r}")
+        for other in declared.values():
+            needs_default = other.init and other.name not in fields
+            if needs_default and other.default is dataclasses.MISSING and (
+                other.default_factory is dataclasses.MISSING
+            ):
+                raise ValueError(
+                    f"{component_type.__name__}.{other.name} is not replicated, "
+                    "so it needs a default for clients to build the component"
+                )
+        spec = ComponentSpec(
+            component_type=component_type,
+            type_id=len(self.by_id) + 1,
+            name=name or component_type.__name__,
+            fields=tuple(fields.items()),
+            interpolate=interpolate,
+        )
+        self.by_type[component_type] = spec
+        self.by_id[spec.type_id] = spec
+        return spec
+
+    def describe(self) -> list[str]:
+        """One line per component type: id, name, fields and codecs (hashed for the handshake)."""
+        return [
+            f"{spec.type_id} {spec.name}"
+            + "".join(f" {n}:{c.describe()}" for n, c in spec.fields)
+            + (" interpolated" if spec.interpolate else "")
+            for spec in self.by_id.values()
+        ]
+
+    def schema_hash(self) -> int:
+        digest = hashlib.sha256("\n".join(self.describe()).encode()).digest()
+        return int.from_bytes(digest[:8], "big")
+
+
+# -- server side ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Sent:
+    """What peers were last told about one entity."""
+
+    entity: int
+    spawn_only: bool
+    components: dict[int, tuple[Any, ...]]  # type id -> field keys (empty for spawn-only)
+
+
+@dataclass(slots=True)
+class EncodeStats:
+    spawns: int = 0
+    updates: int = 0
+    despawns: int = 0
+
+
+class SnapshotEncoder:
+    """Diffs a server world's replicated components tick to tick."""
+
+    def __init__(self, registry: ReplicationRegistry) -> None:
+        self.registry = registry
+        self.sent: dict[int, _Sent] = {}  # net id -> last state sent
+        self.next_net_id = 1
+        self.last_stats = EncodeStats()
+
+    def _current(self, world: World) -> dict[int, tuple[int, bool, dict[int, tuple[Any, ...]]]]:
+        by_type = self.registry.by_type
+        current: dict[int, tuple[int, bool, dict[int, tuple[Any, ...]]]] = {}
+        for entity, replicated in world.query_one(Replicated):
+            if not world.is_alive(entity):
+                continue
+            if replicated.net_id == 0:
+                replicated.net_id = self.next_net_id
+                self.next_net_id += 1
+            net_id = replicated.net_id
+            known = self.sent.get(net_id)
+            if known is not None and known.spawn_only:
+                current[net_id] = (entity, True, known.components)
+                continue
+            components: dict[int, tuple[Any, ...]] = {}
+            for component in world.components_of(entity):
+                spec = by_type.get(type(component))
+                if spec is not None:
+                    components[spec.type_id] = spec.keys(component)
+            current[net_id] = (entity, replicated.spawn_only, components)
+        return current
+
+    def encode_delta(self, world: World) -> bytes:
+        """The body of this tick's UpdateClientState for peers that have the previous one."""
+        current = self._current(world)
+        spawns = Writer()
+        updates = Writer()
+        removals = Writer()
+        n_spawn = n_update = n_remove = 0
+        for net_id in sorted(current):
+            entity, spawn_only, components = current[net_id]
+            before = self.sent.get(net_id)
+            if before is None:
+                self._write_spawn(spawns, net_id, spawn_only, components)
+                n_spawn += 1
+                continue
+            if spawn_only:
+                continue
+            changed = Writer()
+            n_changed = 0
+            for type_id, keys in components.items():
+                old = before.components.get(type_id)
+                if old == keys:
+                    continue
+                spec = self.registry.by_id[type_id]
+                changed.u8(type_id)
+                n_changed += 1
+                if old is None:
+                    changed.uvarint(COMPONENT_ADDED)
+                    _write_keys(changed, spec, keys)
+                    continue
+                mask = 0
+                for index, (a, b) in enumerate(zip(old, keys, strict=True)):
+                    if a != b:
+                        mask |= 1 << index
+                changed.uvarint(mask)
+                for index, (_, codec) in enumerate(spec.fields):
+                    if mask >> index & 1:
+                        codec.write_delta(changed, old[index], keys[index])
+            if n_changed:
+                updates.uvarint(net_id)
+                updates.u8(n_changed)
+                updates.raw(changed.buf)
+                n_update += 1
+            for type_id in sorted(before.components.keys() - components.keys()):
+                removals.uvarint(net_id)
+                removals.u8(type_id)
+                n_remove += 1
+        gone = sorted(self.sent.keys() - current.keys())
+        body = Writer()
+        body.uvarint(n_spawn)
+        body.raw(spawns.buf)
+        body.uvarint(n_update)
+        body.raw(updates.buf)
+        body.uvarint(n_remove)
+        body.raw(removals.buf)
+        body.uvarint(len(gone))
+        for net_id in gone:
+            body.uvarint(net_id)
+        self.sent = {
+            net_id: _Sent(entity, spawn_only, components)
+            for net_id, (entity, spawn_only, components) in current.items()
+        }
+        self.last_stats = EncodeStats(n_spawn, n_update, len(gone))
+        return body.getvalue()
+
+    def full_state(self) -> bytes:
+        """Every entity as of the last encode_delta, as spawns (baseline 0), for a joiner."""
+        body = Writer()
+        body.uvarint(len(self.sent))
+        for net_id in sorted(self.sent):
+            sent = self.sent[net_id]
+            self._write_spawn(body, net_id, sent.spawn_only, sent.components)
+        body.uvarint(0)
+        body.uvarint(0)
+        body.uvarint(0)
+        return body.getvalue()
+
+    def _write_spawn(
+        self, w: Writer, net_id: int, spawn_only: bool, components: dict[int, tuple[Any, ...]]
+    ) -> None:
+        w.uvarint(net_id)
+        w.u8(FLAG_SPAWN_ONLY if spawn_only else 0)
+        w.u8(len(components))
+        for type_id, keys in components.items():
+            w.u8(type_id)
+            _write_keys(w, self.registry.by_id[type_id], keys)
+
+    def entity_for(self, net_id: int) -> int | None:
+        sent = self.sent.get(net_id)
+        return sent.entity if sent else None
+
+
+def _write_keys(w: Writer, spec: ComponentSpec, keys: tuple[Any, ...]) -> None:
+    for (_, codec), key in zip(spec.fields, keys, strict=True):
+        codec.write_key(w, key)
+
+
+def _read_keys(r: Reader, spec: ComponentSpec) -> list[Any]:
+    return [codec.read_key(r) for _, codec in spec.fields]
+
+
+# -- client side ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Interpolated:
+    """Recent snapshots of an entity's interpolated components, kept on a client to draw
+    them smoothly between ticks: type id -> [(tick, field keys), ...], oldest first."""
+
+    tracks: dict[int, list[tuple[int, tuple[Any, ...]]]] = field(default_factory=dict)
+
+    def push(self, type_id: int, tick: int, keys: tuple[Any, ...]) -> None:
+        track = self.tracks.setdefault(type_id, [])
+        track.append((tick, keys))
+        if len(track) > MAX_SAMPLES:
+            del track[0]
+
+
+@dataclass(slots=True)
+class Predicted:
+    """Marks an entity this client simulates itself (its own aircraft): snapshots do not
+    overwrite its interpolated components; the server corrects it explicitly instead."""
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    spawned: list[int] = field(default_factory=list)  # entities
+    despawned: list[int] = field(default_factory=list)  # entities
+    updated: int = 0
+
+
+SpawnHook = Callable[[World, int, int], None]  # (world, entity, net_id)
+
+MAX_SAMPLES = 32
+
+
+class SnapshotDecoder:
+    """Applies snapshot bodies to a client world: net id to entity, spawns, fields, despawns."""
+
+    def __init__(self, registry: ReplicationRegistry) -> None:
+        self.registry = registry
+        self.entities: dict[int, int] = {}  # net id -> local entity
+        self.baseline: dict[int, dict[int, list[Any]]] = {}  # net id -> type id -> keys
+        self.last_tick = -1
+        self.on_spawn: list[SpawnHook] = []
+
+    def apply(self, world: World, tick: int, baseline: int, body: bytes) -> ApplyResult:
+        if baseline == 0:
+            self._reset(world)
+        elif baseline != self.last_tick:
+            raise ProtocolError(f"snapshot {tick} is based on {baseline}, have {self.last_tick}")
+        if tick <= self.last_tick:
+            raise ProtocolError(f"snapshot tick {tick} does not follow {self.last_tick}")
+        result = ApplyResult()
+        reader = Reader(body)
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "spawn count")):
+            self._spawn(world, reader, tick, result)
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "update count")):
+            self._update(world, reader, tick)
+            result.updated += 1
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
+            net_id, type_id = reader.uvarint(), reader.u8()
+            entity = self._entity(net_id)
+            spec = self._spec(type_id)
+            if type_id not in self.baseline[net_id]:
+                raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
+            del self.baseline[net_id][type_id]
+            world.remove_component(entity, spec.component_type)
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
+            net_id = reader.uvarint()
+            entity = self._entity(net_id)
+            del self.entities[net_id]
+            del self.baseline[net_id]
+            world.despawn(entity)
+            result.despawned.append(entity)
+        reader.expect_end("snapshot")
+        self.last_tick = tick
+        return result
+
+    def _reset(self, world: World) -> None:
+        for entity in self.entities.values():
+            world.despawn(entity)
+        self.entities.clear()
+        self.baseline.clear()
+
+    def _entity(self, net_id: int) -> int:
+        entity = self.entities.get(net_id)
+        if entity is None:
+            raise ProtocolError(f"unknown entity {net_id}")
+        return entity
+
+    def _spec(self, type_id: int) -> ComponentSpec:
+        spec = self.registry.by_id.get(type_id)
+        if spec is None:
+            raise ProtocolError(f"unknown component type {type_id}")
+        return spec
+
+    def _spawn(self, world: World, reader: Reader, tick: int, result: ApplyResult) -> None:
+        net_id = reader.uvarint()
+        if net_id == 0 or net_id in self.entities:
+            raise ProtocolError(f"spawn of entity {net_id} which exists or is invalid")
+        flags = reader.u8()
+        if flags & ~FLAG_SPAWN_ONLY:
+            raise ProtocolError(f"unknown spawn flags {flags:#x}")
+        count = reader.u8()
+        baseline: dict[int, list[Any]] = {}
+        parts: list[Any] = [Replicated(net_id, bool(flags & FLAG_SPAWN_ONLY))]
+        interpolated: Interpolated | None = None
+        for _ in range(count):
+            type_id = reader.u8()
+            spec = self._spec(type_id)
+            if type_id in baseline:
+                raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
+            keys = _read_keys(reader, spec)
+            baseline[type_id] = keys
+            parts.append(spec.build(keys))
+            if spec.interpolate and not flags & FLAG_SPAWN_ONLY:
+                interpolated = interpolated or Interpolated()
+                interpolated.push(type_id, tick, tuple(keys))
+        if interpolated is not None:
+            parts.append(interpolated)
+        entity = world.create(*parts)
+        self.entities[net_id] = entity
+        self.baseline[net_id] = baseline
+        result.spawned.append(entity)
+        for hook in self.on_spawn:
+            hook(world, entity, net_id)
+
+    def _update(self, world: World, reader: Reader, tick: int) -> None:
+        net_id = reader.uvarint()
+        entity = self._entity(net_id)
+        baseline = self.baseline[net_id]
+        predicted = world.has_component(entity, Predicted)
+        for _ in range(reader.u8()):
+            type_id = reader.u8()
+            spec = self._spec(type_id)
+            mask = reader.uvarint()
+            if mask == COMPONENT_ADDED:
+                keys = _read_keys(reader, spec)
+                baseline[type_id] = keys
+                world.add_component(entity, spec.build(keys))
+                continue
+            if mask >> len(spec.fields):
+                raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
+            old = baseline.get(type_id)
+            if old is None:
+                raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
+            component = world.component(entity, spec.component_type)
+            for index, (_, codec) in enumerate(spec.fields):
+                if mask >> index & 1:
+                    old[index] = codec.read_delta(reader, old[index])
+                    if not spec.interpolate:
+                        spec.assign(component, index, old[index])
+            if spec.interpolate and not predicted:
+                buffer = world.try_component(entity, Interpolated)
+                if buffer is not None:
+                    buffer.push(type_id, tick, tuple(old))

@@ -1,0 +1,227 @@
+"""Replication: server diffs become client state; only changes travel; bad bodies fail cleanly."""
+
+import contextlib
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Role, World
+from engine.components import Transform, Velocity
+from engine.net.codec import Quantized, Str, SVarint
+from engine.net.errors import ProtocolError
+from engine.net.interpolation import InterpolationSystem, NetClock, sample
+from engine.net.replication import (
+    Interpolated,
+    Predicted,
+    Replicated,
+    ReplicationRegistry,
+    SnapshotDecoder,
+    SnapshotEncoder,
+)
+from engine.phases import Phase
+
+POS = Quantized(8, -10000, 10000)
+
+
+@dataclass
+class Hull:
+    hitpoints: int
+    label: str = ""
+
+
+def registry():
+    reg = ReplicationRegistry()
+    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
+    reg.register(Velocity, {"x": POS, "y": POS})
+    reg.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
+    return reg
+
+
+@pytest.fixture
+def pair():
+    server, client = World(Role.SERVER), World(Role.CLIENT)
+    reg = registry()
+    yield server, client, SnapshotEncoder(reg), SnapshotDecoder(reg)
+    server.close()
+    client.close()
+
+
+def sync(server, client, encoder, decoder, tick):
+    body = encoder.encode_delta(server)
+    decoder.apply(client, tick, tick - 1 if tick > 1 else 0, body)
+    client.flush()
+    return body
+
+
+def test_spawn_update_and_despawn_reach_the_client(pair):
+    server, client, encoder, decoder = pair
+    ship = server.create(Replicated(), Transform(10, 20), Velocity(1, 0), Hull(50, "ace"))
+    sync(server, client, encoder, decoder, 1)
+    net_id = server.component(ship, Replicated).net_id
+    local = decoder.entities[net_id]
+    assert client.component(local, Hull) == Hull(50, "ace")
+    assert client.component(local, Transform).x == 10
+    server.component(ship, Hull).hitpoints = 40
+    sync(server, client, encoder, decoder, 2)
+    assert client.component(local, Hull).hitpoints == 40
+    server.despawn(ship)
+    server.flush()
+    sync(server, client, encoder, decoder, 3)
+    assert not client.is_alive(local)
+    assert decoder.entities == {}
+
+
+def test_only_changed_fields_travel(pair):
+    server, client, encoder, decoder = pair
+    ships = [server.create(Replicated(), Transform(i, 0), Hull(10)) for i in range(50)]
+    first = sync(server, client, encoder, decoder, 1)
+    idle = sync(server, client, encoder, decoder, 2)
+    assert len(idle) == 4  # four empty counts
+    server.component(ships[7], Transform).y = 3.0
+    one = sync(server, client, encoder, decoder, 3)
+    assert len(one) < 12 < len(first)
+    assert encoder.last_stats.updates == 1
+
+
+def test_changes_below_the_quantum_are_not_sent(pair):
+    server, client, encoder, decoder = pair
+    ship = server.create(Replicated(), Transform(0, 0))
+    sync(server, client, encoder, decoder, 1)
+    server.component(ship, Transform).x = 0.01  # under 1/16 px
+    sync(server, client, encoder, decoder, 2)
+    assert encoder.last_stats.updates == 0
+
+
+def test_spawn_only_entities_are_sent_once(pair):
+    server, client, encoder, decoder = pair
+    bullet = server.create(Replicated(spawn_only=True), Transform(5, 5), Velocity(0, -300))
+    sync(server, client, encoder, decoder, 1)
+    server.component(bullet, Transform).y = -50
+    sync(server, client, encoder, decoder, 2)
+    assert encoder.last_stats.updates == 0
+    local = decoder.entities[server.component(bullet, Replicated).net_id]
+    assert client.component(local, Velocity).y == -300
+    assert not client.has_component(local, Interpolated)  # the client simulates it instead
+    server.despawn(bullet)
+    server.flush()
+    sync(server, client, encoder, decoder, 3)
+    assert not client.is_alive(local)
+
+
+def test_a_joiner_gets_the_full_state_and_then_follows_deltas(pair):
+    server, client, encoder, decoder = pair
+    ship = server.create(Replicated(), Transform(1, 2), Hull(9))
+    server.create(Replicated(spawn_only=True), Transform(3, 4))
+    encoder.encode_delta(server)  # tick 1 went to peers already here
+    encoder.encode_delta(server)  # tick 2
+    decoder.apply(client, 2, 0, encoder.full_state())
+    client.flush()
+    assert len(decoder.entities) == 2
+    server.component(ship, Hull).hitpoints = 1
+    decoder.apply(client, 3, 2, encoder.encode_delta(server))
+    local = decoder.entities[server.component(ship, Replicated).net_id]
+    assert client.component(local, Hull).hitpoints == 1
+
+
+def test_components_added_and_removed_on_live_entities(pair):
+    server, client, encoder, decoder = pair
+    ship = server.create(Replicated(), Transform(0, 0))
+    sync(server, client, encoder, decoder, 1)
+    local = decoder.entities[server.component(ship, Replicated).net_id]
+    server.add_component(ship, Hull(3, "new"))
+    sync(server, client, encoder, decoder, 2)
+    assert client.component(local, Hull) == Hull(3, "new")
+    server.remove_component(ship, Hull)
+    sync(server, client, encoder, decoder, 3)
+    assert not client.has_component(local, Hull)
+
+
+def test_interpolated_components_are_buffered_and_predicted_ones_left_alone(pair):
+    server, client, encoder, decoder = pair
+    remote = server.create(Replicated(), Transform(0, 0))
+    mine = server.create(Replicated(), Transform(0, 0))
+    sync(server, client, encoder, decoder, 1)
+    local_mine = decoder.entities[server.component(mine, Replicated).net_id]
+    client.add_component(local_mine, Predicted())
+    client.component(local_mine, Transform).x = 77  # the client's own prediction
+    server.component(remote, Transform).x = 40
+    server.component(mine, Transform).x = 40
+    sync(server, client, encoder, decoder, 2)
+    local_remote = decoder.entities[server.component(remote, Replicated).net_id]
+    track = client.component(local_remote, Interpolated).tracks[1]
+    assert [tick for tick, _ in track] == [1, 2]
+    assert client.component(local_mine, Transform).x == 77
+
+
+def test_interpolation_blends_between_snapshots_behind_the_newest():
+    assert sample([(1, (0, 0)), (2, (80, 8))], 1.5) == (40, 4)
+    assert sample([(1, (0,)), (2, (8,))], 0.5) == (0,)
+    assert sample([(1, (0,)), (2, (8,))], 9) == (8,)
+    world = World(Role.CLIENT)
+    try:
+        reg = registry()
+        world.insert_resource(NetClock(tick_rate=20, delay_ticks=2))
+        world.add_system(InterpolationSystem(reg), Phase.PRESENT)
+        entity = world.create(Transform(), Interpolated({1: [(8, (0, 0)), (9, (160, 0))]}))
+        world.resource(NetClock).on_snapshot(10)
+        world.resource(NetClock).estimate = 10.5 - 1 / 3  # advance() adds one step's worth
+        world.step()
+        x = world.component(entity, Transform).x
+        assert 0 < x < 20  # render tick 8.5-ish: halfway between 0 and 20 px
+    finally:
+        world.close()
+
+
+def test_bad_baselines_and_references_are_protocol_errors(pair):
+    server, client, encoder, decoder = pair
+    server.create(Replicated(), Transform(0, 0))
+    body = encoder.encode_delta(server)
+    decoder.apply(client, 1, 0, body)
+    with pytest.raises(ProtocolError, match="based on 5"):
+        decoder.apply(client, 6, 5, b"\x00\x00\x00\x00")
+    with pytest.raises(ProtocolError, match="unknown entity 99"):
+        decoder.apply(client, 2, 1, b"\x00\x00\x00\x01\x63")
+    with pytest.raises(ProtocolError, match="exists"):
+        decoder.apply(client, 2, 1, body)
+    with pytest.raises(ProtocolError, match="unknown component type 42"):
+        decoder.apply(client, 2, 1, b"\x01\x07\x00\x01\x2a")
+
+
+def test_schema_hash_changes_with_any_field_or_codec():
+    base = registry().schema_hash()
+    assert base == registry().schema_hash()
+    other = ReplicationRegistry()
+    other.register(Transform, {"x": POS, "y": Quantized(4, -10000, 10000)}, interpolate=True)
+    other.register(Velocity, {"x": POS, "y": POS})
+    other.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
+    assert other.schema_hash() != base
+
+
+def test_registration_refuses_what_a_client_could_not_build():
+    @dataclass
+    class NoDefaults:
+        a: int
+        b: int
+
+    reg = ReplicationRegistry()
+    with pytest.raises(ValueError, match="needs a default"):
+        reg.register(NoDefaults, {"a": SVarint()})
+    with pytest.raises(ValueError, match="no field"):
+        reg.register(NoDefaults, {"c": SVarint()})
+    reg.register(Hull, {"hitpoints": SVarint()})
+    with pytest.raises(ValueError, match="already"):
+        reg.register(Hull, {"hitpoints": SVarint()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_hostile_snapshot_bodies_only_raise_protocol_errors(body):
+    client = World(Role.CLIENT)
+    try:
+        decoder = SnapshotDecoder(registry())
+        with contextlib.suppress(ProtocolError):
+            decoder.apply(client, 1, 0, body)
+    finally:
+        client.close()
