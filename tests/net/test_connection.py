@@ -1,0 +1,123 @@
+"""The sans-I/O connection and the handshake rules, driven by bytes alone."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.components import Transform
+from engine.net.codec import Quantized
+from engine.net.connection import client_connection, server_connection
+from engine.net.errors import ProtocolError
+from engine.net.framing import encode_frame
+from engine.net.handshake import check_hello, name_problem, schema_hash
+from engine.net.messages import (
+    MAGIC,
+    PROTOCOL_VERSION,
+    BroadcastMessage,
+    Hello,
+    Ping,
+    RejectReason,
+    UpdateClientState,
+    Welcome,
+)
+from engine.net.replication import ReplicationRegistry
+
+
+def hello(name="ann", schema=1, mods=()):
+    return Hello(MAGIC, PROTOCOL_VERSION, name, schema, mods)
+
+
+def test_messages_cross_in_any_chunking():
+    client, server = client_connection(0.0), server_connection(0.0)
+    client.send(hello())
+    client.send(Ping(5))
+    data = client.data_to_send()
+    got = []
+    for index in range(len(data)):  # one byte at a time
+        got += server.receive_data(data[index : index + 1], now=1.0)
+    assert got == [hello(), Ping(5)]
+    assert server.last_heard == 1.0
+    assert server.bytes_in == len(data) == client.bytes_out
+
+
+def test_a_message_bigger_than_a_frame_is_fragmented_and_rebuilt():
+    client, server = client_connection(0.0, max_frame=256), server_connection(0.0, max_frame=256)
+    server.send(Welcome(1, 60, 3, 0, 8))
+    big = UpdateClientState(9, 0, bytes(range(256)) * 40)  # 10 KiB through 256-byte frames
+    server.send(big)
+    assert client.receive_data(server.data_to_send(), now=0.0) == [Welcome(1, 60, 3, 0, 8), big]
+
+
+def test_the_first_message_must_be_the_handshake():
+    server = server_connection(0.0)
+    client = client_connection(0.0)
+    client.send(Ping(1))
+    with pytest.raises(ProtocolError, match="expected Hello, got Ping"):
+        server.receive_data(client.data_to_send(), now=0.0)
+    with pytest.raises(ProtocolError):  # and it stays failed
+        server.receive_data(b"\x00", now=0.0)
+    other = client_connection(0.0)
+    with pytest.raises(ProtocolError, match="expected Welcome or Reject"):
+        other.receive_data(encode_frame(b"\x85\x02hi"), now=0.0)
+
+
+def test_after_the_handshake_anything_in_the_set_is_accepted():
+    client = client_connection(0.0)
+    frames = encode_frame(b"\x80\x00\x01\x3c\x03\x00\x00\x00\x00\x08") + encode_frame(b"\x85\x02hi")
+    assert client.receive_data(frames, now=0.0)[1] == BroadcastMessage("hi")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_only_ever_raise_protocol_error(data):
+    server = server_connection(0.0)
+    try:
+        server.receive_data(data, now=0.0)
+    except ProtocolError:
+        assert server.failed
+
+
+def test_oversize_length_is_refused_from_the_header():
+    server = server_connection(0.0)
+    with pytest.raises(ProtocolError):
+        server.receive_data((10**6).to_bytes(4, "big"), now=0.0)
+
+
+def test_check_hello_accepts_a_good_client_and_names_each_problem():
+    ok = dict(schema=1, mods=(), full=False)
+    assert check_hello(hello(), **ok) is None
+    assert check_hello(Hello(1, PROTOCOL_VERSION, "a", 1, ()), **ok).reason is RejectReason.PROTOCOL
+    assert check_hello(Hello(MAGIC, 99, "a", 1, ()), **ok).reason is RejectReason.VERSION
+    assert check_hello(hello("   "), **ok).reason is RejectReason.BAD_NAME
+    assert check_hello(hello(), schema=1, mods=(), full=True).reason is RejectReason.FULL
+    taken = check_hello(hello("Ann"), **ok, taken_names=["ann"])
+    assert taken.reason is RejectReason.BAD_NAME and "already" in taken.detail
+
+
+def test_schema_mismatch_names_the_mods_that_differ():
+    reject = check_hello(
+        hello(schema=2, mods=("shield@1", "extra@1")),
+        schema=1,
+        mods=("shield@2", "tiles@1"),
+        full=False,
+    )
+    assert reject.reason is RejectReason.SCHEMA
+    assert "missing mods: tiles@1" in reject.detail
+    assert "mods the server does not have: extra@1" in reject.detail
+    assert "shield@1 (server shield@2)" in reject.detail
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("", "empty"), ("x" * 33, "longer"), (" ann", "spaces"), ("a\x07b", "character")],
+)
+def test_bad_names(name, problem):
+    assert problem in name_problem(name)
+
+
+def test_schema_hash_depends_on_replicated_components():
+    empty = ReplicationRegistry()
+    with_transform = ReplicationRegistry()
+    with_transform.register(Transform, {"x": Quantized(8, 0, 10)})
+    assert schema_hash(empty) != schema_hash(with_transform)
+    assert schema_hash(empty) == schema_hash(ReplicationRegistry())
