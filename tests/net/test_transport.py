@@ -1,0 +1,291 @@
+"""Transports: real sockets on 127.0.0.1 (port 0) and the in-memory pair, bounded waits only."""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from engine.net import transport
+from engine.net.transport import (
+    ByteStream,
+    ConnectError,
+    ListenError,
+    LoopbackStream,
+    TcpConnector,
+    TcpListener,
+    TcpStream,
+    loopback_pair,
+    wait_readable,
+)
+
+DEADLINE = 10.0
+
+
+@pytest.fixture
+def listener() -> Iterator[TcpListener]:
+    server = TcpListener("127.0.0.1", 0)
+    yield server
+    server.close()
+
+
+def connect(listener: TcpListener, **kwargs: int) -> tuple[TcpStream, TcpStream]:
+    """A connected (client, server) pair through TcpConnector and the listener."""
+    host, port = listener.address
+    connector = TcpConnector.start(host, port, timeout=5.0, now=time.monotonic(), **kwargs)
+    client: TcpStream | None = None
+    accepted: list[TcpStream] = []
+    deadline = time.monotonic() + DEADLINE
+    while (client is None or not accepted) and time.monotonic() < deadline:
+        client = client or connector.poll(time.monotonic())
+        accepted += listener.accept()
+        if not accepted:
+            wait_readable([listener], 0.05)
+    assert client is not None and len(accepted) == 1
+    return client, accepted[0]
+
+
+def nodelay(stream: TcpStream) -> int:
+    sock = socket.fromfd(stream.fileno(), socket.AF_INET, socket.SOCK_STREAM)  # a dup
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        sock.close()
+
+
+def exchange(
+    a: ByteStream, b: ByteStream, size: int, wait: Callable[[], object], chunk: int = 64 * 1024
+) -> None:
+    """Send `size` random bytes each way at once, flushing partial sends; check them intact."""
+    rng = random.Random(size)
+    outgoing = {id(a): rng.randbytes(size), id(b): rng.randbytes(size)}
+    offsets = {id(a): 0, id(b): 0}
+    received = {id(a): bytearray(), id(b): bytearray()}
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline and not all(len(r) == size for r in received.values()):
+        for stream in (a, b):
+            data, pos = outgoing[id(stream)], offsets[id(stream)]
+            if pos < size and stream.pending_bytes < 4 * chunk:
+                stream.send(data[pos : pos + chunk])
+                offsets[id(stream)] = pos + chunk
+            stream.flush()
+            received[id(stream)] += stream.receive()
+            assert not stream.closed, stream.close_reason
+        wait()
+    assert received[id(a)] == outgoing[id(b)]
+    assert received[id(b)] == outgoing[id(a)]
+    assert a.bytes_sent == b.bytes_received == size
+    assert b.bytes_sent == a.bytes_received == size
+
+
+# -- TCP ------------------------------------------------------------------------------
+
+
+def test_tcp_exchange_3mb_both_ways(listener: TcpListener) -> None:
+    client, server = connect(listener)
+    assert client.peer == f"127.0.0.1:{listener.address[1]}"
+    assert server.peer.startswith("127.0.0.1:")
+
+    def wait() -> None:
+        if not (client.pending_bytes or server.pending_bytes):
+            wait_readable([client, server], 0.05)
+
+    exchange(client, server, 3 * 1024 * 1024, wait)
+    client.close("done")
+    server.close("done")
+
+
+def test_tcp_nodelay_is_set(listener: TcpListener) -> None:
+    client, server = connect(listener)
+    assert nodelay(client) and nodelay(server)
+    client.close("done")
+    server.close("done")
+
+
+def test_eof_is_closed_by_peer_after_last_bytes(listener: TcpListener) -> None:
+    client, server = connect(listener)
+    client.send(b"last words")
+    client.close("bye")  # close flushes what the OS takes
+    assert client.closed and client.close_reason == "bye"
+    got = bytearray()
+    deadline = time.monotonic() + DEADLINE
+    while not server.closed and time.monotonic() < deadline:
+        wait_readable([server], 0.05)
+        got += server.receive()
+    assert got == b"last words"
+    assert server.close_reason == "closed by peer"
+    assert server.receive() == b"" and server.fileno() == -1
+
+
+def test_close_is_idempotent_and_keeps_first_reason(listener: TcpListener) -> None:
+    client, server = connect(listener)
+    client.close("first")
+    client.close("second")
+    assert client.close_reason == "first"
+    client.send(b"ignored")
+    client.flush()
+    assert client.pending_bytes == 0 and client.receive() == b""
+    server.close("done")
+
+
+def test_peer_not_reading_hits_send_buffer_cap(listener: TcpListener) -> None:
+    client, server = connect(listener)
+    server.max_outbound = 64 * 1024
+    chunk = b"x" * 16 * 1024
+    deadline = time.monotonic() + DEADLINE
+    while not server.closed and time.monotonic() < deadline:  # the client never reads
+        server.send(chunk)
+        server.flush()
+    assert server.close_reason == "send buffer full (peer not reading)"
+    assert server.bytes_sent > 0
+    client.close("done")
+
+
+def test_accept_returns_every_pending_connection(listener: TcpListener) -> None:
+    host, port = listener.address
+    clients = [socket.create_connection((host, port), timeout=5) for _ in range(3)]
+    accepted: list[TcpStream] = []
+    deadline = time.monotonic() + DEADLINE
+    while len(accepted) < 3 and time.monotonic() < deadline:
+        wait_readable([listener], 0.05)
+        accepted += listener.accept()
+    assert len(accepted) == 3
+    for stream in accepted:
+        stream.close("done")
+    for sock in clients:
+        sock.close()
+
+
+def test_refused_connect_raises_connect_error() -> None:
+    closed = TcpListener("127.0.0.1", 0)
+    port = closed.address[1]
+    closed.close()
+    connector = TcpConnector.start("127.0.0.1", port, timeout=5.0, now=time.monotonic())
+    deadline = time.monotonic() + DEADLINE
+    with pytest.raises(ConnectError, match=f"connection refused by 127.0.0.1:{port}"):
+        while time.monotonic() < deadline:
+            assert connector.poll(time.monotonic()) is None
+
+
+def test_connect_timeout_is_driven_by_now(
+    listener: TcpListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "_connect_status", lambda sock: None)  # stuck in progress
+    host, port = listener.address
+    connector = TcpConnector.start(host, port, timeout=5.0, now=100.0)
+    assert connector.poll(100.0) is None
+    assert connector.poll(104.9) is None
+    with pytest.raises(ConnectError, match=f"no answer from 127.0.0.1:{port} after 5.0 s"):
+        connector.poll(106.0)
+    with pytest.raises(ConnectError):  # stays failed
+        connector.poll(106.1)
+
+
+def test_finished_connect_wins_over_passed_deadline(listener: TcpListener) -> None:
+    host, port = listener.address
+    connector = TcpConnector.start(host, port, timeout=5.0, now=0.0)
+    accepted: list[TcpStream] = []
+    deadline = time.monotonic() + DEADLINE
+    while not accepted and time.monotonic() < deadline:  # handshake done once accepted
+        wait_readable([listener], 0.05)
+        accepted += listener.accept()
+    stream = connector.poll(1000.0)
+    assert stream is not None and connector.poll(1001.0) is stream
+    stream.close("done")
+    accepted[0].close("done")
+
+
+def test_unresolvable_host_raises_connect_error_from_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)  # no real DNS lookups in tests
+    connector = TcpConnector.start("nowhere.invalid", 5000, timeout=5.0, now=0.0)
+    with pytest.raises(ConnectError, match="cannot find host nowhere.invalid"):
+        connector.poll(0.0)
+
+
+def test_port_in_use_raises_listen_error(listener: TcpListener) -> None:
+    port = listener.address[1]
+    with pytest.raises(ListenError) as info:
+        TcpListener("127.0.0.1", port)
+    assert str(info.value) == f"port {port} on 127.0.0.1 is already in use"
+
+
+def test_wait_readable_times_out_and_reports_ready(listener: TcpListener) -> None:
+    start = time.monotonic()
+    assert wait_readable([listener], 0.05) == []
+    assert time.monotonic() - start >= 0.04
+    host, port = listener.address
+    sock = socket.create_connection((host, port), timeout=5)
+    assert wait_readable([listener], DEADLINE) == [listener]
+    sock.close()
+
+
+def test_wait_readable_with_only_loopback_returns_at_once() -> None:
+    a, b = loopback_pair()
+    start = time.monotonic()
+    assert wait_readable([a, b], 5.0) == []
+    assert time.monotonic() - start < 1.0
+
+
+# -- loopback -------------------------------------------------------------------------
+
+
+def test_streams_satisfy_the_protocol(listener: TcpListener) -> None:
+    a, b = loopback_pair()
+    client, server = connect(listener)
+    assert all(isinstance(s, ByteStream) for s in (a, b, client, server))
+    client.close("done")
+    server.close("done")
+
+
+def test_loopback_exchange_3mb_with_partial_sends() -> None:
+    a, b = loopback_pair(chunk_limit=50_000)
+    exchange(a, b, 3 * 1024 * 1024, lambda: None)
+    assert a.peer == "loopback" and a.fileno() == -1
+
+
+def test_loopback_bytes_move_only_on_flush_and_by_chunk_limit() -> None:
+    a, b = loopback_pair(chunk_limit=4)
+    assert isinstance(a, LoopbackStream)
+    a.send(b"0123456789")
+    assert b.receive() == b""
+    a.flush()
+    assert b.receive() == b"0123" and a.pending_bytes == 6
+    a.flush()
+    a.flush()
+    assert a.pending_bytes == 0 and a.bytes_sent == 10
+    assert b.receive() == b"456789" and b.bytes_received == 10
+
+
+def test_loopback_close_gives_peer_eof_after_data() -> None:
+    a, b = loopback_pair()
+    a.send(b"bye")
+    a.close("quit")
+    assert not b.closed
+    assert b.receive() == b"bye"
+    assert b.closed and b.close_reason == "closed by peer"
+    assert a.close_reason == "quit"
+
+
+def test_loopback_eof_waits_until_inbox_drained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "RECEIVE_CAP", 4)
+    a, b = loopback_pair()
+    a.send(b"abcdefgh")
+    a.close("quit")
+    assert b.receive() == b"abcd" and not b.closed
+    assert b.receive() == b"efgh" and b.closed
+
+
+def test_loopback_send_buffer_full() -> None:
+    a, b = loopback_pair(max_outbound=10)
+    a.send(b"x" * 10)
+    assert not a.closed
+    a.send(b"y")
+    assert a.close_reason == "send buffer full (peer not reading)"
+    assert b.receive() == b"x" * 10  # close flushed what was queued before the overflow
+    assert b.close_reason == "closed by peer"
