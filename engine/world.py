@@ -79,6 +79,10 @@ class World:
         if esper.current_world != self.name:
             esper.switch_world(self.name)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Free this world's esper context. The World is unusable afterwards."""
         if self._closed:

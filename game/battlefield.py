@@ -66,10 +66,11 @@ class MissionState:
     outcome: Outcome | None = None
     ended_at_step: int = -1
     had_players: bool = False
+    held: bool = False  # a server with nobody connected waits at the start
 
     @property
     def running(self) -> bool:
-        return self.outcome is None
+        return self.outcome is None and not self.held
 
 
 @dataclass(slots=True)
@@ -98,10 +99,14 @@ class MissionStats:
 
 
 class ScrollSystem:
-    """Climb the view at the scroll speed until it reaches the top of the world."""
+    """Climb the view at the scroll speed until it reaches the top of the world
+    (standing still while the mission is held)."""
 
     def update(self, world: World, dt: float) -> None:
         battlefield = world.resource(Battlefield)
+        mission = world.try_resource(MissionState)
+        if mission is not None and mission.held:
+            return
         if battlefield.view_top > 0.0:
             climb = battlefield.spec.scroll_speed * dt
             battlefield.view_top = max(0.0, battlefield.view_top - climb)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
 
@@ -59,9 +59,9 @@ class PlayerInput:
 class Weapon:
     """Guns and missiles of one aircraft."""
 
-    bullet: str
-    fire_interval: float  # seconds; 0 means it cannot fire
-    fire_rate_level: int
+    bullet: str = ""
+    fire_interval: float = 0.0  # seconds; 0 means it cannot fire
+    fire_rate_level: int = 1
     spread_level: int = 1
     missiles: int = 0
     gun_cooldown: float = 0.0
@@ -82,7 +82,7 @@ class FlightPattern:
 class Projectile:
     kind: str
     side: Side
-    damage: int
+    damage: int = 0
     shooter: int = 0  # entity that fired it (0 if unknown)
 
 
@@ -105,4 +105,3 @@ class Autopilot:
     """Marks an aircraft flown by the built-in autopilot (headless runs, bots)."""
 
     missile_cooldown: float = 0.0
-    weave: float = field(default=0.0)

@@ -115,6 +115,8 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
     }
     firing = _firing(weapons.table("firing"))
     weapons.finish()
+    if "missile" not in projectiles:
+        raise DataError(f"{weapons.source}: projectiles.missile: the missile is required")
     aircraft_file = load_toml(data_dir / "aircraft.toml")
     aircraft = {
         name: _aircraft(name, table, projectiles)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from engine.components import Transform, Velocity
+from engine.net.replication import Replicated
 from engine.physics import Collider
 from engine.world import World
 from game.battlefield import Battlefield
@@ -45,14 +46,24 @@ def spawn_player(
     local_index: int = 0,
     name: str = "",
     slot: int | None = None,
+    net_id: int = 0,
+    remote: bool = False,
+    extra: tuple[object, ...] = (),
 ) -> int:
-    """A player's aircraft at the bottom of the current view, in start slot `slot`."""
+    """A player's aircraft at the bottom of the current view, in start slot `slot`.
+
+    A `remote` aircraft is flown by its owner's client: it gets no Velocity, so
+    the server's control and movement systems leave it where PositionUpdates put it.
+    """
     content = world.resource(GameContent)
     spec = content.aircraft[content.player_aircraft]
     x, y = world.resource(Battlefield).start_position(player_id - 1 if slot is None else slot)
+    motion = () if remote else (Velocity(),)
     return world.spawn(
         Transform(x, y),
-        Velocity(),
+        *motion,
+        *extra,
+        Replicated(net_id),
         Aircraft(spec.name, Side.ALLY),
         Health(spec.hitpoints, spec.hitpoints),
         Player(player_id, owner, local_index, name),
@@ -71,6 +82,7 @@ def spawn_enemy(world: World, kind: str, x: float, y: float) -> int:
     content = world.resource(GameContent)
     spec = content.aircraft[kind]
     parts: list[object] = [
+        Replicated(),
         Transform(x, y, 180.0),
         Velocity(),
         Aircraft(kind, Side.ENEMY),
@@ -94,6 +106,7 @@ def spawn_bullet(world: World, kind: str, side: Side, x: float, y: float, shoote
     direction = -1.0 if side is Side.ALLY else 1.0
     category = Category.ALLY_SHOT if side is Side.ALLY else Category.ENEMY_SHOT
     return world.spawn(
+        Replicated(spawn_only=True),  # flies straight: clients simulate it from the spawn record
         Transform(x, y, 0.0 if side is Side.ALLY else 180.0),
         Velocity(0.0, direction * spec.speed),
         Projectile(kind, side, spec.damage, shooter),
@@ -104,6 +117,7 @@ def spawn_bullet(world: World, kind: str, side: Side, x: float, y: float, shoote
 def spawn_missile(world: World, x: float, y: float, shooter: int) -> int:
     spec = world.resource(GameContent).projectiles["missile"]
     return world.spawn(
+        Replicated(),
         Transform(x, y),
         Velocity(0.0, -spec.speed),
         Projectile("missile", Side.ALLY, spec.damage, shooter),
@@ -117,7 +131,7 @@ def spawn_pickup(world: World, kind: str, x: float, y: float) -> int:
     if kind not in content.pickups:
         raise KeyError(f"no pickup named {kind!r}")
     shape = collider(content.pickup_radius, Category.PICKUP)
-    return world.spawn(Transform(x, y), Pickup(kind), shape)
+    return world.spawn(Replicated(), Transform(x, y), Pickup(kind), shape)
 
 
 def heading(vx: float, vy: float) -> float:

@@ -1,4 +1,4 @@
-"""Shared test setup: headless SDL, and worlds that are always closed (esper contexts are global)."""
+"""Shared test setup: SDL runs headless (dummy video and audio drivers) in every test."""
 
 import os
 

@@ -161,7 +161,7 @@ class Quit(Message):
     """The client is leaving on purpose."""
 
     TYPE = 0x03
-    FIELDS: ClassVar[dict[str, Codec]] = {}
+    FIELDS = {}  # type: ignore[var-annotated]
 
 
 # -- engine messages: server to client (0x80-0x9f) -------------------------------------------

@@ -54,6 +54,7 @@ class ComponentSpec:
     name: str
     fields: tuple[tuple[str, Codec], ...]
     interpolate: bool  # clients smooth this component between snapshots
+    initial_only: bool  # sent in spawn records only, never diffed (e.g. a launch velocity)
 
     def keys(self, component: Any) -> tuple[Any, ...]:
         return tuple(codec.key(getattr(component, name)) for name, codec in self.fields)
@@ -81,7 +82,13 @@ class ReplicationRegistry:
         *,
         name: str | None = None,
         interpolate: bool = False,
+        initial_only: bool = False,
     ) -> ComponentSpec:
+        """Replicate `component_type`'s listed fields with their codecs.
+
+        `interpolate`: clients draw it between snapshots instead of snapping.
+        `initial_only`: only spawn records carry it (clients simulate it onwards).
+        """
         if component_type in self.by_type:
             raise ValueError(f"{component_type.__name__} is already replicated")
         if len(self.by_id) >= MAX_COMPONENT_TYPES:
@@ -109,6 +116,7 @@ class ReplicationRegistry:
             name=name or component_type.__name__,
             fields=tuple(fields.items()),
             interpolate=interpolate,
+            initial_only=initial_only,
         )
         self.by_type[component_type] = spec
         self.by_id[spec.type_id] = spec
@@ -120,6 +128,7 @@ class ReplicationRegistry:
             f"{spec.type_id} {spec.name}"
             + "".join(f" {n}:{c.describe()}" for n, c in spec.fields)
             + (" interpolated" if spec.interpolate else "")
+            + (" initial-only" if spec.initial_only else "")
             for spec in self.by_id.values()
         ]
 
@@ -129,6 +138,20 @@ class ReplicationRegistry:
 
 
 # -- server side ------------------------------------------------------------------------------
+
+
+class NetIds:
+    """Hands out net ids, never reused in a server's life, so a late packet about a gone
+    entity can never touch a new one. Spawn code may take one early (to tell a client
+    "this aircraft is yours" before the snapshot that spawns it)."""
+
+    def __init__(self) -> None:
+        self.next_id = 1
+
+    def allocate(self) -> int:
+        net_id = self.next_id
+        self.next_id += 1
+        return net_id
 
 
 @dataclass(slots=True)
@@ -150,10 +173,10 @@ class EncodeStats:
 class SnapshotEncoder:
     """Diffs a server world's replicated components tick to tick."""
 
-    def __init__(self, registry: ReplicationRegistry) -> None:
+    def __init__(self, registry: ReplicationRegistry, ids: NetIds | None = None) -> None:
         self.registry = registry
+        self.ids = ids or NetIds()
         self.sent: dict[int, _Sent] = {}  # net id -> last state sent
-        self.next_net_id = 1
         self.last_stats = EncodeStats()
 
     def _current(self, world: World) -> dict[int, tuple[int, bool, dict[int, tuple[Any, ...]]]]:
@@ -163,8 +186,7 @@ class SnapshotEncoder:
             if not world.is_alive(entity):
                 continue
             if replicated.net_id == 0:
-                replicated.net_id = self.next_net_id
-                self.next_net_id += 1
+                replicated.net_id = self.ids.allocate()
             net_id = replicated.net_id
             known = self.sent.get(net_id)
             if known is not None and known.spawn_only:
@@ -173,8 +195,14 @@ class SnapshotEncoder:
             components: dict[int, tuple[Any, ...]] = {}
             for component in world.components_of(entity):
                 spec = by_type.get(type(component))
-                if spec is not None:
-                    components[spec.type_id] = spec.keys(component)
+                if spec is None:
+                    continue
+                if spec.initial_only and known is not None:
+                    keys = known.components.get(spec.type_id)
+                    if keys is not None:
+                        components[spec.type_id] = keys
+                        continue
+                components[spec.type_id] = spec.keys(component)
             current[net_id] = (entity, replicated.spawn_only, components)
         return current
 

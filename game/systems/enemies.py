@@ -7,6 +7,7 @@ import math
 from engine.components import Transform, Velocity
 from engine.world import World
 from game.components import FlightPattern
+from game.spawn import heading
 
 
 class FlightPatternSystem:
@@ -26,4 +27,4 @@ class FlightPatternSystem:
             radians = math.radians(pattern.legs[pattern.leg][0] + 90.0)
             velocity.x = pattern.speed * math.cos(radians)
             velocity.y = pattern.speed * math.sin(radians)
-            transform.angle = 180.0 - pattern.legs[pattern.leg][0]
+            transform.angle = heading(velocity.x, velocity.y)

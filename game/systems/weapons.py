@@ -12,6 +12,8 @@ from game.content import GameContent
 from game.events import MissileLaunched, ShotFired
 from game.spawn import heading, spawn_bullet, spawn_missile
 
+EPSILON = 1e-9  # cooldowns are sums of 1/60 s steps: absorb the float error
+
 
 def shot_interval(weapon: Weapon) -> float:
     """Seconds between shots: the aircraft's interval over (fire-rate level + 1)."""
@@ -30,38 +32,59 @@ class WeaponSystem:
         battlefield = world.resource(Battlefield)
         firing = content.firing
         for entity, (weapon, transform, aircraft) in world.query(Weapon, Transform, Aircraft):
-            weapon.gun_cooldown = max(0.0, weapon.gun_cooldown - dt)
-            weapon.missile_cooldown = max(0.0, weapon.missile_cooldown - dt)
             intent = world.try_component(entity, PlayerInput)
             if intent is not None:
                 wants_fire = intent.fire
             else:
                 wants_fire = battlefield.in_view(transform.x, transform.y)
             spec = content.aircraft[aircraft.kind]
-            if wants_fire and weapon.fire_interval > 0 and weapon.gun_cooldown <= 0.0:
-                weapon.gun_cooldown += shot_interval(weapon)
-                level = min(max(weapon.spread_level, 1), firing.max_spread_level)
-                offsets = firing.spread[level - 1]
-                nose = -spec.radius if aircraft.side is Side.ALLY else spec.radius
-                for offset in offsets:
-                    spawn_bullet(
-                        world,
-                        weapon.bullet,
-                        aircraft.side,
-                        transform.x + offset * spec.width,
-                        transform.y + nose,
-                        entity,
-                    )
-                world.events.emit(ShotFired(entity, aircraft.side, len(offsets)))
-            if intent is not None and intent.missile_requests > 0:
-                if weapon.missiles <= 0:
-                    intent.missile_requests = 0
-                elif weapon.missile_cooldown <= 0.0:
-                    intent.missile_requests -= 1
-                    weapon.missiles -= 1
-                    weapon.missile_cooldown = firing.missile_interval
-                    missile = spawn_missile(world, transform.x, transform.y - spec.radius, entity)
-                    world.events.emit(MissileLaunched(entity, missile))
+            # A cooldown is checked, then counted down. It keeps its remainder from shot
+            # to shot (so the average rate is exactly the formula's even when an interval
+            # is not a whole number of steps) but gathers no credit while the trigger is up.
+            gun = weapon.gun_cooldown
+            firing_now = wants_fire and weapon.fire_interval > 0
+            if firing_now and gun <= EPSILON:
+                gun += shot_interval(weapon)
+                self._fire(world, entity, weapon, transform, aircraft, spec.radius, spec.width)
+            weapon.gun_cooldown = gun - dt if firing_now else max(gun - dt, 0.0)
+            missile = weapon.missile_cooldown
+            wants_missile = intent is not None and intent.missile_requests > 0
+            if wants_missile and weapon.missiles <= 0:
+                intent.missile_requests = 0
+                wants_missile = False
+            if wants_missile and missile <= EPSILON:
+                intent.missile_requests -= 1
+                weapon.missiles -= 1
+                missile += firing.missile_interval
+                launched = spawn_missile(world, transform.x, transform.y - spec.radius, entity)
+                world.events.emit(MissileLaunched(entity, launched))
+            weapon.missile_cooldown = missile - dt if wants_missile else max(missile - dt, 0.0)
+
+    @staticmethod
+    def _fire(
+        world: World,
+        entity: int,
+        weapon: Weapon,
+        transform: Transform,
+        aircraft: Aircraft,
+        radius: float,
+        width: float,
+    ) -> None:
+        """One shot: a bullet per offset of the spread level, across the aircraft's width."""
+        firing = world.resource(GameContent).firing
+        level = min(max(weapon.spread_level, 1), firing.max_spread_level)
+        offsets = firing.spread[level - 1]
+        nose = -radius if aircraft.side is Side.ALLY else radius
+        for offset in offsets:
+            spawn_bullet(
+                world,
+                weapon.bullet,
+                aircraft.side,
+                transform.x + offset * width,
+                transform.y + nose,
+                entity,
+            )
+        world.events.emit(ShotFired(entity, aircraft.side, len(offsets)))
 
 
 class HomingSystem:

@@ -38,8 +38,12 @@ def sample_value(codec):
     """A valid value for a codec, to build one of every message."""
     if hasattr(codec, "enum_type"):
         return next(iter(codec.enum_type))
+    if hasattr(codec, "items"):  # TupleOf
+        return tuple(sample_value(item) for item in codec.items)
+    if hasattr(codec, "item"):  # ListOf
+        return (sample_value(codec.item),)
     name = type(codec).__name__
-    return {"Str": "ab", "Rest": b"xy", "ListOf": ("m",), "Bool": True, "F32": 1.5}.get(name, 7)
+    return {"Str": "ab", "Rest": b"xy", "Bool": True, "F32": 1.5}.get(name, 1)
 
 
 def test_every_registered_message_round_trips_with_sample_values():

@@ -1,0 +1,151 @@
+"""The client as a library: a client world that follows a server. Used by the window and bots.
+
+`GameClient` owns a NetClient and a client world running the same movement and
+control systems as the server, so the player's own aircraft answers input at
+once (prediction) while everything else follows the server's snapshots.
+Headless: nothing here imports pygame.
+"""
+
+from __future__ import annotations
+
+from engine.components import Transform
+from engine.net.client import NetClient
+from engine.net.handshake import schema_hash
+from engine.net.interpolation import NetClock
+from engine.net.messages import Welcome
+from engine.net.sync import ClientNet, ClientNetPlugin
+from engine.net.transport import ByteStream
+from engine.phases import Phase, Role
+from engine.time import Clock, FixedStepLoop, MonotonicClock
+from engine.world import World
+from game.components import Player, PlayerInput
+from game.content import GameContent
+from game.netplay import (
+    ClientSendSystem,
+    ClientSession,
+    LocalSeat,
+    ShooterClientNetPlugin,
+    shooter_registry,
+)
+from game.plugin import shooter_world
+
+
+class _WelcomeSystem:
+    """Adopt the server's tick rate for interpolation once welcomed."""
+
+    def update(self, world: World, dt: float) -> None:
+        for welcome in world.events.read(Welcome):
+            world.resource(NetClock).tick_rate = welcome.step_hz / welcome.tick_every
+
+
+class GameClient:
+    """A player's (or a bot's) view of a game on a server."""
+
+    def __init__(
+        self, net: NetClient, *, clock: Clock | None = None, content: GameContent | None = None
+    ) -> None:
+        self.clock = clock or MonotonicClock()
+        self.net = net
+        registry = shooter_registry()
+        self.world = shooter_world(Role.CLIENT, content=content)
+        self.world.add_plugins(
+            [ClientNetPlugin(net, registry, self.clock), ShooterClientNetPlugin()]
+        )
+        self.world.add_system(_WelcomeSystem(), Phase.INPUT)
+        self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz)
+
+    @classmethod
+    def connect(
+        cls, host: str, port: int, name: str, *, clock: Clock | None = None, timeout: float = 5.0
+    ) -> GameClient:
+        """Start connecting (non-blocking); step the client to make progress."""
+        clock = clock or MonotonicClock()
+        net = NetClient.tcp(
+            host,
+            port,
+            now=clock.now(),
+            timeout=timeout,
+            name=name,
+            schema=schema_hash(shooter_registry()),
+        )
+        return cls(net, clock=clock)
+
+    @classmethod
+    def over(cls, stream: ByteStream, name: str, *, clock: Clock | None = None) -> GameClient:
+        clock = clock or MonotonicClock()
+        net = NetClient.over(
+            stream, now=clock.now(), name=name, schema=schema_hash(shooter_registry())
+        )
+        return cls(net, clock=clock)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.world.step()
+
+    def run_due_steps(self) -> int:
+        frame = self.loop.advance()
+        for _ in range(frame.steps):
+            self.step()
+        return frame.steps
+
+    def close(self) -> None:
+        """Quit politely and free the world."""
+        self.net.close()
+        self.world.close()
+
+    # -- what the player sees and does -----------------------------------------------------
+
+    @property
+    def session(self) -> ClientSession:
+        return self.world.resource(ClientSession)
+
+    @property
+    def connected(self) -> bool:
+        return self.net.connected
+
+    @property
+    def close_reason(self) -> str | None:
+        return self.net.close_reason
+
+    def own_aircraft(self) -> dict[int, int]:
+        """local index -> entity of the aircraft this client flies."""
+        return {
+            seat.local_index: entity
+            for entity, (seat,) in self.world.query(LocalSeat)
+            if self.world.is_alive(entity)
+        }
+
+    def control(
+        self,
+        local_index: int = 0,
+        *,
+        move_x: float = 0.0,
+        move_y: float = 0.0,
+        fire: bool | None = None,
+        missile: bool = False,
+    ) -> bool:
+        """Set a seat's intent; False if that seat has no aircraft right now."""
+        entity = self.own_aircraft().get(local_index)
+        if entity is None:
+            return False
+        intent = self.world.component(entity, PlayerInput)
+        intent.move_x, intent.move_y = move_x, move_y
+        if fire is not None:
+            intent.fire = fire
+        if missile:
+            intent.missile_requests += 1
+        return True
+
+    def request_partner(self) -> None:
+        ClientSendSystem.request_partner(self.world)
+
+    def players(self) -> dict[int, tuple[str, float, float]]:
+        """player id -> (name, x, y) of every aircraft this client knows of."""
+        return {
+            player.player_id: (player.name, transform.x, transform.y)
+            for _, (player, transform) in self.world.query(Player, Transform)
+        }
+
+    def entity_of(self, net_id: int) -> int | None:
+        return self.world.resource(ClientNet).decoder.entities.get(net_id)

@@ -1,0 +1,545 @@
+"""The shooter over the network: what replicates, and the server's and clients' net rules.
+
+Server (authority over everything but each player's own flying): seats players
+as they join, checks every PositionUpdate (ownership, speed budget, bounds) and
+corrects the sender when it has to, turns fire and missile messages into
+PlayerInput, grants at most one co-op partner per connection, announces the
+mission's end once and restarts it after a pause, and holds the mission while
+nobody is connected.
+
+Client: claims its own aircraft (SpawnSelf / AcceptCoopPartner) and predicts
+them with the shared control and movement systems, eases in corrections,
+follows the replicated battlefield, and sends its positions every tick and its
+fire and missile actions as they happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from engine.components import Transform, Velocity
+from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint
+from engine.net.messages import BroadcastMessage
+from engine.net.replication import Predicted, Replicated, ReplicationRegistry
+from engine.net.server import Peer, PeerJoined, PeerLeft, PeerMessage
+from engine.net.sync import ClientFlushSystem, ClientNet, ServerNet
+from engine.phases import Phase
+from engine.plugin import Plugin
+from engine.world import World
+from game.battlefield import Battlefield, MissionState, MissionStats, WaveClock
+from game.components import (
+    Aircraft,
+    Health,
+    Pickup,
+    Player,
+    PlayerInput,
+    Projectile,
+    Side,
+    Weapon,
+)
+from game.content import GameContent
+from game.events import MissionEnded, Outcome
+from game.protocol import (
+    POSITION,
+    AcceptCoopPartner,
+    GameEvent,
+    GameEventKind,
+    MissionEnd,
+    Outcome8,
+    PeerPlayerEvent,
+    PeerRealtimeChange,
+    PlayerAction,
+    PlayerConnect,
+    PlayerDisconnect,
+    PlayerEvent,
+    PlayerRealtimeChange,
+    PositionCorrection,
+    PositionUpdate,
+    RequestCoopPartner,
+    SpawnSelf,
+)
+from game.spawn import spawn_player
+from game.systems.spawning import script_for
+
+log = logging.getLogger(__name__)
+
+MAX_SEATS_PER_CONNECTION = 2
+RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
+BUDGET_SECONDS = 0.5  # a PositionUpdate may cover at most this much flying at full speed
+SPEED_TOLERANCE = 1.15
+BOUNDS_SLACK_SECONDS = 0.5  # the client's view may lag the server's by this much scrolling
+MAX_PENDING_MISSILES = 3
+
+
+@dataclass(slots=True)
+class BattlefieldState:
+    """The battlefield as clients need it, on one replicated entity."""
+
+    view_top: float = 0.0
+    running: bool = True  # scrolling and spawning (false while ended or waiting for players)
+    mission: int = 1  # counts restarts
+
+
+def shooter_registry() -> ReplicationRegistry:
+    """Every replicated component of the shooter with its codecs (order sets the wire ids)."""
+    registry = ReplicationRegistry()
+    registry.register(
+        Transform,
+        {"x": POSITION, "y": POSITION, "angle": Quantized(2, -720, 720)},
+        interpolate=True,
+    )
+    registry.register(Velocity, {"x": POSITION, "y": POSITION}, initial_only=True)
+    registry.register(Aircraft, {"kind": Str(16), "side": Enum8(Side)})
+    registry.register(
+        Health, {"hitpoints": SVarint(-100_000, 100_000), "max_hitpoints": UVarint(100_000)}
+    )
+    registry.register(
+        Player,
+        {
+            "player_id": UVarint(255),
+            "owner": UVarint(65_535),
+            "local_index": UVarint(1),
+            "name": Str(32),
+        },
+    )
+    registry.register(
+        Weapon,
+        {"missiles": UVarint(255), "spread_level": UVarint(8), "fire_rate_level": UVarint(64)},
+    )
+    registry.register(Projectile, {"kind": Str(16), "side": Enum8(Side)})
+    registry.register(Pickup, {"kind": Str(16)})
+    registry.register(
+        BattlefieldState,
+        {"view_top": Quantized(8, 0, 1_000_000), "running": Bool(), "mission": UVarint()},
+    )
+    return registry
+
+
+# -- server ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Seat:
+    """One player: a connection's seat (0 or 1) and the aircraft flying for it, if any."""
+
+    player_id: int
+    peer: Peer
+    local_index: int
+    name: str
+    entity: int = 0
+    net_id: int = 0
+
+
+@dataclass(slots=True)
+class Roster:
+    """Who is playing. Player ids are 1..max_players, reused after a player leaves."""
+
+    max_players: int
+    seats: dict[int, Seat] = field(default_factory=dict)
+
+    def free_id(self) -> int | None:
+        return next((i for i in range(1, self.max_players + 1) if i not in self.seats), None)
+
+    def of_peer(self, peer: Peer) -> list[Seat]:
+        return [s for s in self.seats.values() if s.peer is peer]
+
+    def by_net_id(self, peer: Peer, net_id: int) -> Seat | None:
+        for seat in self.seats.values():
+            if seat.net_id == net_id and seat.peer is peer:
+                return seat
+        return None
+
+
+@dataclass(slots=True)
+class MoveBudget:
+    """How far (px) a remote aircraft may still move: refilled at top speed, capped."""
+
+    pixels: float = 0.0
+    refused: int = 0  # updates clamped or refused, for the log and tests
+
+
+@dataclass(slots=True)
+class ServerMission:
+    """When the ended mission restarts (simulation seconds), or -1."""
+
+    restart_at: float = -1.0
+    battlefield_entity: int = 0
+    restarts: int = 0
+
+
+def _aircraft_speed(world: World) -> float:
+    content = world.resource(GameContent)
+    spec = content.aircraft[content.player_aircraft]
+    return (spec.speed + content.battlefield.scroll_speed) * SPEED_TOLERANCE
+
+
+def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
+    """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner)."""
+    seat.net_id = net.ids.allocate()
+    seat.entity = spawn_player(
+        world,
+        seat.player_id,
+        owner=seat.peer.client_id,
+        local_index=seat.local_index,
+        name=seat.name,
+        net_id=seat.net_id,
+        remote=True,
+        extra=(MoveBudget(_aircraft_speed(world) * BUDGET_SECONDS),),
+    )
+    x, y = world.resource(Battlefield).start_position(seat.player_id - 1)
+    if seat.local_index == 0:
+        net.server.send(seat.peer, SpawnSelf(seat.net_id, seat.player_id, 0, x, y))
+    else:
+        net.server.send(seat.peer, AcceptCoopPartner(seat.net_id, seat.player_id, x, y))
+    net.server.broadcast(PlayerConnect(seat.net_id, seat.player_id, seat.name), exclude=seat.peer)
+
+
+class SessionSystem:
+    """Joins and leaves: seats, aircraft, PlayerConnect/Disconnect and the broadcasts."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        roster = world.resource(Roster)
+        for joined in world.events.read(PeerJoined):
+            player_id = roster.free_id()
+            if player_id is None:  # the handshake caps peers; seats can still run out
+                net.server.drop(joined.peer, "no free player slot")
+                continue
+            seat = Seat(player_id, joined.peer, 0, joined.peer.name)
+            roster.seats[player_id] = seat
+            if world.resource(MissionState).held:
+                _start_mission(world)  # first player in: the held mission begins
+            seat_player(world, net, seat)
+            net.server.broadcast(BroadcastMessage(f"{seat.name} joined"))
+        for left in world.events.read(PeerLeft):
+            seats = roster.of_peer(left.peer)
+            for seat in seats:
+                del roster.seats[seat.player_id]
+                if seat.entity and world.is_alive(seat.entity):
+                    world.despawn(seat.entity)
+                net.server.broadcast(PlayerDisconnect(seat.net_id, seat.player_id, seat.name))
+            if seats:
+                net.server.broadcast(BroadcastMessage(f"{seats[0].name} left"))
+            if not roster.seats:
+                _hold_mission(world)
+
+
+class CommandSystem:
+    """Apply what players asked for, checking that each asks only for its own aircraft."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        roster = world.resource(Roster)
+        speed = _aircraft_speed(world)
+        for _, budget in world.query_one(MoveBudget):
+            budget.pixels = min(speed * BUDGET_SECONDS, budget.pixels + speed * dt)
+        for event in world.events.read(PeerMessage):
+            peer, message = event.peer, event.message
+            if isinstance(message, PositionUpdate):
+                for net_id, x, y in message.positions:
+                    self._move(world, net, roster, peer, net_id, x, y)
+            elif isinstance(message, PlayerRealtimeChange):
+                seat = self._own(world, roster, peer, message.aircraft, "PlayerRealtimeChange")
+                if seat and message.action is PlayerAction.FIRE:
+                    world.component(seat.entity, PlayerInput).fire = message.active
+                    net.server.broadcast(
+                        PeerRealtimeChange(message.aircraft, message.action, message.active),
+                        exclude=peer,
+                    )
+            elif isinstance(message, PlayerEvent):
+                seat = self._own(world, roster, peer, message.aircraft, "PlayerEvent")
+                if seat and message.action is PlayerAction.LAUNCH_MISSILE:
+                    intent = world.component(seat.entity, PlayerInput)
+                    intent.missile_requests = min(MAX_PENDING_MISSILES, intent.missile_requests + 1)
+                    net.server.broadcast(
+                        PeerPlayerEvent(message.aircraft, message.action), exclude=peer
+                    )
+            elif isinstance(message, RequestCoopPartner):
+                self._coop(world, net, roster, peer)
+            elif isinstance(message, GameEvent):
+                self._game_event(net, peer, message)
+            else:
+                net.server.drop(peer, f"protocol error: {type(message).__name__} from a client")
+
+    @staticmethod
+    def _own(world: World, roster: Roster, peer: Peer, net_id: int, what: str) -> Seat | None:
+        seat = roster.by_net_id(peer, net_id)
+        if seat is None or not seat.entity or not world.is_alive(seat.entity):
+            log.warning("%s: refused %s for aircraft %d (not theirs)", peer.name, what, net_id)
+            return None
+        return seat
+
+    def _move(
+        self,
+        world: World,
+        net: ServerNet,
+        roster: Roster,
+        peer: Peer,
+        net_id: int,
+        x: float,
+        y: float,
+    ) -> None:
+        seat = self._own(world, roster, peer, net_id, "PositionUpdate")
+        if seat is None:
+            return
+        transform = world.component(seat.entity, Transform)
+        budget = world.component(seat.entity, MoveBudget)
+        battlefield = world.resource(Battlefield)
+        spec = battlefield.spec
+        slack = spec.scroll_speed * BOUNDS_SLACK_SECONDS
+        wanted_x = min(max(x, spec.player_margin), spec.view_width - spec.player_margin)
+        wanted_y = min(
+            max(y, battlefield.view_top + spec.player_margin - slack),
+            battlefield.view_bottom - spec.player_margin + slack,
+        )
+        dx, dy = wanted_x - transform.x, wanted_y - transform.y
+        distance = math.hypot(dx, dy)
+        if distance > budget.pixels:
+            scale = budget.pixels / distance
+            wanted_x, wanted_y = transform.x + dx * scale, transform.y + dy * scale
+            distance = budget.pixels
+        budget.pixels -= distance
+        transform.x, transform.y = wanted_x, wanted_y
+        if abs(wanted_x - x) > 0.5 or abs(wanted_y - y) > 0.5:
+            budget.refused += 1
+            log.info(
+                "%s: corrected aircraft %d from (%.0f, %.0f) to (%.0f, %.0f)",
+                peer.name,
+                net_id,
+                x,
+                y,
+                wanted_x,
+                wanted_y,
+            )
+            net.server.send(peer, PositionCorrection(net_id, wanted_x, wanted_y))
+
+    @staticmethod
+    def _coop(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
+        seats = roster.of_peer(peer)
+        player_id = roster.free_id()
+        if len(seats) >= MAX_SEATS_PER_CONNECTION or player_id is None:
+            log.info(
+                "%s: co-op partner refused (%d seats, free id %s)", peer.name, len(seats), player_id
+            )
+            return
+        seat = Seat(player_id, peer, 1, f"{peer.name} (2)"[:32])
+        roster.seats[player_id] = seat
+        seat_player(world, net, seat)
+
+    @staticmethod
+    def _game_event(net: ServerNet, peer: Peer, event: GameEvent) -> None:
+        if event.kind is GameEventKind.MARKER:
+            net.server.broadcast(
+                BroadcastMessage(f"{peer.name} marks ({event.x:.0f}, {event.y:.0f})")
+            )
+        else:
+            log.info(
+                "%s: ignored GameEvent %s (the server decides that)", peer.name, event.kind.name
+            )
+
+
+class MissionCycleSystem:
+    """Announce the mission's end once; restart it after a pause; mirror the battlefield."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        cycle = world.resource(ServerMission)
+        for ended in world.events.read(MissionEnded):
+            outcome = Outcome8.SUCCESS if ended.outcome is Outcome.SUCCESS else Outcome8.FAILURE
+            net.server.broadcast(MissionEnd(outcome, RESTART_DELAY))
+            cycle.restart_at = world.time.seconds + RESTART_DELAY
+        if cycle.restart_at >= 0 and world.time.seconds >= cycle.restart_at:
+            cycle.restart_at = -1.0
+            restart_mission(world)
+        battlefield = world.resource(Battlefield)
+        state = world.component(cycle.battlefield_entity, BattlefieldState)
+        state.view_top = battlefield.view_top
+        state.running = world.resource(MissionState).running
+
+
+def _start_mission(world: World) -> None:
+    world.resource(MissionState).held = False
+
+
+def _hold_mission(world: World) -> None:
+    """Nobody is connected: back to the start, and wait there for the first player."""
+    restart_mission(world)
+    world.resource(MissionState).held = True
+    world.resource(ServerMission).restart_at = -1.0
+
+
+def restart_mission(world: World) -> None:
+    """Everything back to the start; every seated player gets a fresh aircraft."""
+    content = world.resource(GameContent)
+    for entity, _ in world.query(Aircraft, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Projectile, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Pickup, Transform):
+        world.despawn(entity)
+    battlefield = world.resource(Battlefield)
+    battlefield.view_top = content.battlefield.start_view_top
+    world.insert_resource(MissionState())
+    world.insert_resource(MissionStats())
+    world.insert_resource(script_for(content))
+    waves = content.waves
+    world.insert_resource(
+        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
+    )
+    cycle = world.resource(ServerMission)
+    cycle.restarts += 1
+    world.component(cycle.battlefield_entity, BattlefieldState).mission += 1
+    net = world.resource(ServerNet)
+    for seat in world.resource(Roster).seats.values():
+        seat_player(world, net, seat)
+
+
+class ShooterServerNetPlugin(Plugin):
+    """The shooter's server-side network rules. Add after ServerNetPlugin and ShooterPlugin."""
+
+    name = "cloudbreak-net-server"
+    requires = ("cloudbreak", "net-server")
+
+    def __init__(self, max_players: int = 8) -> None:
+        self.max_players = max_players
+
+    def build_server(self, world: World) -> None:
+        world.insert_resource(Roster(self.max_players))
+        entity = world.create(Replicated(), BattlefieldState(world.resource(Battlefield).view_top))
+        world.insert_resource(ServerMission(battlefield_entity=entity))
+        _hold_mission(world)
+        world.add_system(SessionSystem(), Phase.INPUT)
+        world.add_system(CommandSystem(), Phase.INPUT)
+        world.add_system(MissionCycleSystem(), Phase.SPAWN)
+
+
+# -- client ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LocalSeat:
+    """Marks an aircraft this client flies, and which keyboard seat flies it."""
+
+    local_index: int
+
+
+@dataclass(slots=True)
+class Correction:
+    """What is left to ease in of a server correction (px)."""
+
+    dx: float = 0.0
+    dy: float = 0.0
+
+
+@dataclass(slots=True)
+class ClientSession:
+    """What the client knows of the game beyond entities: for HUDs, tests and bots."""
+
+    own: dict[int, int] = field(default_factory=dict)  # net id -> local index
+    broadcasts: list[str] = field(default_factory=list)
+    outcome: Outcome8 | None = None
+    mission_ends: int = 0
+    corrections: int = 0
+    coop_requested: bool = False
+    sent_fire: dict[int, bool] = field(default_factory=dict)  # net id -> last fire state sent
+
+
+CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
+SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps
+
+
+class ClaimSystem:
+    """Make this client's own aircraft predicted and steerable; ease in corrections."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        for message in world.events.read(SpawnSelf):
+            session.own[message.aircraft] = message.local_index
+        for message in world.events.read(AcceptCoopPartner):
+            session.own[message.aircraft] = 1
+        for message in world.events.read(MissionEnd):
+            session.outcome = message.outcome
+            session.mission_ends += 1
+        for message in world.events.read(BroadcastMessage):
+            session.broadcasts.append(message.text)
+        decoder = world.resource(ClientNet).decoder
+        for net_id, local_index in session.own.items():
+            entity = decoder.entities.get(net_id)
+            if entity is None or world.has_component(entity, Predicted):
+                continue
+            world.add_component(entity, Predicted())
+            world.add_component(entity, LocalSeat(local_index))
+            world.add_component(entity, PlayerInput())
+            world.add_component(entity, Velocity())
+            world.add_component(entity, Correction())
+        for message in world.events.read(PositionCorrection):
+            entity = decoder.entities.get(message.aircraft)
+            if entity is None or not world.has_component(entity, Correction):
+                continue
+            transform = world.component(entity, Transform)
+            correction = world.component(entity, Correction)
+            correction.dx, correction.dy = message.x - transform.x, message.y - transform.y
+            session.corrections += 1
+        for _, (correction, transform) in world.query(Correction, Transform):
+            if correction.dx or correction.dy:
+                step_x, step_y = correction.dx * CORRECTION_RATE, correction.dy * CORRECTION_RATE
+                if abs(correction.dx) < 0.5 and abs(correction.dy) < 0.5:
+                    step_x, step_y = correction.dx, correction.dy
+                transform.x += step_x
+                transform.y += step_y
+                correction.dx -= step_x
+                correction.dy -= step_y
+        for _, state in world.query_one(BattlefieldState):
+            battlefield = world.resource(Battlefield)
+            world.resource(MissionState).held = not state.running
+            # Both sides scroll at one speed; snap only when they really disagree
+            # (a restart, a hold), not for the latency every snapshot carries.
+            if abs(battlefield.view_top - state.view_top) > SCROLL_SNAP or not state.running:
+                battlefield.view_top = state.view_top
+
+
+class ClientSendSystem:
+    """Positions every tick; fire and missile actions as they happen."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ClientNet)
+        if not net.client.connected:
+            return
+        session = world.resource(ClientSession)
+        positions = []
+        for _, (replicated, transform, intent, _seat) in world.query(
+            Replicated, Transform, PlayerInput, LocalSeat
+        ):
+            net_id = replicated.net_id
+            if intent.fire != session.sent_fire.get(net_id, False):
+                net.client.send(PlayerRealtimeChange(net_id, PlayerAction.FIRE, intent.fire))
+                session.sent_fire[net_id] = intent.fire
+            while intent.missile_requests > 0:
+                net.client.send(PlayerEvent(net_id, PlayerAction.LAUNCH_MISSILE))
+                intent.missile_requests -= 1
+            positions.append((net_id, transform.x, transform.y))
+        if positions and world.time.is_tick:
+            positions.sort()
+            net.client.send(PositionUpdate(world.time.step, tuple(positions)))
+
+    @staticmethod
+    def request_partner(world: World) -> None:
+        session = world.resource(ClientSession)
+        net = world.resource(ClientNet)
+        if not session.coop_requested and len(session.own) < MAX_SEATS_PER_CONNECTION:
+            net.client.send(RequestCoopPartner())
+            session.coop_requested = True
+
+
+class ShooterClientNetPlugin(Plugin):
+    """The shooter's client-side network rules. Add after ClientNetPlugin and ShooterPlugin."""
+
+    name = "cloudbreak-net-client"
+    requires = ("cloudbreak", "net-client")
+
+    def build_client(self, world: World) -> None:
+        world.insert_resource(ClientSession())
+        world.add_system(ClaimSystem(), Phase.INPUT)
+        world.add_system(ClientSendSystem(), Phase.NETWORK, before=ClientFlushSystem)

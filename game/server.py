@@ -1,0 +1,225 @@
+"""The headless dedicated server: `python -m game.server --port 5000`.
+
+One authoritative world stepped at 60 Hz, a snapshot to every client at 20 Hz,
+sleeping until the next deadline or the next packet in between (an idle
+server uses next to no CPU). SIGINT/SIGTERM tell the clients, close cleanly
+and print a summary. pygame is never imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import statistics
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from engine.data import DataError
+from engine.net.handshake import schema_hash
+from engine.net.messages import Welcome
+from engine.net.server import NetServer, Peer
+from engine.net.sync import ServerNet, ServerNetPlugin
+from engine.net.transport import ListenError, TcpListener
+from engine.phases import Role
+from engine.time import Clock, FixedStepLoop, MonotonicClock
+from game.content import GameContent
+from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_registry
+from game.plugin import shooter_world
+
+log = logging.getLogger("game.server")
+
+DEFAULT_PORT = 5000
+DEFAULT_MAX_PLAYERS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSummary:
+    uptime: float
+    steps: int
+    peers_joined: int
+    peers_dropped: int
+    missions_started: int
+    step_median_ms: float
+    step_p99_ms: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"uptime: {self.uptime:.1f} s, {self.steps} steps",
+            f"players joined: {self.peers_joined}, dropped for errors or timeouts: "
+            f"{self.peers_dropped}",
+            f"missions started: {self.missions_started}",
+            f"step time: median {self.step_median_ms:.3f} ms, p99 {self.step_p99_ms:.3f} ms",
+        ]
+
+
+class GameServer:
+    """The shooter's authoritative world plus its network endpoint."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        max_players: int = DEFAULT_MAX_PLAYERS,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        listen: bool = True,
+        content: GameContent | None = None,
+    ) -> None:
+        self.clock = clock or MonotonicClock()
+        self.max_players = max_players
+        listener = TcpListener(host, port) if listen else None
+        registry = shooter_registry()
+        self.world = shooter_world(
+            Role.SERVER, seed=time.time_ns() if seed is None else seed, content=content
+        )
+        self.net = NetServer(
+            schema=schema_hash(registry),
+            max_peers=max_players,
+            welcome=self._welcome,
+            listener=listener,
+        )
+        self.world.add_plugins(
+            [ServerNetPlugin(self.net, registry, self.clock), ShooterServerNetPlugin(max_players)]
+        )
+        self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz, max_catchup_steps=10)
+        self.step_times: deque[float] = deque(maxlen=100_000)
+        self.peers_joined = 0
+        self.started = self.clock.now()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self.net.listener is None:
+            raise RuntimeError("this server does not listen")
+        return self.net.listener.address
+
+    def _welcome(self, peer: Peer) -> Welcome:
+        if not peer.data.get("welcomed"):
+            peer.data["welcomed"] = True
+            self.peers_joined += 1
+        return Welcome(
+            peer.client_id,
+            self.world.time.step_hz,
+            self.world.time.tick_every,
+            self.world.time.tick,
+            self.max_players,
+        )
+
+    def step(self) -> None:
+        """One fixed step, timed (for the summary and the tools)."""
+        started = time.perf_counter()
+        self.world.step()
+        self.step_times.append(time.perf_counter() - started)
+
+    def run_due_steps(self) -> int:
+        """Run the steps the clock says are due; return how many ran."""
+        frame = self.loop.advance()
+        for _ in range(frame.steps):
+            self.step()
+        return frame.steps
+
+    def serve(self, should_stop: callable) -> None:  # type: ignore[valid-type]
+        """Step on schedule until `should_stop()`; sleep to each deadline or packet."""
+        while not should_stop():
+            self.run_due_steps()
+            self.net.wait(self.loop.seconds_until_next_step())
+
+    @property
+    def roster(self) -> Roster:
+        return self.world.resource(Roster)
+
+    def summary(self) -> ServerSummary:
+        times = sorted(self.step_times) or [0.0]
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        return ServerSummary(
+            uptime=self.clock.now() - self.started,
+            steps=self.world.time.step,
+            peers_joined=self.peers_joined,
+            peers_dropped=self.net.dropped,
+            missions_started=self.world.resource(ServerMission).restarts,
+            step_median_ms=statistics.median(times) * 1000,
+            step_p99_ms=p99 * 1000,
+        )
+
+    def close(self, detail: str = "server shutting down") -> None:
+        self.net.close(detail)
+        self.world.close()
+
+    @property
+    def snapshot_bytes(self) -> int:
+        return self.world.resource(ServerNet).snapshot_bytes
+
+
+def _player_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 16, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m game.server", description="Run a headless Cloudbreak server."
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    )
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="TCP port (default 5000)")
+    parser.add_argument(
+        "--max-players",
+        type=_player_count,
+        default=DEFAULT_MAX_PLAYERS,
+        help="connections accepted at once, 1..16 (default 8)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        server = GameServer(
+            host=args.host, port=args.port, max_players=args.max_players, seed=args.seed
+        )
+    except (ListenError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    host, port = server.address
+    log.info("listening on %s:%d", host, port)
+    stop = {"requested": False}
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        server.serve(lambda: stop["requested"])
+    finally:
+        summary = server.summary()
+        server.close()
+        log.info("stopped")
+        print("\n".join(summary.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

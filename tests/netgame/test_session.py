@@ -1,0 +1,109 @@
+"""Joining, seeing each other, leaving, timing out, co-op partners, late joiners, rejects."""
+
+from engine import Phase
+from engine.components import Transform
+from engine.net.client import NetClient
+from engine.net.handshake import schema_hash
+from engine.net.messages import RejectReason
+from engine.net.replication import Replicated
+from game.components import Aircraft, Pickup, Player
+from game.netplay import Roster, shooter_registry
+from game.protocol import PlayerDisconnect, RequestCoopPartner
+from game.spawn import spawn_enemy, spawn_pickup
+
+
+def test_three_clients_join_and_see_each_other(harness):
+    names = ["alice", "bob", "carol"]
+    clients = [harness.join(name) for name in names]
+    harness.step(6)  # two ticks: the last joiner's aircraft reaches everyone
+    for client in clients:
+        seen = {name for name, _, _ in client.players().values()}
+        assert seen == set(names)
+        assert len(client.own_aircraft()) == 1
+    assert "carol joined" in clients[0].session.broadcasts
+
+
+def test_a_leaving_client_is_announced_and_its_aircraft_removed(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    harness.step(6)
+    alice_id = next(pid for pid, (name, _, _) in bob.players().items() if name == "alice")
+    disconnects = []
+    bob.world.add_system(
+        lambda w, dt: disconnects.extend(w.events.read(PlayerDisconnect)), Phase.PRESENT
+    )
+    alice.close()
+    harness.run_until(lambda: "alice left" in bob.session.broadcasts, what="the broadcast")
+    harness.step(6)
+    assert [d.player_id for d in disconnects] == [alice_id]
+    assert alice_id not in bob.players()
+    assert len(harness.server.roster.seats) == 1
+
+
+def test_a_silent_client_times_out_and_the_others_carry_on(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    harness.paused.add(id(alice))  # alice stops reading and sending
+    steps = harness.run_until(
+        lambda: "alice left" in bob.session.broadcasts, steps=400, what="the timeout"
+    )
+    assert 2.9 <= steps / 60 <= 3.5  # dropped after 3 s of silence
+    assert harness.server.net.dropped == 1
+    assert bob.connected
+    harness.paused.discard(id(alice))
+    harness.step(2)
+    assert alice.close_reason is not None and "Disconnected" in alice.close_reason
+
+
+def test_co_op_partner_joins_on_the_same_connection_at_most_once(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    alice.request_partner()
+    harness.run_until(lambda: len(alice.own_aircraft()) == 2, what="the partner aircraft")
+    alice.net.send(RequestCoopPartner())  # a third seat is refused by the server
+    alice.net.send(RequestCoopPartner())
+    harness.step(12)
+    assert sorted(alice.own_aircraft()) == [0, 1]
+    seats = harness.server.world.resource(Roster).seats.values()
+    assert sorted(s.local_index for s in seats if s.name.startswith("alice")) == [0, 1]
+    assert len(bob.players()) == 3
+
+
+def test_a_late_joiner_sees_enemies_and_pickups_that_already_exist(harness):
+    harness.join("alice")
+    world = harness.server.world
+    _, (_, alice) = world.query(Player, Transform)[0]
+    enemy = spawn_enemy(world, "avenger", 300.0, alice.y - 300)
+    pickup = spawn_pickup(world, "health", 500.0, alice.y - 100)
+    harness.step(12)
+    late = harness.join("zed")
+    harness.step(3)
+    ids = {world.component(enemy, Replicated).net_id, world.component(pickup, Replicated).net_id}
+    seen = {late.world.component(e, Replicated).net_id for e, _ in late.world.query(Aircraft)}
+    seen |= {late.world.component(e, Replicated).net_id for e, _ in late.world.query(Pickup)}
+    assert ids <= seen
+
+
+def probe(harness, name, schema):
+    """A bare NetClient: step everything until the server answers it."""
+    host, port = harness.address
+    client = NetClient.tcp(host, port, now=harness.clock.now(), name=name, schema=schema)
+    for _ in range(120):
+        client.poll(harness.clock.now())
+        client.flush()
+        if client.closed:
+            return client
+        harness.step()
+    raise AssertionError("no answer to the probe")
+
+
+def test_full_server_bad_names_and_mismatched_schema_are_rejected(harness):
+    for i in range(harness.server.max_players):
+        harness.join(f"p{i}")
+    late = harness.connect("one-too-many")
+    harness.run_until(lambda: late.net.closed, what="the reject")
+    assert late.net.rejected.reason is RejectReason.FULL
+    assert "full" in late.close_reason
+    good_schema = schema_hash(shooter_registry())
+    assert probe(harness, "P1", good_schema).rejected.reason is RejectReason.BAD_NAME
+    assert probe(harness, "\x07bell", good_schema).rejected.reason is RejectReason.BAD_NAME
+    wrong = probe(harness, "newbie", good_schema ^ 1).rejected
+    assert wrong.reason is RejectReason.SCHEMA and "update the game" in wrong.detail
+    assert all(c.connected for c in harness.clients[:-1])
