@@ -1,0 +1,93 @@
+"""A server under hostile bytes drops the offender with a logged reason and keeps serving."""
+
+import contextlib
+import logging
+import random
+import socket
+
+import pytest
+
+from engine.net.codec import Writer
+from engine.net.framing import encode_frame
+from engine.net.handshake import schema_hash
+from engine.net.messages import MAGIC, PROTOCOL_VERSION, TO_SERVER, Hello
+from engine.net.sync import ClientNet
+from game.netplay import shooter_registry
+
+
+def hello_frame(name="mallory"):
+    hello = Hello(MAGIC, PROTOCOL_VERSION, name, schema_hash(shooter_registry()), ())
+    return encode_frame(TO_SERVER.encode(hello))
+
+
+def huge_count_hello():
+    w = Writer()
+    w.u8(Hello.TYPE)
+    w.u32(MAGIC)
+    w.u16(PROTOCOL_VERSION)
+    w.string("m")
+    w.u64(1)
+    w.uvarint(10**9)  # mods: a billion strings, please
+    return encode_frame(w.getvalue())
+
+
+ATTACKS = {
+    "random bytes": random.Random(4).randbytes(300),
+    "oversize length": (10**7).to_bytes(4, "big") + b"x" * 20,
+    "zero length": b"\x00\x00\x00\x00",
+    "unknown type": encode_frame(b"\x7e\x01\x02"),
+    "not a hello first": encode_frame(b"\x23\x00\x00"),
+    "huge count": huge_count_hello(),
+    "garbage after hello": hello_frame() + encode_frame(b"\x23" + b"\xff" * 10),
+    "unknown type after hello": hello_frame("eve") + encode_frame(b"\x6f"),
+    "truncated position update": hello_frame("trudy") + encode_frame(b"\x23\x01\x02\x01"),
+    "lying fragment": hello_frame("oscar") + encode_frame(b"\x7f\x00\x01\x00\x05\x00\x02abc"),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_hostile_peer_is_dropped_and_good_clients_keep_playing(harness, attack, caplog):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    host, port = harness.address
+    evil = socket.create_connection((host, port), timeout=2)
+    try:
+        evil.sendall(ATTACKS[attack])
+        with caplog.at_level(logging.INFO):
+            harness.run_until(
+                lambda: harness.server.net.dropped >= 1 or any(
+                    "rejected" in r.getMessage() for r in caplog.records
+                ),
+                steps=60,
+                what=f"the server to drop the peer sending {attack}",
+            )
+        assert any(
+            "protocol error" in r.getMessage() or "rejected" in r.getMessage()
+            for r in caplog.records
+        )
+        evil.settimeout(2)
+        leftover = b""
+        with contextlib.suppress(OSError):  # a reset is a fine way to be shown the door
+            while chunk := evil.recv(4096):
+                leftover += chunk
+    finally:
+        evil.close()
+    start = harness.server.world.time.step
+    alice.control(0, move_x=1.0)
+    harness.step(12)
+    assert alice.connected and bob.connected
+    assert bob.world.resource(ClientNet).snapshots > 2
+    assert harness.server.world.time.step == start + 12
+
+
+def test_a_peer_that_never_finishes_its_frame_is_timed_out(harness):
+    alice = harness.join("alice")
+    host, port = harness.address
+    evil = socket.create_connection((host, port), timeout=2)
+    try:
+        evil.sendall((100).to_bytes(4, "big") + b"only ten b")  # a frame that never completes
+        harness.run_until(
+            lambda: harness.server.net.dropped >= 1, steps=6 * 60, what="the handshake timeout"
+        )
+        assert alice.connected
+    finally:
+        evil.close()

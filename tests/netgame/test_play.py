@@ -1,0 +1,155 @@
+"""Playing over real TCP: movement, firing, authority, mission end, single-player loopback."""
+
+import pytest
+
+from engine import Phase
+from engine.components import Transform, Velocity
+from engine.net.replication import Replicated
+from engine.net.sync import ClientNet
+from engine.net.transport import loopback_pair
+from engine.time import ManualClock
+from game.battlefield import Battlefield
+from game.client import GameClient
+from game.components import FlightPattern, Health, Player
+from game.netplay import MoveBudget, Roster
+from game.protocol import MissionEnd, PositionUpdate, SpawnSelf
+from game.server import GameServer
+from game.spawn import spawn_enemy
+
+TICK_STEPS = 3
+
+
+def server_aircraft(harness, name):
+    roster = harness.server.world.resource(Roster)
+    seat = next(s for s in roster.seats.values() if s.name == name)
+    return seat
+
+
+def replica(client, net_id):
+    """The client's latest replicated keys (x, y, angle) of an entity's Transform."""
+    baseline = client.world.resource(ClientNet).decoder.baseline[net_id]
+    return [k / 8 for k in baseline[1][:2]]
+
+
+def test_movement_by_one_reaches_the_others_within_three_ticks(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    harness.step(6)
+    seat = server_aircraft(harness, "alice")
+    start_x = replica(bob, seat.net_id)[0]
+    alice.control(0, move_x=1.0)
+    moved_at = harness.run_until(
+        lambda: replica(bob, seat.net_id)[0] > start_x + 1, steps=30, what="bob to see alice move"
+    )
+    assert moved_at <= 3 * TICK_STEPS
+    harness.step(30)
+    alice.control(0, move_x=0.0)
+    harness.step(1)
+    mine = alice.world.component(alice.own_aircraft()[0], Transform)
+    # Once alice stops, bob's drawn (interpolated) aircraft settles where she put it.
+    harness.step(3 * TICK_STEPS + 2 * TICK_STEPS)
+    bob_entity = bob.entity_of(seat.net_id)
+    seen = bob.world.component(bob_entity, Transform)
+    assert seen.x == pytest.approx(mine.x, abs=0.2)
+    assert seen.x > start_x + 100
+
+
+def test_own_aircraft_answers_input_in_the_same_step(harness):
+    alice = harness.join("alice")
+    entity = alice.own_aircraft()[0]
+    before = alice.world.component(entity, Transform).x
+    alice.control(0, move_x=-1.0)
+    alice.step()
+    assert alice.world.component(entity, Transform).x < before - 3
+
+
+def test_firing_damages_an_enemy_on_the_server_and_everyone_sees_it(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    world = harness.server.world
+    seat = server_aircraft(harness, "alice")
+    plane = world.component(seat.entity, Transform)
+    enemy = spawn_enemy(world, "avenger", plane.x, plane.y - 200)
+    harness.step(1)
+    world.remove_component(enemy, FlightPattern)  # hold it still in alice's line of fire
+    world.component(enemy, Velocity).x = world.component(enemy, Velocity).y = 0
+    alice.control(0, fire=True)
+    health = world.component(enemy, Health)
+    harness.run_until(lambda: health.hitpoints < health.max_hitpoints, what="a hit")
+    net_id = world.component(enemy, Replicated).net_id
+    harness.step(2 * TICK_STEPS)
+    for client in (alice, bob):
+        seen = client.world.component(client.entity_of(net_id), Health)
+        assert seen.hitpoints == health.hitpoints < seen.max_hitpoints
+
+
+def test_a_position_update_for_someone_elses_aircraft_is_refused(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    bobs = server_aircraft(harness, "bob")
+    where = harness.server.world.component(bobs.entity, Transform)
+    before_x = where.x  # bob flies straight up with the view; only alice asks to move him
+    alice.net.send(PositionUpdate(1, ((bobs.net_id, 100.0, where.y),)))
+    harness.step(2)
+    assert where.x == before_x != 100.0
+    assert alice.connected and bob.connected
+
+
+def test_a_teleport_is_clamped_and_corrected(harness):
+    alice = harness.join("alice")
+    seat = server_aircraft(harness, "alice")
+    world = harness.server.world
+    server_plane = world.component(seat.entity, Transform)
+    start = (server_plane.x, server_plane.y)
+    harness.paused.add(id(alice))  # stop alice's own updates while we forge one
+    alice.net.send(PositionUpdate(1, ((seat.net_id, 40.0, server_plane.y - 600),)))
+    alice.net.flush()
+    harness.step(1)
+    moved = ((server_plane.x - start[0]) ** 2 + (server_plane.y - start[1]) ** 2) ** 0.5
+    assert 0 < moved <= 250 * 1.15 * 0.5 + 1  # at most the speed budget
+    assert world.component(seat.entity, MoveBudget).refused == 1
+    corrected_x = server_plane.x
+    mine = alice.world.component(alice.own_aircraft()[0], Transform)
+    predicted_x = mine.x
+    alice.step()  # the correction arrives and starts to ease in: no snap
+    assert alice.session.corrections == 1
+    assert corrected_x < mine.x < predicted_x
+    harness.paused.discard(id(alice))
+    harness.step(40)
+    assert mine.x == pytest.approx(server_plane.x, abs=1.0)  # client and server agree again
+    assert mine.x < predicted_x - 50
+
+
+def test_mission_success_is_sent_once_then_the_mission_restarts(harness):
+    alice = harness.join("alice")
+    ends = []
+    spawns = []
+    alice.world.add_system(lambda w, dt: ends.extend(w.events.read(MissionEnd)), Phase.PRESENT)
+    alice.world.add_system(lambda w, dt: spawns.extend(w.events.read(SpawnSelf)), Phase.PRESENT)
+    harness.server.world.resource(Battlefield).view_top = 0.0
+    alice.world.resource(Battlefield).view_top = 0.0
+    alice.control(0, move_y=-1.0)
+    harness.run_until(lambda: ends, steps=1200, what="the mission to end")
+    assert ends[0].outcome.name == "SUCCESS"
+    harness.run_until(lambda: spawns, steps=400, what="the restart")
+    harness.step(60)
+    assert len(ends) == 1
+    assert harness.server.world.resource(Battlefield).view_top > 4000
+    assert len(alice.own_aircraft()) == 1
+
+
+def test_single_player_runs_the_same_code_over_the_loopback(harness):
+    clock = ManualClock()
+    server = GameServer(listen=False, seed=2, clock=clock)
+    server_end, client_end = loopback_pair()
+    server.net.add_stream(server_end, clock.now())
+    client = GameClient.over(client_end, "solo", clock=clock)
+    try:
+        for _ in range(30):
+            clock.advance(1 / 60)
+            server.step()
+            client.step()
+        assert client.connected
+        assert [p[0] for p in client.players().values()] == ["solo"]
+        entity = client.own_aircraft()[0]
+        assert client.world.component(entity, Player).name == "solo"
+    finally:
+        client.close()
+        server.close()
