@@ -166,7 +166,7 @@ class ServerMission:
 
     restart_at: float = -1.0
     battlefield_entity: int = 0
-    restarts: int = 0
+    started: int = 0  # missions that began with players aboard
 
 
 def _aircraft_speed(world: World) -> float:
@@ -353,6 +353,7 @@ class MissionCycleSystem:
         if cycle.restart_at >= 0 and world.time.seconds >= cycle.restart_at:
             cycle.restart_at = -1.0
             restart_mission(world)
+            cycle.started += 1
         battlefield = world.resource(Battlefield)
         state = world.component(cycle.battlefield_entity, BattlefieldState)
         state.view_top = battlefield.view_top
@@ -361,6 +362,7 @@ class MissionCycleSystem:
 
 def _start_mission(world: World) -> None:
     world.resource(MissionState).held = False
+    world.resource(ServerMission).started += 1
 
 
 def _hold_mission(world: World) -> None:
@@ -389,7 +391,6 @@ def restart_mission(world: World) -> None:
         WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
     )
     cycle = world.resource(ServerMission)
-    cycle.restarts += 1
     world.component(cycle.battlefield_entity, BattlefieldState).mission += 1
     net = world.resource(ServerNet)
     for seat in world.resource(Roster).seats.values():

@@ -139,7 +139,7 @@ class GameServer:
             steps=self.world.time.step,
             peers_joined=self.peers_joined,
             peers_dropped=self.net.dropped,
-            missions_started=self.world.resource(ServerMission).restarts,
+            missions_started=self.world.resource(ServerMission).started,
             step_median_ms=statistics.median(times) * 1000,
             step_p99_ms=p99 * 1000,
         )
