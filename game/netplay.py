@@ -212,7 +212,7 @@ class SessionSystem:
             if world.resource(MissionState).held:
                 _start_mission(world)  # first player in: the held mission begins
             seat_player(world, net, seat)
-            net.server.broadcast(BroadcastMessage(f"{seat.name} joined"))
+            net.server.broadcast(BroadcastMessage(f"{seat.name} joined"), exclude=joined.peer)
         for left in world.events.read(PeerLeft):
             seats = roster.of_peer(left.peer)
             for seat in seats:

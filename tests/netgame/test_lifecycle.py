@@ -1,0 +1,69 @@
+"""Big worlds reach joiners, a silent server is noticed, and a real server process stops cleanly."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from engine.net.sync import ServerNet
+from game.client import GameClient
+from game.components import Pickup
+from game.spawn import spawn_pickup
+
+
+def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):
+    world = harness.server.world
+    for index in range(4000):  # ~20 bytes each: far over one 64 KiB frame
+        spawn_pickup(world, "health", 50 + index % 900, 4300 + index % 500)
+    harness.step(3)
+    late = harness.join("zed")
+    harness.step(1)
+    assert len(late.world.query(Pickup)) == 4000
+    assert len(world.resource(ServerNet).encoder.full_state()) > 64 * 1024
+
+
+def test_a_client_gives_up_on_a_silent_server_after_three_seconds(harness):
+    alice = harness.join("alice")
+    silent_steps = 0
+    while alice.connected and silent_steps < 400:  # the server stops stepping: no snapshots
+        harness.clock.advance(1 / 60)
+        alice.step()
+        silent_steps += 1
+    assert not alice.connected
+    assert 2.9 <= silent_steps / 60 <= 3.2
+    assert alice.close_reason.startswith("Lost connection to server")
+
+
+def test_sigterm_tells_clients_closes_and_prints_a_summary(tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "game.server", "--port", "0", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline()  # bounded: the server logs this first
+        assert "listening on 127.0.0.1:" in line, line
+        port = int(line.rsplit(":", 1)[1])
+        client = GameClient.connect("127.0.0.1", port, "alice")
+        deadline = time.monotonic() + 10
+        while not client.own_aircraft() and time.monotonic() < deadline:
+            client.run_due_steps()
+        assert client.own_aircraft(), client.close_reason
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while client.connected and time.monotonic() < deadline:
+            client.run_due_steps()
+        assert client.close_reason == "Disconnected by the server: server shutting down"
+        output, _ = process.communicate(timeout=10)
+        assert process.returncode == 0
+        assert "players joined: 1" in output
+        assert "step time: median" in output
+        client.world.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
