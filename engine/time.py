@@ -123,6 +123,10 @@ class FixedStepLoop:
         alpha = (now - self._origin) * self.step_hz - self._steps
         return Frame(owed, dropped, min(max(alpha, 0.0), 1.0))
 
+    def reset(self) -> None:
+        """Forget owed time (after an intentional pause): the next step is one step away."""
+        self._origin = self.clock.now() - self._steps / self.step_hz
+
     def seconds_until_next_step(self) -> float:
         next_at = self._origin + (self._steps + 1) / self.step_hz
         return max(0.0, next_at - self.clock.now())

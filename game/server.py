@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.data import DataError
@@ -25,6 +26,7 @@ from engine.net.sync import ServerNet, ServerNetPlugin
 from engine.net.transport import ListenError, TcpListener
 from engine.phases import Role
 from engine.time import Clock, FixedStepLoop, MonotonicClock
+from game.battlefield import MissionState
 from game.content import GameContent
 from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_registry
 from game.plugin import shooter_world
@@ -33,6 +35,7 @@ log = logging.getLogger("game.server")
 
 DEFAULT_PORT = 5000
 DEFAULT_MAX_PLAYERS = 8
+IDLE_WAKE = 0.5  # seconds an idle server blocks before checking for a stop request
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +124,23 @@ class GameServer:
             self.step()
         return frame.steps
 
-    def serve(self, should_stop: callable) -> None:  # type: ignore[valid-type]
-        """Step on schedule until `should_stop()`; sleep to each deadline or packet."""
+    @property
+    def idle(self) -> bool:
+        """Nobody connected and the mission held at the start: nothing to simulate."""
+        return not self.net.peers and self.world.resource(MissionState).held
+
+    def serve(self, should_stop: Callable[[], bool]) -> None:
+        """Step on schedule until `should_stop()`; sleep to each deadline or packet.
+
+        An idle server does not step at all: it blocks on the listening socket
+        (waking every IDLE_WAKE s to check `should_stop`), so it costs no CPU.
+        """
         while not should_stop():
+            if self.idle:
+                self.net.wait(IDLE_WAKE)
+                self.net.poll_connections(self.clock.now())
+                self.loop.reset()
+                continue
             self.run_due_steps()
             self.net.wait(self.loop.seconds_until_next_step())
 

@@ -122,11 +122,15 @@ class NetServer:
 
     # -- inbound ---------------------------------------------------------------------------
 
-    def poll(self, now: float) -> list[ServerEvent]:
-        """Accept, read, decode; run handshakes and timeouts. Returns what happened."""
+    def poll_connections(self, now: float) -> None:
+        """Adopt every connection waiting on the listener."""
         if self.listener is not None:
             for stream in self.listener.accept():
                 self.add_stream(stream, now)
+
+    def poll(self, now: float) -> list[ServerEvent]:
+        """Accept, read, decode; run handshakes and timeouts. Returns what happened."""
+        self.poll_connections(now)
         for peer in list(self.peers):
             if not peer.leaving:
                 self._read(peer, now)
