@@ -125,6 +125,11 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
     aircraft_file.finish()
     if "eagle" not in aircraft:
         raise DataError(f"{aircraft_file.source}: aircraft.eagle: the player aircraft is required")
+    if aircraft["eagle"].side != "ally":
+        raise DataError(
+            f"{aircraft_file.source}: aircraft.eagle.side: the player aircraft must be an ally, "
+            f"got {aircraft['eagle'].side!r}"
+        )
     pickups_file = load_toml(data_dir / "pickups.toml")
     drop_chance = pickups_file.number("drop_chance", min=0.0, max=1.0)
     pickup_radius = pickups_file.number("radius", above=0.0)
@@ -172,6 +177,11 @@ def _battlefield(root: Table) -> BattlefieldSpec:
         raise world.fail("height", "must be at least the view height", spec.world_height)
     if spec.start_offset >= spec.view_height:
         raise world.fail("start_offset", "must be inside the starting view", spec.start_offset)
+    if spec.finish_line_y >= spec.start_view_top:
+        raise world.fail(
+            "finish_line_y", "must lie above the starting view (less than height - view height)",
+            spec.finish_line_y,
+        )
     if spec.spawn_margin >= spec.cull_margin:
         raise world.fail("spawn_margin", "must be below cull_margin", spec.spawn_margin)
     if 2 * spec.player_margin >= min(spec.view_width, spec.view_height):

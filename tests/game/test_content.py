@@ -1,0 +1,190 @@
+"""Rule 16: bad content is refused with a DataError naming the file, the key and the value."""
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from engine.data import DataError
+from game.content import DATA_DIR, load_content
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    """A private copy of assets/data to break."""
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    return copy
+
+
+def edit(data: Path, name: str, change) -> Path:
+    """Load data/name, let change(tree) modify it, write it back; returns the file's path."""
+    path = data / name
+    tree = tomllib.loads(path.read_text())
+    change(tree)
+    path.write_text(tomli_w.dumps(tree))
+    return path
+
+
+def refused(data: Path) -> str:
+    with pytest.raises(DataError) as caught:
+        load_content(data)
+    return str(caught.value)
+
+
+def test_an_untouched_copy_loads_like_the_shipped_data(data):
+    assert load_content(data) == load_content()
+
+
+def test_a_rewritten_but_unchanged_copy_still_loads(data):
+    for name in ("aircraft.toml", "weapons.toml", "mission.toml"):
+        edit(data, name, lambda tree: None)
+    assert load_content(data) == load_content()
+
+
+def set_in(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def change(tree):
+        node = tree
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+
+    return change
+
+
+BAD_VALUES = [
+    # (file, change, key path in the message, value in the message)
+    (
+        "aircraft.toml",
+        set_in("aircraft", "eagle", "hitpoints", -5),
+        "aircraft.eagle.hitpoints",
+        "-5",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "raptor", "speed", "fast"),
+        "aircraft.raptor.speed",
+        "'fast'",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "avenger", "bullet", "pea"),
+        "aircraft.avenger.bullet",
+        "'pea'",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "eagle", "side", "neutral"),
+        "aircraft.eagle.side",
+        "'neutral'",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "raptor", "pattern", [[45.0, 80.0], [200.0, 10.0]]),
+        "aircraft.raptor.pattern[1]",
+        "[200.0, 10.0]",
+    ),
+    (
+        "weapons.toml",
+        set_in("firing", "spread", [[0.0], [0.0], [-0.5, 0.0, 0.5]]),
+        "firing.spread[1]",
+        "[0.0]",
+    ),
+    ("weapons.toml", set_in("firing", "spread", [[0.0], [-0.3, 0.3]]), "firing.spread", "[[0.0]"),
+    (
+        "weapons.toml",
+        set_in("projectiles", "missile", "damage", 2.5),
+        "projectiles.missile.damage",
+        "2.5",
+    ),
+    ("pickups.toml", set_in("drop_chance", 1.5), "drop_chance", "1.5"),
+    (
+        "pickups.toml",
+        set_in("pickups", "health", "effect", "shield"),
+        "pickups.health.effect",
+        "'shield'",
+    ),
+    ("pickups.toml", set_in("pickups", "missiles", "amount", 0), "pickups.missiles.amount", "0"),
+    ("battlefield.toml", set_in("world", "max_players", 17), "world.max_players", "17"),
+    ("battlefield.toml", set_in("world", "scroll_speed", -50.0), "world.scroll_speed", "-50.0"),
+    ("battlefield.toml", set_in("world", "spawn_margin", 500.0), "world.spawn_margin", "500.0"),
+    ("mission.toml", set_in("enemy", 0, "kind", "zeppelin"), "enemy[0].kind", "'zeppelin'"),
+    ("mission.toml", set_in("enemy", 3, "x", 9000.0), "enemy[3].x", "9000.0"),
+    ("mission.toml", set_in("waves", "kinds", ["raptor", "eagle"]), "waves.kinds", "'eagle'"),
+    ("mission.toml", set_in("waves", "interval_max", 1.0), "waves.interval_max", "1.0"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "key", "value"), BAD_VALUES, ids=[case[2] for case in BAD_VALUES]
+)
+def test_a_bad_value_names_file_key_and_value(data, name, change, key, value):
+    path = edit(data, name, change)
+    message = refused(data)
+    assert message.startswith(f"{path}: {key}: ")
+    assert f"got {value}" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "key"),
+    [
+        ("aircraft.toml", ("aircraft", "eagle", "colour"), "aircraft.eagle.colour"),
+        ("weapons.toml", ("firing", "max_spred_level"), "firing.max_spred_level"),
+        ("battlefield.toml", ("gravity",), "gravity"),
+        ("mission.toml", ("enemy", 2, "delay"), "enemy[2].delay"),
+    ],
+)
+def test_an_unknown_key_is_named(data, name, keys, key):
+    path = edit(data, name, set_in(*keys, "red"))
+    message = refused(data)
+    assert message.startswith(f"{path}: {key}: ")
+    assert "not a known key" in message
+
+
+def test_a_missing_required_key_is_named(data):
+    path = edit(data, "aircraft.toml", lambda tree: tree["aircraft"]["raptor"].pop("hitpoints"))
+    assert refused(data) == f"{path}: aircraft.raptor.hitpoints: is required"
+
+
+def test_invalid_toml_names_the_file_and_the_line(data):
+    path = data / "pickups.toml"
+    lines = path.read_text().splitlines()
+    lines.insert(3, "radius = = 16")
+    path.write_text("\n".join(lines) + "\n")
+    message = refused(data)
+    assert message.startswith(f"{path}: invalid TOML")
+    assert "line 4" in message
+
+
+def test_a_missing_file_is_named(data):
+    path = data / "battlefield.toml"
+    path.unlink()
+    assert refused(data) == f"{path}: file not found"
+
+
+def test_the_player_aircraft_is_required(data):
+    path = edit(data, "aircraft.toml", lambda tree: tree["aircraft"].pop("eagle"))
+    message = refused(data)
+    assert message.startswith(f"{path}: aircraft.eagle")
+
+
+def test_the_missile_projectile_is_required(data):
+    path = edit(data, "weapons.toml", lambda tree: tree["projectiles"].pop("missile"))
+    message = refused(data)
+    assert message.startswith(f"{path}: projectiles.missile")
+
+
+
+def test_the_player_aircraft_must_be_an_ally(data):
+    edit(data, "aircraft.toml", lambda t: t["aircraft"]["eagle"].update(side="enemy"))
+    message = refused(data)
+    assert "aircraft.eagle.side: the player aircraft must be an ally, got 'enemy'" in message
+
+
+def test_the_finish_line_must_lie_above_the_starting_view(data):
+    edit(data, "battlefield.toml", lambda t: t["world"].update(finish_line_y=4500.0))
+    assert "world.finish_line_y: must lie above the starting view" in refused(data)
