@@ -250,8 +250,9 @@ class NetServer:
             peer.stream.send(data)
         peer.stream.flush()
 
-    def flush(self) -> list[ServerEvent]:
-        """Push queued bytes to every peer; a peer whose buffer overflowed is dropped."""
+    def flush(self) -> None:
+        """Push queued bytes to every peer. A peer whose buffer overflowed is dropped; its
+        PeerLeft comes out of the next `poll`, with everything else that happened."""
         for peer in self.peers:
             if peer.leaving:
                 continue
@@ -260,8 +261,6 @@ class NetServer:
                 self._leave(peer, peer.stream.close_reason or "connection closed", clean=False)
                 self.dropped += 1
         self._reap()
-        events, self._events = self._events, []
-        return events
 
     def wait(self, timeout: float) -> None:
         """Sleep until a socket is readable or `timeout` passes (the server's idle)."""

@@ -79,8 +79,7 @@ class ServerSnapshotSystem:
                     net.server.send_encoded(peer, full)
                     peer.caught_up = True
             net.last_tick = tick
-        for event in net.server.flush():
-            world.events.emit(event)
+        net.server.flush()
 
 
 class ServerNetPlugin(Plugin):

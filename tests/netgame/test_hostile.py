@@ -13,6 +13,7 @@ from engine.net.handshake import schema_hash
 from engine.net.messages import MAGIC, PROTOCOL_VERSION, TO_SERVER, Hello
 from engine.net.sync import ClientNet
 from game.netplay import shooter_registry
+from game.spawn import spawn_pickup
 
 
 def hello_frame(name="mallory"):
@@ -89,5 +90,31 @@ def test_a_peer_that_never_finishes_its_frame_is_timed_out(harness):
             lambda: harness.server.net.dropped >= 1, steps=6 * 60, what="the handshake timeout"
         )
         assert alice.connected
+    finally:
+        evil.close()
+
+
+def test_a_peer_that_stops_reading_is_dropped_when_its_buffer_fills(harness, caplog):
+    alice = harness.join("alice")
+    harness.server.net.max_outbound = 32 * 1024
+    host, port = harness.address
+    evil = socket.socket()
+    evil.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)  # and then never read
+    evil.settimeout(2)
+    evil.connect((host, port))
+    try:
+        evil.sendall(hello_frame("sloth"))
+        world = harness.server.world
+        for index in range(6000):  # a full state of ~120 KiB for the newcomer
+            spawn_pickup(world, "health", 50 + index % 900, 4300 + index % 500)
+        with caplog.at_level(logging.INFO):
+            harness.run_until(
+                lambda: any("send buffer full" in r.getMessage() for r in caplog.records),
+                steps=120,
+                what="the slow reader to be dropped",
+            )
+        harness.step(6)
+        assert alice.connected
+        assert "sloth" not in {name for name, _, _ in alice.players().values()}
     finally:
         evil.close()
