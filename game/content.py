@@ -179,7 +179,8 @@ def _battlefield(root: Table) -> BattlefieldSpec:
         raise world.fail("start_offset", "must be inside the starting view", spec.start_offset)
     if spec.finish_line_y >= spec.start_view_top:
         raise world.fail(
-            "finish_line_y", "must lie above the starting view (less than height - view height)",
+            "finish_line_y",
+            "must lie above the starting view (less than height - view height)",
             spec.finish_line_y,
         )
     if spec.spawn_margin >= spec.cull_margin:

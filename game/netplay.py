@@ -20,8 +20,8 @@ import math
 from dataclasses import dataclass, field
 
 from engine.components import Transform, Velocity
-from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint
-from engine.net.messages import BroadcastMessage
+from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint, clip_utf8
+from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage, DisconnectReason
 from engine.net.replication import Predicted, Replicated, ReplicationRegistry
 from engine.net.server import Peer, PeerJoined, PeerLeft, PeerMessage
 from engine.net.sync import ClientFlushSystem, ClientNet, ServerNet
@@ -40,16 +40,18 @@ from game.components import (
     Weapon,
 )
 from game.content import GameContent
-from game.events import MissionEnded, Outcome
+from game.events import Destroyed, MissionEnded, Outcome, PickupTaken
 from game.protocol import (
     POSITION,
     AcceptCoopPartner,
+    Explosion,
     GameEvent,
     GameEventKind,
     MissionEnd,
     Outcome8,
     PeerPlayerEvent,
     PeerRealtimeChange,
+    PickupCollected,
     PlayerAction,
     PlayerConnect,
     PlayerDisconnect,
@@ -79,7 +81,7 @@ class BattlefieldState:
 
     view_top: float = 0.0
     running: bool = True  # scrolling and spawning (false while ended or waiting for players)
-    mission: int = 1  # counts restarts
+    mission: int = 0  # missions begun so far (0 while the first waits for players)
 
 
 def shooter_registry() -> ReplicationRegistry:
@@ -261,7 +263,11 @@ class CommandSystem:
             elif isinstance(message, GameEvent):
                 self._game_event(net, peer, message)
             else:
-                net.server.drop(peer, f"protocol error: {type(message).__name__} from a client")
+                net.server.drop(
+                    peer,
+                    f"protocol error: {type(message).__name__} from a client",
+                    DisconnectReason.PROTOCOL,
+                )
 
     @staticmethod
     def _own(world: World, roster: Roster, peer: Peer, net_id: int, what: str) -> Seat | None:
@@ -324,7 +330,7 @@ class CommandSystem:
                 "%s: co-op partner refused (%d seats, free id %s)", peer.name, len(seats), player_id
             )
             return
-        seat = Seat(player_id, peer, 1, f"{peer.name} (2)"[:32])
+        seat = Seat(player_id, peer, 1, clip_utf8(peer.name, MAX_NAME_BYTES - 4) + " (2)")
         roster.seats[player_id] = seat
         seat_player(world, net, seat)
 
@@ -340,6 +346,20 @@ class CommandSystem:
             )
 
 
+class CueSystem:
+    """Tell clients what they cannot see in the snapshots: why things vanished."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        for destroyed in world.events.read(Destroyed):
+            large = destroyed.kind != "raptor" and destroyed.side is Side.ENEMY
+            net.server.broadcast(Explosion(destroyed.x, destroyed.y, large))
+        for taken in world.events.read(PickupTaken):
+            replicated = world.try_component(taken.player, Replicated)
+            if replicated is not None:
+                net.server.broadcast(PickupCollected(replicated.net_id, taken.kind))
+
+
 class MissionCycleSystem:
     """Announce the mission's end once; restart it after a pause; mirror the battlefield."""
 
@@ -353,7 +373,7 @@ class MissionCycleSystem:
         if cycle.restart_at >= 0 and world.time.seconds >= cycle.restart_at:
             cycle.restart_at = -1.0
             restart_mission(world)
-            cycle.started += 1
+            _start_mission(world)
         battlefield = world.resource(Battlefield)
         state = world.component(cycle.battlefield_entity, BattlefieldState)
         state.view_top = battlefield.view_top
@@ -361,8 +381,11 @@ class MissionCycleSystem:
 
 
 def _start_mission(world: World) -> None:
+    """A mission begins (the first player joined a held one, or a restart)."""
     world.resource(MissionState).held = False
-    world.resource(ServerMission).started += 1
+    cycle = world.resource(ServerMission)
+    cycle.started += 1
+    world.component(cycle.battlefield_entity, BattlefieldState).mission = cycle.started
 
 
 def _hold_mission(world: World) -> None:
@@ -390,8 +413,6 @@ def restart_mission(world: World) -> None:
     world.insert_resource(
         WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
     )
-    cycle = world.resource(ServerMission)
-    world.component(cycle.battlefield_entity, BattlefieldState).mission += 1
     net = world.resource(ServerNet)
     for seat in world.resource(Roster).seats.values():
         seat_player(world, net, seat)
@@ -413,6 +434,7 @@ class ShooterServerNetPlugin(Plugin):
         _hold_mission(world)
         world.add_system(SessionSystem(), Phase.INPUT)
         world.add_system(CommandSystem(), Phase.INPUT)
+        world.add_system(CueSystem(), Phase.SPAWN)
         world.add_system(MissionCycleSystem(), Phase.SPAWN)
 
 

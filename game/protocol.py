@@ -202,3 +202,26 @@ class PositionCorrection(Message):
     x: float
     y: float
     FIELDS = {"aircraft": NET_ID, "x": POSITION, "y": POSITION}
+
+
+@TO_CLIENT.register
+@dataclass(frozen=True, slots=True)
+class Explosion(Message):
+    """An aircraft was destroyed here (not culled): clients show the blast and play its sound."""
+
+    TYPE = 0xA8
+    x: float
+    y: float
+    large: bool
+    FIELDS = {"x": POSITION, "y": POSITION, "large": Bool()}
+
+
+@TO_CLIENT.register
+@dataclass(frozen=True, slots=True)
+class PickupCollected(Message):
+    """A player's aircraft took a pickup (for its sound and a HUD flash)."""
+
+    TYPE = 0xA9
+    aircraft: int
+    kind: str
+    FIELDS = {"aircraft": NET_ID, "kind": Str(16)}

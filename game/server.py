@@ -22,7 +22,7 @@ from engine.data import DataError
 from engine.net.handshake import schema_hash
 from engine.net.messages import Welcome
 from engine.net.server import NetServer, Peer
-from engine.net.sync import ServerNet, ServerNetPlugin
+from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.transport import ListenError, TcpListener
 from engine.phases import Role
 from engine.time import Clock, FixedStepLoop, MonotonicClock
@@ -90,7 +90,6 @@ class GameServer:
         )
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz, max_catchup_steps=10)
         self.step_times: deque[float] = deque(maxlen=100_000)
-        self.peers_joined = 0
         self.started = self.clock.now()
 
     @property
@@ -100,14 +99,11 @@ class GameServer:
         return self.net.listener.address
 
     def _welcome(self, peer: Peer) -> Welcome:
-        if not peer.data.get("welcomed"):
-            peer.data["welcomed"] = True
-            self.peers_joined += 1
         return Welcome(
             peer.client_id,
             self.world.time.step_hz,
             self.world.time.tick_every,
-            self.world.time.tick,
+            snapshot_tick(self.world),
             self.max_players,
         )
 
@@ -154,7 +150,7 @@ class GameServer:
         return ServerSummary(
             uptime=self.clock.now() - self.started,
             steps=self.world.time.step,
-            peers_joined=self.peers_joined,
+            peers_joined=self.net.joined_total,
             peers_dropped=self.net.dropped,
             missions_started=self.world.resource(ServerMission).started,
             step_median_ms=statistics.median(times) * 1000,

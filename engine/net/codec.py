@@ -168,6 +168,14 @@ class Reader:
             raise ProtocolError(f"{self.end - self.pos} unexpected bytes after {what}")
 
 
+def clip_utf8(text: str, max_bytes: int) -> str:
+    """The longest prefix of `text` whose UTF-8 encoding fits in `max_bytes` bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes].decode("utf-8", errors="ignore")
+
+
 # -- field codecs --------------------------------------------------------------------------
 
 
@@ -419,6 +427,9 @@ class ListOf(Codec):
     def key(self, value: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(value)
 
+    def describe(self) -> str:
+        return f"list<={self.max_count} of {self.item.describe()}"
+
 
 class TupleOf(Codec):
     """A fixed sequence of fields."""
@@ -432,3 +443,6 @@ class TupleOf(Codec):
 
     def read(self, r: Reader) -> tuple[Any, ...]:
         return tuple(codec.read(r) for codec in self.items)
+
+    def describe(self) -> str:
+        return "(" + ", ".join(codec.describe() for codec in self.items) + ")"

@@ -14,6 +14,7 @@ from engine.net.framing import MAX_FRAME, FrameDecoder, Reassembler, encode_fram
 from engine.net.messages import (
     TO_CLIENT,
     TO_SERVER,
+    Disconnect,
     Hello,
     Message,
     MessageSet,
@@ -114,5 +115,6 @@ def server_connection(now: float, **limits: int) -> Connection:
 
 
 def client_connection(now: float, **limits: int) -> Connection:
-    """A client's end: the server must answer with Welcome or Reject."""
-    return Connection(TO_CLIENT, TO_SERVER, now=now, first=(Welcome, Reject), **limits)
+    """A client's end: the server answers with Welcome or Reject (or Disconnect, when it
+    could not even read the Hello)."""
+    return Connection(TO_CLIENT, TO_SERVER, now=now, first=(Welcome, Reject, Disconnect), **limits)

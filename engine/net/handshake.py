@@ -12,6 +12,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable
 
+from engine.net.codec import clip_utf8
 from engine.net.messages import (
     MAGIC,
     MAX_NAME_BYTES,
@@ -100,4 +101,4 @@ def _schema_detail(theirs: tuple[str, ...], ours: tuple[str, ...]) -> str:
         parts.append("different versions: " + versions)
     if not parts:
         parts.append("the game's data schema differs from the server's; update the game")
-    return ("; ".join(parts))[:255]
+    return clip_utf8("; ".join(parts), 255)

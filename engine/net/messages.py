@@ -118,8 +118,7 @@ class DisconnectReason(IntEnum):
     SHUTDOWN = 1  # the server is stopping
     TIMEOUT = 2  # the peer was silent too long
     PROTOCOL = 3  # the peer sent something malformed
-    KICKED = 4  # the server operator removed the peer
-    OVERFLOW = 5  # the peer stopped reading and its send buffer filled
+    KICKED = 4  # the server removed the peer (operator, or no seat left for it)
 
 
 # -- engine messages: client to server (0x01-0x1f) -------------------------------------------
@@ -139,7 +138,7 @@ class Hello(Message):
     FIELDS = {
         "magic": U32(),
         "version": U16(),
-        "name": Str(MAX_NAME_BYTES),
+        "name": Str(255),  # the handshake refuses names over MAX_NAME_BYTES with a Reject
         "schema_hash": U64(),
         "mods": ListOf(Str(64), 64),
     }
@@ -179,7 +178,7 @@ class Welcome(Message):
     server_tick: int
     max_players: int
     FIELDS = {
-        "client_id": U16(),
+        "client_id": U32(),
         "step_hz": U8(),
         "tick_every": U8(),
         "server_tick": U32(),
@@ -243,4 +242,3 @@ class BroadcastMessage(Message):
 def describe(cls: type[Message]) -> list[tuple[str, str]]:
     """(field, codec description) pairs, for docs and debugging."""
     return [(name, codec.describe()) for name, codec in cls.FIELDS.items()]
-

@@ -13,7 +13,7 @@ shares:
 
 A `spawn_only` entity (a bullet flying straight) is sent once, in its spawn
 record; clients simulate it and only its despawn follows. A joining peer gets
-`full_state()` first: every live entity as a spawn, baseline 0.
+`full_state(world)` first: every live entity as a spawn, baseline 0.
 
 TCP delivers every snapshot in order, so each delta's baseline is simply the
 previous tick; the decoder refuses a snapshot whose baseline is not the tick
@@ -23,7 +23,6 @@ it last applied.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ from engine.world import World
 MAX_COMPONENT_TYPES = 255
 MAX_FIELDS = 32
 MAX_ENTITIES_PER_SNAPSHOT = 1 << 20
+MAX_NET_ID = 2**32 - 1
 FLAG_SPAWN_ONLY = 0x01
 COMPONENT_ADDED = 0  # a field mask of 0 means "the whole component follows"
 
@@ -103,8 +103,10 @@ class ReplicationRegistry:
                 raise ValueError(f"{component_type.__name__} has no field {field_name!r}")
         for other in declared.values():
             needs_default = other.init and other.name not in fields
-            if needs_default and other.default is dataclasses.MISSING and (
-                other.default_factory is dataclasses.MISSING
+            if (
+                needs_default
+                and other.default is dataclasses.MISSING
+                and (other.default_factory is dataclasses.MISSING)
             ):
                 raise ValueError(
                     f"{component_type.__name__}.{other.name} is not replicated, "
@@ -132,10 +134,6 @@ class ReplicationRegistry:
             for spec in self.by_id.values()
         ]
 
-    def schema_hash(self) -> int:
-        digest = hashlib.sha256("\n".join(self.describe()).encode()).digest()
-        return int.from_bytes(digest[:8], "big")
-
 
 # -- server side ------------------------------------------------------------------------------
 
@@ -156,11 +154,11 @@ class NetIds:
 
 @dataclass(slots=True)
 class _Sent:
-    """What peers were last told about one entity."""
+    """What peers were last told about one entity (for a spawn-only entity: its spawn)."""
 
     entity: int
     spawn_only: bool
-    components: dict[int, tuple[Any, ...]]  # type id -> field keys (empty for spawn-only)
+    components: dict[int, tuple[Any, ...]]  # type id -> field keys
 
 
 @dataclass(slots=True)
@@ -203,7 +201,7 @@ class SnapshotEncoder:
                         components[spec.type_id] = keys
                         continue
                 components[spec.type_id] = spec.keys(component)
-            current[net_id] = (entity, replicated.spawn_only, components)
+            current[net_id] = (entity, replicated.spawn_only, dict(sorted(components.items())))
         return current
 
     def encode_delta(self, world: World) -> bytes:
@@ -270,13 +268,26 @@ class SnapshotEncoder:
         self.last_stats = EncodeStats(n_spawn, n_update, len(gone))
         return body.getvalue()
 
-    def full_state(self) -> bytes:
-        """Every entity as of the last encode_delta, as spawns (baseline 0), for a joiner."""
+    def full_state(self, world: World) -> bytes:
+        """Every entity as of the last encode_delta, as spawns (baseline 0), for a joiner.
+
+        Spawn-only entities are written as they are now, not as they were spawned: the
+        joiner starts simulating them from this tick.
+        """
         body = Writer()
         body.uvarint(len(self.sent))
+        by_type = self.registry.by_type
         for net_id in sorted(self.sent):
             sent = self.sent[net_id]
-            self._write_spawn(body, net_id, sent.spawn_only, sent.components)
+            components = sent.components
+            if sent.spawn_only and world.is_alive(sent.entity):
+                components = {}
+                for component in world.components_of(sent.entity):
+                    spec = by_type.get(type(component))
+                    if spec is not None:
+                        components[spec.type_id] = spec.keys(component)
+                components = dict(sorted(components.items()))
+            self._write_spawn(body, net_id, sent.spawn_only, components)
         body.uvarint(0)
         body.uvarint(0)
         body.uvarint(0)
@@ -366,7 +377,7 @@ class SnapshotDecoder:
             self._update(world, reader, tick)
             result.updated += 1
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
-            net_id, type_id = reader.uvarint(), reader.u8()
+            net_id, type_id = self._net_id(reader), reader.u8()
             entity = self._entity(net_id)
             spec = self._spec(type_id)
             if type_id not in self.baseline[net_id]:
@@ -374,7 +385,7 @@ class SnapshotDecoder:
             del self.baseline[net_id][type_id]
             world.remove_component(entity, spec.component_type)
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
-            net_id = reader.uvarint()
+            net_id = self._net_id(reader)
             entity = self._entity(net_id)
             del self.entities[net_id]
             del self.baseline[net_id]
@@ -390,6 +401,12 @@ class SnapshotDecoder:
         self.entities.clear()
         self.baseline.clear()
 
+    def _net_id(self, reader: Reader) -> int:
+        net_id = reader.uvarint()
+        if net_id > MAX_NET_ID:
+            raise ProtocolError(f"net id {net_id} exceeds {MAX_NET_ID}")
+        return net_id
+
     def _entity(self, net_id: int) -> int:
         entity = self.entities.get(net_id)
         if entity is None:
@@ -403,7 +420,7 @@ class SnapshotDecoder:
         return spec
 
     def _spawn(self, world: World, reader: Reader, tick: int, result: ApplyResult) -> None:
-        net_id = reader.uvarint()
+        net_id = self._net_id(reader)
         if net_id == 0 or net_id in self.entities:
             raise ProtocolError(f"spawn of entity {net_id} which exists or is invalid")
         flags = reader.u8()
@@ -434,7 +451,7 @@ class SnapshotDecoder:
             hook(world, entity, net_id)
 
     def _update(self, world: World, reader: Reader, tick: int) -> None:
-        net_id = reader.uvarint()
+        net_id = self._net_id(reader)
         entity = self._entity(net_id)
         baseline = self.baseline[net_id]
         predicted = world.has_component(entity, Predicted)

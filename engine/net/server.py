@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from engine.net.codec import clip_utf8
 from engine.net.connection import Connection, server_connection
 from engine.net.errors import ProtocolError
 from engine.net.handshake import check_hello
@@ -105,6 +106,7 @@ class NetServer:
         self._ids = itertools.count(1)
         self._events: list[ServerEvent] = []
         self.dropped = 0  # peers dropped for misbehaving or timing out
+        self.joined_total = 0  # handshakes accepted over the server's life
 
     # -- connections -----------------------------------------------------------------------
 
@@ -178,6 +180,7 @@ class NetServer:
             return
         peer.name = hello.name
         peer.joined = True
+        self.joined_total += 1
         peer.connection.send(self.welcome(peer))
         log.info("%s joined from %s as client %d", peer.name, peer.address, peer.client_id)
         self._events.append(PeerJoined(peer, hello))
@@ -211,7 +214,7 @@ class NetServer:
         log.warning("dropping %s (%s): %s", peer.name or "peer", peer.address, reason)
         self.dropped += 1
         if not peer.stream.closed:
-            peer.connection.send(Disconnect(code, reason[:255]))
+            peer.connection.send(Disconnect(code, clip_utf8(reason, 255)))
             self._flush_peer(peer)
         self._leave(peer, reason, clean=False)
 

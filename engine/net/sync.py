@@ -74,7 +74,7 @@ class ServerSnapshotSystem:
                 else:
                     if full is None:
                         full = TO_CLIENT.encode(
-                            UpdateClientState(tick, 0, net.encoder.full_state())
+                            UpdateClientState(tick, 0, net.encoder.full_state(world))
                         )
                     net.server.send_encoded(peer, full)
                     peer.caught_up = True

@@ -50,7 +50,8 @@ class ByteStream(Protocol):
     """A non-blocking, bidirectional byte pipe to one peer (TCP or in-memory)."""
 
     def send(self, data: bytes) -> None:
-        """Queue bytes; closes the stream (never raises) if the queue passes max_outbound."""
+        """Queue bytes; closes the stream (never raises) if the peer left more than
+        max_outbound bytes unread from earlier sends."""
         ...
 
     def flush(self) -> None:
@@ -130,7 +131,9 @@ class _StreamBase:
         """Queue `data`. On a closed stream this does nothing (the caller checks `closed`)."""
         if self._closed or not data:
             return
-        if len(self._out) + len(data) > self.max_outbound:
+        # The cap judges the backlog the peer has not read yet, not this message: one big
+        # message (a joiner's full state) is always queued for a peer that keeps up.
+        if len(self._out) > self.max_outbound:
             self.close(SEND_BUFFER_FULL)
             return
         self._out += data
@@ -155,6 +158,11 @@ class TcpStream(_StreamBase):
     @property
     def peer(self) -> str:
         return self._peer
+
+    @property
+    def socket(self) -> socket.socket:
+        """The underlying socket, for options such as buffer sizes."""
+        return self._sock
 
     def fileno(self) -> int:
         return -1 if self._closed else self._sock.fileno()

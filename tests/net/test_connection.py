@@ -13,6 +13,7 @@ from engine.net.handshake import check_hello, name_problem, schema_hash
 from engine.net.messages import (
     MAGIC,
     PROTOCOL_VERSION,
+    TO_CLIENT,
     BroadcastMessage,
     Hello,
     Ping,
@@ -63,7 +64,8 @@ def test_the_first_message_must_be_the_handshake():
 
 def test_after_the_handshake_anything_in_the_set_is_accepted():
     client = client_connection(0.0)
-    frames = encode_frame(b"\x80\x00\x01\x3c\x03\x00\x00\x00\x00\x08") + encode_frame(b"\x85\x02hi")
+    welcome = TO_CLIENT.encode(Welcome(1, 60, 3, 0, 8))
+    frames = encode_frame(welcome) + encode_frame(b"\x85\x02hi")
     assert client.receive_data(frames, now=0.0)[1] == BroadcastMessage("hi")
 
 

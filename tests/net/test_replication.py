@@ -11,6 +11,7 @@ from engine import Role, World
 from engine.components import Transform, Velocity
 from engine.net.codec import Quantized, Str, SVarint
 from engine.net.errors import ProtocolError
+from engine.net.handshake import schema_hash
 from engine.net.interpolation import InterpolationSystem, NetClock, sample
 from engine.net.replication import (
     Interpolated,
@@ -116,7 +117,7 @@ def test_a_joiner_gets_the_full_state_and_then_follows_deltas(pair):
     server.create(Replicated(spawn_only=True), Transform(3, 4))
     encoder.encode_delta(server)  # tick 1 went to peers already here
     encoder.encode_delta(server)  # tick 2
-    decoder.apply(client, 2, 0, encoder.full_state())
+    decoder.apply(client, 2, 0, encoder.full_state(server))
     client.flush()
     assert len(decoder.entities) == 2
     server.component(ship, Hull).hitpoints = 1
@@ -190,13 +191,16 @@ def test_bad_baselines_and_references_are_protocol_errors(pair):
 
 
 def test_schema_hash_changes_with_any_field_or_codec():
-    base = registry().schema_hash()
-    assert base == registry().schema_hash()
+    def schema(reg):
+        return schema_hash(reg, message_sets=())
+
+    base = schema(registry())
+    assert base == schema(registry())
     other = ReplicationRegistry()
     other.register(Transform, {"x": POS, "y": Quantized(4, -10000, 10000)}, interpolate=True)
     other.register(Velocity, {"x": POS, "y": POS})
     other.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
-    assert other.schema_hash() != base
+    assert schema(other) != base
 
 
 def test_registration_refuses_what_a_client_could_not_build():

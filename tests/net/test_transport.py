@@ -283,9 +283,9 @@ def test_loopback_eof_waits_until_inbox_drained(monkeypatch: pytest.MonkeyPatch)
 
 def test_loopback_send_buffer_full() -> None:
     a, b = loopback_pair(max_outbound=10)
-    a.send(b"x" * 10)
+    a.send(b"x" * 11)  # one message over the cap is queued: the peer has read all before it
     assert not a.closed
-    a.send(b"y")
+    a.send(b"y")  # but 11 unread bytes from earlier are more than the peer may owe
     assert a.close_reason == "send buffer full (peer not reading)"
-    assert b.receive() == b"x" * 10  # close flushed what was queued before the overflow
+    assert b.receive() == b"x" * 11  # close flushed what was queued before the overflow
     assert b.close_reason == "closed by peer"

@@ -104,6 +104,10 @@ def test_a_peer_that_stops_reading_is_dropped_when_its_buffer_fills(harness, cap
     evil.connect((host, port))
     try:
         evil.sendall(hello_frame("sloth"))
+        net = harness.server.net
+        harness.run_until(lambda: any(p.name == "sloth" for p in net.peers), what="sloth")
+        sloth = next(p for p in net.peers if p.name == "sloth")
+        sloth.stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         world = harness.server.world
         for index in range(6000):  # a full state of ~120 KiB for the newcomer
             spawn_pickup(world, "health", 50 + index % 900, 4300 + index % 500)

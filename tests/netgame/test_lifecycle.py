@@ -20,7 +20,7 @@ def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):
     late = harness.join("zed")
     harness.step(1)
     assert len(late.world.query(Pickup)) == 4000
-    assert len(world.resource(ServerNet).encoder.full_state()) > 64 * 1024
+    assert len(world.resource(ServerNet).encoder.full_state(world)) > 64 * 1024
 
 
 def test_a_client_gives_up_on_a_silent_server_after_three_seconds(harness):
