@@ -31,6 +31,8 @@ def load_toml(path: Path) -> Table:
         raise DataError(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise DataError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: invalid TOML: not UTF-8 text") from None
     except OSError as error:
         raise DataError(f"{path}: cannot read: {error.strerror}") from None
     return Table(raw, str(path), "")

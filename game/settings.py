@@ -221,8 +221,6 @@ def load_settings(path: Path) -> tuple[Settings, str | None]:
         return _read_settings(load_toml(path)), None
     except DataError as error:
         problem = str(error).removeprefix(f"{path}: ")
-    except UnicodeDecodeError:  # load_toml only turns TOML syntax and OS errors into DataError
-        problem = "invalid TOML: not UTF-8 text"
     backup = backup_path(path)
     try:
         os.replace(path, backup)

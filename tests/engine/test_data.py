@@ -79,3 +79,10 @@ def test_missing_file_and_invalid_toml_are_one_line_errors(tmp_path):
     with pytest.raises(DataError, match="invalid TOML") as caught:
         load_toml(write(tmp_path, "speed = = 3\n"))
     assert "\n" not in str(caught.value)
+
+
+def test_a_file_that_is_not_utf8_is_a_data_error(tmp_path):
+    path = tmp_path / "table.toml"
+    path.write_bytes(b"name = '\xff\xfe'\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        load_toml(path)

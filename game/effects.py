@@ -1,0 +1,129 @@
+"""Client-side presentation state: banking, explosions, missile trails. No pygame here.
+
+These are components and PRESENT-phase systems of a client world: they turn
+what the snapshots say (positions, the Explosion cue, missiles in flight) into
+short-lived visual entities that exist only on this client. The renderer then
+only reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.components import Transform
+from engine.phases import Phase
+from engine.plugin import Plugin
+from engine.world import World
+from game.components import Aircraft, Projectile
+from game.protocol import Explosion
+
+EXPLOSION_SECONDS = 1.0
+EXPLOSION_FRAMES = 16
+TRAIL_RATE = 30.0  # particles per second, per kind
+SMOKE_SECONDS = 4.0
+FIRE_SECONDS = 0.6
+BANK_SPEED = 120.0  # px/s of sideways motion that shows a full bank
+
+
+@dataclass(slots=True)
+class Bank:
+    """-1 (banking left) .. 1 (right), eased from sideways motion; `last_x` remembers."""
+
+    value: float = 0.0
+    last_x: float | None = None
+
+
+@dataclass(slots=True)
+class Blast:
+    """An explosion playing out: `age` of EXPLOSION_SECONDS."""
+
+    age: float = 0.0
+    large: bool = False
+
+
+@dataclass(slots=True)
+class Particle:
+    kind: str  # "smoke" or "fire"
+    age: float = 0.0
+    lifetime: float = 1.0
+    drift_x: float = 0.0
+    drift_y: float = 0.0
+
+
+@dataclass(slots=True)
+class Trail:
+    """Particles owed to a missile's trail (fractional, carried between steps)."""
+
+    owed: float = 0.0
+
+
+class BankSystem:
+    def update(self, world: World, dt: float) -> None:
+        for entity, (aircraft, transform) in world.query(Aircraft, Transform):
+            bank = world.try_component(entity, Bank)
+            if bank is None:
+                world.add_component(entity, Bank(0.0, transform.x))
+                continue
+            if bank.last_x is not None and dt > 0:
+                speed = (transform.x - bank.last_x) / dt
+                target = max(-1.0, min(1.0, speed / BANK_SPEED))
+                bank.value += (target - bank.value) * min(1.0, dt * 10)
+            bank.last_x = transform.x
+            del aircraft
+
+
+class BlastSystem:
+    """Start a blast for every Explosion cue; age blasts and particles; remove the spent."""
+
+    def update(self, world: World, dt: float) -> None:
+        for cue in world.events.read(Explosion):
+            world.spawn(Transform(cue.x, cue.y), Blast(0.0, cue.large))
+        for entity, (blast,) in world.query(Blast):
+            blast.age += dt
+            if blast.age >= EXPLOSION_SECONDS:
+                world.despawn(entity)
+        for entity, (particle, transform) in world.query(Particle, Transform):
+            particle.age += dt
+            transform.x += particle.drift_x * dt
+            transform.y += particle.drift_y * dt
+            if particle.age >= particle.lifetime:
+                world.despawn(entity)
+
+
+class TrailSystem:
+    """Missiles leave smoke (long) and propellant fire (short) behind them."""
+
+    def update(self, world: World, dt: float) -> None:
+        for entity, (projectile, transform) in world.query(Projectile, Transform):
+            if projectile.kind != "missile":
+                continue
+            trail = world.try_component(entity, Trail)
+            if trail is None:
+                world.add_component(entity, Trail())
+                continue
+            trail.owed += TRAIL_RATE * dt
+            while trail.owed >= 1.0:
+                trail.owed -= 1.0
+                wobble = world.rng.uniform(-6.0, 6.0)
+                world.spawn(
+                    Transform(transform.x, transform.y),
+                    Particle("smoke", 0.0, SMOKE_SECONDS, wobble, world.rng.uniform(-4, 4)),
+                )
+                world.spawn(
+                    Transform(transform.x, transform.y), Particle("fire", 0.0, FIRE_SECONDS)
+                )
+
+
+class EffectsPlugin(Plugin):
+    """Client-only visual state, in the PRESENT phase."""
+
+    name = "cloudbreak-effects"
+
+    def build_client(self, world: World) -> None:
+        world.add_system(BankSystem(), Phase.PRESENT)
+        world.add_system(BlastSystem(), Phase.PRESENT)
+        world.add_system(TrailSystem(), Phase.PRESENT)
+
+
+def blast_frame(blast: Blast) -> int:
+    return min(EXPLOSION_FRAMES - 1, int(blast.age / EXPLOSION_SECONDS * EXPLOSION_FRAMES))
