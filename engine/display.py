@@ -78,7 +78,12 @@ class Display:
             size, flags = (0, 0), pygame.FULLSCREEN  # (0, 0): the desktop resolution
         else:
             size, flags = self._windowed_size, pygame.RESIZABLE
-        window = pygame.display.set_mode(size, flags, vsync=1 if self.vsync else 0)
+        try:
+            window = pygame.display.set_mode(size, flags, vsync=1 if self.vsync else 0)
+        except pygame.error:
+            if not self.vsync:
+                raise
+            window = pygame.display.set_mode(size, flags)  # this driver cannot sync; run free
         self._fullscreen = fullscreen
         self._set_window_size(window.get_size())
 

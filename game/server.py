@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import statistics
 import sys
@@ -224,8 +225,16 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    parent = args.exit_with_parent
+
+    def should_stop() -> bool:
+        if parent is not None and os.getppid() != parent:
+            log.info("the hosting game (pid %d) is gone", parent)
+            return True
+        return stop["requested"]
+
     try:
-        server.serve(lambda: stop["requested"])
+        server.serve(should_stop)
     finally:
         summary = server.summary()
         server.close()

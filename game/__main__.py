@@ -1,0 +1,119 @@
+"""`python -m game` (or `cloudbreak`): the game window.
+
+    python -m game                          title screen
+    python -m game --connect HOST:PORT      join a server at once
+    python -m game --host-game [PORT]       start a server here and join it
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from game.settings import (  # noqa: E402  (after the banner is hidden)
+    DEFAULT_PORT,
+    clean_player_name,
+    default_path,
+    parse_address,
+)
+
+
+def _address(text: str) -> tuple[str, int]:
+    try:
+        return parse_address(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _name(text: str) -> str:
+    from engine.net.handshake import name_problem
+
+    problem = name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="cloudbreak", description="Cloudbreak: a co-op sky battle."
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--connect", type=_address, metavar="HOST:PORT", help="join this server")
+    mode.add_argument(
+        "--host-game",
+        type=_port,
+        nargs="?",
+        const=DEFAULT_PORT,
+        metavar="PORT",
+        help=f"host a game on PORT (default {DEFAULT_PORT}) and join it",
+    )
+    parser.add_argument("--name", type=_name, help="your player name (saved in the settings)")
+    parser.add_argument("--fullscreen", action="store_true", help="start in fullscreen")
+    parser.add_argument("--mute", action="store_true", help="no sound or music")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"settings file (default {default_path()})",
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    import pygame
+
+    from game.app import App
+    from game.session import Session
+    from game.states.lobby import ConnectingState
+    from game.states.menu import MenuState
+    from game.states.title import TitleState
+
+    try:
+        app = App.create(
+            settings_path=args.config or default_path(),
+            fullscreen=True if args.fullscreen else None,
+            mute=args.mute,
+        )
+    except pygame.error as error:
+        print(f"error: cannot open a window: {error}", file=sys.stderr)
+        return 2
+    if args.name:
+        app.settings.player_name = clean_player_name(args.name)
+    name = app.settings.player_name
+    if args.connect:
+        host, port = args.connect
+        first = ConnectingState(lambda: Session.join(host, port, name))
+        app.stack.push(MenuState())
+    elif args.host_game:
+        port = args.host_game
+        first = ConnectingState(lambda: Session.host(port, name))
+        app.stack.push(MenuState())
+    else:
+        first = TitleState()
+    try:
+        app.run(first)
+    except KeyboardInterrupt:
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
