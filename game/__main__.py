@@ -1,13 +1,14 @@
 """`python -m game` (or `cloudbreak`): the game window.
 
-    python -m game                          title screen
-    python -m game --connect HOST:PORT      join a server at once
-    python -m game --host-game [PORT]       start a server here and join it
+python -m game                          title screen
+python -m game --connect HOST:PORT      join a server at once
+python -m game --host-game [PORT]       start a server here and join it
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -108,10 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         app.stack.push(MenuState())
     else:
         first = TitleState()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # run() closes sessions and the window
         app.run(first)
-    except KeyboardInterrupt:
-        app.close()
     return 0
 
 

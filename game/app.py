@@ -18,6 +18,7 @@ from engine.audio import Audio
 from engine.display import Display
 from engine.input import InputState
 from engine.states import State, StateStack
+from engine.time import Clock, MonotonicClock
 from engine.ui import Theme
 from game.render import Sprites, WorldRenderer
 from game.settings import Settings, load_settings, save_settings
@@ -56,6 +57,7 @@ class App:
     stack: StateStack = field(init=False)
     music: str | None = None
     running: bool = True
+    clock: Clock = field(default_factory=MonotonicClock)  # sessions step by it; tests inject
 
     def __post_init__(self) -> None:
         self.input = InputState(self.settings.input_bindings())
@@ -147,10 +149,13 @@ class App:
     def run(self, first: State) -> None:
         self.stack.push(first)
         clock = pygame.time.Clock()
-        while self.running:
-            dt = clock.tick(60) / 1000.0
-            self.frame(pygame.event.get(), min(dt, 0.25))
-        self.close()
+        try:
+            while self.running:
+                dt = clock.tick(60) / 1000.0
+                self.frame(pygame.event.get(), min(dt, 0.25))
+        finally:
+            self.close()
+            pygame.quit()
 
     def quit(self) -> None:
         """Leave whatever is running (sessions close in their states' exit) and stop."""
@@ -158,8 +163,8 @@ class App:
         self.running = False
 
     def close(self) -> None:
+        """Leave every screen (sessions close with them), then the audio and the window."""
         self.stack.clear()
         self.stack.update(0.0)
         self.audio.close()
         self.display.close()
-        pygame.quit()

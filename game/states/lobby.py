@@ -14,7 +14,8 @@ FIELD = (420, 50)
 
 
 def start_single_player(app) -> None:  # noqa: ANN001
-    app.stack.push(ConnectingState(lambda: Session.single_player(app.settings.player_name)))
+    name = app.settings.player_name
+    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=app.clock)))
 
 
 def _field(menu, text: str, y: int, *, max_length: int, allowed=None) -> TextField:  # noqa: ANN001
@@ -75,7 +76,8 @@ class JoinState(_Form):
         settings = self.app.settings
         settings.player_name, settings.last_address = name, self.first.text.strip()
         self.message = self.app.save_settings()
-        self.stack.push(ConnectingState(lambda: Session.join(host, port, name)))
+        clock = self.app.clock
+        self.stack.push(ConnectingState(lambda: Session.join(host, port, name, clock=clock)))
 
 
 class HostState(_Form):
@@ -101,7 +103,8 @@ class HostState(_Form):
         settings = self.app.settings
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
-        self.stack.push(ConnectingState(lambda: Session.host(port, name)))
+        clock = self.app.clock
+        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock)))
 
 
 class ConnectingState(Screen):

@@ -1,0 +1,203 @@
+"""Every screen is reached with synthetic keys, the way a player would get there."""
+
+from __future__ import annotations
+
+import socket
+
+import pygame
+
+from engine.components import Transform
+from game.battlefield import Battlefield
+from game.netplay import LocalSeat
+from game.server import GameServer
+from game.settings import load_settings
+from game.states.menu import MenuState
+from game.states.title import TitleState
+
+DOWN, ENTER, ESC = pygame.K_DOWN, pygame.K_RETURN, pygame.K_ESCAPE
+
+
+def to_menu(driver) -> None:
+    driver.app.stack.push(TitleState())
+    driver.frames(2)
+    assert driver.is_top("TitleState")
+    driver.key(pygame.K_x)
+    assert driver.is_top("MenuState")
+
+
+def choose(driver, row: int) -> None:
+    """Menu rows: 0 Play, 1 Host, 2 Join, 3 Settings, 4 Exit."""
+    for _ in range(row):
+        driver.key(DOWN)
+    driver.key(ENTER)
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def test_title_menu_settings_and_exit(driver):
+    to_menu(driver)
+    choose(driver, 3)
+    assert driver.is_top("SettingsState")
+    driver.key(ESC)
+    assert driver.is_top("MenuState")
+    assert driver.top.menu.focused.text == "Settings"  # back where the player left off
+    driver.key(DOWN)
+    driver.key(ENTER)  # Exit
+    assert not driver.app.running
+
+
+def test_play_pause_resume_partner_and_leave(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    game = driver.top
+    server = game.session.server
+    driver.key(ENTER)  # player 2 joins at the same keyboard
+    driver.until(lambda: 1 in game.client.own_aircraft(), what="player 2")
+    driver.key(ESC)
+    assert driver.is_top("PauseState")
+    steps = server.world.time.step
+    driver.frames(30)
+    assert server.world.time.step == steps  # single-player pause stops the world
+    driver.key(ESC)
+    assert driver.is_top("GameState")
+    driver.frames(10)
+    assert server.world.time.step > steps
+    driver.key(ESC)
+    driver.key(DOWN)
+    driver.key(ENTER)  # Leave
+    assert driver.is_top("MenuState")
+    assert game.session.client.world.closed
+
+
+def test_keys_fly_the_local_aircraft_at_once(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    client = driver.top.client
+    entity = client.own_aircraft()[0]
+    before = client.world.component(entity, Transform).x
+    driver.hold(pygame.K_RIGHT)
+    driver.frames(30)
+    driver.release(pygame.K_RIGHT)
+    assert client.world.component(entity, Transform).x > before + 60
+
+
+def test_join_a_closed_port_says_could_not_connect(driver):
+    to_menu(driver)
+    choose(driver, 2)
+    assert driver.is_top("JoinState")
+    driver.clear_field()
+    driver.type(f"127.0.0.1:{closed_port()}")
+    driver.key(ENTER)
+    driver.until(lambda: driver.is_top("MessageState"), what="the failure")
+    assert driver.top.title == "Could not connect"
+    assert "refused" in driver.top.detail
+    driver.key(ENTER)
+    assert driver.is_top("MenuState")
+    settings, _ = load_settings(driver.app.settings_path)
+    assert settings.last_address.startswith("127.0.0.1:")  # remembered between runs
+
+
+def test_a_bad_address_is_a_one_line_message(driver):
+    to_menu(driver)
+    choose(driver, 2)
+    driver.clear_field()
+    driver.type("host:notaport")
+    driver.key(ENTER)
+    assert driver.is_top("JoinState")
+    assert "port" in driver.top.message
+
+
+def test_mission_end_shows_and_the_next_mission_follows(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    game = driver.top
+    for world in (game.session.server.world, game.client.world):
+        world.resource(Battlefield).view_top = 0.0
+    driver.hold(pygame.K_UP)
+    driver.until(lambda: driver.is_top("MissionEndState"), frames=900, what="the mission end")
+    driver.release(pygame.K_UP)
+    assert driver.top.success
+    driver.until(lambda: driver.is_top("GameState"), frames=600, what="the next mission")
+
+
+def test_losing_the_server_says_so_and_returns_to_the_menu(driver):
+    server = GameServer(port=0, seed=1, clock=driver.clock)
+    host, port = server.address
+    try:
+        to_menu(driver)
+        choose(driver, 2)
+        driver.clear_field()
+        driver.type(f"{host}:{port}")
+        driver.key(ENTER)
+        for _ in range(120):
+            server.step()
+            driver.frames()
+            if driver.is_top("GameState"):
+                break
+        assert driver.is_top("GameState")
+        driver.key(ESC)  # multiplayer pause: the world goes on
+        steps = driver.top.game.session.client.world.time.step
+        driver.frames(10)
+        assert driver.top.game.session.client.world.time.step > steps
+        driver.key(ESC)
+    finally:
+        server.close()  # the host leaves: clients are told
+    driver.until(lambda: driver.is_top("MessageState"), what="the loss")
+    assert driver.top.title == "The host left"
+    driver.key(ENTER)
+    assert isinstance(driver.top, MenuState)
+
+
+def test_a_corrupt_settings_file_warns_and_is_kept_as_bak(driver, tmp_path):
+    path = driver.app.settings_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("player_name = = 'broken'\n")
+    from game.app import App
+
+    app = App.create(settings_path=path, mute=True)
+    app.clock = driver.clock
+    try:
+        assert "using defaults" in app.settings_warning
+        assert path.with_name("settings.toml.bak").read_text() == "player_name = = 'broken'\n"
+        app.stack.push(MenuState())
+        app.frame([], 1 / 60)
+        assert app.stack.top.message == app.settings_warning  # shown on the menu
+    finally:
+        app.quit()
+        app.close()
+
+
+def test_rebinding_a_key_is_saved_and_used(driver):
+    to_menu(driver)
+    choose(driver, 3)
+    settings_screen = driver.top
+    for _ in range(4):  # name, music, sound, display: the next is player 1's Left
+        driver.key(DOWN)
+    driver.key(ENTER)
+    driver.key(pygame.K_j)
+    # Save is the first button after the twelve key captures
+    for _ in range(12):
+        driver.key(DOWN)
+    driver.key(ENTER)
+    assert driver.is_top("MenuState"), type(settings_screen).__name__
+    settings, warning = load_settings(driver.app.settings_path)
+    assert warning is None
+    assert settings.bindings[0]["move_left"] == "j"
+    assert driver.app.input.bindings.key_for(0, "move_left") == pygame.K_j
+
+
+def test_own_aircraft_is_marked_for_the_renderer(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    world = driver.top.client.world
+    assert [seat.local_index for _, (seat,) in world.query(LocalSeat)] == [0]
