@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pygame
 
 from engine.components import Transform
+from engine.time import MonotonicClock
 from game.battlefield import Battlefield
+from game.client import GameClient
 from game.netplay import LocalSeat
 from game.server import GameServer
 from game.settings import load_settings
@@ -201,3 +204,60 @@ def test_own_aircraft_is_marked_for_the_renderer(driver):
     driver.until(lambda: driver.is_top("GameState"), what="the mission")
     world = driver.top.client.world
     assert [seat.local_index for _, (seat,) in world.query(LocalSeat)] == [0]
+
+
+def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(driver):
+    driver.app.clock = MonotonicClock()  # a real child process boots in real time
+    port = closed_port()
+    to_menu(driver)
+    choose(driver, 1)
+    assert driver.is_top("HostState")
+    driver.clear_field()
+    driver.type(str(port))
+    driver.key(ENTER)
+    deadline = time.monotonic() + 20
+    while driver.is_top("ConnectingState") and time.monotonic() < deadline:
+        driver.app.frame([], 1 / 60)
+    assert driver.is_top("GameState"), getattr(driver.top, "detail", "")
+    child = driver.top.session.child
+    assert child is not None and child.poll() is None
+    friend = GameClient.connect("127.0.0.1", port, "friend")
+    try:
+        deadline = time.monotonic() + 10
+        while len(friend.players()) < 2 and time.monotonic() < deadline:
+            friend.run_due_steps()
+            driver.app.frame([], 1 / 60)
+        assert {name for name, _, _ in friend.players().values()} >= {"friend"}
+        assert len(friend.players()) == 2
+        driver.key(ESC)
+        driver.key(DOWN)
+        driver.key(ENTER)  # Leave: the server ends with the host
+        assert driver.is_top("MenuState")
+        assert child.wait(timeout=10) is not None
+        deadline = time.monotonic() + 10
+        while friend.connected and time.monotonic() < deadline:
+            friend.run_due_steps()
+        assert friend.close_reason == "Disconnected by the server: server shutting down"
+    finally:
+        friend.world.close()
+
+
+def test_hosting_on_a_port_in_use_says_why(driver):
+    driver.app.clock = MonotonicClock()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        to_menu(driver)
+        choose(driver, 1)
+        driver.clear_field()
+        driver.type(str(port))
+        driver.key(ENTER)
+        deadline = time.monotonic() + 20
+        while driver.is_top("ConnectingState") and time.monotonic() < deadline:
+            driver.app.frame([], 1 / 60)
+        assert driver.is_top("MessageState")
+        assert f"port {port} on 127.0.0.1 is already in use" in driver.top.detail
+    finally:
+        taken.close()
