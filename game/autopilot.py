@@ -40,7 +40,7 @@ class AutopilotSystem:
             pilot.missile_cooldown = max(0.0, pilot.missile_cooldown - dt)
             target_x, target_y = self._goal(battlefield, me, enemies)
             dodge = self._dodge(me, shots, enemies)
-            intent.move_x = dodge if dodge else _steer(target_x - me.x, 24.0)
+            intent.move_x = dodge if dodge else _steer(target_x + pilot.offset_x - me.x, 24.0)
             intent.move_y = _steer(target_y - me.y, 24.0)
             intent.fire = bool(enemies)
             if (

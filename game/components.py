@@ -105,3 +105,4 @@ class Autopilot:
     """Marks an aircraft flown by the built-in autopilot (headless runs, bots)."""
 
     missile_cooldown: float = 0.0
+    offset_x: float = 0.0  # flies this far beside its target (a wingman keeps formation)

@@ -101,7 +101,7 @@ def shooter_registry() -> ReplicationRegistry:
         Player,
         {
             "player_id": UVarint(255),
-            "owner": UVarint(65_535),
+            "owner": UVarint(2**32 - 1),  # a client id (u32 in Welcome)
             "local_index": UVarint(1),
             "name": Str(32),
         },

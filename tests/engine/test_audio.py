@@ -20,6 +20,7 @@ def write_wav(path, seconds=0.1):
 
 @pytest.fixture
 def audio():
+    pygame.mixer.quit()  # start from no mixer, whatever earlier tests (the app's) left running
     made = Audio()
     if not made.available:
         made.close()
