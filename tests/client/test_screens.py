@@ -206,9 +206,9 @@ def test_own_aircraft_is_marked_for_the_renderer(driver):
     assert [seat.local_index for _, (seat,) in world.query(LocalSeat)] == [0]
 
 
-def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(driver):
-    driver.app.clock = MonotonicClock()  # a real child process boots in real time
-    port = closed_port()
+def host_on(driver, port: int) -> None:
+    """Menu → Host → port → Start; wait (in real time: a child process boots) until decided."""
+    driver.app.clock = MonotonicClock()
     to_menu(driver)
     choose(driver, 1)
     assert driver.is_top("HostState")
@@ -218,6 +218,11 @@ def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(drive
     deadline = time.monotonic() + 20
     while driver.is_top("ConnectingState") and time.monotonic() < deadline:
         driver.app.frame([], 1 / 60)
+
+
+def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(driver):
+    port = closed_port()
+    host_on(driver, port)
     assert driver.is_top("GameState"), getattr(driver.top, "detail", "")
     child = driver.top.session.child
     assert child is not None and child.poll() is None
@@ -243,20 +248,12 @@ def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(drive
 
 
 def test_hosting_on_a_port_in_use_says_why(driver):
-    driver.app.clock = MonotonicClock()
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
     try:
-        to_menu(driver)
-        choose(driver, 1)
-        driver.clear_field()
-        driver.type(str(port))
-        driver.key(ENTER)
-        deadline = time.monotonic() + 20
-        while driver.is_top("ConnectingState") and time.monotonic() < deadline:
-            driver.app.frame([], 1 / 60)
+        host_on(driver, port)
         assert driver.is_top("MessageState")
         assert f"port {port} on 127.0.0.1 is already in use" in driver.top.detail
     finally:
