@@ -61,6 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"host a game on PORT (default {DEFAULT_PORT}) and join it",
     )
     parser.add_argument("--name", type=_name, help="your player name (saved in the settings)")
+    parser.add_argument(
+        "--mod",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="load a mod (repeatable); installed cloudbreak.mods are loaded too",
+    )
     parser.add_argument("--fullscreen", action="store_true", help="start in fullscreen")
     parser.add_argument("--mute", action="store_true", help="no sound or music")
     parser.add_argument(
@@ -81,12 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     import pygame
 
+    from engine.mods import ModError, load_mods
     from game.app import App
     from game.session import Session
     from game.states.lobby import ConnectingState
     from game.states.menu import MenuState
     from game.states.title import TitleState
 
+    try:
+        mods = tuple(load_mods(args.mod))
+    except ModError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         app = App.create(
             settings_path=args.config or default_path(),
@@ -96,16 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     except pygame.error as error:
         print(f"error: cannot open a window: {error}", file=sys.stderr)
         return 2
+    app.mods = mods
     if args.name:
         app.settings.player_name = clean_player_name(args.name)
     name = app.settings.player_name
     if args.connect:
         host, port = args.connect
-        first = ConnectingState(lambda: Session.join(host, port, name))
+        first = ConnectingState(lambda: Session.join(host, port, name, mods=mods))
         app.stack.push(MenuState())
     elif args.host_game:
         port = args.host_game
-        first = ConnectingState(lambda: Session.host(port, name))
+        first = ConnectingState(lambda: Session.host(port, name, mods=mods))
         app.stack.push(MenuState())
     else:
         first = TitleState()

@@ -17,6 +17,7 @@ import pygame
 from engine.audio import Audio
 from engine.display import Display
 from engine.input import InputState
+from engine.mods import Mod
 from engine.states import State, StateStack
 from engine.time import Clock, MonotonicClock
 from engine.ui import Theme
@@ -58,6 +59,7 @@ class App:
     music: str | None = None
     running: bool = True
     clock: Clock = field(default_factory=MonotonicClock)  # sessions step by it; tests inject
+    mods: tuple[Mod, ...] = ()  # loaded before the window opened; every session gets them
 
     def __post_init__(self) -> None:
         self.input = InputState(self.settings.input_bindings())

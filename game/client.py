@@ -8,7 +8,10 @@ Headless: nothing here imports pygame.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.components import Transform
+from engine.mods import Mod, ModError, build_mods
 from engine.net.client import NetClient
 from engine.net.handshake import schema_hash
 from engine.net.interpolation import NetClock
@@ -42,7 +45,12 @@ class GameClient:
     """A player's (or a bot's) view of a game on a server."""
 
     def __init__(
-        self, net: NetClient, *, clock: Clock | None = None, content: GameContent | None = None
+        self,
+        net: NetClient,
+        *,
+        clock: Clock | None = None,
+        content: GameContent | None = None,
+        mods: Sequence[Mod] = (),
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.net = net
@@ -52,31 +60,45 @@ class GameClient:
             [ClientNetPlugin(net, registry, self.clock), ShooterClientNetPlugin()]
         )
         self.world.add_system(_WelcomeSystem(), Phase.INPUT)
+        try:
+            build_mods(self.world, mods)
+        except ModError:
+            net.close(quit=False)
+            self.world.close()
+            raise
+        # The Hello goes out on the first poll, with the schema the mods have shaped.
+        net.schema = schema_hash(registry)
+        net.mods = tuple(mod.ident for mod in mods)
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz)
 
     @classmethod
     def connect(
-        cls, host: str, port: int, name: str, *, clock: Clock | None = None, timeout: float = 5.0
+        cls,
+        host: str,
+        port: int,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        timeout: float = 5.0,
+        mods: Sequence[Mod] = (),
     ) -> GameClient:
         """Start connecting (non-blocking); step the client to make progress."""
         clock = clock or MonotonicClock()
-        net = NetClient.tcp(
-            host,
-            port,
-            now=clock.now(),
-            timeout=timeout,
-            name=name,
-            schema=schema_hash(shooter_registry()),
-        )
-        return cls(net, clock=clock)
+        net = NetClient.tcp(host, port, now=clock.now(), timeout=timeout, name=name, schema=0)
+        return cls(net, clock=clock, mods=mods)
 
     @classmethod
-    def over(cls, stream: ByteStream, name: str, *, clock: Clock | None = None) -> GameClient:
+    def over(
+        cls,
+        stream: ByteStream,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> GameClient:
         clock = clock or MonotonicClock()
-        net = NetClient.over(
-            stream, now=clock.now(), name=name, schema=schema_hash(shooter_registry())
-        )
-        return cls(net, clock=clock)
+        net = NetClient.over(stream, now=clock.now(), name=name, schema=0)
+        return cls(net, clock=clock, mods=mods)
 
     # -- running ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from engine.data import DataError, Table, load_toml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "assets" / "data"
 SIDES = ("ally", "enemy")
-EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate")
+EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate", "none")  # none: a mod applies it
 
 
 @dataclass(frozen=True, slots=True)

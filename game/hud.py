@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pygame
 
+from engine.hooks import DrawHooks
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
 from game.components import Health, Player, Weapon
@@ -106,6 +107,10 @@ class Hud:
         self._players(surface, world)
         if self.net_graph.visible:
             self._net_graph(surface, world)
+        hooks = world.try_resource(DrawHooks)
+        if hooks is not None:
+            for layer in hooks.hud:
+                layer(surface, world)
 
     # -- pieces -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pygame
 
 from engine.components import Transform
+from engine.hooks import DrawHooks
 from engine.render import Camera, RotationCache, SpriteStrip, blit_centred, load_image
 from game.battlefield import Battlefield
 from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
@@ -121,6 +122,10 @@ class WorldRenderer:
                 strip.frame(blast_frame(blast)),
                 *camera.to_screen(transform.x, transform.y),
             )
+        hooks = world.try_resource(DrawHooks)
+        if hooks is not None:
+            for layer in hooks.world:
+                layer(surface, world, camera)
 
     # -- layers -----------------------------------------------------------------------------
 

@@ -16,10 +16,11 @@ import statistics
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from engine.data import DataError
+from engine.mods import Mod, ModError, build_mods, load_mods
 from engine.net.handshake import schema_hash
 from engine.net.messages import Welcome
 from engine.net.server import NetServer, Peer
@@ -72,6 +73,7 @@ class GameServer:
         clock: Clock | None = None,
         listen: bool = True,
         content: GameContent | None = None,
+        mods: Sequence[Mod] = (),
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
@@ -81,7 +83,7 @@ class GameServer:
             Role.SERVER, seed=time.time_ns() if seed is None else seed, content=content
         )
         self.net = NetServer(
-            schema=schema_hash(registry),
+            schema=0,  # known once the mods have registered their components
             max_peers=max_players,
             welcome=self._welcome,
             listener=listener,
@@ -89,6 +91,14 @@ class GameServer:
         self.world.add_plugins(
             [ServerNetPlugin(self.net, registry, self.clock), ShooterServerNetPlugin(max_players)]
         )
+        try:
+            build_mods(self.world, mods)
+        except ModError:
+            self.close()
+            raise
+        self.mods = tuple(mod.ident for mod in mods)
+        self.net.schema = schema_hash(registry)
+        self.net.mods = self.mods
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz, max_catchup_steps=10)
         self.step_times: deque[float] = deque(maxlen=100_000)
         self.started = self.clock.now()
@@ -205,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
     parser.add_argument(
+        "--mod",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="load a mod (repeatable); installed cloudbreak.mods are loaded too",
+    )
+    parser.add_argument(
         "--exit-with-parent",
         type=int,
         default=None,
@@ -218,13 +235,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     try:
         server = GameServer(
-            host=args.host, port=args.port, max_players=args.max_players, seed=args.seed
+            host=args.host,
+            port=args.port,
+            max_players=args.max_players,
+            seed=args.seed,
+            mods=load_mods(args.mod),
         )
-    except (ListenError, DataError) as error:
+    except (ListenError, DataError, ModError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     host, port = server.address
     log.info("listening on %s:%d", host, port)
+    if server.mods:
+        log.info("mods: %s", ", ".join(server.mods))
     stop = {"requested": False}
 
     def request_stop(signum: int, frame: object) -> None:

@@ -13,8 +13,9 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from engine.mods import Mod
 from engine.net.transport import loopback_pair
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from game.client import GameClient
@@ -54,21 +55,39 @@ class Session:
     # -- the three ways to play -----------------------------------------------------------
 
     @classmethod
-    def single_player(cls, name: str, *, clock: Clock | None = None, seed: int | None = None):
+    def single_player(
+        cls,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> Session:
         clock = clock or MonotonicClock()
-        server = GameServer(listen=False, clock=clock, seed=seed)
+        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
         server_end, client_end = loopback_pair()
         server.net.add_stream(server_end, clock.now())
-        client = GameClient.over(client_end, name, clock=clock)
+        client = GameClient.over(client_end, name, clock=clock, mods=mods)
         return cls("single", client, clock=clock, server=server)
 
     @classmethod
-    def join(cls, host: str, port: int, name: str, *, clock: Clock | None = None):
+    def join(
+        cls,
+        host: str,
+        port: int,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> Session:
         clock = clock or MonotonicClock()
-        return cls("join", GameClient.connect(host, port, name, clock=clock), clock=clock)
+        client = GameClient.connect(host, port, name, clock=clock, mods=mods)
+        return cls("join", client, clock=clock)
 
     @classmethod
-    def host(cls, port: int, name: str, *, clock: Clock | None = None):
+    def host(
+        cls, port: int, name: str, *, clock: Clock | None = None, mods: Sequence[Mod] = ()
+    ) -> Session:
         """Start a dedicated server as a child process and keep trying to join it."""
         clock = clock or MonotonicClock()
         command = [
@@ -82,6 +101,8 @@ class Session:
             "--log-level",
             "WARNING",
         ]
+        for mod in mods:
+            command += ["--mod", mod.name]
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -91,7 +112,7 @@ class Session:
             None,
             clock=clock,
             child=child,
-            connect=lambda: GameClient.connect("127.0.0.1", port, name, clock=clock),
+            connect=lambda: GameClient.connect("127.0.0.1", port, name, clock=clock, mods=mods),
         )
 
     # -- running --------------------------------------------------------------------------

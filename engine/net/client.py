@@ -111,7 +111,9 @@ class NetClient:
         self.stream = stream
         self.state = ClientState.HANDSHAKE
         self.connection = client_connection(now)
-        self.connection.send(Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema, self.mods))
+        self._hello_sent = False  # sent by the next poll: schema and mods may still be set
+
+    _hello_sent = False
 
     def poll(self, now: float) -> list[Message]:
         """Progress the connection; return the messages for the game, in order."""
@@ -129,6 +131,11 @@ class NetClient:
                 return []
             self._start(stream, now)
         assert self.stream is not None
+        if not self._hello_sent:
+            self._hello_sent = True
+            hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema, self.mods)
+            self.connection.send(hello)
+            self.flush()
         data = self.stream.receive()
         try:
             messages = self.connection.receive_data(data, now)

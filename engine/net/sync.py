@@ -92,6 +92,7 @@ class ServerNetPlugin(Plugin):
 
     def build_server(self, world: World) -> None:
         world.insert_resource(self.net)
+        world.insert_resource(self.net.registry)  # plugins and mods register components here
         world.add_system(ServerReceiveSystem(), Phase.INPUT)
         world.add_system(ServerSnapshotSystem(), Phase.NETWORK)
 
@@ -141,6 +142,7 @@ class ClientNetPlugin(Plugin):
 
     def build_client(self, world: World) -> None:
         world.insert_resource(self.net)
+        world.insert_resource(self.net.registry)
         world.insert_resource(NetClock())
         world.add_system(ClientReceiveSystem(), Phase.INPUT)
         world.add_system(ClientFlushSystem(), Phase.NETWORK)

@@ -14,8 +14,10 @@ FIELD = (420, 50)
 
 
 def start_single_player(app) -> None:  # noqa: ANN001
-    name = app.settings.player_name
-    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=app.clock)))
+    name, clock, mods = app.settings.player_name, app.clock, app.mods
+    app.stack.push(
+        ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods))
+    )
 
 
 def _field(menu, text: str, y: int, *, max_length: int, allowed=None) -> TextField:  # noqa: ANN001
@@ -76,8 +78,10 @@ class JoinState(_Form):
         settings = self.app.settings
         settings.player_name, settings.last_address = name, self.first.text.strip()
         self.message = self.app.save_settings()
-        clock = self.app.clock
-        self.stack.push(ConnectingState(lambda: Session.join(host, port, name, clock=clock)))
+        clock, mods = self.app.clock, self.app.mods
+        self.stack.push(
+            ConnectingState(lambda: Session.join(host, port, name, clock=clock, mods=mods))
+        )
 
 
 class HostState(_Form):
@@ -103,8 +107,10 @@ class HostState(_Form):
         settings = self.app.settings
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
-        clock = self.app.clock
-        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock)))
+        clock, mods = self.app.clock, self.app.mods
+        self.stack.push(
+            ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods))
+        )
 
 
 class ConnectingState(Screen):

@@ -24,6 +24,8 @@ def apply_pickup(content: GameContent, kind: str, health: Health, weapon: Weapon
         weapon.fire_rate_level = min(
             firing.max_fire_rate_level, weapon.fire_rate_level + spec.amount
         )
+    elif spec.effect == "none":
+        pass  # a mod's pickup: the mod reacts to PickupTaken
     else:  # content validation makes this unreachable
         raise ValueError(f"unknown pickup effect {spec.effect!r}")
 

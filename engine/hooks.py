@@ -1,0 +1,32 @@
+"""Drawing hooks a plugin adds to a client world, for its renderer and HUD to call.
+
+Kept free of pygame so a mod module can import it on a headless server; the
+hooks themselves only run on clients, called by the game's renderer (world
+layers, in world coordinates through the camera) and HUD (screen coordinates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.world import World
+
+WorldLayer = Callable[[Any, World, Any], None]  # (surface, world, camera)
+HudLayer = Callable[[Any, World], None]  # (surface, world)
+
+
+@dataclass
+class DrawHooks:
+    world: list[WorldLayer] = field(default_factory=list)  # drawn over the aircraft
+    hud: list[HudLayer] = field(default_factory=list)  # drawn over the HUD
+
+    @classmethod
+    def of(cls, world: World) -> DrawHooks:
+        """The world's hooks, created on first use."""
+        hooks = world.try_resource(cls)
+        if hooks is None:
+            hooks = cls()
+            world.insert_resource(hooks)
+        return hooks

@@ -1,0 +1,63 @@
+"""The game's public API for mods: what a mod may import from `game` and rely on.
+
+Mods import `engine` freely and, from the game, only this module: the names
+here stay stable when the game's insides move.
+"""
+
+from __future__ import annotations
+
+from engine.world import World
+from game.battlefield import Battlefield, MissionState
+from game.components import (
+    Aircraft,
+    Health,
+    Pickup,
+    Player,
+    PlayerInput,
+    Projectile,
+    Side,
+    Weapon,
+)
+from game.content import GameContent, PickupSpec
+from game.events import Damaged, Destroyed, MissionEnded, PickupTaken
+from game.netplay import LocalSeat
+from game.plugin import ShooterPlugin
+from game.spawn import spawn_enemy, spawn_pickup
+from game.systems.combat import CombatSystem, DeathSystem
+from game.systems.pickups import PickupCollectSystem, PickupDropSystem
+
+__all__ = [
+    "Aircraft",
+    "Battlefield",
+    "CombatSystem",
+    "Damaged",
+    "DeathSystem",
+    "Destroyed",
+    "GameContent",
+    "Health",
+    "LocalSeat",
+    "MissionEnded",
+    "MissionState",
+    "Pickup",
+    "PickupCollectSystem",
+    "PickupDropSystem",
+    "PickupTaken",
+    "Player",
+    "PlayerInput",
+    "Projectile",
+    "ShooterPlugin",
+    "Side",
+    "Weapon",
+    "add_pickup_kind",
+    "spawn_enemy",
+    "spawn_pickup",
+]
+
+
+def add_pickup_kind(world: World, name: str, *, amount: int = 1) -> None:
+    """Let enemies drop a new kind of pickup. Its effect is the mod's: react to PickupTaken.
+
+    The game draws only its own pickups; a mod draws its kinds with a DrawHooks layer.
+    """
+    content = world.resource(GameContent)
+    content.pickups[name] = PickupSpec(name, "none", amount)

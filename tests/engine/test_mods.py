@@ -1,0 +1,99 @@
+"""Mod loading: by name or entry point, all or nothing, errors that name the mod."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+from engine import Phase, Plugin, World
+from engine.mods import ModError, build_mods, entry_point_mods, load_mod, load_mods
+
+
+def fake_module(monkeypatch, name: str, **attributes) -> None:
+    module = types.ModuleType(name)
+    for key, value in attributes.items():
+        setattr(module, key, value)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+class Tiny(Plugin):
+    name = "tiny"
+
+    def build(self, world):
+        world.add_system(lambda w, dt: None, Phase.SIMULATE)
+
+
+def test_a_missing_module_is_named_with_its_error():
+    with pytest.raises(ModError, match=r"mod 'no_such_mod' failed to import: ModuleNotFoundError"):
+        load_mod("no_such_mod")
+
+
+def test_a_module_without_plugin_is_refused(monkeypatch):
+    fake_module(monkeypatch, "pluginless")
+    with pytest.raises(ModError, match=r"mod 'pluginless' has no plugin\(\) function"):
+        load_mod("pluginless")
+
+
+def test_every_failure_is_reported_and_nothing_loads_half(monkeypatch):
+    fake_module(monkeypatch, "good", plugin=Tiny, __version__="2")
+    with pytest.raises(ModError) as caught:
+        load_mods(["good", "bad_one", "bad_two"], installed=False)
+    assert "bad_one" in str(caught.value) and "bad_two" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_mods_load_in_name_order_with_versions(monkeypatch):
+    fake_module(monkeypatch, "zeta", plugin=Tiny)
+    fake_module(monkeypatch, "alpha", plugin=Tiny, __version__="3.1")
+    mods = load_mods(["zeta", "alpha"], installed=False)
+    assert [m.ident for m in mods] == ["alpha@3.1", "zeta@0"]
+
+
+def test_a_plugin_that_fails_to_build_is_named(monkeypatch):
+    class Broken(Plugin):
+        name = "broken"
+
+        def build(self, world):
+            raise RuntimeError("the data file is missing")
+
+    fake_module(monkeypatch, "broken_mod", plugin=Broken)
+    world = World()
+    try:
+        with pytest.raises(ModError, match="mod 'broken_mod' failed to register: RuntimeError"):
+            build_mods(world, load_mods(["broken_mod"], installed=False))
+    finally:
+        world.close()
+
+
+def test_installed_mods_come_from_the_entry_point_group(monkeypatch):
+    class EntryPoint:
+        def __init__(self, value):
+            self.value = value
+
+    def entry_points(group):
+        assert group == "cloudbreak.mods"
+        return [EntryPoint("shield_mod:plugin"), EntryPoint("other_mod")]
+
+    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    assert entry_point_mods() == ["other_mod", "shield_mod"]
+
+
+@pytest.mark.parametrize("program", ["game.server", "game"])
+def test_a_bad_mod_on_the_command_line_is_a_one_line_error(program):
+    result = subprocess.run(
+        [sys.executable, "-m", program, "--mod", "no_such_mod"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: mod 'no_such_mod' failed to import: ModuleNotFoundError: "
+        "No module named 'no_such_mod'"
+    ]
