@@ -17,6 +17,24 @@ WorldLayer = Callable[[Any, World, Any], None]  # (surface, world, camera)
 HudLayer = Callable[[Any, World], None]  # (surface, world)
 
 
+ActionHandler = Callable[[World, int, str], None]  # (world, seat, action) on a key press
+
+
+@dataclass
+class ControlHooks:
+    """Handlers for bound actions a player presses (a game mode's own controls)."""
+
+    press: list[ActionHandler] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, world: World) -> ControlHooks:
+        hooks = world.try_resource(cls)
+        if hooks is None:
+            hooks = cls()
+            world.insert_resource(hooks)
+        return hooks
+
+
 @dataclass
 class DrawHooks:
     world: list[WorldLayer] = field(default_factory=list)  # drawn over the aircraft

@@ -35,6 +35,7 @@ class Mod:
     version: str
     module: ModuleType
     make_plugin: Callable[[], Plugin]
+    mode: str | None = None  # a game mode's title: it replaces the game's own rules
 
     @property
     def ident(self) -> str:
@@ -57,7 +58,17 @@ def load_mod(name: str) -> Mod:
     if not callable(factory):
         raise ModError(f"mod {name!r} has no plugin() function")
     version = str(getattr(module, "__version__", "0"))
-    return Mod(name, version, module, factory)
+    mode = getattr(module, "MODE", None)
+    return Mod(name, version, module, factory, str(mode) if mode else None)
+
+
+def game_mode(mods: Iterable[Mod]) -> Mod | None:
+    """The one mod that is a whole game mode, if any (two modes cannot share a world)."""
+    modes = [mod for mod in mods if mod.mode]
+    if len(modes) > 1:
+        names = ", ".join(mod.name for mod in modes)
+        raise ModError(f"mods {names} are all game modes; load one at a time")
+    return modes[0] if modes else None
 
 
 def entry_point_mods() -> list[str]:
@@ -80,6 +91,7 @@ def load_mods(names: Iterable[str], *, installed: bool = True) -> list[Mod]:
             problems.append(str(error))
     if problems:
         raise ModError("; ".join(problems))
+    game_mode(mods)
     return mods
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.components import Transform
-from engine.mods import Mod, ModError, build_mods
+from engine.mods import Mod, ModError, build_mods, game_mode
 from engine.net.client import NetClient
 from engine.net.handshake import schema_hash
 from engine.net.interpolation import NetClock
 from engine.net.messages import Welcome
+from engine.net.replication import ReplicationRegistry
 from engine.net.sync import ClientNet, ClientNetPlugin
 from engine.net.transport import ByteStream
 from engine.phases import Phase, Role
+from engine.plugin import Plugin
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.components import Player, PlayerInput
@@ -54,11 +56,15 @@ class GameClient:
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.net = net
-        registry = shooter_registry()
-        self.world = shooter_world(Role.CLIENT, content=content)
-        self.world.add_plugins(
-            [ClientNetPlugin(net, registry, self.clock), ShooterClientNetPlugin()]
-        )
+        if game_mode(mods) is None:
+            registry = shooter_registry()
+            self.world = shooter_world(Role.CLIENT, content=content)
+            game_plugins: list[Plugin] = [ShooterClientNetPlugin()]
+        else:  # a game mode brings its own rules
+            registry = ReplicationRegistry()
+            self.world = World(Role.CLIENT)
+            game_plugins = []
+        self.world.add_plugins([ClientNetPlugin(net, registry, self.clock), *game_plugins])
         self.world.add_system(_WelcomeSystem(), Phase.INPUT)
         try:
             build_mods(self.world, mods)
@@ -117,6 +123,11 @@ class GameClient:
         self.world.close()
 
     # -- what the player sees and does -----------------------------------------------------
+
+    @property
+    def mode(self) -> bool:
+        """True when a mod's game mode runs instead of the shooter."""
+        return not self.world.has_resource(ClientSession)
 
     @property
     def session(self) -> ClientSession:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from engine.components import Transform, Velocity
 from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint, clip_utf8
-from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage, DisconnectReason
+from engine.net.messages import MAX_NAME_BYTES, TO_SERVER, BroadcastMessage, DisconnectReason
 from engine.net.replication import Predicted, Replicated, ReplicationRegistry
 from engine.net.server import Peer, PeerJoined, PeerLeft, PeerMessage
 from engine.net.sync import ClientFlushSystem, ClientNet, ServerNet
@@ -262,7 +262,7 @@ class CommandSystem:
                 self._coop(world, net, roster, peer)
             elif isinstance(message, GameEvent):
                 self._game_event(net, peer, message)
-            else:
+            elif type(message) in TO_SERVER:  # a mod's own messages are the mod's business
                 net.server.drop(
                     peer,
                     f"protocol error: {type(message).__name__} from a client",

@@ -20,14 +20,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from engine.data import DataError
-from engine.mods import Mod, ModError, build_mods, load_mods
+from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
 from engine.net.handshake import schema_hash
 from engine.net.messages import Welcome
+from engine.net.replication import ReplicationRegistry
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.transport import ListenError, TcpListener
 from engine.phases import Role
+from engine.plugin import Plugin
 from engine.time import Clock, FixedStepLoop, MonotonicClock
+from engine.world import World
 from game.battlefield import MissionState
 from game.content import GameContent
 from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_registry
@@ -77,20 +80,24 @@ class GameServer:
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
+        mode = game_mode(mods)
         listener = TcpListener(host, port) if listen else None
-        registry = shooter_registry()
-        self.world = shooter_world(
-            Role.SERVER, seed=time.time_ns() if seed is None else seed, content=content
-        )
+        seed = time.time_ns() if seed is None else seed
         self.net = NetServer(
             schema=0,  # known once the mods have registered their components
             max_peers=max_players,
             welcome=self._welcome,
             listener=listener,
         )
-        self.world.add_plugins(
-            [ServerNetPlugin(self.net, registry, self.clock), ShooterServerNetPlugin(max_players)]
-        )
+        if mode is None:
+            registry = shooter_registry()
+            self.world = shooter_world(Role.SERVER, seed=seed, content=content)
+            game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
+        else:  # a game mode brings its own rules: a bare world for it
+            registry = ReplicationRegistry()
+            self.world = World(Role.SERVER, seed=seed)
+            game_plugins = []
+        self.world.add_plugins([ServerNetPlugin(self.net, registry, self.clock), *game_plugins])
         try:
             build_mods(self.world, mods)
         except ModError:
@@ -163,7 +170,7 @@ class GameServer:
             steps=self.world.time.step,
             peers_joined=self.net.joined_total,
             peers_dropped=self.net.dropped,
-            missions_started=self.world.resource(ServerMission).started,
+            missions_started=getattr(self.world.try_resource(ServerMission), "started", 0),
             step_median_ms=statistics.median(times) * 1000,
             step_p99_ms=p99 * 1000,
         )

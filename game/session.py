@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from engine.mods import Mod
+from engine.net.sync import ClientNet
 from engine.net.transport import loopback_pair
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from game.client import GameClient
@@ -123,10 +124,13 @@ class Session:
 
     @property
     def ready(self) -> bool:
-        """Connected and flying at least one aircraft."""
-        return (
-            self.client is not None and self.client.connected and bool(self.client.own_aircraft())
-        )
+        """Connected and flying at least one aircraft (in a game mode: has the first snapshot)."""
+        client = self.client
+        if client is None or not client.connected:
+            return False
+        if client.mode:
+            return client.world.resource(ClientNet).snapshots > 0
+        return bool(client.own_aircraft())
 
     @property
     def failed(self) -> str | None:

@@ -163,7 +163,29 @@ class Quit(Message):
     FIELDS = {}  # type: ignore[var-annotated]
 
 
+@TO_SERVER.register
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModMessage(Message):
+    """A message a plugin defined: its channel (registered per world) and its encoded fields."""
+
+    TYPE = 0x04
+    channel: int
+    payload: bytes
+    FIELDS = {"channel": U8(), "payload": Rest()}
+
+
 # -- engine messages: server to client (0x80-0x9f) -------------------------------------------
+
+
+@TO_CLIENT.register
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModMessageToClient(Message):
+    """ModMessage, server to client (same layout)."""
+
+    TYPE = 0x86
+    channel: int
+    payload: bytes
+    FIELDS = {"channel": U8(), "payload": Rest()}
 
 
 @TO_CLIENT.register

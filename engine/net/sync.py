@@ -17,9 +17,15 @@ from dataclasses import dataclass, field
 from engine.net.client import NetClient
 from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock
-from engine.net.messages import TO_CLIENT, UpdateClientState
+from engine.net.messages import (
+    TO_CLIENT,
+    DisconnectReason,
+    ModMessage,
+    ModMessageToClient,
+    UpdateClientState,
+)
 from engine.net.replication import NetIds, ReplicationRegistry, SnapshotDecoder, SnapshotEncoder
-from engine.net.server import NetServer
+from engine.net.server import NetServer, Peer, PeerMessage
 from engine.phases import Phase
 from engine.plugin import Plugin
 from engine.time import Clock
@@ -51,10 +57,39 @@ def snapshot_tick(world: World) -> int:
 
 
 class ServerReceiveSystem:
+    """Peers' events into the world; plugin messages (ModMessage) arrive decoded."""
+
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
         for event in net.server.poll(net.clock.now()):
+            if isinstance(event, PeerMessage) and isinstance(event.message, ModMessage):
+                try:
+                    decoded = net.registry.unpack(event.message.channel, event.message.payload)
+                except ProtocolError as error:
+                    net.server.drop(
+                        event.peer, f"protocol error: {error}", DisconnectReason.PROTOCOL
+                    )
+                    continue
+                event = PeerMessage(event.peer, decoded)
             world.events.emit(event)
+
+
+def send_to_peer(world: World, peer: Peer, message: object) -> None:
+    """Send a plugin's registered message to one peer."""
+    net = world.resource(ServerNet)
+    net.server.send(peer, ModMessageToClient(*net.registry.pack(message)))
+
+
+def send_to_all(world: World, message: object, *, exclude: Peer | None = None) -> None:
+    """Send a plugin's registered message to every joined peer."""
+    net = world.resource(ServerNet)
+    net.server.broadcast(ModMessageToClient(*net.registry.pack(message)), exclude=exclude)
+
+
+def send_to_server(world: World, message: object) -> None:
+    """Send a plugin's registered message from a client world to its server."""
+    net = world.resource(ClientNet)
+    net.client.send(ModMessage(*net.registry.pack(message)))
 
 
 class ServerSnapshotSystem:
@@ -124,6 +159,12 @@ class ClientReceiveSystem:
                     return
                 net_clock.on_snapshot(message.tick)
                 net.snapshots += 1
+            elif isinstance(message, ModMessageToClient):
+                try:
+                    message = net.registry.unpack(message.channel, message.payload)
+                except ProtocolError as error:
+                    net.client.fail(f"Lost connection to server: bad message ({error})")
+                    return
             world.events.emit(message)
 
 

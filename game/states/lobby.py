@@ -13,11 +13,10 @@ from game.states.base import Screen
 FIELD = (420, 50)
 
 
-def start_single_player(app) -> None:  # noqa: ANN001
-    name, clock, mods = app.settings.player_name, app.clock, app.mods
-    app.stack.push(
-        ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods))
-    )
+def start_single_player(app, mods=None) -> None:  # noqa: ANN001
+    name, clock = app.settings.player_name, app.clock
+    mods = app.mods if mods is None else mods
+    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods)))
 
 
 def _field(menu, text: str, y: int, *, max_length: int, allowed=None) -> TextField:  # noqa: ANN001
@@ -108,9 +107,7 @@ class HostState(_Form):
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
         clock, mods = self.app.clock, self.app.mods
-        self.stack.push(
-            ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods))
-        )
+        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods)))
 
 
 class ConnectingState(Screen):

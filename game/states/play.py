@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pygame
 
+from engine.hooks import ControlHooks, DrawHooks
+from engine.net.sync import ClientNet
 from engine.phases import Phase
 from engine.states import State
 from engine.ui import Menu, draw_panel, draw_text
@@ -13,6 +15,7 @@ from game.effects import EffectsPlugin
 from game.hud import Hud
 from game.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.session import Session
+from game.settings import ACTIONS
 
 SEATS = (0, 1)
 
@@ -56,11 +59,10 @@ class GameState(State):
 
     def enter(self) -> None:
         world = self.client.world
-        world.add_plugin(EffectsPlugin())
         world.add_system(self.cues, Phase.PRESENT)
-        from engine.net.sync import ClientNet
-
-        world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
+        if not self.client.mode:
+            world.add_plugin(EffectsPlugin())
+            world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
         self.context.play_music("mission")
 
     def exit(self) -> None:
@@ -76,24 +78,20 @@ class GameState(State):
             if event.key == pygame.K_F3:
                 self.hud.net_graph.visible = not self.hud.net_graph.visible
                 return
-            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER) and not self.client.mode:
                 if 1 not in self.client.own_aircraft():
                     self.client.request_partner()
                 return
         app.input.handle_event(event)
 
     def update(self, dt: float) -> None:
-        app = self.context
-        for seat in SEATS:
-            self.client.control(
-                seat,
-                move_x=app.input.axis(seat, "move_left", "move_right"),
-                move_y=app.input.axis(seat, "move_up", "move_down"),
-                fire=app.input.held(seat, "fire"),
-                missile=app.input.take_presses(seat, "missile") > 0,
-            )
+        if self.client.mode:
+            self._mode_controls()
+        else:
+            self._fly()
         self.session.step_due()
-        self.hud.update(dt, self.client.world)
+        if not self.client.mode:
+            self.hud.update(dt, self.client.world)
         self._sounds()
         if self.session.failed:
             from game.states.message import MessageState
@@ -106,6 +104,27 @@ class GameState(State):
             self.stack.push(MissionEndState(self.cues.outcome))
             self.cues.outcome = None
 
+    def _fly(self) -> None:
+        app = self.context
+        for seat in SEATS:
+            self.client.control(
+                seat,
+                move_x=app.input.axis(seat, "move_left", "move_right"),
+                move_y=app.input.axis(seat, "move_up", "move_down"),
+                fire=app.input.held(seat, "fire"),
+                missile=app.input.take_presses(seat, "missile") > 0,
+            )
+
+    def _mode_controls(self) -> None:
+        """A game mode reacts to presses of the bound actions through its ControlHooks."""
+        world = self.client.world
+        handlers = ControlHooks.of(world).press
+        for seat in SEATS:
+            for action in ACTIONS:
+                for _ in range(self.context.input.take_presses(seat, action)):
+                    for handler in handlers:
+                        handler(world, seat, action)
+
     def _sounds(self) -> None:
         audio = self.context.audio
         for name in dict.fromkeys(self.cues.cues):  # once per kind per frame
@@ -113,8 +132,17 @@ class GameState(State):
         self.cues.cues.clear()
 
     def draw(self, surface: pygame.Surface) -> None:
-        self.context.renderer.draw(surface, self.client.world)
-        self.hud.draw(surface, self.client.world)
+        world = self.client.world
+        if not self.client.mode:
+            self.context.renderer.draw(surface, world)
+            self.hud.draw(surface, world)
+            return
+        surface.fill((10, 16, 32))
+        hooks = DrawHooks.of(world)
+        for layer in hooks.world:
+            layer(surface, world, None)
+        for layer in hooks.hud:
+            layer(surface, world)
 
 
 class PauseState(State):
