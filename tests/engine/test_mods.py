@@ -97,3 +97,32 @@ def test_a_bad_mod_on_the_command_line_is_a_one_line_error(program):
         "error: mod 'no_such_mod' failed to import: ModuleNotFoundError: "
         "No module named 'no_such_mod'"
     ]
+
+
+def test_an_installed_distribution_is_found_through_its_entry_point(tmp_path, monkeypatch):
+    """A real dist-info on sys.path, as pip would install it: importlib.metadata finds it."""
+    dist = tmp_path / "cloudbreak_demo_mod-1.2.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: cloudbreak-demo-mod\nVersion: 1.2\n"
+    )
+    (dist / "entry_points.txt").write_text("[cloudbreak.mods]\ndemo = demo_mod\n")
+    (tmp_path / "demo_mod.py").write_text(
+        "from engine import Plugin\n"
+        "__version__ = '1.2'\n"
+        "class Demo(Plugin):\n"
+        "    name = 'demo'\n"
+        "def plugin():\n"
+        "    return Demo()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "demo_mod" in entry_point_mods()
+    mods = load_mods([])  # nothing named: the installed mod comes in by itself
+    assert [m.ident for m in mods if m.name == "demo_mod"] == ["demo_mod@1.2"]
+    world = World()
+    try:
+        build_mods(world, mods)
+        assert "demo" in world.plugins
+    finally:
+        world.close()
+        sys.modules.pop("demo_mod", None)
