@@ -12,11 +12,12 @@ from pathlib import Path
 import pygame
 
 
-def load_image(path: Path) -> pygame.Surface:
-    """Load a PNG with alpha; converted for fast blits once a display mode exists."""
+def load_image(path: Path, *, opaque: bool = False) -> pygame.Surface:
+    """Load a PNG, converted for fast blits once a display mode exists; an `opaque` image
+    (a background) drops its alpha channel, which makes every blit of it cheaper."""
     image = pygame.image.load(str(path))
     if pygame.display.get_init() and pygame.display.get_surface() is not None:
-        return image.convert_alpha()
+        return image.convert() if opaque else image.convert_alpha()
     return image
 
 

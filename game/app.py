@@ -144,8 +144,7 @@ class App:
         if self.stack.empty:
             self.running = False
             return
-        self.display.surface.fill((0, 0, 0))
-        self.stack.draw(self.display.surface)
+        self.stack.draw(self.display.surface)  # every screen paints the whole surface
         self.display.present()
 
     def run(self, first: State) -> None:

@@ -8,7 +8,7 @@ only reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.components import Transform
 from engine.phases import Phase
@@ -44,10 +44,20 @@ class Blast:
 @dataclass(slots=True)
 class Particle:
     kind: str  # "smoke" or "fire"
+    x: float
+    y: float
     age: float = 0.0
     lifetime: float = 1.0
     drift_x: float = 0.0
     drift_y: float = 0.0
+
+
+@dataclass(slots=True)
+class ParticleField:
+    """Every live particle, in one list: a trail puff is no entity (hundreds spawn and expire
+    each second, and each entity change would rebuild every esper query)."""
+
+    particles: list[Particle] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -82,12 +92,15 @@ class BlastSystem:
             blast.age += dt
             if blast.age >= EXPLOSION_SECONDS:
                 world.despawn(entity)
-        for entity, (particle, transform) in world.query(Particle, Transform):
+        field_ = world.resource(ParticleField)
+        alive = []
+        for particle in field_.particles:
             particle.age += dt
-            transform.x += particle.drift_x * dt
-            transform.y += particle.drift_y * dt
-            if particle.age >= particle.lifetime:
-                world.despawn(entity)
+            if particle.age < particle.lifetime:
+                particle.x += particle.drift_x * dt
+                particle.y += particle.drift_y * dt
+                alive.append(particle)
+        field_.particles = alive
 
 
 class TrailSystem:
@@ -102,16 +115,14 @@ class TrailSystem:
                 world.add_component(entity, Trail())
                 continue
             trail.owed += TRAIL_RATE * dt
+            particles = world.resource(ParticleField).particles
             while trail.owed >= 1.0:
                 trail.owed -= 1.0
+                x, y = transform.x, transform.y
                 wobble = world.rng.uniform(-6.0, 6.0)
-                world.spawn(
-                    Transform(transform.x, transform.y),
-                    Particle("smoke", 0.0, SMOKE_SECONDS, wobble, world.rng.uniform(-4, 4)),
-                )
-                world.spawn(
-                    Transform(transform.x, transform.y), Particle("fire", 0.0, FIRE_SECONDS)
-                )
+                drift = world.rng.uniform(-4.0, 4.0)
+                particles.append(Particle("smoke", x, y, 0.0, SMOKE_SECONDS, wobble, drift))
+                particles.append(Particle("fire", x, y, 0.0, FIRE_SECONDS))
 
 
 class EffectsPlugin(Plugin):
@@ -120,6 +131,7 @@ class EffectsPlugin(Plugin):
     name = "cloudbreak-effects"
 
     def build_client(self, world: World) -> None:
+        world.insert_resource(ParticleField())
         world.add_system(BankSystem(), Phase.PRESENT)
         world.add_system(BlastSystem(), Phase.PRESENT)
         world.add_system(TrailSystem(), Phase.PRESENT)

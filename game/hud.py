@@ -15,13 +15,13 @@ import pygame
 from engine.hooks import DrawHooks
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
+from engine.ui import draw_text
 from game.components import Health, Player, Weapon
 from game.netplay import ClientSession, LocalSeat
 
 BROADCAST_SECONDS = 2.5
 BLINK_SECONDS = 0.6
 TEXT = (235, 240, 255)
-SHADOW = (8, 14, 30)
 ACCENT = (255, 196, 72)
 PANEL = (10, 22, 48, 170)
 SEAT_COLOURS = ((96, 160, 255), (120, 220, 110))
@@ -63,8 +63,6 @@ class Hud:
     """Draws the HUD over the battlefield."""
 
     def __init__(self, *, can_add_partner: bool = True) -> None:
-        pygame.font.init()
-        self.fonts = {size: pygame.font.Font(None, size) for size in (20, 24, 30, 40)}
         self.can_add_partner = can_add_partner
         self.net_graph = NetGraph()
         self._shown = 0  # index of the broadcast on screen
@@ -115,12 +113,8 @@ class Hud:
     # -- pieces -----------------------------------------------------------------------------
 
     def text(self, surface, text, pos, size, colour, anchor="center") -> pygame.Rect:  # noqa: ANN001
-        font = self.fonts[size]
-        image = font.render(text, True, colour)
-        rect = image.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
-        surface.blit(font.render(text, True, SHADOW), rect.move(2, 2))
-        surface.blit(image, rect)
-        return rect
+        """Shadowed text; the rendered words are cached (the HUD redraws them every frame)."""
+        return draw_text(surface, text, pos, size, colour, anchor=anchor)
 
     def _seat_panel(self, surface: pygame.Surface, index: int, health: Health, weapon: Weapon):
         width, height = surface.get_size()
@@ -198,8 +192,15 @@ class Hud:
             pygame.draw.line(surface, ACCENT, (x, area.bottom), (x, area.bottom - bar))
 
 
+_panels: dict[tuple[int, int], pygame.Surface] = {}
+
+
 def _panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
-    overlay = pygame.Surface(rect.size, pygame.SRCALPHA)
-    pygame.draw.rect(overlay, PANEL, overlay.get_rect(), border_radius=10)
-    pygame.draw.rect(overlay, (90, 130, 200, 200), overlay.get_rect(), 1, border_radius=10)
+    """A translucent rounded panel, made once per size."""
+    overlay = _panels.get(rect.size)
+    if overlay is None:
+        overlay = pygame.Surface(rect.size, pygame.SRCALPHA)
+        pygame.draw.rect(overlay, PANEL, overlay.get_rect(), border_radius=10)
+        pygame.draw.rect(overlay, (90, 130, 200, 200), overlay.get_rect(), 1, border_radius=10)
+        _panels[rect.size] = overlay
     surface.blit(overlay, rect)

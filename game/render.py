@@ -17,10 +17,11 @@ from engine.hooks import DrawHooks
 from engine.render import Camera, RotationCache, SpriteStrip, blit_centred, load_image
 from game.battlefield import Battlefield
 from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
-from game.effects import Bank, Blast, Particle, blast_frame
+from game.effects import Bank, Blast, ParticleField, blast_frame
 from game.netplay import LocalSeat
 
 SPRITES_DIR = Path(__file__).resolve().parent.parent / "assets" / "sprites"
+OPAQUE = {"background", "title"}  # no transparency: blitted without alpha
 ISLAND_BAND = 640  # px of world per band that may hold one island
 PICKUP_SPRITES = {
     "health": "pickup_health",
@@ -43,7 +44,7 @@ class Sprites:
     def image(self, name: str) -> pygame.Surface:
         image = self._images.get(name)
         if image is None:
-            image = load_image(self.directory / f"{name}.png")
+            image = load_image(self.directory / f"{name}.png", opaque=name in OPAQUE)
             self._images[name] = image
         return image
 
@@ -159,17 +160,27 @@ class WorldRenderer:
                 surface.blit(line, (x, round(y - line.get_height() / 2)))
 
     def _particles(self, surface, world, camera, visible, kind: str) -> None:  # noqa: ANN001
-        for _, (particle, transform) in world.query(Particle, Transform):
-            if particle.kind != kind or not visible(transform):
+        field = world.try_resource(ParticleField)
+        if field is None:
+            return
+        name = "particle_smoke" if kind == "smoke" else "particle_fire"
+        top, bottom = visible.top, visible.bottom
+        faded = self.sprites.faded
+        blit = surface.blit
+        for particle in field.particles:
+            if particle.kind != kind or not top <= particle.y <= bottom:
                 continue
             life = particle.age / particle.lifetime
             if kind == "smoke":
                 size, alpha = 10 + int(life * 22), int(170 * (1 - life))
             else:
                 size, alpha = 10 - int(life * 6), int(255 * (1 - life))
-            name = "particle_smoke" if kind == "smoke" else "particle_fire"
-            image = self.sprites.faded(name, max(2, size), max(0, alpha))
-            blit_centred(surface, image, *camera.to_screen(transform.x, transform.y))
+            image = faded(name, max(2, size), max(0, alpha))
+            half = image.get_width() // 2
+            blit(
+                image,
+                (round(particle.x - camera.left) - half, round(particle.y - camera.top) - half),
+            )
 
     def _aircraft(self, surface, world, camera, visible) -> None:  # noqa: ANN001
         players = []
