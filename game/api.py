@@ -59,5 +59,9 @@ def add_pickup_kind(world: World, name: str, *, amount: int = 1) -> None:
 
     The game draws only its own pickups; a mod draws its kinds with a DrawHooks layer.
     """
+    if not name or len(name.encode()) > 16:
+        raise ValueError(
+            f"a pickup kind is 1..16 bytes of UTF-8 (it travels as such), not {name!r}"
+        )
     content = world.resource(GameContent)
     content.pickups[name] = PickupSpec(name, "none", amount)

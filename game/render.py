@@ -99,11 +99,10 @@ class WorldRenderer:
         self._finish_line(surface, camera, battlefield)
         visible = _Visible(camera, height)
         for _, (pickup, transform) in world.query(Pickup, Transform):
-            if visible(transform):
-                name = PICKUP_SPRITES.get(pickup.kind, "pickup_health")
-                blit_centred(
-                    surface, self.sprites.image(name), *camera.to_screen(transform.x, transform.y)
-                )
+            name = PICKUP_SPRITES.get(pickup.kind)  # a mod's own kinds are drawn by the mod
+            if name is not None and visible(transform):
+                x, y = camera.to_screen(transform.x, transform.y)
+                blit_centred(surface, self.sprites.image(name), x, y)
         self._particles(surface, world, camera, visible, "smoke")
         for _, (projectile, transform) in world.query(Projectile, Transform):
             if not visible(transform):

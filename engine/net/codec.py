@@ -276,7 +276,12 @@ class UVarint(Codec):
         self.maximum = maximum
 
     def write(self, w: Writer, value: int) -> None:
-        w.uvarint(value)
+        w.uvarint(self.key(value))
+
+    def key(self, value: int) -> int:
+        """Clamped into range, as the receiver requires: a sender never emits what its peer
+        would have to refuse (that would disconnect every client for one bad value)."""
+        return min(max(value, 0), self.maximum)
 
     def read(self, r: Reader) -> int:
         value = r.uvarint()
@@ -293,7 +298,11 @@ class SVarint(Codec):
         self.minimum, self.maximum = minimum, maximum
 
     def write(self, w: Writer, value: int) -> None:
-        w.svarint(value)
+        w.svarint(self.key(value))
+
+    def key(self, value: int) -> int:
+        """Clamped into range, like UVarint.key."""
+        return min(max(value, self.minimum), self.maximum)
 
     def read(self, r: Reader) -> int:
         value = r.svarint()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from engine.mods import ModError
 from engine.net.handshake import name_problem
 from engine.ui import Label, TextField, draw_text
 from game.session import Session
@@ -128,7 +129,7 @@ class ConnectingState(Screen):
         super().enter()
         try:
             self.session = self.make_session()
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, ModError) as error:  # ModError: a mod failed to build
             self._fail(str(error))
 
     def back(self) -> None:
