@@ -114,6 +114,11 @@ class World:
         self._doomed.append(entity)
         self._doomed_set.add(entity)
 
+    @property
+    def pending_despawns(self) -> set[int]:
+        """Entities despawned but not yet removed (they go at the next phase boundary)."""
+        return self._doomed_set
+
     def is_alive(self, entity: int) -> bool:
         """Exists and is not waiting to be despawned."""
         self._enter()

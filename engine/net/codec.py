@@ -211,6 +211,11 @@ class Codec:
     def describe(self) -> str:
         return type(self).__name__
 
+    def key_expr(self, value: str) -> str | None:
+        """`key` as a Python expression over `value`, for compiled key functions (None: call
+        the method). Only pure arithmetic on the value and constants belongs here."""
+        return value if type(self).key is Codec.key else None
+
 
 class U8(Codec):
     def write(self, w: Writer, value: int) -> None:
@@ -283,6 +288,9 @@ class UVarint(Codec):
         would have to refuse (that would disconnect every client for one bad value)."""
         return min(max(value, 0), self.maximum)
 
+    def key_expr(self, value: str) -> str:
+        return f"min(max({value}, 0), {self.maximum})"
+
     def read(self, r: Reader) -> int:
         value = r.uvarint()
         if value > self.maximum:
@@ -303,6 +311,9 @@ class SVarint(Codec):
     def key(self, value: int) -> int:
         """Clamped into range, like UVarint.key."""
         return min(max(value, self.minimum), self.maximum)
+
+    def key_expr(self, value: str) -> str:
+        return f"min(max({value}, {self.minimum}), {self.maximum})"
 
     def read(self, r: Reader) -> int:
         value = r.svarint()
@@ -338,6 +349,9 @@ class Quantized(Codec):
     def key(self, value: float) -> int:
         key = round(value * self.scale)
         return min(max(key, self.kmin), self.kmax)
+
+    def key_expr(self, value: str) -> str:
+        return f"min(max(round({value} * {self.scale!r}), {self.kmin}), {self.kmax})"
 
     def from_key(self, key: int) -> float:
         return key / self.scale

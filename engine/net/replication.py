@@ -23,6 +23,7 @@ it last applied.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,9 +56,31 @@ class ComponentSpec:
     fields: tuple[tuple[str, Codec], ...]
     interpolate: bool  # clients smooth this component between snapshots
     initial_only: bool  # sent in spawn records only, never diffed (e.g. a launch velocity)
+    raw: Callable[[Any], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+    quantize: Callable[[tuple[Any, ...]], tuple[Any, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # The encoder's hot path, built once: a C-level getter for the raw field values,
+        # and one compiled function turning them into wire keys (quantized, clamped).
+        names = [name for name, _ in self.fields]
+        getter = operator.attrgetter(*names)
+        raw = getter if len(names) > 1 else (lambda component: (getter(component),))
+        namespace: dict[str, Any] = {}
+        parts = []
+        for index, (_, codec) in enumerate(self.fields):
+            expr = codec.key_expr(f"v[{index}]")
+            if expr is None:
+                namespace[f"k{index}"] = codec.key
+                expr = f"k{index}(v[{index}])"
+            parts.append(expr)
+        quantize = eval(f"lambda v: ({', '.join(parts)},)", namespace)  # noqa: S307
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "quantize", quantize)
 
     def keys(self, component: Any) -> tuple[Any, ...]:
-        return tuple(codec.key(getattr(component, name)) for name, codec in self.fields)
+        return self.quantize(self.raw(component))
 
     def build(self, keys: tuple[Any, ...] | list[Any]) -> Any:
         pairs = zip(self.fields, keys, strict=True)
@@ -219,7 +242,8 @@ class _Sent:
 
     entity: int
     spawn_only: bool
-    components: dict[int, tuple[Any, ...]]  # type id -> field keys
+    components: dict[int, tuple[Any, ...]]  # type id -> field keys, in type id order
+    raw: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> field values
 
 
 @dataclass(slots=True)
@@ -230,7 +254,13 @@ class EncodeStats:
 
 
 class SnapshotEncoder:
-    """Diffs a server world's replicated components tick to tick."""
+    """Diffs a server world's replicated components tick to tick.
+
+    Hot path, once a tick: components are read type by type (one cached esper
+    query each, in type-id order, so every entity's record comes out sorted), an
+    entity whose keys all equal last tick's is skipped by one dict comparison,
+    and this tick's scan becomes the next tick's baseline as it is.
+    """
 
     def __init__(self, registry: ReplicationRegistry, ids: NetIds | None = None) -> None:
         self.registry = registry
@@ -238,94 +268,112 @@ class SnapshotEncoder:
         self.sent: dict[int, _Sent] = {}  # net id -> last state sent
         self.last_stats = EncodeStats()
 
-    def _current(self, world: World) -> dict[int, tuple[int, bool, dict[int, tuple[Any, ...]]]]:
-        by_type = self.registry.by_type
-        current: dict[int, tuple[int, bool, dict[int, tuple[Any, ...]]]] = {}
+    def _scan(self, world: World) -> dict[int, _Sent]:
+        sent = self.sent
+        doomed = world.pending_despawns
+        current: dict[int, _Sent] = {}
+        fresh: dict[int, tuple[dict[int, tuple[Any, ...]], _Sent | None]] = {}
         for entity, replicated in world.query_one(Replicated):
-            if not world.is_alive(entity):
+            if entity in doomed:
                 continue
             if replicated.net_id == 0:
                 replicated.net_id = self.ids.allocate()
             net_id = replicated.net_id
-            known = self.sent.get(net_id)
+            known = sent.get(net_id)
             if known is not None and known.spawn_only:
-                current[net_id] = (entity, True, known.components)
+                current[net_id] = known  # sent once, never diffed
                 continue
-            components: dict[int, tuple[Any, ...]] = {}
-            for component in world.components_of(entity):
-                spec = by_type.get(type(component))
-                if spec is None:
+            now = _Sent(entity, replicated.spawn_only, {})
+            current[net_id] = now
+            fresh[entity] = (now, known)
+        for spec in self.registry.by_id.values():
+            raw_of, quantize, type_id = spec.raw, spec.quantize, spec.type_id
+            initial_only = spec.initial_only
+            for entity, component in world.query_one(spec.component_type):
+                slot = fresh.get(entity)
+                if slot is None:
                     continue
-                if spec.initial_only and known is not None:
-                    keys = known.components.get(spec.type_id)
-                    if keys is not None:
-                        components[spec.type_id] = keys
+                now, known = slot
+                if known is not None:
+                    previous = known.components.get(type_id)
+                    if previous is not None:
+                        if initial_only:
+                            now.components[type_id] = previous
+                            continue
+                        raw = raw_of(component)
+                        now.raw[type_id] = raw
+                        # Unchanged values: last tick's keys, without quantizing again.
+                        same = known.raw.get(type_id) == raw
+                        now.components[type_id] = previous if same else quantize(raw)
                         continue
-                components[spec.type_id] = spec.keys(component)
-            current[net_id] = (entity, replicated.spawn_only, dict(sorted(components.items())))
+                raw = raw_of(component)
+                now.raw[type_id] = raw
+                now.components[type_id] = quantize(raw)
         return current
 
     def encode_delta(self, world: World) -> bytes:
         """The body of this tick's UpdateClientState for peers that have the previous one."""
-        current = self._current(world)
-        spawns = Writer()
-        updates = Writer()
-        removals = Writer()
+        current = self._scan(world)
+        sent = self.sent
+        by_id = self.registry.by_id
+        spawns, updates, removals = Writer(), Writer(), Writer()
+        out = updates.buf
         n_spawn = n_update = n_remove = 0
         for net_id in sorted(current):
-            entity, spawn_only, components = current[net_id]
-            before = self.sent.get(net_id)
+            now = current[net_id]
+            before = sent.get(net_id)
             if before is None:
-                self._write_spawn(spawns, net_id, spawn_only, components)
+                self._write_spawn(spawns, net_id, now.spawn_only, now.components)
                 n_spawn += 1
                 continue
-            if spawn_only:
+            if now.spawn_only or now.components == before.components:
                 continue
-            changed = Writer()
+            old_components = before.components
+            start = len(out)
+            updates.uvarint(net_id)
+            count_at = len(out)
+            out.append(0)  # how many component records follow; filled in below
             n_changed = 0
-            for type_id, keys in components.items():
-                old = before.components.get(type_id)
+            for type_id, keys in now.components.items():
+                old = old_components.get(type_id)
                 if old == keys:
                     continue
-                spec = self.registry.by_id[type_id]
-                changed.u8(type_id)
                 n_changed += 1
+                out.append(type_id)
+                spec = by_id[type_id]
                 if old is None:
-                    changed.uvarint(COMPONENT_ADDED)
-                    _write_keys(changed, spec, keys)
+                    updates.uvarint(COMPONENT_ADDED)
+                    _write_keys(updates, spec, keys)
                     continue
                 mask = 0
                 for index, (a, b) in enumerate(zip(old, keys, strict=True)):
                     if a != b:
                         mask |= 1 << index
-                changed.uvarint(mask)
+                updates.uvarint(mask)
                 for index, (_, codec) in enumerate(spec.fields):
                     if mask >> index & 1:
-                        codec.write_delta(changed, old[index], keys[index])
+                        codec.write_delta(updates, old[index], keys[index])
             if n_changed:
-                updates.uvarint(net_id)
-                updates.u8(n_changed)
-                updates.raw(changed.buf)
+                out[count_at] = n_changed
                 n_update += 1
-            for type_id in sorted(before.components.keys() - components.keys()):
+            else:
+                del out[start:]
+            for type_id in sorted(old_components.keys() - now.components.keys()):
                 removals.uvarint(net_id)
                 removals.u8(type_id)
                 n_remove += 1
-        gone = sorted(self.sent.keys() - current.keys())
+        gone = sorted(sent.keys() - current.keys())
         body = Writer()
         body.uvarint(n_spawn)
         body.raw(spawns.buf)
         body.uvarint(n_update)
-        body.raw(updates.buf)
+        body.raw(out)
         body.uvarint(n_remove)
         body.raw(removals.buf)
         body.uvarint(len(gone))
         for net_id in gone:
             body.uvarint(net_id)
-        self.sent = {
-            net_id: _Sent(entity, spawn_only, components)
-            for net_id, (entity, spawn_only, components) in current.items()
-        }
+        self.sent = current
         self.last_stats = EncodeStats(n_spawn, n_update, len(gone))
         return body.getvalue()
 
