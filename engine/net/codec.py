@@ -60,6 +60,9 @@ class Writer:
         self.buf += _F64.pack(value)
 
     def uvarint(self, value: int) -> None:
+        if 0 <= value < 0x80:  # most counts, ids and deltas: one byte
+            self.buf.append(value)
+            return
         if value < 0:
             raise ValueError(f"uvarint cannot encode {value}")
         buf = self.buf
@@ -126,6 +129,9 @@ class Reader:
 
     def uvarint(self) -> int:
         data, pos, end = self.data, self.pos, self.end
+        if pos < end and data[pos] < 0x80:  # the common one-byte case
+            self.pos = pos + 1
+            return data[pos]
         result = shift = 0
         for count in range(MAX_VARINT_BYTES):
             if pos >= end:

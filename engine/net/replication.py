@@ -236,14 +236,19 @@ class NetIds:
         return net_id
 
 
-@dataclass(slots=True)
-class _Sent:
-    """What peers were last told about one entity (for a spawn-only entity: its spawn)."""
+@dataclass(slots=True, eq=False)
+class _Record:
+    """What peers know of one entity; kept and updated in place from tick to tick."""
 
+    net_id: int
     entity: int
     spawn_only: bool
-    components: dict[int, tuple[Any, ...]]  # type id -> field keys, in type id order
+    components: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> keys
     raw: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> field values
+    seen: int = 0  # the encode pass that last found the entity alive
+    types_seen: int = 0  # bit per type id found in that pass
+    present: int = 0  # bit per type id in `components`
+    changes: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...]]] | None = None
 
 
 @dataclass(slots=True)
@@ -256,91 +261,86 @@ class EncodeStats:
 class SnapshotEncoder:
     """Diffs a server world's replicated components tick to tick.
 
-    Hot path, once a tick: components are read type by type (one cached esper
-    query each, in type-id order, so every entity's record comes out sorted), an
-    entity whose keys all equal last tick's is skipped by one dict comparison,
-    and this tick's scan becomes the next tick's baseline as it is.
+    Hot path, once a tick, with no allocation for what did not change: each
+    entity has a record kept from tick to tick; components are read type by
+    type (one cached esper query each); a component whose raw field values
+    equal last tick's is skipped before any quantizing; only changed components
+    are noted, and only the entities with notes are written.
     """
 
     def __init__(self, registry: ReplicationRegistry, ids: NetIds | None = None) -> None:
         self.registry = registry
         self.ids = ids or NetIds()
-        self.sent: dict[int, _Sent] = {}  # net id -> last state sent
+        self.records: dict[int, _Record] = {}  # net id -> record
+        self._by_entity: dict[int, _Record] = {}
+        self._pass = 0
         self.last_stats = EncodeStats()
-
-    def _scan(self, world: World) -> dict[int, _Sent]:
-        sent = self.sent
-        doomed = world.pending_despawns
-        current: dict[int, _Sent] = {}
-        fresh: dict[int, tuple[dict[int, tuple[Any, ...]], _Sent | None]] = {}
-        for entity, replicated in world.query_one(Replicated):
-            if entity in doomed:
-                continue
-            if replicated.net_id == 0:
-                replicated.net_id = self.ids.allocate()
-            net_id = replicated.net_id
-            known = sent.get(net_id)
-            if known is not None and known.spawn_only:
-                current[net_id] = known  # sent once, never diffed
-                continue
-            now = _Sent(entity, replicated.spawn_only, {})
-            current[net_id] = now
-            fresh[entity] = (now, known)
-        for spec in self.registry.by_id.values():
-            raw_of, quantize, type_id = spec.raw, spec.quantize, spec.type_id
-            initial_only = spec.initial_only
-            for entity, component in world.query_one(spec.component_type):
-                slot = fresh.get(entity)
-                if slot is None:
-                    continue
-                now, known = slot
-                if known is not None:
-                    previous = known.components.get(type_id)
-                    if previous is not None:
-                        if initial_only:
-                            now.components[type_id] = previous
-                            continue
-                        raw = raw_of(component)
-                        now.raw[type_id] = raw
-                        # Unchanged values: last tick's keys, without quantizing again.
-                        same = known.raw.get(type_id) == raw
-                        now.components[type_id] = previous if same else quantize(raw)
-                        continue
-                raw = raw_of(component)
-                now.raw[type_id] = raw
-                now.components[type_id] = quantize(raw)
-        return current
 
     def encode_delta(self, world: World) -> bytes:
         """The body of this tick's UpdateClientState for peers that have the previous one."""
-        current = self._scan(world)
-        sent = self.sent
-        by_id = self.registry.by_id
-        spawns, updates, removals = Writer(), Writer(), Writer()
-        out = updates.buf
-        n_spawn = n_update = n_remove = 0
-        for net_id in sorted(current):
-            now = current[net_id]
-            before = sent.get(net_id)
-            if before is None:
-                self._write_spawn(spawns, net_id, now.spawn_only, now.components)
-                n_spawn += 1
+        self._pass += 1
+        stamp = self._pass
+        doomed = world.pending_despawns
+        by_entity = self._by_entity
+        spawned: list[_Record] = []
+        for entity, replicated in world.query_one(Replicated):
+            if entity in doomed:
                 continue
-            if now.spawn_only or now.components == before.components:
-                continue
-            old_components = before.components
-            start = len(out)
-            updates.uvarint(net_id)
-            count_at = len(out)
-            out.append(0)  # how many component records follow; filled in below
-            n_changed = 0
-            for type_id, keys in now.components.items():
-                old = old_components.get(type_id)
-                if old == keys:
+            record = by_entity.get(entity)
+            if record is None:
+                if replicated.net_id == 0:
+                    replicated.net_id = self.ids.allocate()
+                record = _Record(replicated.net_id, entity, replicated.spawn_only)
+                by_entity[entity] = record
+                self.records[record.net_id] = record
+                spawned.append(record)
+            record.seen = stamp
+            record.types_seen = 0
+        dirty: list[_Record] = []
+        for spec in self.registry.by_id.values():
+            raw_of, quantize, type_id = spec.raw, spec.quantize, spec.type_id
+            bit = 1 << type_id
+            frozen = spec.initial_only
+            for entity, component in world.query_one(spec.component_type):
+                record = by_entity.get(entity)
+                if record is None or record.seen != stamp:
                     continue
-                n_changed += 1
-                out.append(type_id)
-                spec = by_id[type_id]
+                record.types_seen |= bit
+                new_record = record.changes is None and not record.components
+                if record.spawn_only and not new_record and type_id in record.components:
+                    continue  # sent once in its spawn record, simulated by clients since
+                old = record.components.get(type_id)
+                if old is not None and frozen:
+                    continue
+                raw = raw_of(component)
+                if old is not None and record.raw.get(type_id) == raw:
+                    continue
+                keys = quantize(raw)
+                record.raw[type_id] = raw
+                if old == keys:
+                    continue  # moved less than the codec can tell
+                record.components[type_id] = keys
+                record.present |= bit
+                if record.changes is None:
+                    record.changes = []
+                    dirty.append(record)
+                record.changes.append((type_id, old, keys))
+        spawn_ids = {id(r) for r in spawned}
+        spawns, updates, removals = Writer(), Writer(), Writer()
+        n_update = n_remove = 0
+        for record in sorted(spawned, key=_net_id):
+            record.changes = None
+            record.components = dict(sorted(record.components.items()))
+            self._write_spawn(spawns, record.net_id, record.spawn_only, record.components)
+        for record in sorted(dirty, key=_net_id):
+            changes, record.changes = record.changes, None
+            if id(record) in spawn_ids or not changes:
+                continue
+            updates.uvarint(record.net_id)
+            updates.u8(len(changes))
+            for type_id, old, keys in sorted(changes, key=_first):
+                updates.u8(type_id)
+                spec = self.registry.by_id[type_id]
                 if old is None:
                     updates.uvarint(COMPONENT_ADDED)
                     _write_keys(updates, spec, keys)
@@ -353,28 +353,35 @@ class SnapshotEncoder:
                 for index, (_, codec) in enumerate(spec.fields):
                     if mask >> index & 1:
                         codec.write_delta(updates, old[index], keys[index])
-            if n_changed:
-                out[count_at] = n_changed
-                n_update += 1
-            else:
-                del out[start:]
-            for type_id in sorted(old_components.keys() - now.components.keys()):
+            n_update += 1
+        gone = []
+        for net_id, record in self.records.items():
+            if record.seen != stamp:
+                gone.append(net_id)
+                continue
+            if record.types_seen & record.present == record.present:
+                continue  # every component it had is still there
+            for type_id in [t for t in record.components if not record.types_seen >> t & 1]:
+                del record.components[type_id]
+                record.raw.pop(type_id, None)
+                record.present &= ~(1 << type_id)
                 removals.uvarint(net_id)
                 removals.u8(type_id)
                 n_remove += 1
-        gone = sorted(sent.keys() - current.keys())
+        gone.sort()
+        for net_id in gone:
+            del self._by_entity[self.records.pop(net_id).entity]
         body = Writer()
-        body.uvarint(n_spawn)
+        body.uvarint(len(spawned))
         body.raw(spawns.buf)
         body.uvarint(n_update)
-        body.raw(out)
+        body.raw(updates.buf)
         body.uvarint(n_remove)
         body.raw(removals.buf)
         body.uvarint(len(gone))
         for net_id in gone:
             body.uvarint(net_id)
-        self.sent = current
-        self.last_stats = EncodeStats(n_spawn, n_update, len(gone))
+        self.last_stats = EncodeStats(len(spawned), n_update, len(gone))
         return body.getvalue()
 
     def full_state(self, world: World) -> bytes:
@@ -384,10 +391,10 @@ class SnapshotEncoder:
         joiner starts simulating them from this tick.
         """
         body = Writer()
-        body.uvarint(len(self.sent))
+        body.uvarint(len(self.records))
         by_type = self.registry.by_type
-        for net_id in sorted(self.sent):
-            sent = self.sent[net_id]
+        for net_id in sorted(self.records):
+            sent = self.records[net_id]
             components = sent.components
             if sent.spawn_only and world.is_alive(sent.entity):
                 components = {}
@@ -413,8 +420,16 @@ class SnapshotEncoder:
             _write_keys(w, self.registry.by_id[type_id], keys)
 
     def entity_for(self, net_id: int) -> int | None:
-        sent = self.sent.get(net_id)
-        return sent.entity if sent else None
+        record = self.records.get(net_id)
+        return record.entity if record else None
+
+
+def _net_id(record: _Record) -> int:
+    return record.net_id
+
+
+def _first(change: tuple[int, Any, Any]) -> int:
+    return change[0]
 
 
 def _write_keys(w: Writer, spec: ComponentSpec, keys: tuple[Any, ...]) -> None:
@@ -468,6 +483,8 @@ class SnapshotDecoder:
         self.registry = registry
         self.entities: dict[int, int] = {}  # net id -> local entity
         self.baseline: dict[int, dict[int, list[Any]]] = {}  # net id -> type id -> keys
+        self.parts: dict[int, dict[int, Any]] = {}  # net id -> type id -> component
+        self.buffers: dict[int, Interpolated] = {}  # net id -> its interpolation samples
         self.last_tick = -1
         self.on_spawn: list[SpawnHook] = []
 
@@ -492,12 +509,15 @@ class SnapshotDecoder:
             if type_id not in self.baseline[net_id]:
                 raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
             del self.baseline[net_id][type_id]
+            self.parts[net_id].pop(type_id, None)
             world.remove_component(entity, spec.component_type)
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
             net_id = self._net_id(reader)
             entity = self._entity(net_id)
             del self.entities[net_id]
             del self.baseline[net_id]
+            self.parts.pop(net_id, None)
+            self.buffers.pop(net_id, None)
             world.despawn(entity)
             result.despawned.append(entity)
         reader.expect_end("snapshot")
@@ -509,6 +529,8 @@ class SnapshotDecoder:
             world.despawn(entity)
         self.entities.clear()
         self.baseline.clear()
+        self.parts.clear()
+        self.buffers.clear()
 
     def _net_id(self, reader: Reader) -> int:
         net_id = reader.uvarint()
@@ -555,6 +577,14 @@ class SnapshotDecoder:
         entity = world.create(*parts)
         self.entities[net_id] = entity
         self.baseline[net_id] = baseline
+        # The components this decoder made, by type id: updates write them directly.
+        self.parts[net_id] = {
+            self.registry.by_type[type(part)].type_id: part
+            for part in parts
+            if type(part) in self.registry.by_type
+        }
+        if interpolated is not None:
+            self.buffers[net_id] = interpolated
         result.spawned.append(entity)
         for hook in self.on_spawn:
             hook(world, entity, net_id)
@@ -563,7 +593,7 @@ class SnapshotDecoder:
         net_id = self._net_id(reader)
         entity = self._entity(net_id)
         baseline = self.baseline[net_id]
-        predicted = world.has_component(entity, Predicted)
+        parts = self.parts[net_id]
         for _ in range(reader.u8()):
             type_id = reader.u8()
             spec = self._spec(type_id)
@@ -571,20 +601,22 @@ class SnapshotDecoder:
             if mask == COMPONENT_ADDED:
                 keys = _read_keys(reader, spec)
                 baseline[type_id] = keys
-                world.add_component(entity, spec.build(keys))
+                part = spec.build(keys)
+                parts[type_id] = part
+                world.add_component(entity, part)
                 continue
             if mask >> len(spec.fields):
                 raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
             old = baseline.get(type_id)
             if old is None:
                 raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
-            component = world.component(entity, spec.component_type)
-            for index, (_, codec) in enumerate(spec.fields):
+            component = parts[type_id]
+            for index, (name, codec) in enumerate(spec.fields):
                 if mask >> index & 1:
-                    old[index] = codec.read_delta(reader, old[index])
+                    old[index] = key = codec.read_delta(reader, old[index])
                     if not spec.interpolate:
-                        spec.assign(component, index, old[index])
-            if spec.interpolate and not predicted:
-                buffer = world.try_component(entity, Interpolated)
-                if buffer is not None:
+                        setattr(component, name, codec.from_key(key))
+            if spec.interpolate:
+                buffer = self.buffers.get(net_id)
+                if buffer is not None and not world.has_component(entity, Predicted):
                     buffer.push(type_id, tick, tuple(old))
