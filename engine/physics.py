@@ -41,6 +41,8 @@ class Collider:
     category: int = 1
     mask: int = ALL_CATEGORIES
     shape: pymunk.Shape | None = field(default=None, repr=False, compare=False)
+    body: pymunk.Body | None = field(default=None, repr=False, compare=False)
+    at: tuple[float, float] = field(default=(0.0, 0.0), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.radius <= 0 and (self.width <= 0 or self.height <= 0):
@@ -96,12 +98,15 @@ class PhysicsSpace:
         shape.entity = entity  # type: ignore[attr-defined]
         self.space.add(body, shape)
         collider.shape = shape
+        collider.body = body
+        collider.at = (transform.x, transform.y)
 
     def remove(self, collider: Collider) -> None:
         shape = collider.shape
         if shape is not None and shape.space is self.space:
             self.space.remove(shape.body, shape)
         collider.shape = None
+        collider.body = None
 
     def shape_count(self) -> int:
         return len(self.space.shapes)
@@ -113,11 +118,14 @@ class CollisionSystem:
     def update(self, world: World, dt: float) -> None:
         physics = world.resource(PhysicsSpace)
         for entity, (transform, collider) in world.query(Transform, Collider):
-            shape = collider.shape
-            if shape is None:
+            body = collider.body
+            if body is None:
                 physics.add(entity, transform, collider)
-            else:
-                shape.body.position = (transform.x, transform.y)
+                continue
+            at = (transform.x, transform.y)
+            if at != collider.at:  # pymunk's setter is costly: only for what moved
+                body.position = at
+                collider.at = at
         physics.space.step(dt)
         _emit(world, physics)
 
