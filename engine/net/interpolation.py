@@ -67,17 +67,22 @@ class InterpolationSystem:
         clock.advance(dt)
         at = clock.render_tick
         by_id = self.registry.by_id
+        predicted = {entity for entity, _ in world.query_one(Predicted)}
         for entity, interpolated in world.query_one(Interpolated):
-            if world.has_component(entity, Predicted):
+            if entity in predicted:
                 continue
+            written = interpolated.written
             for type_id, track in interpolated.tracks.items():
-                spec = by_id[type_id]
+                # Drop samples older than the one before the render tick.
+                while len(track) > 2 and track[1][0] <= at:
+                    del track[0]
                 keys = sample(track, at)
+                if written.get(type_id) == keys:
+                    continue  # at rest, or between two equal samples: nothing to write
+                spec = by_id[type_id]
                 component = world.try_component(entity, spec.component_type)
                 if component is None:
                     continue
                 for index, (name, codec) in enumerate(spec.fields):
                     setattr(component, name, codec.from_key(keys[index]))
-                # Drop samples older than the one before the render tick.
-                while len(track) > 2 and track[1][0] <= at:
-                    del track[0]
+                written[type_id] = keys

@@ -450,6 +450,7 @@ class Interpolated:
     them smoothly between ticks: type id -> [(tick, field keys), ...], oldest first."""
 
     tracks: dict[int, list[tuple[int, tuple[Any, ...]]]] = field(default_factory=dict)
+    written: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # last keys applied
 
     def push(self, type_id: int, tick: int, keys: tuple[Any, ...]) -> None:
         track = self.tracks.setdefault(type_id, [])
@@ -568,6 +569,8 @@ class SnapshotDecoder:
                 raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
             keys = _read_keys(reader, spec)
             baseline[type_id] = keys
+            if spec.initial_only and not flags & FLAG_SPAWN_ONLY:
+                continue  # clients simulate initial-only values of spawn-only entities only
             parts.append(spec.build(keys))
             if spec.interpolate and not flags & FLAG_SPAWN_ONLY:
                 interpolated = interpolated or Interpolated()
