@@ -156,7 +156,9 @@ class GameServer:
                 self.loop.reset()
                 continue
             self.run_due_steps()
-            self.net.wait(self.loop.seconds_until_next_step())
+            # Peers are read inside steps, so waking early for their data would only spin:
+            # sleep to the next step's deadline.
+            time.sleep(self.loop.seconds_until_next_step())
 
     @property
     def roster(self) -> Roster:

@@ -244,10 +244,6 @@ class _Record:
     entity: int
     spawn_only: bool
     components: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> keys
-    raw: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> field values
-    seen: int = 0  # the encode pass that last found the entity alive
-    types_seen: int = 0  # bit per type id found in that pass
-    present: int = 0  # bit per type id in `components`
     changes: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...]]] | None = None
 
 
@@ -258,14 +254,18 @@ class EncodeStats:
     despawns: int = 0
 
 
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+
+
 class SnapshotEncoder:
     """Diffs a server world's replicated components tick to tick.
 
-    Hot path, once a tick, with no allocation for what did not change: each
-    entity has a record kept from tick to tick; components are read type by
-    type (one cached esper query each); a component whose raw field values
-    equal last tick's is skipped before any quantizing; only changed components
-    are noted, and only the entities with notes are written.
+    Hot path, once a tick, where C does the comparing: per component type, the
+    raw field values of every entity are gathered into {entity: values} with
+    `attrgetter` over esper's cached query, and compared with last tick's by a
+    set difference of dict items. Python code runs only for what changed; each
+    entity's record of what peers know is kept and updated in place.
     """
 
     def __init__(self, registry: ReplicationRegistry, ids: NetIds | None = None) -> None:
@@ -273,69 +273,68 @@ class SnapshotEncoder:
         self.ids = ids or NetIds()
         self.records: dict[int, _Record] = {}  # net id -> record
         self._by_entity: dict[int, _Record] = {}
-        self._pass = 0
+        self._raw: dict[int, dict[int, tuple[Any, ...]]] = {}  # type id -> entity -> values
         self.last_stats = EncodeStats()
 
     def encode_delta(self, world: World) -> bytes:
         """The body of this tick's UpdateClientState for peers that have the previous one."""
-        self._pass += 1
-        stamp = self._pass
-        doomed = world.pending_despawns
         by_entity = self._by_entity
+        doomed = world.pending_despawns
+        replicated = {e: r for e, r in world.query_one(Replicated) if e not in doomed}
         spawned: list[_Record] = []
-        for entity, replicated in world.query_one(Replicated):
-            if entity in doomed:
-                continue
-            record = by_entity.get(entity)
-            if record is None:
-                if replicated.net_id == 0:
-                    replicated.net_id = self.ids.allocate()
-                record = _Record(replicated.net_id, entity, replicated.spawn_only)
-                by_entity[entity] = record
-                self.records[record.net_id] = record
-                spawned.append(record)
-            record.seen = stamp
-            record.types_seen = 0
+        for entity in replicated.keys() - by_entity.keys():
+            marker = replicated[entity]
+            if marker.net_id == 0:
+                marker.net_id = self.ids.allocate()
+            record = _Record(marker.net_id, entity, marker.spawn_only)
+            by_entity[entity] = record
+            self.records[record.net_id] = record
+            spawned.append(record)
+        gone_entities = by_entity.keys() - replicated.keys()
         dirty: list[_Record] = []
+        removed: list[tuple[_Record, int]] = []
         for spec in self.registry.by_id.values():
-            raw_of, quantize, type_id = spec.raw, spec.quantize, spec.type_id
-            bit = 1 << type_id
-            frozen = spec.initial_only
-            for entity, component in world.query_one(spec.component_type):
+            pairs = world.query_one(spec.component_type)
+            now = dict(zip(map(_first, pairs), map(spec.raw, map(_second, pairs)), strict=True))
+            type_id = spec.type_id
+            last = self._raw.get(type_id, {})
+            self._raw[type_id] = now
+            frozen, quantize = spec.initial_only, spec.quantize
+            try:
+                changed = now.items() - last.items()  # new or changed values only, in C
+            except TypeError:  # a field holds something unhashable (a list): one by one
+                changed = [(e, r) for e, r in now.items() if last.get(e) != r]
+            for entity, raw in changed:
                 record = by_entity.get(entity)
-                if record is None or record.seen != stamp:
+                if record is None or entity in gone_entities:
                     continue
-                record.types_seen |= bit
-                new_record = record.changes is None and not record.components
-                if record.spawn_only and not new_record and type_id in record.components:
-                    continue  # sent once in its spawn record, simulated by clients since
                 old = record.components.get(type_id)
-                if old is not None and frozen:
-                    continue
-                raw = raw_of(component)
-                if old is not None and record.raw.get(type_id) == raw:
-                    continue
+                if old is not None and (frozen or record.spawn_only):
+                    continue  # sent once; clients simulate it from there
                 keys = quantize(raw)
-                record.raw[type_id] = raw
                 if old == keys:
                     continue  # moved less than the codec can tell
                 record.components[type_id] = keys
-                record.present |= bit
                 if record.changes is None:
                     record.changes = []
                     dirty.append(record)
                 record.changes.append((type_id, old, keys))
-        spawn_ids = {id(r) for r in spawned}
+            for entity in last.keys() - now.keys():  # the component went away
+                record = by_entity.get(entity)
+                alive = record is not None and entity not in gone_entities
+                if alive and record.components.pop(type_id, None) is not None:
+                    removed.append((record, type_id))
         spawns, updates, removals = Writer(), Writer(), Writer()
-        n_update = n_remove = 0
-        for record in sorted(spawned, key=_net_id):
+        n_update = 0
+        spawned.sort(key=_net_id)
+        for record in spawned:
             record.changes = None
             record.components = dict(sorted(record.components.items()))
             self._write_spawn(spawns, record.net_id, record.spawn_only, record.components)
         for record in sorted(dirty, key=_net_id):
             changes, record.changes = record.changes, None
-            if id(record) in spawn_ids or not changes:
-                continue
+            if not changes:
+                continue  # a spawn: written whole above
             updates.uvarint(record.net_id)
             updates.u8(len(changes))
             for type_id, old, keys in sorted(changes, key=_first):
@@ -354,29 +353,19 @@ class SnapshotEncoder:
                     if mask >> index & 1:
                         codec.write_delta(updates, old[index], keys[index])
             n_update += 1
-        gone = []
-        for net_id, record in self.records.items():
-            if record.seen != stamp:
-                gone.append(net_id)
-                continue
-            if record.types_seen & record.present == record.present:
-                continue  # every component it had is still there
-            for type_id in [t for t in record.components if not record.types_seen >> t & 1]:
-                del record.components[type_id]
-                record.raw.pop(type_id, None)
-                record.present &= ~(1 << type_id)
-                removals.uvarint(net_id)
-                removals.u8(type_id)
-                n_remove += 1
-        gone.sort()
+        removed.sort(key=lambda item: (item[0].net_id, item[1]))
+        for record, type_id in removed:
+            removals.uvarint(record.net_id)
+            removals.u8(type_id)
+        gone = sorted(by_entity[entity].net_id for entity in gone_entities)
         for net_id in gone:
-            del self._by_entity[self.records.pop(net_id).entity]
+            del by_entity[self.records.pop(net_id).entity]
         body = Writer()
         body.uvarint(len(spawned))
         body.raw(spawns.buf)
         body.uvarint(n_update)
         body.raw(updates.buf)
-        body.uvarint(n_remove)
+        body.uvarint(len(removed))
         body.raw(removals.buf)
         body.uvarint(len(gone))
         for net_id in gone:
@@ -426,10 +415,6 @@ class SnapshotEncoder:
 
 def _net_id(record: _Record) -> int:
     return record.net_id
-
-
-def _first(change: tuple[int, Any, Any]) -> int:
-    return change[0]
 
 
 def _write_keys(w: Writer, spec: ComponentSpec, keys: tuple[Any, ...]) -> None:

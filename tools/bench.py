@@ -1,0 +1,1130 @@
+"""Benchmarks of the engine's hot paths, with figures to hold against the performance targets.
+
+    python -m tools.bench [SCENARIO ...] [--json FILE] [--quick] [--profile DIR]
+
+Scenarios (default: all three):
+
+replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missiles and
+             pickups from the game's spawn factories) with 10% and then 100% of them
+             moving a few px each tick. Per tick: the server's diff+encode
+             (`SnapshotEncoder.encode_delta`), the client's decode+apply
+             (`SnapshotDecoder.apply` into a client World), the snapshot's bytes (body +
+             13 bytes of frame and UpdateClientState header) and the naive encoding's
+             (every replicated component of every entity every tick: 4 bytes of entity
+             id, then per component 1 type byte and 4 bytes per field; + the same 13).
+
+server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in the real
+             mission. The GameServer runs alone in a child process on a real clock; the
+             bots (GameClients flying on the autopilot) run in another child process.
+             Over the measured window: the server's step time (its own perf_counter
+             around `world.step()`), the CPU share of one core its process used, bytes
+             per second sent to each client (server side), and whether any bot was
+             dropped.
+
+client       One client frame with 500 sprites on screen: apply a 500-entity snapshot
+             (~50% moving) to a client world, interpolate, draw it with
+             `game.render.WorldRenderer` on a 1024x768 surface and draw the HUD,
+             offscreen (SDL's dummy video driver).
+
+Times are medians and p99 (nearest rank) of per-tick or per-frame samples. The
+figures are reported, never asserted: `targets` in the output says which of the
+project's performance targets they meet. `--quick` runs smaller sizes and shorter
+windows (a smoke test). `--profile DIR` also writes cProfile data (.prof files, read
+them with `python -m pstats`) for each measured part; profiling slows everything
+down, so the figures of such a run are not comparable with a normal one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime
+import json
+import logging
+import math
+import multiprocessing
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.components import Transform
+from engine.net.replication import (
+    Interpolated,
+    Predicted,
+    Replicated,
+    ReplicationRegistry,
+    SnapshotDecoder,
+    SnapshotEncoder,
+)
+from engine.phases import Phase, Role
+from engine.world import World
+from game.battlefield import Battlefield
+from game.components import Autopilot, Health, Player, Side
+from game.netplay import LocalSeat, shooter_registry
+from game.plugin import shooter_world
+from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
+from tools.netreport import naive_tick_bytes
+
+SCENARIOS = ("replication", "server", "client")
+HEADER_BYTES = 13  # frame length u32 + UpdateClientState type u8, tick u32, baseline u32
+HOST = "127.0.0.1"
+SEED = 1
+
+REPLICATION_SIZES = (100, 1000, 5000)
+REPLICATION_SIZES_QUICK = (100, 1000)
+MOVING_FRACTIONS = (0.1, 1.0)
+REPLICATION_TICKS = 100
+REPLICATION_TICKS_QUICK = 10
+WARMUP_TICKS = 3  # after the spawn tick, before measuring
+
+BOT_COUNTS = (1, 8, 32)
+SERVER_SECONDS = 20.0
+SERVER_SECONDS_QUICK = 5.0
+SETTLE_SECONDS = 2.0  # after every bot joined, before the window opens
+JOIN_TIMEOUT = 30.0
+CHILD_TIMEOUT = 30.0  # for a child process's answer, beyond the time it was asked to run
+
+CLIENT_ENTITIES = 500
+CLIENT_FRAMES = 120
+CLIENT_FRAMES_QUICK = 20
+CLIENT_MOVING = 0.5
+SCREEN = (1024, 768)
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for no values): p99 of 100 samples is the 99th smallest."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summarize(values: Sequence[float], scale: float = 1.0) -> dict[str, float]:
+    """median, p99, mean and max of `values` times `scale` (1000: seconds to ms)."""
+    if not values:
+        return {"median": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0, "samples": 0}
+    return {
+        "median": statistics.median(values) * scale,
+        "p99": percentile(values, 0.99) * scale,
+        "mean": statistics.fmean(values) * scale,
+        "max": max(values) * scale,
+        "samples": len(values),
+    }
+
+
+class _Profiler:
+    """Accumulates one cProfile over many short timed sections (or does nothing)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.profile = cProfile.Profile() if path is not None else None
+
+    def __enter__(self) -> None:
+        if self.profile is not None:
+            self.profile.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.profile is not None:
+            self.profile.disable()
+
+    def save(self) -> None:
+        if self.profile is not None and self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.profile.dump_stats(str(self.path))
+
+
+def _profile_path(directory: Path | None, name: str) -> Path | None:
+    return None if directory is None else directory / f"{name}.prof"
+
+
+def reference_ms() -> float:
+    """How long a fixed pure-Python workload (dict stores, tuples, arithmetic) takes here
+    and now, best of 3, in ms: a speed index to read the figures of a row against. A
+    virtual machine's speed can swing within minutes (its host is shared); a row whose
+    index is off the others' was measured on a faster or slower machine, in effect."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        table: dict[int, tuple[int, int]] = {}
+        total = 0
+        for i in range(60_000):
+            table[i & 1023] = (i, i * 2)
+            total += table[i & 1023][1] & 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+class _OtherLoad:
+    """CPU used by processes other than this one and its children while a row ran, in
+    cores (from /proc/stat; None where unavailable): a benchmark on a shared machine
+    says how much company it had."""
+
+    def __init__(self) -> None:
+        self.reference_ms = reference_ms()
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float] | None:
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        except OSError:
+            return None
+        ticks = [int(value) for value in fields]
+        busy = sum(ticks) - ticks[3] - (ticks[4] if len(ticks) > 4 else 0)  # minus idle, iowait
+        times = os.times()
+        own = times.user + times.system + times.children_user + times.children_system
+        return time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), own
+
+    def finish(self, row: dict[str, Any]) -> None:
+        """Into `row`: other processes' load in cores, and the speed index before and after
+        (the larger of the two as `reference_ms`: a slow phase during the row shows)."""
+        row["other_load_cores"] = self.cores()
+        after = reference_ms()
+        row["reference_ms_before_after"] = [self.reference_ms, after]
+        row["reference_ms"] = max(self.reference_ms, after)
+
+    def cores(self) -> float | None:
+        end = self._sample()
+        if self.start is None or end is None or end[0] <= self.start[0]:
+            return None
+        wall = end[0] - self.start[0]
+        return max(0.0, (end[1] - self.start[1] - (end[2] - self.start[2])) / wall)
+
+
+# -- replication -----------------------------------------------------------------------------
+
+
+def populate(world: World, count: int, rng: random.Random, *, top: float, height: float) -> None:
+    """`count` replicated shooter entities from the spawn factories: 80% enemies (raptors
+    and avengers, every fourth one damaged), 10% homing missiles, 10% pickups; all
+    diffable (no spawn-only bullets), spread over `height` px below `top`."""
+    pickups = ("health", "missiles", "spread", "fire_rate")
+    for index in range(count):
+        x, y = rng.uniform(40, 984), top + rng.uniform(40, height - 40)
+        kind = index % 10
+        if kind < 8:
+            entity = spawn_enemy(world, "raptor" if kind % 2 else "avenger", x, y)
+            if index % 4 == 0:
+                world.flush()
+                world.component(entity, Health).hitpoints -= 10
+        elif kind == 8:
+            spawn_missile(world, x, y, shooter=0)
+        else:
+            spawn_pickup(world, pickups[index % len(pickups)], x, y)
+    world.flush()
+
+
+def _movers(world: World, fraction: float) -> list[Transform]:
+    """The Transforms of a fixed `fraction` of the diffable replicated entities (by net id
+    order once ids are assigned, else by entity id): the ones that move every tick."""
+    entities = sorted(
+        (replicated.net_id, entity)
+        for entity, replicated in world.query_one(Replicated)
+        if not replicated.spawn_only and world.has_component(entity, Transform)
+    )
+    if not entities:
+        return []
+    count = max(1, round(len(entities) * fraction))
+    stride = len(entities) / count
+    return [world.component(entities[int(i * stride)][1], Transform) for i in range(count)]
+
+
+def _move(transforms: Iterable[Transform], tick: int) -> None:
+    """A few px a tick, like an aircraft at 50-100 px/s at 20 Hz, weaving left and right."""
+    dx = 2.5 if (tick // 8) % 2 else -2.5
+    for transform in transforms:
+        transform.x += dx
+        transform.y += 3.25
+
+
+def _server_world(seed: int) -> World:
+    return shooter_world(Role.SERVER, seed=seed)
+
+
+def replication_run(
+    count: int,
+    fraction: float,
+    ticks: int,
+    *,
+    seed: int = SEED,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """One replication measurement: `count` entities, `fraction` of them moving."""
+    registry = shooter_registry()
+    server = _server_world(seed)
+    client = World(Role.CLIENT)
+    try:
+        battlefield = server.resource(Battlefield)
+        populate(server, count, random.Random(seed), top=0.0, height=battlefield.spec.world_height)
+        encoder = SnapshotEncoder(registry)
+        decoder = SnapshotDecoder(registry)
+        body = encoder.encode_delta(server)  # the spawn tick: every net id assigned
+        decoder.apply(client, 1, 0, body)
+        started = time.perf_counter()
+        full = encoder.full_state(server)
+        full_seconds = time.perf_counter() - started
+        movers = _movers(server, fraction)
+        tag = f"{count}-{round(fraction * 100)}pct"
+        encode_profile = _Profiler(_profile_path(profile_dir, f"replication-encode-{tag}"))
+        decode_profile = _Profiler(_profile_path(profile_dir, f"replication-decode-{tag}"))
+        encode_times: list[float] = []
+        decode_times: list[float] = []
+        sizes: list[int] = []
+        naive_sizes: list[int] = []
+        updates: list[int] = []
+        tick = 1
+        for index in range(WARMUP_TICKS + ticks):
+            tick += 1
+            _move(movers, tick)
+            measured = index >= WARMUP_TICKS
+            with encode_profile if measured else contextlib.nullcontext():
+                started = time.perf_counter()
+                body = encoder.encode_delta(server)
+                encoded = time.perf_counter()
+            with decode_profile if measured else contextlib.nullcontext():
+                decode_start = time.perf_counter()
+                decoder.apply(client, tick, tick - 1, body)
+                decoded = time.perf_counter()
+            client.flush()
+            if measured:
+                encode_times.append(encoded - started)
+                decode_times.append(decoded - decode_start)
+                sizes.append(len(body) + HEADER_BYTES)
+                naive_sizes.append(naive_tick_bytes(server, registry) + HEADER_BYTES)
+                updates.append(encoder.last_stats.updates)
+        encode_profile.save()
+        decode_profile.save()
+        consistent = client_matches(server, client, registry, decoder)
+        byte_median = statistics.median(sizes)
+        naive_median = statistics.median(naive_sizes)
+        return {
+            "entities": count,
+            "moving_fraction": fraction,
+            "moving": len(movers),
+            "ticks": ticks,
+            "encode_ms": summarize(encode_times, 1000),
+            "decode_ms": summarize(decode_times, 1000),
+            "bytes": summarize(sizes),
+            "naive_bytes": summarize(naive_sizes),
+            "ratio_to_naive": byte_median / naive_median,
+            "updates_per_tick": statistics.median(updates),
+            "full_state_bytes": len(full) + HEADER_BYTES,
+            "full_state_ms": full_seconds * 1000,
+            "client_matches_server": consistent,
+        }
+    finally:
+        client.close()
+        server.close()
+
+
+def client_matches(
+    server: World, client: World, registry: ReplicationRegistry, decoder: SnapshotDecoder
+) -> bool:
+    """The client knows exactly the server's replicated entities, and each diffed component
+    holds the server's values as the wire sees them (for an interpolated one: its newest
+    interpolation sample). Spawn-only entities, which clients simulate, are not compared."""
+    by_net_id = {
+        replicated.net_id: (e, replicated) for e, replicated in server.query_one(Replicated)
+    }
+    if by_net_id.keys() != decoder.entities.keys():
+        return False
+    for net_id, (entity, replicated) in by_net_id.items():
+        if replicated.spawn_only:
+            continue
+        theirs = decoder.entities[net_id]
+        samples = client.try_component(theirs, Interpolated)
+        for component in server.components_of(entity):
+            spec = registry.by_type.get(type(component))
+            if spec is None or spec.initial_only:
+                continue
+            if spec.interpolate:
+                track = samples.tracks.get(spec.type_id) if samples is not None else None
+                got = tuple(track[-1][1]) if track else None
+            else:
+                mine = client.try_component(theirs, spec.component_type)
+                got = spec.keys(mine) if mine is not None else None
+            if got != spec.keys(component):
+                return False
+    return True
+
+
+def run_replication(
+    sizes: Sequence[int] = REPLICATION_SIZES,
+    fractions: Sequence[float] = MOVING_FRACTIONS,
+    ticks: int = REPLICATION_TICKS,
+    *,
+    seed: int = SEED,
+    profile_dir: Path | None = None,
+    report: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for count in sizes:
+        for fraction in fractions:
+            load = _OtherLoad()
+            row = replication_run(count, fraction, ticks, seed=seed, profile_dir=profile_dir)
+            load.finish(row)
+            rows.append(row)
+            if report is not None:
+                report(replication_row(row))
+    return rows
+
+
+REPLICATION_HEADER = (
+    f"{'entities':>8} {'moving':>6} {'encode ms':>9} {'p99':>7} {'decode ms':>9} {'p99':>7} "
+    f"{'bytes/tick':>10} {'naive B':>9} {'ratio':>6} {'full B':>8} {'others':>6} {'ref':>5}"
+)
+
+
+def replication_row(row: dict[str, Any]) -> str:
+    return (
+        f"{row['entities']:>8} {row['moving_fraction']:>6.0%} "
+        f"{row['encode_ms']['median']:>9.3f} {row['encode_ms']['p99']:>7.3f} "
+        f"{row['decode_ms']['median']:>9.3f} {row['decode_ms']['p99']:>7.3f} "
+        f"{row['bytes']['median']:>10.0f} {row['naive_bytes']['median']:>9.0f} "
+        f"{row['ratio_to_naive']:>6.1%} {row['full_state_bytes']:>8} "
+        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
+    )
+
+
+def _cores(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _ref(row: dict[str, Any]) -> str:
+    value = row.get("reference_ms")
+    return "-" if value is None else f"{value:.1f}"
+
+
+# -- server ----------------------------------------------------------------------------------
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+class _WarningCounter(logging.Handler):
+    """Counts a child process's log warnings by message template instead of printing them
+    in the middle of the tables; the figures carry the counts."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        key = f"{record.name}: {record.msg}"
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    @classmethod
+    def install(cls) -> _WarningCounter:
+        counter = cls()
+        logging.getLogger().addHandler(counter)
+        return counter
+
+
+def _preempted() -> int:
+    """Involuntary context switches of this process so far (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
+
+
+class _ServerMeter:
+    """What the server child measures between "mark" and "stop"."""
+
+    def __init__(self, server: Any) -> None:
+        from engine.net.sync import ServerNet
+
+        self.server = server
+        self.net = server.world.resource(ServerNet)
+        self.wall = time.perf_counter()
+        self.cpu = _cpu_seconds()
+        self.preempted = _preempted()
+        self.steps = server.world.time.step
+        self.dropped = server.net.dropped
+        self.late = server.loop.dropped_steps
+        # client id -> (peer, its bytes_out when first seen in the window)
+        self.peers = {p.client_id: (p, p.connection.bytes_out) for p in server.net.peers}
+        self.tick_times: list[float] = []
+        self.other_times: list[float] = []
+        self.entities: list[int] = []
+        self.snapshots: list[int] = []
+        self.wakeups = 0  # passes of the serve loop (each ends in a wait or a step)
+
+    def stepped(self, is_tick: bool) -> None:
+        seconds = self.server.step_times[-1]
+        if is_tick:
+            self.tick_times.append(seconds)
+            self.entities.append(len(self.server.world.query_one(Replicated)))
+            self.snapshots.append(self.net.snapshot_bytes)
+        else:
+            self.other_times.append(seconds)
+
+    def see_peers(self) -> None:
+        for peer in self.server.net.peers:
+            if peer.client_id not in self.peers:
+                self.peers[peer.client_id] = (peer, 0)
+
+    def figures(self) -> dict[str, Any]:
+        server = self.server
+        wall = time.perf_counter() - self.wall
+        steps = server.world.time.step - self.steps
+        sent = sum(peer.connection.bytes_out - before for peer, before in self.peers.values())
+        return {
+            "seconds": wall,
+            "steps": steps,
+            "steps_per_second": steps / wall,
+            "late_steps_dropped": server.loop.dropped_steps - self.late,
+            "step_ms": summarize(self.tick_times + self.other_times, 1000),
+            "tick_step_ms": summarize(self.tick_times, 1000),
+            "other_step_ms": summarize(self.other_times, 1000),
+            "cpu_share": (_cpu_seconds() - self.cpu) / wall,
+            "wakeups_per_second": self.wakeups / wall,
+            "preempted_per_second": (_preempted() - self.preempted) / wall,
+            "clients_seen": len(self.peers),
+            "clients_connected": len(server.net.joined_peers()),
+            "bytes_per_client_s": sent / max(1, len(self.peers)) / wall,
+            "snapshot_bytes_mean": statistics.fmean(self.snapshots) if self.snapshots else 0.0,
+            "entities_mean": statistics.fmean(self.entities) if self.entities else 0.0,
+            "peers_dropped": server.net.dropped - self.dropped,
+            "players_seated": len(server.roster.seats),
+        }
+
+
+def _server_child(conn: Any, max_players: int, seed: int, profile: str | None) -> None:
+    """A child process: a GameServer on a real clock, measured between "mark" and "stop".
+
+    It runs `GameServer.serve` itself (so the benchmark follows whatever the server's
+    loop does), answering ("ready", port), then after "stop" ("figures", {...}); it serves
+    on until "exit", so the bots quit before it goes. Any failure: ("error", text).
+    """
+    import traceback
+
+    try:
+        from game.server import GameServer
+
+        warnings = _WarningCounter.install()
+        server = GameServer(host=HOST, port=0, seed=seed, max_players=max_players)
+        profiler = cProfile.Profile() if profile else None
+        meter: _ServerMeter | None = None
+        step = server.step
+
+        def timed_step() -> None:
+            is_tick = server.world.time.is_tick
+            step()
+            if meter is not None:
+                meter.stepped(is_tick)
+
+        def should_stop() -> bool:  # called once per pass of the serve loop
+            nonlocal meter
+            if meter is not None:
+                meter.wakeups += 1
+                meter.see_peers()
+            if not conn.poll():
+                return False
+            command = conn.recv()
+            if command == "mark":
+                meter = _ServerMeter(server)
+                if profiler is not None:
+                    profiler.enable()
+            elif command == "stop" and meter is not None:
+                if profiler is not None and profile:
+                    profiler.disable()
+                    Path(profile).parent.mkdir(parents=True, exist_ok=True)
+                    profiler.dump_stats(profile)
+                conn.send(("figures", {**meter.figures(), "warnings": dict(warnings.counts)}))
+                meter = None
+            return command == "exit"
+
+        server.step = timed_step  # type: ignore[method-assign]
+        conn.send(("ready", server.address[1]))
+        try:
+            server.serve(should_stop)
+        finally:
+            server.close()
+    except BaseException:  # the parent must hear about it, whatever it was
+        with contextlib.suppress(Exception):
+            conn.send(("error", traceback.format_exc()))
+
+
+class _AutopilotOwn:
+    """INPUT: the autopilot flies this client's own aircraft as soon as they are claimed."""
+
+    def update(self, world: World, dt: float) -> None:
+        for entity, _ in world.query(LocalSeat):
+            if not world.has_component(entity, Autopilot):
+                world.add_component(entity, Autopilot())
+
+
+def _bots_child(conn: Any, port: int, count: int) -> None:
+    """A child process: `count` GameClients on the autopilot, one thread, one real clock.
+
+    Sends ("joined", n) once every bot is connected (or has failed: it counts as dropped);
+    after "mark" measures; on "stop" quits every bot politely and answers ("figures", {...}).
+    Any failure: ("error", text).
+    """
+    import traceback
+
+    try:
+        from engine.time import MonotonicClock
+        from game.autopilot import AutopilotSystem
+        from game.client import GameClient
+
+        warnings = _WarningCounter.install()
+        clock = MonotonicClock()
+        bots = []
+        for index in range(count):
+            bot = GameClient.connect(HOST, port, f"bench{index + 1}", clock=clock, timeout=10.0)
+            bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
+            bot.world.add_system(AutopilotSystem(), Phase.INPUT)
+            bots.append(bot)
+        joined = False
+        mark: dict[str, Any] | None = None
+        busy = 0.0
+        while True:
+            if conn.poll():
+                command = conn.recv()
+                if command == "mark":
+                    mark = {
+                        "wall": time.perf_counter(),
+                        "cpu": _cpu_seconds(),
+                        "in": [b.net.bytes_in for b in bots],
+                        "late": sum(b.loop.dropped_steps for b in bots),
+                        "steps": sum(b.loop.steps for b in bots),
+                    }
+                    busy = 0.0
+                elif command == "stop":
+                    break
+            work = time.perf_counter()
+            for bot in bots:
+                if not bot.net.closed:
+                    bot.run_due_steps()
+            busy += time.perf_counter() - work
+            if not joined and all(bot.connected or bot.net.closed for bot in bots):
+                joined = True
+                conn.send(("joined", count))
+            waits = [bot.loop.seconds_until_next_step() for bot in bots if not bot.net.closed]
+            time.sleep(max(min(waits, default=0.01), 0.0002))
+        figures: dict[str, Any] = {"bots": count}
+        dropped = [
+            f"bench{i + 1}: {bot.close_reason or 'never connected'}"
+            for i, bot in enumerate(bots)
+            if not bot.connected
+        ]
+        figures["dropped"] = dropped
+        figures["warnings"] = dict(warnings.counts)
+        if mark is not None:
+            wall = time.perf_counter() - mark["wall"]
+            received = sum(b.net.bytes_in for b in bots) - sum(mark["in"])
+            figures.update(
+                seconds=wall,
+                cpu_share=(_cpu_seconds() - mark["cpu"]) / wall,
+                busy_share=busy / wall,
+                late_steps_dropped=sum(b.loop.dropped_steps for b in bots) - mark["late"],
+                steps_per_bot_s=(sum(b.loop.steps for b in bots) - mark["steps"]) / count / wall,
+                bytes_in_per_client_s=received / count / wall,
+                corrections=sum(b.session.corrections for b in bots if not b.mode),
+            )
+        for bot in bots:
+            bot.close()
+        conn.send(("figures", figures))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.send(("error", traceback.format_exc()))
+
+
+def _receive(conn: Any, process: Any, expect: str, timeout: float) -> Any:
+    """The payload of the child's next `expect` message; RuntimeError on error or silence."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if conn.poll(0.1):
+            kind, payload = conn.recv()
+            if kind == "error":
+                raise RuntimeError(f"{process.name} failed:\n{payload}")
+            if kind == expect:
+                return payload
+            continue
+        if not process.is_alive():
+            raise RuntimeError(f"{process.name} exited ({process.exitcode}) before {expect!r}")
+    raise RuntimeError(f"{process.name} did not answer {expect!r} within {timeout:.0f} s")
+
+
+def server_run(
+    bots: int,
+    seconds: float,
+    *,
+    seed: int = SEED,
+    settle: float = SETTLE_SECONDS,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """One server measurement: `bots` bot clients for `seconds` after they all joined."""
+    context = multiprocessing.get_context("spawn")
+    server_end, server_child = context.Pipe()
+    bots_end, bots_child = context.Pipe()
+    profile = _profile_path(profile_dir, f"server-{bots}bots")
+    server_process = context.Process(
+        target=_server_child,
+        args=(server_child, max(bots, 1), seed, str(profile) if profile else None),
+        name="bench-server",
+        daemon=True,
+    )
+    bots_process: Any = None
+    server_process.start()
+    try:
+        port = _receive(server_end, server_process, "ready", CHILD_TIMEOUT)
+        bots_process = context.Process(
+            target=_bots_child, args=(bots_child, port, bots), name="bench-bots", daemon=True
+        )
+        bots_process.start()
+        _receive(bots_end, bots_process, "joined", JOIN_TIMEOUT)
+        time.sleep(settle)
+        server_end.send("mark")
+        bots_end.send("mark")
+        time.sleep(seconds)
+        server_end.send("stop")
+        bots_end.send("stop")
+        server = _receive(server_end, server_process, "figures", CHILD_TIMEOUT)
+        clients = _receive(bots_end, bots_process, "figures", CHILD_TIMEOUT)
+        server_end.send("exit")
+    finally:
+        for process in (bots_process, server_process):
+            if process is None:
+                continue
+            process.join(timeout=10.0)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    dropped = list(clients["dropped"])
+    if server["peers_dropped"]:
+        dropped.append(f"server dropped {server['peers_dropped']} peer(s)")
+    return {
+        "bots": bots,
+        "seconds": server["seconds"],
+        "server": server,
+        "clients": clients,
+        "dropped": dropped,
+        "any_dropped": bool(dropped),
+    }
+
+
+def run_server(
+    counts: Sequence[int] = BOT_COUNTS,
+    seconds: float = SERVER_SECONDS,
+    *,
+    seed: int = SEED,
+    settle: float = SETTLE_SECONDS,
+    profile_dir: Path | None = None,
+    report: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for count in counts:
+        load = _OtherLoad()
+        row = server_run(count, seconds, seed=seed, settle=settle, profile_dir=profile_dir)
+        load.finish(row)
+        rows.append(row)
+        if report is not None:
+            report(server_row(row))
+    return rows
+
+
+SERVER_HEADER = (
+    f"{'bots':>4} {'steps/s':>7} {'step ms':>7} {'p99':>6} {'tick ms':>7} {'p99':>6} "
+    f"{'other':>6} {'cpu':>5} {'wakeups/s':>9} {'B/s/client':>10} {'entities':>8} "
+    f"{'bots cpu':>8} {'bot Hz':>6} {'others':>6} {'ref':>5}  dropped"
+)
+
+
+def server_row(row: dict[str, Any]) -> str:
+    server, clients = row["server"], row["clients"]
+    return (
+        f"{row['bots']:>4} {server['steps_per_second']:>7.1f} "
+        f"{server['step_ms']['median']:>7.3f} {server['step_ms']['p99']:>6.2f} "
+        f"{server['tick_step_ms']['median']:>7.3f} {server['tick_step_ms']['p99']:>6.2f} "
+        f"{server['other_step_ms']['median']:>6.3f} {server['cpu_share']:>5.1%} "
+        f"{server['wakeups_per_second']:>9.0f} "
+        f"{server['bytes_per_client_s']:>10.0f} {server['entities_mean']:>8.1f} "
+        f"{clients.get('cpu_share', 0.0):>8.0%} {clients.get('steps_per_bot_s', 0.0):>6.1f} "
+        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}  "
+        f"{'; '.join(row['dropped']) or 'none'}"
+    )
+
+
+# -- client ----------------------------------------------------------------------------------
+
+
+def _client_scene(server: World, count: int, rng: random.Random) -> None:
+    """`count` entities inside the view at the mission's start: 4 players, 60% enemies,
+    12% bullets (spawn-only), 8% missiles, the rest pickups."""
+    battlefield = server.resource(Battlefield)
+    top, width = battlefield.view_top, battlefield.spec.view_width
+    height = battlefield.spec.view_height
+    players = min(4, count)
+    for player_id in range(1, players + 1):
+        spawn_player(server, player_id, owner=player_id, name=f"pilot{player_id}", remote=True)
+    rest = count - players
+    enemies, bullets, missiles = round(rest * 0.6), round(rest * 0.12), round(rest * 0.08)
+    pickups = rest - enemies - bullets - missiles
+    kinds = ("health", "missiles", "spread", "fire_rate")
+
+    def spot() -> tuple[float, float]:
+        return rng.uniform(32, width - 32), top + rng.uniform(32, height - 32)
+
+    for index in range(enemies):
+        entity = spawn_enemy(server, "raptor" if index % 3 else "avenger", *spot())
+        if index % 4 == 0:
+            server.flush()
+            server.component(entity, Health).hitpoints -= 10
+    for index in range(bullets):
+        side = Side.ALLY if index % 2 else Side.ENEMY
+        kind = "bullet_allied" if side is Side.ALLY else "bullet_enemy"
+        spawn_bullet(server, kind, side, *spot(), shooter=0)
+    for _ in range(missiles):
+        spawn_missile(server, *spot(), shooter=0)
+    for index in range(pickups):
+        spawn_pickup(server, kinds[index % len(kinds)], *spot())
+    server.flush()
+
+
+def run_client(
+    entities: int = CLIENT_ENTITIES,
+    frames: int = CLIENT_FRAMES,
+    moving: float = CLIENT_MOVING,
+    *,
+    seed: int = SEED,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Frame times of a client applying snapshots of `entities` entities and drawing them."""
+    if "pygame" not in sys.modules:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from engine.net.interpolation import InterpolationSystem, NetClock
+    from game.hud import Hud
+    from game.netplay import ClientSession
+    from game.render import Sprites, WorldRenderer
+
+    opened = not pygame.display.get_init()
+    if opened:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+    if pygame.display.get_surface() is None:
+        pygame.display.set_mode(SCREEN)  # so sprites are converted as in the game window
+    surface = pygame.Surface(SCREEN).convert()
+    registry = shooter_registry()
+    server = _server_world(seed)
+    client = shooter_world(Role.CLIENT, seed=seed)
+    try:
+        _client_scene(server, entities, random.Random(seed))
+        encoder = SnapshotEncoder(registry)
+        decoder = SnapshotDecoder(registry)
+        encoder.encode_delta(server)
+        decoder.apply(client, 1, 0, encoder.full_state(server))
+        own_entity, own = min(
+            (
+                (e, r.net_id)
+                for e, r in server.query_one(Replicated)
+                if server.has_component(e, Player)
+            ),
+            key=lambda pair: pair[1],
+        )
+        mine = decoder.entities[own]
+        client.add_component(mine, Predicted())
+        client.add_component(mine, LocalSeat(0))
+        clock = NetClock(tick_rate=20.0)
+        clock.on_snapshot(1)
+        client.insert_resource(clock)
+        session = ClientSession()
+        session.broadcasts.append("pilot2 joined")
+        client.insert_resource(session)
+        interpolation = InterpolationSystem(registry)
+        renderer = WorldRenderer(Sprites())
+        hud = Hud()
+        own_transform = server.component(own_entity, Transform)
+        movers = [t for t in _movers(server, 1.0) if t is not own_transform]
+        movers = random.Random(seed).sample(movers, min(len(movers), round(entities * moving)))
+        profiler = _Profiler(_profile_path(profile_dir, "client-frame"))
+        parts: dict[str, list[float]] = {"apply": [], "interpolate": [], "world": [], "hud": []}
+        totals: list[float] = []
+        snapshot_bytes: list[int] = []
+        tick = 1
+        dt = 1 / 60
+        warmup = 5
+        for index in range(warmup + frames):
+            tick += 1
+            _move(movers, tick)
+            body = encoder.encode_delta(server)
+            with profiler if index >= warmup else contextlib.nullcontext():
+                t0 = time.perf_counter()
+                decoder.apply(client, tick, tick - 1, body)
+                clock.on_snapshot(tick)
+                client.flush()
+                t1 = time.perf_counter()
+                interpolation.update(client, 1 / clock.tick_rate)
+                t2 = time.perf_counter()
+                renderer.draw(surface, client)
+                t3 = time.perf_counter()
+                hud.update(dt, client)
+                hud.draw(surface, client)
+                t4 = time.perf_counter()
+            if index >= warmup:
+                parts["apply"].append(t1 - t0)
+                parts["interpolate"].append(t2 - t1)
+                parts["world"].append(t3 - t2)
+                parts["hud"].append(t4 - t3)
+                totals.append(t4 - t0)
+                snapshot_bytes.append(len(body) + HEADER_BYTES)
+        profiler.save()
+        return {
+            "entities": entities,
+            "moving": len(movers),
+            "frames": frames,
+            "screen": list(SCREEN),
+            "frame_ms": summarize(totals, 1000),
+            "apply_ms": summarize(parts["apply"], 1000),
+            "interpolate_ms": summarize(parts["interpolate"], 1000),
+            "render_world_ms": summarize(parts["world"], 1000),
+            "hud_ms": summarize(parts["hud"], 1000),
+            "snapshot_bytes": statistics.median(snapshot_bytes),
+            "video_driver": pygame.display.get_driver(),
+        }
+    finally:
+        client.close()
+        server.close()
+        if opened:
+            pygame.display.quit()
+
+
+CLIENT_HEADER = (
+    f"{'sprites':>7} {'moving':>6} {'frame ms':>8} {'p99':>6} {'apply':>6} {'interp':>6} "
+    f"{'world':>6} {'hud':>6} {'snap B':>7} {'others':>6} {'ref':>5}"
+)
+
+
+def client_row(row: dict[str, Any]) -> str:
+    return (
+        f"{row['entities']:>7} {row['moving']:>6} {row['frame_ms']['median']:>8.3f} "
+        f"{row['frame_ms']['p99']:>6.2f} {row['apply_ms']['median']:>6.3f} "
+        f"{row['interpolate_ms']['median']:>6.3f} {row['render_world_ms']['median']:>6.3f} "
+        f"{row['hud_ms']['median']:>6.3f} {row['snapshot_bytes']:>7.0f} "
+        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
+    )
+
+
+# -- targets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    goal: str
+    value: str
+    met: bool | None  # None: not measured in this run
+
+
+TARGET_SERVER = "server, 32 bots"
+TARGET_ENCODE = "encode, 1000 entities, 10% moving"
+TARGET_BYTES_10 = "bytes, 1000 entities, 10% moving"
+TARGET_BYTES_100 = "bytes, 1000 entities, 100% moving"
+TARGET_CLIENT = "client frame, 500 sprites"
+
+
+def evaluate(results: dict[str, Any]) -> list[Target]:
+    """The issue's targets against this run's figures. Times are judged on the median
+    (the p99 is shown beside it) except the server's step, which the issue states as p99;
+    a target whose scenario did not run is None."""
+
+    def timing(figures: dict[str, float]) -> str:
+        return f"median {figures['median']:.2f} ms, p99 {figures['p99']:.2f} ms"
+
+    goals = {
+        TARGET_SERVER: "60 Hz, step p99 < 8 ms, no drop",
+        TARGET_ENCODE: "diff+encode < 2 ms per tick",
+        TARGET_BYTES_10: "< 15% of naive bytes",
+        TARGET_BYTES_100: "< 60% of naive bytes",
+        TARGET_CLIENT: "< 8 ms per frame (+ snapshot)",
+    }
+    found: dict[str, tuple[str, bool]] = {}
+    server = next((r for r in results.get("server", []) if r["bots"] == 32), None)
+    if server is not None:
+        figures = server["server"]
+        p99, rate = figures["step_ms"]["p99"], figures["steps_per_second"]
+        drops = "dropped: " + "; ".join(server["dropped"]) if server["any_dropped"] else "no drop"
+        found[TARGET_SERVER] = (
+            f"{rate:.1f} steps/s, p99 {p99:.2f} ms, {drops}",
+            p99 < 8.0 and rate >= 59.0 and not server["any_dropped"],
+        )
+    rows = {(r["entities"], r["moving_fraction"]): r for r in results.get("replication", [])}
+    ten, full = rows.get((1000, 0.1)), rows.get((1000, 1.0))
+    if ten is not None:
+        found[TARGET_ENCODE] = (timing(ten["encode_ms"]), ten["encode_ms"]["median"] < 2.0)
+        ratio = ten["ratio_to_naive"]
+        found[TARGET_BYTES_10] = (f"{ratio:.1%} of naive", ratio < 0.15)
+    if full is not None:
+        ratio = full["ratio_to_naive"]
+        found[TARGET_BYTES_100] = (f"{ratio:.1%} of naive", ratio < 0.60)
+    client = results.get("client")
+    if client is not None:
+        frame = client["frame_ms"]
+        found[TARGET_CLIENT] = (timing(frame), frame["median"] < 8.0)
+    return [Target(name, goal, *found.get(name, ("not run", None))) for name, goal in goals.items()]
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    lines = [f"{'target':<38} {'goal':<32} {'measured':<44} met"]
+    for target in targets:
+        met = "-" if target.met is None else "yes" if target.met else "NO"
+        lines.append(f"{target.name:<38} {target.goal:<32} {target.value:<44} {met}")
+    return "\n".join(lines)
+
+
+# -- machine and command line ----------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for name in ("esper", "pygame-ce", "pymunk"):
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "packages": versions,
+    }
+
+
+def run(
+    scenarios: Sequence[str],
+    *,
+    quick: bool = False,
+    seed: int = SEED,
+    seconds: float | None = None,
+    profile_dir: Path | None = None,
+    out: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run the scenarios, printing a table for each; return every figure."""
+    results: dict[str, Any] = {
+        "machine": machine_info(),
+        "quick": quick,
+        "profiled": profile_dir is not None,
+        "scenarios": list(scenarios),
+    }
+
+    def progress(line: str) -> None:
+        out(line)
+        sys.stdout.flush()
+
+    if "replication" in scenarios:
+        out("replication (per tick; bytes include the 13-byte header)")
+        out(REPLICATION_HEADER)
+        results["replication"] = run_replication(
+            REPLICATION_SIZES_QUICK if quick else REPLICATION_SIZES,
+            ticks=REPLICATION_TICKS_QUICK if quick else REPLICATION_TICKS,
+            seed=seed,
+            profile_dir=profile_dir,
+            report=progress,
+        )
+        out("")
+    if "server" in scenarios:
+        window = seconds or (SERVER_SECONDS_QUICK if quick else SERVER_SECONDS)
+        out(f"server (bots over TCP on {HOST}, {window:g} s window after joining)")
+        out(SERVER_HEADER)
+        results["server"] = run_server(
+            BOT_COUNTS,
+            window,
+            seed=seed,
+            settle=1.0 if quick else SETTLE_SECONDS,
+            profile_dir=profile_dir,
+            report=progress,
+        )
+        out("")
+    if "client" in scenarios:
+        out(f"client (offscreen {SCREEN[0]}x{SCREEN[1]}, per frame)")
+        out(CLIENT_HEADER)
+        load = _OtherLoad()
+        results["client"] = run_client(
+            frames=CLIENT_FRAMES_QUICK if quick else CLIENT_FRAMES,
+            seed=seed,
+            profile_dir=profile_dir,
+        )
+        load.finish(results["client"])
+        progress(client_row(results["client"]))
+        out("")
+    targets = evaluate(results)
+    results["targets"] = [
+        {"name": t.name, "goal": t.goal, "measured": t.value, "met": t.met} for t in targets
+    ]
+    out("targets")
+    out(targets_table(targets))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO", help=f"any of {', '.join(SCENARIOS)} (all)"
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write every figure here")
+    parser.add_argument("--quick", action="store_true", help="small sizes, short windows")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="server window per bot count (20, quick 5)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="write cProfile .prof files here"
+    )
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    if args.seconds is not None and not args.seconds > 0:
+        parser.error("--seconds must be more than 0")
+    scenarios = [s for s in SCENARIOS if s in args.scenarios] or list(SCENARIOS)
+    if args.profile is not None:
+        print(f"profiling into {args.profile}: these figures include cProfile's overhead\n")
+    results = run(
+        scenarios,
+        quick=args.quick,
+        seed=args.seed,
+        seconds=args.seconds,
+        profile_dir=args.profile,
+    )
+    results["command"] = ["python", "-m", "tools.bench", *(argv or sys.argv[1:])]
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
