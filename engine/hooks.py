@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.world import World
 
@@ -18,33 +18,28 @@ HudLayer = Callable[[Any, World], None]  # (surface, world)
 
 
 ActionHandler = Callable[[World, int, str], None]  # (world, seat, action) on a key press
+H = TypeVar("H", bound="_Hooks")
+
+
+class _Hooks:
+    @classmethod
+    def of(cls: type[H], world: World) -> H:
+        """The world's hooks of this kind, created on first use."""
+        hooks = world.try_resource(cls)
+        if hooks is None:
+            hooks = cls()
+            world.insert_resource(hooks)
+        return hooks
 
 
 @dataclass
-class ControlHooks:
+class ControlHooks(_Hooks):
     """Handlers for bound actions a player presses (a game mode's own controls)."""
 
     press: list[ActionHandler] = field(default_factory=list)
 
-    @classmethod
-    def of(cls, world: World) -> ControlHooks:
-        hooks = world.try_resource(cls)
-        if hooks is None:
-            hooks = cls()
-            world.insert_resource(hooks)
-        return hooks
-
 
 @dataclass
-class DrawHooks:
+class DrawHooks(_Hooks):
     world: list[WorldLayer] = field(default_factory=list)  # drawn over the aircraft
     hud: list[HudLayer] = field(default_factory=list)  # drawn over the HUD
-
-    @classmethod
-    def of(cls, world: World) -> DrawHooks:
-        """The world's hooks, created on first use."""
-        hooks = world.try_resource(cls)
-        if hooks is None:
-            hooks = cls()
-            world.insert_resource(hooks)
-        return hooks

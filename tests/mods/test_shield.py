@@ -15,7 +15,6 @@ from game.api import Health, PickupTaken, ShooterPlugin
 from game.client import GameClient
 from game.components import Side
 from game.netplay import Roster
-from game.server import GameServer
 from game.spawn import spawn_bullet, spawn_player
 from tests.netgame.conftest import Harness
 
@@ -64,15 +63,11 @@ def test_the_mod_makes_shield_a_pickup_enemies_can_drop(world):
 
 def test_shields_replicate_to_every_client_over_tcp():
     mods = load_mods([MOD], installed=False)
-    harness = Harness()
-    harness.server.close()
-    harness.server = GameServer(port=0, seed=3, clock=harness.clock, mods=mods)
-    host, port = harness.address
+    harness = Harness(mods=mods, seed=3)
     try:
         clients = []
         for name in ("alice", "bob"):
-            client = GameClient.connect(host, port, name, clock=harness.clock, mods=mods)
-            harness.clients.append(client)
+            client = harness.connect(name)
             harness.run_until(lambda c=client: bool(c.own_aircraft()), what=name)
             clients.append(client)
         seat = next(
@@ -92,11 +87,11 @@ def test_shields_replicate_to_every_client_over_tcp():
 
 def test_a_client_without_the_mod_is_told_which_mod_it_lacks():
     mods = load_mods([MOD], installed=False)
-    harness = Harness()
-    harness.server.close()
-    harness.server = GameServer(port=0, seed=3, clock=harness.clock, mods=mods)
+    harness = Harness(mods=mods, seed=3)
     try:
-        plain = harness.connect("plain")
+        host, port = harness.address
+        plain = GameClient.connect(host, port, "plain", clock=harness.clock)  # without the mod
+        harness.clients.append(plain)
         harness.run_until(lambda: plain.net.closed, what="the reject")
         assert plain.net.rejected.reason is RejectReason.SCHEMA
         assert f"missing mods: {MOD}@1.0" in plain.close_reason

@@ -10,8 +10,6 @@ from engine.mods import load_mods
 from engine.net.replication import Replicated, ReplicationRegistry
 from engine.testing import LoopbackNetwork
 from examples.mods.tiles import Arena, Pilot, TilePlayer, TilePos, TilesPlugin, own_entity, press
-from game.client import GameClient
-from game.server import GameServer
 from tests.netgame.conftest import Harness
 
 LATENCY_STEPS = 6  # 100 ms each way at 60 steps a second
@@ -116,15 +114,11 @@ def test_two_players_contending_for_a_tile_are_settled_the_same_for_everyone(are
 
 def test_the_tile_mode_runs_over_real_tcp_with_the_headless_server_and_two_clients():
     mods = load_mods(["examples.mods.tiles"], installed=False)
-    harness = Harness()
-    harness.server.close()
-    harness.server = GameServer(port=0, seed=2, clock=harness.clock, mods=mods)
-    host, port = harness.address
+    harness = Harness(mods=mods, seed=2)
     try:
         clients = []
         for name in ("ann", "ben"):
-            client = GameClient.connect(host, port, name, clock=harness.clock, mods=mods)
-            harness.clients.append(client)
+            client = harness.connect(name)
             harness.run_until(
                 lambda c=client: own_entity(c.world) is not None, what=f"{name} in the arena"
             )

@@ -18,9 +18,12 @@ STEP = 1 / 60
 
 
 class Harness:
-    def __init__(self, max_players: int = 8) -> None:
+    def __init__(self, max_players: int = 8, *, mods=(), seed: int = 11) -> None:  # noqa: ANN001
         self.clock = ManualClock(1000.0)
-        self.server = GameServer(port=0, seed=11, clock=self.clock, max_players=max_players)
+        self.mods = tuple(mods)
+        self.server = GameServer(
+            port=0, seed=seed, clock=self.clock, max_players=max_players, mods=self.mods
+        )
         self.clients: list[GameClient] = []
         self.paused: set[int] = set()  # clients that stop stepping (to go silent)
 
@@ -30,7 +33,7 @@ class Harness:
 
     def connect(self, name: str) -> GameClient:
         host, port = self.address
-        client = GameClient.connect(host, port, name, clock=self.clock)
+        client = GameClient.connect(host, port, name, clock=self.clock, mods=self.mods)
         self.clients.append(client)
         return client
 
