@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from engine.net.codec import Codec, Reader, Writer
@@ -273,7 +274,8 @@ class SnapshotEncoder:
         self.ids = ids or NetIds()
         self.records: dict[int, _Record] = {}  # net id -> record
         self._by_entity: dict[int, _Record] = {}
-        self._raw: dict[int, dict[int, tuple[Any, ...]]] = {}  # type id -> entity -> values
+        # type id -> (entities, their raw field values) as last gathered, in query order
+        self._raw: dict[int, tuple[list[int], list[tuple[Any, ...]]]] = {}
         self.last_stats = EncodeStats()
 
     def encode_delta(self, world: World) -> bytes:
@@ -295,15 +297,28 @@ class SnapshotEncoder:
         removed: list[tuple[_Record, int]] = []
         for spec in self.registry.by_id.values():
             pairs = world.query_one(spec.component_type)
-            now = dict(zip(map(_first, pairs), map(spec.raw, map(_second, pairs)), strict=True))
+            entities = list(map(_first, pairs))
+            values = list(map(spec.raw, map(_second, pairs)))
             type_id = spec.type_id
-            last = self._raw.get(type_id, {})
-            self._raw[type_id] = now
+            last_entities, last_values = self._raw.get(type_id, ([], []))
+            self._raw[type_id] = (entities, values)
             frozen, quantize = spec.initial_only, spec.quantize
-            try:
-                changed = now.items() - last.items()  # new or changed values only, in C
-            except TypeError:  # a field holds something unhashable (a list): one by one
-                changed = [(e, r) for e, r in now.items() if last.get(e) != r]
+            gone_here: Iterable[int] = ()
+            if entities == last_entities:
+                # The same entities in the same order (no spawn or despawn touched this type):
+                # compare position by position, in C, without hashing anything.
+                changed: Iterable[tuple[int, tuple[Any, ...]]] = [
+                    (entities[i], values[i])
+                    for i in compress(range(len(values)), map(operator.ne, values, last_values))
+                ]
+            else:
+                now = dict(zip(entities, values, strict=True))
+                last = dict(zip(last_entities, last_values, strict=True))
+                gone_here = last.keys() - now.keys()  # the component went away
+                try:
+                    changed = now.items() - last.items()  # new or changed values, in C
+                except TypeError:  # a field holds something unhashable (a list): one by one
+                    changed = [(e, r) for e, r in now.items() if last.get(e) != r]
             for entity, raw in changed:
                 record = by_entity.get(entity)
                 if record is None or entity in gone_entities:
@@ -319,7 +334,7 @@ class SnapshotEncoder:
                     record.changes = []
                     dirty.append(record)
                 record.changes.append((type_id, old, keys))
-            for entity in last.keys() - now.keys():  # the component went away
+            for entity in gone_here:
                 record = by_entity.get(entity)
                 alive = record is not None and entity not in gone_entities
                 if alive and record.components.pop(type_id, None) is not None:
