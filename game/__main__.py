@@ -16,19 +16,12 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from engine.cli import address, number  # noqa: E402
 from game.settings import (  # noqa: E402  (after the banner is hidden)
     DEFAULT_PORT,
     clean_player_name,
     default_path,
-    parse_address,
 )
-
-
-def _address(text: str) -> tuple[str, int]:
-    try:
-        return parse_address(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _name(text: str) -> str:
@@ -40,21 +33,17 @@ def _name(text: str) -> str:
     return text
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text!r}")
-    return int(text)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="cloudbreak", description="Cloudbreak: a co-op sky battle."
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--connect", type=_address, metavar="HOST:PORT", help="join this server")
+    mode.add_argument(
+        "--connect", type=address(DEFAULT_PORT), metavar="HOST:PORT", help="join this server"
+    )
     mode.add_argument(
         "--host-game",
-        type=_port,
+        type=number(int, low=1, high=65535),
         nargs="?",
         const=DEFAULT_PORT,
         metavar="PORT",

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from engine.cli import number
 from engine.data import DataError
 from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
 from engine.net.handshake import schema_hash
@@ -186,26 +187,6 @@ class GameServer:
         return self.world.resource(ServerNet).snapshot_bytes
 
 
-def _player_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if not 1 <= value <= 16:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 16, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m game.server", description="Run a headless Cloudbreak server."
@@ -215,10 +196,15 @@ def main(argv: list[str] | None = None) -> int:
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
     )
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="TCP port (default 5000)")
+    parser.add_argument(
+        "--port",
+        type=number(int, low=0, high=65535),
+        default=DEFAULT_PORT,
+        help="TCP port (default 5000)",
+    )
     parser.add_argument(
         "--max-players",
-        type=_player_count,
+        type=number(int, low=1, high=16),
         default=DEFAULT_MAX_PLAYERS,
         help="connections accepted at once, 1..16 (default 8)",
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import getpass
-import ipaddress
 import os
 import tempfile
 import unicodedata
@@ -24,6 +23,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from engine.cli import parse_address as _parse_address
 from engine.data import DataError, Table, load_toml
 from engine.input import Bindings, key_code
 from engine.net.handshake import name_problem
@@ -105,50 +105,10 @@ def default_path() -> Path:
 # -- addresses ------------------------------------------------------------------------
 
 
-def _port(text: str, whole: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"bad address {whole!r}: the port must be a number, got {text!r}")
-    port = int(text)
-    if not 1 <= port <= 65535:
-        raise ValueError(f"bad address {whole!r}: the port must be 1..65535, got {port}")
-    return port
-
-
 def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
-    """("host", port) from "host:port", "host" (default port), "[::1]:5000" or "::1".
-
-    Raises ValueError with a one-line message naming what is wrong.
-    """
-    whole = text.strip()
-    if not whole:
-        raise ValueError("the address is empty (expected host or host:port)")
-    if whole.startswith("["):
-        host, sep, rest = whole[1:].partition("]")
-        if not sep:
-            raise ValueError(f"bad address {whole!r}: missing ']' after the IPv6 address")
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            raise ValueError(f"bad address {whole!r}: {host!r} is not an IPv6 address") from None
-        if not rest:
-            return host, default_port
-        if not rest.startswith(":"):
-            raise ValueError(f"bad address {whole!r}: expected ':port' after ']'")
-        return host, _port(rest[1:], whole)
-    if whole.count(":") > 1:  # a bare IPv6 address cannot carry a port
-        try:
-            ipaddress.IPv6Address(whole)
-        except ValueError:
-            raise ValueError(
-                f"bad address {whole!r}: write IPv6 addresses with a port as [addr]:port"
-            ) from None
-        return whole, default_port
-    host, sep, port_text = whole.partition(":")
-    if not host:
-        raise ValueError(f"bad address {whole!r}: the host is missing")
-    if any(c.isspace() or c in "/@?#" for c in host):
-        raise ValueError(f"bad address {whole!r}: {host!r} is not a host name")
-    return host, (_port(port_text, whole) if sep else default_port)
+    """("host", port) from "host:port", "host" (default port), "[::1]:5000" or "::1";
+    ValueError with a one-line message otherwise (the rules of engine.cli)."""
+    return _parse_address(text, default_port)
 
 
 # -- reading --------------------------------------------------------------------------

@@ -59,6 +59,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from engine import cli
 from engine.components import Transform
 from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
@@ -985,49 +986,18 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_address(text: str) -> tuple[str, int]:
     """HOST:PORT (or [IPv6]:PORT) -> (host, port); ValueError with a one-line reason."""
-    host, sep, port_text = text.rpartition(":")
-    if not sep or not host:
-        raise ValueError(f"expected HOST:PORT, got {text!r}")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"bad port in {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise ValueError(f"port must be 1..65535, got {port}")
-    return host, port
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
+    return cli.parse_address(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m tools.bots", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--connect", required=True, metavar="HOST:PORT")
-    parser.add_argument("--bots", type=_positive_int, required=True, metavar="N")
-    parser.add_argument("--seconds", type=_positive_float, required=True, metavar="S")
+    parser.add_argument("--bots", type=cli.number(int, low=1), required=True, metavar="N")
+    parser.add_argument("--seconds", type=cli.number(above=0), required=True, metavar="S")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--processes", type=_positive_int, default=1, metavar="P")
+    parser.add_argument("--processes", type=cli.number(int, low=1), default=1, metavar="P")
     parser.add_argument(
-        "--desync-bound", type=_positive_float, default=DEFAULT_DESYNC_BOUND, metavar="PX"
+        "--desync-bound", type=cli.number(above=0), default=DEFAULT_DESYNC_BOUND, metavar="PX"
     )
     parser.add_argument("--name-prefix", default="bot")
     try:

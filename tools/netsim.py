@@ -37,6 +37,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from engine.cli import address, number
 from engine.net.transport import (
     CLOSED_BY_PEER,
     ConnectError,
@@ -559,55 +560,6 @@ class Relay:
 # -- command line ---------------------------------------------------------------------------
 
 
-def _endpoint(text: str, *, lowest_port: int) -> tuple[str, int]:
-    host, colon, port_text = text.rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    elif ":" in host:
-        raise argparse.ArgumentTypeError(f"write an IPv6 address as [HOST]:PORT, got {text!r}")
-    if not colon or not host:
-        raise argparse.ArgumentTypeError(f"must be HOST:PORT, got {text!r}")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"bad port in {text!r}") from None
-    if not lowest_port <= port <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"port must be between {lowest_port} and 65535, got {port}"
-        )
-    return host, port
-
-
-def _listen_endpoint(text: str) -> tuple[str, int]:
-    return _endpoint(text, lowest_port=0)
-
-
-def _target_endpoint(text: str) -> tuple[str, int]:
-    return _endpoint(text, lowest_port=1)
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a probability, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.netsim",
@@ -616,45 +568,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--listen",
-        type=_listen_endpoint,
+        type=address(lowest_port=0),
         default=DEFAULT_LISTEN,
         metavar="HOST:PORT",
         help="where clients connect (default 127.0.0.1:6000; port 0 picks a free one)",
     )
     parser.add_argument(
         "--to",
-        type=_target_endpoint,
+        type=address(),
         default=DEFAULT_TARGET,
         metavar="HOST:PORT",
         help="the server to relay to (default 127.0.0.1:5000)",
     )
     parser.add_argument(
-        "--latency", type=_non_negative, default=0.0, metavar="MS", help="delay each way (ms)"
+        "--latency", type=number(low=0), default=0.0, metavar="MS", help="delay each way (ms)"
     )
     parser.add_argument(
         "--jitter",
-        type=_non_negative,
+        type=number(low=0),
         default=0.0,
         metavar="MS",
         help="random extra delay per chunk, 0..MS (never reorders)",
     )
     parser.add_argument(
         "--bandwidth",
-        type=_non_negative,
+        type=number(low=0),
         default=0.0,
         metavar="KBPS",
         help="kilobytes (1000 bytes) per second each way; 0 = unlimited (default)",
     )
     parser.add_argument(
         "--stall-chance",
-        type=_probability,
+        type=number(low=0, high=1),
         default=0.0,
         metavar="P",
         help="probability per chunk that the direction stalls (0..1, default 0)",
     )
     parser.add_argument(
         "--stall-ms",
-        type=_non_negative,
+        type=number(low=0),
         default=DEFAULT_STALL_MS,
         metavar="MS",
         help="how long a stall lasts (default 200)",

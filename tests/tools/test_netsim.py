@@ -456,9 +456,15 @@ def test_a_game_client_joins_through_a_50_ms_relay_and_measures_the_added_ping()
         (["--latency", "-5"], "argument --latency: must not be negative"),
         (["--jitter", "soon"], "argument --jitter: must be a number"),
         (["--stall-chance", "1.5"], "argument --stall-chance: must be between 0 and 1"),
-        (["--to", "localhost"], "argument --to: must be HOST:PORT"),
-        (["--to", "127.0.0.1:0"], "argument --to: port must be between 1 and 65535"),
-        (["--listen", "127.0.0.1:http"], "argument --listen: bad port"),
+        (["--to", "localhost"], "argument --to: bad address 'localhost': must be HOST:PORT"),
+        (
+            ["--to", "127.0.0.1:0"],
+            "argument --to: bad address '127.0.0.1:0': the port must be between 1 and 65535",
+        ),
+        (
+            ["--listen", "127.0.0.1:http"],
+            "argument --listen: bad address '127.0.0.1:http': the port must be a number",
+        ),
     ],
 )
 def test_bad_values_are_one_line_errors(argv, message, capsys):
