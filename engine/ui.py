@@ -212,6 +212,16 @@ class Widget:
         """Paint onto the logical surface."""
         self._theme = theme
 
+    def _labelled_panel(self, surface: pygame.Surface, theme: Theme, label: str):  # noqa: ANN202
+        """The panel of a labelled widget, its label on the left; (text colour, font size)."""
+        fill, border, text = self._colours(theme)
+        draw_panel(surface, self.rect, theme, fill=fill, border=border)
+        size = getattr(self, "size", None) or theme.font_size
+        if label:
+            left = (self.rect.left + theme.padding, self.rect.centery)
+            draw_text(surface, label, left, size, text, anchor="midleft")
+        return text, size
+
     def _colours(self, theme: Theme) -> tuple[Colour, Colour, Colour]:
         """(fill, border, text) for the widget's current focus and enabled state."""
         if not self.enabled:
@@ -559,12 +569,8 @@ class Slider(Widget):
 
     def draw(self, surface: pygame.Surface, theme: Theme) -> None:
         super().draw(surface, theme)
-        fill, border, text = self._colours(theme)
-        draw_panel(surface, self.rect, theme, fill=fill, border=border)
-        size = self.size or theme.font_size
+        text, size = self._labelled_panel(surface, theme, self.label)
         if self.label:
-            left = (self.rect.left + theme.padding, self.rect.centery)
-            draw_text(surface, self.label, left, size, text, anchor="midleft")
             right = (self.rect.right - theme.padding, self.rect.centery)
             percent = f"{round(self.value * 100)}%"
             draw_text(surface, percent, right, theme.small_size, text, anchor="midright")
@@ -645,12 +651,7 @@ class Choice(Widget):
 
     def draw(self, surface: pygame.Surface, theme: Theme) -> None:
         super().draw(surface, theme)
-        fill, border, text = self._colours(theme)
-        draw_panel(surface, self.rect, theme, fill=fill, border=border)
-        size = self.size or theme.font_size
-        if self.label:
-            left = (self.rect.left + theme.padding, self.rect.centery)
-            draw_text(surface, self.label, left, size, text, anchor="midleft")
+        text, size = self._labelled_panel(surface, theme, self.label)
         area = self._value_area()
         draw_text(surface, self.value, area.center, size, text)
         if len(self.options) > 1:
@@ -727,11 +728,7 @@ class KeyCapture(Widget):
 
     def draw(self, surface: pygame.Surface, theme: Theme) -> None:
         super().draw(surface, theme)
-        fill, border, text = self._colours(theme)
-        draw_panel(surface, self.rect, theme, fill=fill, border=border)
-        size = self.size or theme.font_size
-        left = (self.rect.left + theme.padding, self.rect.centery)
-        draw_text(surface, self.label, left, size, text, anchor="midleft")
+        text, size = self._labelled_panel(surface, theme, self.label)
         right = (self.rect.right - theme.padding, self.rect.centery)
         if self.listening:
             colour = theme.accent if self._blink < 0.6 else theme.text_dim
