@@ -99,6 +99,9 @@ class Hud:
         if waiting and int(self._clock / BLINK_SECONDS) % 2 == 0:
             prompt = "Press Enter to spawn player 2"
             self.text(surface, prompt, (width / 2, height - 28), 30, ACCENT)
+        place = world.resource(ClientSession).spectating
+        if place and not seats:
+            self._spectating(surface, place)
         message = self.current_broadcast(world)
         if message:
             self.text(surface, message, (width / 2, 36), 30, TEXT)
@@ -150,6 +153,22 @@ class Hud:
             "topleft",
         )
 
+    def _spectating(self, surface: pygame.Surface, place: int) -> None:
+        """Every seat is taken: say so, and where this player stands in line."""
+        width = surface.get_width()
+        panel = pygame.Rect(0, 0, 420, 64)
+        panel.midtop = (width // 2, 64)  # under the broadcasts, clear of the start positions
+        _panel(surface, panel)
+        self.text(
+            surface,
+            "Spectating: every aircraft is taken",
+            (panel.centerx, panel.y + 20),
+            30,
+            ACCENT,
+        )
+        line = "next in line" if place == 1 else f"{_ordinal(place)} in line"
+        self.text(surface, line, (panel.centerx, panel.y + 46), 20, TEXT)
+
     def _players(self, surface: pygame.Surface, world) -> None:  # noqa: ANN001
         rows = sorted(
             (player.player_id, player.name, health.hitpoints)
@@ -190,6 +209,14 @@ class Hud:
             bar = round(area.height * value / peak)
             x = area.x + index * area.width // graph.history.maxlen
             pygame.draw.line(surface, ACCENT, (x, area.bottom), (x, area.bottom - bar))
+
+
+def _ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st."""
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
 
 
 _panels: dict[tuple[int, int], pygame.Surface] = {}

@@ -1,7 +1,8 @@
 """The shooter over the network: what replicates, and the server's and clients' net rules.
 
 Server (authority over everything but each player's own flying): seats players
-as they join, checks every PositionUpdate (ownership, speed budget, bounds) and
+as they join (when every seat is taken, a joiner watches and waits in line for
+the next free one), checks every PositionUpdate (ownership, speed budget, bounds) and
 corrects the sender when it has to, turns fire and missile messages into
 PlayerInput, grants at most one co-op partner per connection, announces the
 mission's end once and restarts it after a pause, and holds the mission while
@@ -61,6 +62,7 @@ from game.protocol import (
     PositionUpdate,
     RequestCoopPartner,
     SpawnSelf,
+    Spectating,
 )
 from game.spawn import spawn_player
 from game.systems.spawning import script_for
@@ -136,10 +138,17 @@ class Seat:
 
 @dataclass(slots=True)
 class Roster:
-    """Who is playing. Player ids are 1..max_players, reused after a player leaves."""
+    """Who is playing, and who waits to. Player ids are 1..max_players, reused after a leave.
+
+    A connection that finds every seat taken (co-op partners take seats too) is
+    not turned away: it watches the mission and waits in `waiting`, first come
+    first seated, until a seat frees up.
+    """
 
     max_players: int
     seats: dict[int, Seat] = field(default_factory=dict)
+    waiting: list[Peer] = field(default_factory=list)
+    told: dict[Peer, int] = field(default_factory=dict)  # the place each waiting peer last heard
 
     def free_id(self) -> int | None:
         return next((i for i in range(1, self.max_players + 1) if i not in self.seats), None)
@@ -205,16 +214,13 @@ class SessionSystem:
         net = world.resource(ServerNet)
         roster = world.resource(Roster)
         for joined in world.events.read(PeerJoined):
-            player_id = roster.free_id()
-            if player_id is None:  # the handshake caps peers; seats can still run out
-                net.server.drop(joined.peer, "no free player slot")
+            peer = joined.peer
+            if roster.waiting or roster.free_id() is None:  # nobody jumps the line
+                roster.waiting.append(peer)
+                net.server.broadcast(BroadcastMessage(f"{peer.name} is watching"), exclude=peer)
                 continue
-            seat = Seat(player_id, joined.peer, 0, joined.peer.name)
-            roster.seats[player_id] = seat
-            if world.resource(MissionState).held:
-                _start_mission(world)  # first player in: the held mission begins
-            seat_player(world, net, seat)
-            net.server.broadcast(BroadcastMessage(f"{seat.name} joined"), exclude=joined.peer)
+            self._seat(world, net, roster, peer)
+            net.server.broadcast(BroadcastMessage(f"{peer.name} joined"), exclude=peer)
         for left in world.events.read(PeerLeft):
             seats = roster.of_peer(left.peer)
             for seat in seats:
@@ -222,10 +228,35 @@ class SessionSystem:
                 if seat.entity and world.is_alive(seat.entity):
                     world.despawn(seat.entity)
                 net.server.broadcast(PlayerDisconnect(seat.net_id, seat.player_id, seat.name))
-            if seats:
-                net.server.broadcast(BroadcastMessage(f"{seats[0].name} left"))
-            if not roster.seats:
-                _hold_mission(world)
+            if left.peer in roster.waiting:
+                roster.waiting.remove(left.peer)
+                roster.told.pop(left.peer, None)
+            net.server.broadcast(BroadcastMessage(f"{left.peer.name} left"))
+        if roster.waiting:
+            self._seat_waiting(world, net, roster)
+        if not roster.seats and not world.resource(MissionState).held:
+            _hold_mission(world)
+
+    @staticmethod
+    def _seat(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
+        player_id = roster.free_id()
+        assert player_id is not None, "seated without a free player id"
+        seat = Seat(player_id, peer, 0, peer.name)
+        roster.seats[player_id] = seat
+        if world.resource(MissionState).held:
+            _start_mission(world)  # first player in: the held mission begins
+        seat_player(world, net, seat)
+
+    def _seat_waiting(self, world: World, net: ServerNet, roster: Roster) -> None:
+        """Give freed seats to the longest-waiting spectators; tell the rest their place."""
+        while roster.waiting and roster.free_id() is not None:
+            peer = roster.waiting.pop(0)
+            roster.told.pop(peer, None)
+            self._seat(world, net, roster, peer)
+        for place, peer in enumerate(roster.waiting, start=1):
+            if roster.told.get(peer) != place:
+                roster.told[peer] = place
+                net.server.send(peer, Spectating(place))
 
 
 class CommandSystem:
@@ -325,7 +356,8 @@ class CommandSystem:
     def _coop(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
         seats = roster.of_peer(peer)
         player_id = roster.free_id()
-        if len(seats) >= MAX_SEATS_PER_CONNECTION or player_id is None:
+        # A second aircraft never takes a seat from someone waiting for a first one.
+        if not seats or len(seats) >= MAX_SEATS_PER_CONNECTION or player_id is None:
             log.info(
                 "%s: co-op partner refused (%d seats, free id %s)", peer.name, len(seats), player_id
             )
@@ -465,10 +497,12 @@ class ClientSession:
     outcome: Outcome8 | None = None
     mission_ends: int = 0
     corrections: int = 0
-    coop_requested: bool = False
+    partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
+    spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
     sent_fire: dict[int, bool] = field(default_factory=dict)  # net id -> last fire state sent
 
 
+PARTNER_RETRY_SECONDS = 2.0  # a co-op partner request unanswered this long may be sent again
 CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
 SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps
 
@@ -478,8 +512,11 @@ class ClaimSystem:
 
     def update(self, world: World, dt: float) -> None:
         session = world.resource(ClientSession)
+        for message in world.events.read(Spectating):
+            session.spectating = message.place
         for message in world.events.read(SpawnSelf):
             session.own[message.aircraft] = message.local_index
+            session.spectating = 0
         for message in world.events.read(AcceptCoopPartner):
             session.own[message.aircraft] = 1
         for message in world.events.read(MissionEnd):
@@ -549,11 +586,17 @@ class ClientSendSystem:
 
     @staticmethod
     def request_partner(world: World) -> None:
+        """Ask for seat 1's aircraft while seat 0 flies alone; again only after a quiet while.
+
+        The server does not answer a refusal (no seat free), so a press after
+        PARTNER_RETRY_SECONDS asks anew: a seat may have freed up since.
+        """
         session = world.resource(ClientSession)
-        net = world.resource(ClientNet)
-        if not session.coop_requested and len(session.own) < MAX_SEATS_PER_CONNECTION:
-            net.client.send(RequestCoopPartner())
-            session.coop_requested = True
+        flying = {seat.local_index for _, (seat,) in world.query(LocalSeat)}
+        now = world.time.seconds
+        if flying == {0} and now >= session.partner_asked_at + PARTNER_RETRY_SECONDS:
+            world.resource(ClientNet).client.send(RequestCoopPartner())
+            session.partner_asked_at = now
 
 
 class ShooterClientNetPlugin(Plugin):

@@ -225,3 +225,13 @@ class PickupCollected(Message):
     aircraft: int
     kind: str
     FIELDS = {"aircraft": NET_ID, "kind": Str(16)}
+
+
+@TO_CLIENT.register
+@dataclass(frozen=True, slots=True)
+class Spectating(Message):
+    """Every aircraft seat is taken: you watch, number `place` in line for the next free one."""
+
+    TYPE = 0xAA
+    place: int
+    FIELDS = {"place": UVarint(255)}

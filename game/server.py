@@ -41,6 +41,7 @@ log = logging.getLogger("game.server")
 
 DEFAULT_PORT = 5000
 DEFAULT_MAX_PLAYERS = 8
+DEFAULT_SPECTATORS = 8
 IDLE_WAKE = 0.5  # seconds an idle server blocks before checking for a stop request
 
 
@@ -73,6 +74,7 @@ class GameServer:
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
         max_players: int = DEFAULT_MAX_PLAYERS,
+        spectators: int = DEFAULT_SPECTATORS,
         seed: int | None = None,
         clock: Clock | None = None,
         listen: bool = True,
@@ -84,9 +86,11 @@ class GameServer:
         mode = game_mode(mods)
         listener = TcpListener(host, port) if listen else None
         seed = time.time_ns() if seed is None else seed
+        # Connections: a seat each, plus room to watch (the shooter's spectators wait in line
+        # for a seat; a game mode seats whoever it accepts, so it gets no spectator room).
         self.net = NetServer(
             schema=0,  # known once the mods have registered their components
-            max_peers=max_players,
+            max_peers=max_players + (spectators if mode is None else 0),
             welcome=self._welcome,
             listener=listener,
         )
@@ -98,10 +102,14 @@ class GameServer:
             registry = ReplicationRegistry()
             self.world = World(Role.SERVER, seed=seed)
             game_plugins = []
-        self.world.add_plugins([ServerNetPlugin(self.net, registry, self.clock), *game_plugins])
         try:
+            if mode is None:
+                cap = self.world.resource(GameContent).battlefield.max_players
+                if not 1 <= max_players <= cap:
+                    raise ValueError(f"max players must be 1..{cap} (aircraft on the battlefield)")
+            self.world.add_plugins([ServerNetPlugin(self.net, registry, self.clock), *game_plugins])
             build_mods(self.world, mods)
-        except ModError:
+        except (ModError, ValueError):
             self.close()
             raise
         self.mods = tuple(mod.ident for mod in mods)
@@ -206,7 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         "--max-players",
         type=number(int, low=1, high=16),
         default=DEFAULT_MAX_PLAYERS,
-        help="connections accepted at once, 1..16 (default 8)",
+        help="aircraft seats, 1..16; a co-op partner takes one too (default 8)",
+    )
+    parser.add_argument(
+        "--spectators",
+        type=number(int, low=0, high=64),
+        default=DEFAULT_SPECTATORS,
+        help="connections that may watch while every seat is taken, waiting in line "
+        "for the next free one, 0..64 (default 8)",
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
     parser.add_argument(
@@ -233,10 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             max_players=args.max_players,
+            spectators=args.spectators,
             seed=args.seed,
             mods=load_mods(args.mod),
         )
-    except (ListenError, DataError, ModError) as error:
+    except (ListenError, DataError, ModError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     host, port = server.address

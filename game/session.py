@@ -124,13 +124,13 @@ class Session:
 
     @property
     def ready(self) -> bool:
-        """Connected and flying at least one aircraft (in a game mode: has the first snapshot)."""
+        """Connected and flying, or watching in line for a seat (a game mode: has a snapshot)."""
         client = self.client
         if client is None or not client.connected:
             return False
         if client.mode:
             return client.world.resource(ClientNet).snapshots > 0
-        return bool(client.own_aircraft())
+        return bool(client.own_aircraft()) or client.session.spectating > 0
 
     @property
     def failed(self) -> str | None:

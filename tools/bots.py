@@ -207,6 +207,7 @@ class BotStats:
     rejoins: int = 0
     corrections: int = 0  # PositionCorrection messages from the server
     steps_dropped: int = 0  # client steps skipped because the process fell behind
+    seconds_watching: float = 0.0  # connected without an aircraft, in line for a seat
     dropped: str | None = None  # why the connection ended unexpectedly
 
     def _per_second(self, value: float) -> float:
@@ -316,6 +317,8 @@ class Bot:
         if net.rtt is not None:
             rtt_ms = net.rtt * 1000
             self.tally.rtt_max_ms = max(self.tally.rtt_max_ms or 0.0, rtt_ms)
+        if self.client.session.spectating:
+            self.tally.seconds_watching += steps / STEP_HZ
         self._coop(now, len(self.client.own_aircraft()))
         plan = self.plan
         if (
@@ -558,6 +561,12 @@ class Report:
                 f"{total.partners_skipped} co-op partner request(s) not made: the server has no"
                 " seat to spare beyond one per bot"
             )
+        watchers = [b for b in self.bots if b.seconds_watching > 0]
+        if watchers:
+            lines.append(
+                f"{len(watchers)} bot(s) watched for {total.seconds_watching:.0f} s in all,"
+                " in line for an aircraft seat (every seat was taken)"
+            )
         if total.steps_dropped:
             lines.append(
                 f"{total.steps_dropped} client steps skipped: a bot process fell behind real time"
@@ -587,7 +596,8 @@ class Report:
         """A row per bot, then a total row; rates are per second of each bot's connected time."""
         header = (
             f"{'bot':<12} {'snap/s':>6} {'in B/s':>8} {'out B/s':>8} {'rtt ms':>6} {'max':>5} "
-            f"{'desync':>6} {'max':>6} {'partner':>7} {'rejoin':>6} {'corr':>4} {'late':>4}  status"
+            f"{'desync':>6} {'max':>6} {'partner':>7} {'rejoin':>6} {'corr':>4} {'late':>4} "
+            f"{'watch':>5}  status"
         )
         rows = [header]
         for bot in self.bots:
@@ -635,6 +645,7 @@ class Report:
             rejoins=sum(b.rejoins for b in bots),
             corrections=sum(b.corrections for b in bots),
             steps_dropped=sum(b.steps_dropped for b in bots),
+            seconds_watching=sum(b.seconds_watching for b in bots),
         )
 
     def _total_status(self) -> str:
@@ -664,7 +675,8 @@ def _row(name: str, bot: BotStats, status: str) -> str:
         f"{name:<12} {bot.snapshot_rate:6.1f} {bot.in_rate:8.0f} {bot.out_rate:8.0f} "
         f"{num(bot.rtt_ms, '.1f', 6)} {num(bot.rtt_max_ms, '.0f', 5)} "
         f"{num(bot.desync_mean, '.1f', 6)} {num(bot.desync_max, '.1f', 6)} "
-        f"{partner:>7} {rejoin:>6} {bot.corrections:4d} {bot.steps_dropped:4d}  {status}"
+        f"{partner:>7} {rejoin:>6} {bot.corrections:4d} {bot.steps_dropped:4d} "
+        f"{bot.seconds_watching:5.0f}  {status}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
@@ -11,6 +12,7 @@ from engine.components import Transform
 from engine.time import MonotonicClock
 from game.battlefield import Battlefield
 from game.client import GameClient
+from game.hud import ACCENT
 from game.netplay import LocalSeat
 from game.server import GameServer
 from game.settings import load_settings
@@ -258,3 +260,59 @@ def test_hosting_on_a_port_in_use_says_why(driver):
         assert f"port {port} on 127.0.0.1 is already in use" in driver.top.detail
     finally:
         taken.close()
+
+
+SHOTS = os.environ.get("CLOUDBREAK_TEST_SHOTS")  # a folder to save this test's screens in
+
+
+def banner_pixels(surface: pygame.Surface) -> int:
+    """Accent-coloured pixels where the spectator banner goes (top centre, under broadcasts)."""
+    area = pygame.Rect(0, 0, 420, 64)
+    area.midtop = (surface.get_width() // 2, 64)
+    view = surface.subsurface(area)
+    return pygame.mask.from_threshold(view, ACCENT, (40, 40, 40, 255)).count()
+
+
+def test_a_joiner_past_the_last_seat_watches_then_flies_when_a_seat_frees(driver):
+    server = GameServer(port=0, seed=1, clock=driver.clock, max_players=1, spectators=1)
+    host, port = server.address
+    pilot = GameClient.connect(host, port, "pilot", clock=driver.clock)
+    try:
+        for _ in range(60):
+            server.step()
+            pilot.step()
+            driver.clock.advance(1 / 60)
+        assert pilot.own_aircraft()
+        to_menu(driver)
+        choose(driver, 2)
+        driver.clear_field()
+        driver.type(f"{host}:{port}")
+        driver.key(ENTER)
+        for _ in range(120):
+            server.step()
+            pilot.step()
+            driver.frames()
+            if driver.is_top("GameState"):
+                break
+        assert driver.is_top("GameState")
+        game = driver.top
+        driver.frames(2)
+        assert game.client.session.spectating == 1 and not game.client.own_aircraft()
+        assert banner_pixels(driver.app.display.surface) > 200
+        if SHOTS:
+            pygame.image.save(driver.app.display.surface, f"{SHOTS}/spectating.png")
+        driver.key(ENTER)  # no partner for a spectator: nothing is asked
+        assert game.client.session.partner_asked_at < 0
+        pilot.close()
+        for _ in range(60):
+            server.step()
+            driver.frames()
+            if game.client.own_aircraft():
+                break
+        assert list(game.client.own_aircraft()) == [0]
+        driver.frames(2)
+        assert banner_pixels(driver.app.display.surface) < 20
+        if SHOTS:
+            pygame.image.save(driver.app.display.surface, f"{SHOTS}/seated.png")
+    finally:
+        server.close()

@@ -12,17 +12,29 @@ import pytest
 
 from engine.time import ManualClock
 from game.client import GameClient
-from game.server import GameServer
+from game.server import DEFAULT_SPECTATORS, GameServer
 
 STEP = 1 / 60
 
 
 class Harness:
-    def __init__(self, max_players: int = 8, *, mods=(), seed: int = 11) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        max_players: int = 8,
+        *,
+        spectators: int = DEFAULT_SPECTATORS,
+        mods=(),  # noqa: ANN001
+        seed: int = 11,
+    ) -> None:
         self.clock = ManualClock(1000.0)
         self.mods = tuple(mods)
         self.server = GameServer(
-            port=0, seed=seed, clock=self.clock, max_players=max_players, mods=self.mods
+            port=0,
+            seed=seed,
+            clock=self.clock,
+            max_players=max_players,
+            spectators=spectators,
+            mods=self.mods,
         )
         self.clients: list[GameClient] = []
         self.paused: set[int] = set()  # clients that stop stepping (to go silent)

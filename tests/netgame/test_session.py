@@ -97,6 +97,9 @@ def probe(harness, name, schema):
 def test_full_server_bad_names_and_mismatched_schema_are_rejected(harness):
     for i in range(harness.server.max_players):
         harness.join(f"p{i}")
+    for i in range(harness.server.net.max_peers - harness.server.max_players):
+        watcher = harness.connect(f"w{i}")
+        harness.run_until(lambda w=watcher: w.session.spectating, what="a spectator")
     late = harness.connect("one-too-many")
     harness.run_until(lambda: late.net.closed, what="the reject")
     assert late.net.rejected.reason is RejectReason.FULL
