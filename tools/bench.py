@@ -14,12 +14,14 @@ replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missil
              id, then per component 1 type byte and 4 bytes per field; + the same 13).
 
 server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in the real
-             mission. The GameServer runs alone in a child process on a real clock; the
-             bots (GameClients flying on the autopilot) run in another child process.
-             Over the measured window: the server's step time (its own perf_counter
-             around `world.step()`), the CPU share of one core its process used, bytes
-             per second sent to each client (server side), and whether any bot was
-             dropped.
+             mission, the server set up as an operator would for K: min(K, 16)
+             aircraft seats (the battlefield's cap) and the rest spectators, so at
+             K = 32 16 bots fly and 16 watch. The GameServer runs alone in a child
+             process on a real clock; the bots (GameClients flying on the autopilot)
+             run in another child process. Over the measured window: the server's
+             step time (its own perf_counter around `world.step()`), the CPU share
+             of one core its process used, bytes per second sent to each client
+             (server side), and whether any bot was dropped.
 
 client       One client frame with 500 sprites on screen: apply a 500-entity snapshot
              (~50% moving) to a client world, interpolate, draw it with
@@ -68,6 +70,7 @@ from engine.phases import Phase, Role
 from engine.world import World
 from game.battlefield import Battlefield
 from game.components import Autopilot, Health, Player, Side
+from game.content import load_content
 from game.netplay import LocalSeat, shooter_registry
 from game.plugin import shooter_world
 from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
@@ -505,7 +508,9 @@ class _ServerMeter:
         }
 
 
-def _server_child(conn: Any, max_players: int, seed: int, profile: str | None) -> None:
+def _server_child(
+    conn: Any, max_players: int, spectators: int, seed: int, profile: str | None
+) -> None:
     """A child process: a GameServer on a real clock, measured between "mark" and "stop".
 
     It runs `GameServer.serve` itself (so the benchmark follows whatever the server's
@@ -518,7 +523,9 @@ def _server_child(conn: Any, max_players: int, seed: int, profile: str | None) -
         from game.server import GameServer
 
         warnings = _WarningCounter.install()
-        server = GameServer(host=HOST, port=0, seed=seed, max_players=max_players)
+        server = GameServer(
+            host=HOST, port=0, seed=seed, max_players=max_players, spectators=spectators
+        )
         profiler = cProfile.Profile() if profile else None
         meter: _ServerMeter | None = None
         step = server.step
@@ -676,9 +683,11 @@ def server_run(
     server_end, server_child = context.Pipe()
     bots_end, bots_child = context.Pipe()
     profile = _profile_path(profile_dir, f"server-{bots}bots")
+    # As an operator would run it: every aircraft seat the game has, the rest watching.
+    seats = max(1, min(bots, load_content().battlefield.max_players))
     server_process = context.Process(
         target=_server_child,
-        args=(server_child, max(bots, 1), seed, str(profile) if profile else None),
+        args=(server_child, seats, bots - seats, seed, str(profile) if profile else None),
         name="bench-server",
         daemon=True,
     )
@@ -742,7 +751,7 @@ def run_server(
 
 
 SERVER_HEADER = (
-    f"{'bots':>4} {'steps/s':>7} {'step ms':>7} {'p99':>6} {'tick ms':>7} {'p99':>6} "
+    f"{'bots':>4} {'seated':>6} {'steps/s':>7} {'step ms':>7} {'p99':>6} {'tick ms':>7} {'p99':>6} "
     f"{'other':>6} {'cpu':>5} {'wakeups/s':>9} {'B/s/client':>10} {'entities':>8} "
     f"{'bots cpu':>8} {'bot Hz':>6} {'others':>6} {'ref':>5}  dropped"
 )
@@ -751,7 +760,7 @@ SERVER_HEADER = (
 def server_row(row: dict[str, Any]) -> str:
     server, clients = row["server"], row["clients"]
     return (
-        f"{row['bots']:>4} {server['steps_per_second']:>7.1f} "
+        f"{row['bots']:>4} {server['players_seated']:>6} {server['steps_per_second']:>7.1f} "
         f"{server['step_ms']['median']:>7.3f} {server['step_ms']['p99']:>6.2f} "
         f"{server['tick_step_ms']['median']:>7.3f} {server['tick_step_ms']['p99']:>6.2f} "
         f"{server['other_step_ms']['median']:>6.3f} {server['cpu_share']:>5.1%} "
