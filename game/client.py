@@ -53,7 +53,10 @@ class GameClient:
         clock: Clock | None = None,
         content: GameContent | None = None,
         mods: Sequence[Mod] = (),
+        smooth: bool = True,
     ) -> None:
+        """`smooth=False` for a client that never draws (a bot): remote entities jump to
+        each snapshot instead of being interpolated, which saves the bulk of a step."""
         self.clock = clock or MonotonicClock()
         self.net = net
         if game_mode(mods) is None:
@@ -64,7 +67,9 @@ class GameClient:
             registry = ReplicationRegistry()
             self.world = World(Role.CLIENT)
             game_plugins = []
-        self.world.add_plugins([ClientNetPlugin(net, registry, self.clock), *game_plugins])
+        self.world.add_plugins(
+            [ClientNetPlugin(net, registry, self.clock, smooth=smooth), *game_plugins]
+        )
         self.world.add_system(_WelcomeSystem(), Phase.INPUT)
         try:
             build_mods(self.world, mods)
@@ -87,11 +92,12 @@ class GameClient:
         clock: Clock | None = None,
         timeout: float = 5.0,
         mods: Sequence[Mod] = (),
+        smooth: bool = True,
     ) -> GameClient:
         """Start connecting (non-blocking); step the client to make progress."""
         clock = clock or MonotonicClock()
         net = NetClient.tcp(host, port, now=clock.now(), timeout=timeout, name=name, schema=0)
-        return cls(net, clock=clock, mods=mods)
+        return cls(net, clock=clock, mods=mods, smooth=smooth)
 
     @classmethod
     def over(

@@ -595,7 +595,9 @@ def _bots_child(conn: Any, port: int, count: int) -> None:
         clock = MonotonicClock()
         bots = []
         for index in range(count):
-            bot = GameClient.connect(HOST, port, f"bench{index + 1}", clock=clock, timeout=10.0)
+            bot = GameClient.connect(
+                HOST, port, f"bench{index + 1}", clock=clock, timeout=10.0, smooth=False
+            )
             bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
             bot.world.add_system(AutopilotSystem(), Phase.INPUT)
             bots.append(bot)

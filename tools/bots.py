@@ -272,6 +272,7 @@ class Bot:
             self.plan.name,
             clock=self.clock,
             timeout=self.options.connect_timeout,
+            smooth=False,  # nothing is drawn: remote entities jump to each snapshot
         )
         self.client.world.add_system(_FlyOwnSeats(), Phase.INPUT)
         self.client.world.add_system(AutopilotSystem(), Phase.INPUT)

@@ -110,7 +110,7 @@ def run(clients: int, seconds: float, seed: int = 1) -> RunFigures:
     bots: list[GameClient] = []
     meters: list[_SnapshotMeter] = []
     for index in range(clients):
-        bot = GameClient.connect(host, port, f"bot{index + 1}", clock=clock)
+        bot = GameClient.connect(host, port, f"bot{index + 1}", clock=clock, smooth=False)
         meter = _SnapshotMeter()
         bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
         bot.world.add_system(AutopilotSystem(), Phase.INPUT)

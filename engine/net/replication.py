@@ -478,10 +478,16 @@ MAX_SAMPLES = 32
 
 
 class SnapshotDecoder:
-    """Applies snapshot bodies to a client world: net id to entity, spawns, fields, despawns."""
+    """Applies snapshot bodies to a client world: net id to entity, spawns, fields, despawns.
 
-    def __init__(self, registry: ReplicationRegistry) -> None:
+    With `smooth` (a client that draws), interpolated components are buffered for
+    the InterpolationSystem; without it (a bot, a test probe) they are written at
+    once like any other, except on Predicted entities, which the client moves itself.
+    """
+
+    def __init__(self, registry: ReplicationRegistry, *, smooth: bool = True) -> None:
         self.registry = registry
+        self.smooth = smooth
         self.entities: dict[int, int] = {}  # net id -> local entity
         self.baseline: dict[int, dict[int, list[Any]]] = {}  # net id -> type id -> keys
         self.parts: dict[int, dict[int, Any]] = {}  # net id -> type id -> component
@@ -572,7 +578,7 @@ class SnapshotDecoder:
             if spec.initial_only and not flags & FLAG_SPAWN_ONLY:
                 continue  # clients simulate initial-only values of spawn-only entities only
             parts.append(spec.build(keys))
-            if spec.interpolate and not flags & FLAG_SPAWN_ONLY:
+            if spec.interpolate and self.smooth and not flags & FLAG_SPAWN_ONLY:
                 interpolated = interpolated or Interpolated()
                 interpolated.push(type_id, tick, tuple(keys))
         if interpolated is not None:
@@ -597,9 +603,10 @@ class SnapshotDecoder:
         entity = self._entity(net_id)
         baseline = self.baseline[net_id]
         parts = self.parts[net_id]
+        by_id = self.registry.by_id
         for _ in range(reader.u8()):
             type_id = reader.u8()
-            spec = self._spec(type_id)
+            spec = by_id.get(type_id) or self._spec(type_id)
             mask = reader.uvarint()
             if mask == COMPONENT_ADDED:
                 keys = _read_keys(reader, spec)
@@ -608,18 +615,26 @@ class SnapshotDecoder:
                 parts[type_id] = part
                 world.add_component(entity, part)
                 continue
-            if mask >> len(spec.fields):
+            fields = spec.fields
+            if mask >> len(fields):
                 raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
             old = baseline.get(type_id)
             if old is None:
                 raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
+            if spec.interpolate and self.smooth:
+                # Buffered for the InterpolationSystem (which leaves Predicted entities alone).
+                for index in range(len(fields)):
+                    if mask >> index & 1:
+                        old[index] = fields[index][1].read_delta(reader, old[index])
+                buffer = self.buffers.get(net_id)
+                if buffer is not None:
+                    buffer.push(type_id, tick, tuple(old))
+                continue
             component = parts[type_id]
-            for index, (name, codec) in enumerate(spec.fields):
+            if spec.interpolate and world.has_component(entity, Predicted):
+                component = None  # the client moves it; only the baseline follows the server
+            for index, (name, codec) in enumerate(fields):
                 if mask >> index & 1:
                     old[index] = key = codec.read_delta(reader, old[index])
-                    if not spec.interpolate:
+                    if component is not None:
                         setattr(component, name, codec.from_key(key))
-            if spec.interpolate:
-                buffer = self.buffers.get(net_id)
-                if buffer is not None and not world.has_component(entity, Predicted):
-                    buffer.push(type_id, tick, tuple(old))

@@ -139,11 +139,12 @@ class ClientNet:
     client: NetClient
     registry: ReplicationRegistry
     clock: Clock
+    smooth: bool = True  # interpolate remote entities (a client that draws them)
     decoder: SnapshotDecoder = field(init=False)
     snapshots: int = 0
 
     def __post_init__(self) -> None:
-        self.decoder = SnapshotDecoder(self.registry)
+        self.decoder = SnapshotDecoder(self.registry, smooth=self.smooth)
 
 
 class ClientReceiveSystem:
@@ -178,8 +179,10 @@ class ClientNetPlugin(Plugin):
 
     name = "net-client"
 
-    def __init__(self, client: NetClient, registry: ReplicationRegistry, clock: Clock) -> None:
-        self.net = ClientNet(client, registry, clock)
+    def __init__(
+        self, client: NetClient, registry: ReplicationRegistry, clock: Clock, *, smooth: bool = True
+    ) -> None:
+        self.net = ClientNet(client, registry, clock, smooth)
 
     def build_client(self, world: World) -> None:
         world.insert_resource(self.net)
@@ -187,4 +190,5 @@ class ClientNetPlugin(Plugin):
         world.insert_resource(NetClock())
         world.add_system(ClientReceiveSystem(), Phase.INPUT)
         world.add_system(ClientFlushSystem(), Phase.NETWORK)
-        world.add_system(InterpolationSystem(self.net.registry), Phase.PRESENT)
+        if self.net.smooth:  # else the decoder writes every component at once
+            world.add_system(InterpolationSystem(self.net.registry), Phase.PRESENT)

@@ -156,6 +156,30 @@ def test_interpolated_components_are_buffered_and_predicted_ones_left_alone(pair
     assert client.component(local_mine, Transform).x == 77
 
 
+def test_without_smoothing_interpolated_components_are_written_at_once_but_not_predicted():
+    server, client = World(Role.SERVER), World(Role.CLIENT)
+    encoder, decoder = SnapshotEncoder(registry()), SnapshotDecoder(registry(), smooth=False)
+    try:
+        remote = server.create(Replicated(), Transform(0, 0))
+        mine = server.create(Replicated(), Transform(0, 0))
+        sync(server, client, encoder, decoder, 1)
+        local_remote = decoder.entities[server.component(remote, Replicated).net_id]
+        mine_id = server.component(mine, Replicated).net_id
+        local_mine = decoder.entities[mine_id]
+        client.add_component(local_mine, Predicted())
+        client.component(local_mine, Transform).x = 77
+        server.component(remote, Transform).x = 40
+        server.component(mine, Transform).x = 40
+        sync(server, client, encoder, decoder, 2)
+        assert client.component(local_remote, Transform).x == 40
+        assert not client.has_component(local_remote, Interpolated)
+        assert client.component(local_mine, Transform).x == 77
+        assert decoder.baseline[mine_id][1][0] == 40 * 8  # the baseline still follows
+    finally:
+        server.close()
+        client.close()
+
+
 def test_interpolation_blends_between_snapshots_behind_the_newest():
     assert sample([(1, (0, 0)), (2, (80, 8))], 1.5) == (40, 4)
     assert sample([(1, (0,)), (2, (8,))], 0.5) == (0,)
