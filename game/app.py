@@ -18,6 +18,7 @@ from engine.audio import Audio
 from engine.display import Display
 from engine.input import InputState
 from engine.mods import Mod
+from engine.runtime import settle_garbage_collector
 from engine.states import State, StateStack
 from engine.time import Clock, MonotonicClock
 from engine.ui import Theme
@@ -149,6 +150,7 @@ class App:
 
     def run(self, first: State) -> None:
         self.stack.push(first)
+        settle_garbage_collector()
         clock = pygame.time.Clock()
         try:
             while self.running:

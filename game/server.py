@@ -30,6 +30,7 @@ from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.transport import ListenError, TcpListener
 from engine.phases import Role
 from engine.plugin import Plugin
+from engine.runtime import settle_garbage_collector
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.battlefield import MissionState
@@ -158,6 +159,7 @@ class GameServer:
         An idle server does not step at all: it blocks on the listening socket
         (waking every IDLE_WAKE s to check `should_stop`), so it costs no CPU.
         """
+        settle_garbage_collector()
         while not should_stop():
             if self.idle:
                 self.net.wait(IDLE_WAKE)

@@ -28,6 +28,10 @@ client       One client frame with 500 sprites on screen: apply a 500-entity sna
              `game.render.WorldRenderer` on a 1024x768 surface and draw the HUD,
              offscreen (SDL's dummy video driver).
 
+The bench process sets CPython's garbage collector up as the server and the
+window do (`engine.runtime.settle_garbage_collector`), so a row's p99 is not a
+full collection the real loops would not make.
+
 Times are medians and p99 (nearest rank) of per-tick or per-frame samples. The
 figures are reported, never asserted: `targets` in the output says which of the
 project's performance targets they meet. `--quick` runs smaller sizes and shorter
@@ -67,6 +71,7 @@ from engine.net.replication import (
     SnapshotEncoder,
 )
 from engine.phases import Phase, Role
+from engine.runtime import settle_garbage_collector
 from engine.world import World
 from game.battlefield import Battlefield
 from game.components import Autopilot, Health, Player, Side
@@ -1122,6 +1127,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [s for s in SCENARIOS if s in args.scenarios] or list(SCENARIOS)
     if args.profile is not None:
         print(f"profiling into {args.profile}: these figures include cProfile's overhead\n")
+    settle_garbage_collector()  # as the server's and the window's loops do
     results = run(
         scenarios,
         quick=args.quick,
