@@ -10,7 +10,10 @@ seats then fly on the autopilot, the partner `PARTNER_OFFSET` px beside its
 target), and some (1 in 3) leave once with a clean Quit somewhere in the middle
 of the run and reconnect 1-3 s later; a planned leave is not a drop. A partner
 is only asked for while the server (its `Welcome.max_players`) has a seat to
-spare for it beyond one per bot, so bots never take each other's seats.
+spare for it beyond one per bot, so bots never take each other's seats. Bots
+beyond the server's aircraft seats join as spectators: they watch (and are
+measured as viewers) until a seat frees up, e.g. when a bot leaves to rejoin.
+Bots draw nothing, so their clients do not interpolate (`smooth=False`).
 
 All bots of one process run on one thread and one MonotonicClock: every bot
 steps at 60 Hz (`GameClient.run_due_steps`) and the loop sleeps until the
@@ -20,6 +23,7 @@ so many bots keep up on a multi-core machine; their results are merged.
 Measured per bot (over the time it was connected) and in total:
 
 - snapshots received per second, bytes per second in and out (all traffic);
+- seconds spent watching in line for a seat (the `watch` column);
 - round-trip time: the client's smoothed ping (mean of one sample a second)
   and the largest value it took;
 - desync, how far a bot's view of OTHER bots' aircraft is from where their
