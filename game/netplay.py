@@ -217,6 +217,9 @@ class SessionSystem:
             peer = joined.peer
             if roster.waiting or roster.free_id() is None:  # nobody jumps the line
                 roster.waiting.append(peer)
+                log.info(
+                    "%s watches: every seat is taken (%d in line)", peer.name, len(roster.waiting)
+                )
                 net.server.broadcast(BroadcastMessage(f"{peer.name} is watching"), exclude=peer)
                 continue
             self._seat(world, net, roster, peer)
@@ -252,6 +255,7 @@ class SessionSystem:
         while roster.waiting and roster.free_id() is not None:
             peer = roster.waiting.pop(0)
             roster.told.pop(peer, None)
+            log.info("%s takes a freed seat", peer.name)
             self._seat(world, net, roster, peer)
         for place, peer in enumerate(roster.waiting, start=1):
             if roster.told.get(peer) != place:
