@@ -134,21 +134,27 @@ def test_mission_end_shows_and_the_next_mission_follows(driver):
     driver.until(lambda: driver.is_top("GameState"), frames=600, what="the next mission")
 
 
+def join_from_menu(driver, server: GameServer, also=lambda: None) -> None:  # noqa: ANN001
+    """Menu → Join → the server's address; step it (and `also`) until the game shows."""
+    host, port = server.address
+    to_menu(driver)
+    choose(driver, 2)
+    driver.clear_field()
+    driver.type(f"{host}:{port}")
+    driver.key(ENTER)
+    for _ in range(120):
+        server.step()
+        also()
+        driver.frames()
+        if driver.is_top("GameState"):
+            break
+    assert driver.is_top("GameState")
+
+
 def test_losing_the_server_says_so_and_returns_to_the_menu(driver):
     server = GameServer(port=0, seed=1, clock=driver.clock)
-    host, port = server.address
     try:
-        to_menu(driver)
-        choose(driver, 2)
-        driver.clear_field()
-        driver.type(f"{host}:{port}")
-        driver.key(ENTER)
-        for _ in range(120):
-            server.step()
-            driver.frames()
-            if driver.is_top("GameState"):
-                break
-        assert driver.is_top("GameState")
+        join_from_menu(driver, server)
         driver.key(ESC)  # multiplayer pause: the world goes on
         steps = driver.top.game.session.client.world.time.step
         driver.frames(10)
@@ -283,18 +289,7 @@ def test_a_joiner_past_the_last_seat_watches_then_flies_when_a_seat_frees(driver
             pilot.step()
             driver.clock.advance(1 / 60)
         assert pilot.own_aircraft()
-        to_menu(driver)
-        choose(driver, 2)
-        driver.clear_field()
-        driver.type(f"{host}:{port}")
-        driver.key(ENTER)
-        for _ in range(120):
-            server.step()
-            pilot.step()
-            driver.frames()
-            if driver.is_top("GameState"):
-                break
-        assert driver.is_top("GameState")
+        join_from_menu(driver, server, also=pilot.step)
         game = driver.top
         driver.frames(2)
         assert game.client.session.spectating == 1 and not game.client.own_aircraft()
