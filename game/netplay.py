@@ -91,7 +91,7 @@ def shooter_registry() -> ReplicationRegistry:
     registry = ReplicationRegistry()
     registry.register(
         Transform,
-        {"x": POSITION, "y": POSITION, "angle": Quantized(2, -720, 720)},
+        {"x": POSITION, "y": POSITION, "angle": Quantized(2, -720, 720, period=360)},
         interpolate=True,
     )
     registry.register(Velocity, {"x": POSITION, "y": POSITION}, initial_only=True)

@@ -189,6 +189,11 @@ class Codec:
     """Encodes one field. `key` is the value as the wire sees it (after quantization):
     two values with the same key encode identically, so diffs compare keys."""
 
+    # How a client blends two keys of this field between snapshots: None holds the older
+    # key (text, flags, enums, counts); 0.0 blends linearly; a positive number is a period
+    # in keys, blended the short way round (an angle: 359 -> 1 goes through 0, not 180).
+    blend: float | None = None
+
     def write(self, w: Writer, value: Any) -> None:
         raise NotImplementedError
 
@@ -257,6 +262,8 @@ class U64(Codec):
 
 class F32(Codec):
     """An IEEE float; NaN and infinities are refused on the way in."""
+
+    blend = 0.0
 
     def write(self, w: Writer, value: float) -> None:
         w.f32(value)
@@ -344,13 +351,15 @@ class Quantized(Codec):
     """A float sent as round(value * scale) in a zigzag varint, within [low, high].
 
     1/8 px for positions loses nothing a player can see and turns a moving
-    coordinate's per-tick delta into one or two bytes.
+    coordinate's per-tick delta into one or two bytes. `period` marks a value on a
+    circle (degrees: 360) so clients blend it the short way round; the wire is the same.
     """
 
-    def __init__(self, scale: float, low: float, high: float) -> None:
+    def __init__(self, scale: float, low: float, high: float, *, period: float = 0.0) -> None:
         self.scale = scale
         self.low, self.high = low, high
         self.kmin, self.kmax = math.floor(low * scale), math.ceil(high * scale)
+        self.blend = period * scale
 
     def key(self, value: float) -> int:
         key = round(value * self.scale)

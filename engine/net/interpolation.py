@@ -42,16 +42,22 @@ class NetClock:
         self.estimate += error * min(1.0, dt * 2.0)
 
 
-def sample(track: list[tuple[int, tuple]], at: float) -> tuple:
-    """Keys at fractional tick `at`: blend the samples around it; hold the ends."""
+def sample(track: list[tuple[int, tuple]], at: float, blends: tuple[float | None, ...]) -> tuple:
+    """Keys at fractional tick `at`: blend the samples around it; hold the ends.
+
+    `blends` says per field how (`Codec.blend`): None holds the older key, 0.0 is
+    linear, a positive period goes the short way round.
+    """
     if at <= track[0][0]:
         return track[0][1]
     for (t0, k0), (t1, k1) in zip(track, track[1:], strict=False):
         if t0 <= at < t1:
             f = (at - t0) / (t1 - t0)
             return tuple(
-                a + (b - a) * f if isinstance(a, int | float) and not isinstance(a, bool) else a
-                for a, b in zip(k0, k1, strict=True)
+                a
+                if how is None or a == b
+                else a + ((b - a + how / 2) % how - how / 2 if how else b - a) * f
+                for a, b, how in zip(k0, k1, blends, strict=True)
             )
     return track[-1][1]
 
@@ -76,10 +82,10 @@ class InterpolationSystem:
                 # Drop samples older than the one before the render tick.
                 while len(track) > 2 and track[1][0] <= at:
                     del track[0]
-                keys = sample(track, at)
+                spec = by_id[type_id]
+                keys = sample(track, at, spec.blends)
                 if written.get(type_id) == keys:
                     continue  # at rest, or between two equal samples: nothing to write
-                spec = by_id[type_id]
                 component = world.try_component(entity, spec.component_type)
                 if component is None:
                     continue

@@ -58,6 +58,7 @@ class ComponentSpec:
     interpolate: bool  # clients smooth this component between snapshots
     initial_only: bool  # sent in spawn records only, never diffed (e.g. a launch velocity)
     raw: Callable[[Any], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+    blends: tuple[float | None, ...] = field(init=False, repr=False, compare=False)
     quantize: Callable[[tuple[Any, ...]], tuple[Any, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -78,6 +79,7 @@ class ComponentSpec:
             parts.append(expr)
         quantize = eval(f"lambda v: ({', '.join(parts)},)", namespace)  # noqa: S307
         object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "blends", tuple(codec.blend for _, codec in self.fields))
         object.__setattr__(self, "quantize", quantize)
 
     def keys(self, component: Any) -> tuple[Any, ...]:

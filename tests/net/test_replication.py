@@ -181,9 +181,22 @@ def test_without_smoothing_interpolated_components_are_written_at_once_but_not_p
 
 
 def test_interpolation_blends_between_snapshots_behind_the_newest():
-    assert sample([(1, (0, 0)), (2, (80, 8))], 1.5) == (40, 4)
-    assert sample([(1, (0,)), (2, (8,))], 0.5) == (0,)
-    assert sample([(1, (0,)), (2, (8,))], 9) == (8,)
+    assert sample([(1, (0, 0)), (2, (80, 8))], 1.5, (0.0, 0.0)) == (40, 4)
+    assert sample([(1, (0,)), (2, (8,))], 0.5, (0.0,)) == (0,)
+    assert sample([(1, (0,)), (2, (8,))], 9, (0.0,)) == (8,)
+
+
+def test_angles_blend_the_short_way_round_and_held_fields_do_not_blend():
+    angle = Quantized(2, -720, 720, period=360)
+    track = [(1, (angle.key(359.0), 3, "a")), (2, (angle.key(3.0), 9, "b"))]
+    keys = sample(track, 1.5, (angle.blend, None, None))
+    assert angle.from_key(keys[0]) % 360 == pytest.approx(1.0)  # not 181
+    assert keys[1:] == (3, "a")  # counts and text hold until the next sample
+    back = sample([(1, (angle.key(10.0),)), (2, (angle.key(350.0),))], 1.25, (angle.blend,))
+    assert angle.from_key(back[0]) == pytest.approx(5.0)
+    assert sample([(1, (angle.key(90.0),)), (2, (angle.key(100.0),))], 1.5, (angle.blend,)) == (
+        angle.key(95.0),
+    )
     world = World(Role.CLIENT)
     try:
         reg = registry()
