@@ -2,7 +2,7 @@
 
     python -m tools.bench [SCENARIO ...] [--json FILE] [--quick] [--profile DIR]
 
-Scenarios (default: all three):
+Scenarios (default: all four):
 
 replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missiles and
              pickups from the game's spawn factories) with 10% and then 100% of them
@@ -27,6 +27,12 @@ client       One client frame with 500 sprites on screen: apply a 500-entity sna
              (~50% moving) to a client world, interpolate, draw it with
              `game.render.WorldRenderer` on a 1024x768 surface and draw the HUD,
              offscreen (SDL's dummy video driver).
+
+mission      The real game window, offscreen: Title, Menu, Play, then a whole
+             single-player mission with both local seats on the autopilot, to its
+             end. Each sample is one `App.frame` as the game loop makes it (the
+             in-process server's steps, the client's steps, drawing, HUD): the
+             frame time a player gets, first-use caches and all.
 
 The bench process sets CPython's garbage collector up as the server and the
 window do (`engine.runtime.settle_garbage_collector`), so a row's p99 is not a
@@ -81,7 +87,7 @@ from game.plugin import shooter_world
 from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
 from tools.netreport import naive_tick_bytes
 
-SCENARIOS = ("replication", "server", "client")
+SCENARIOS = ("replication", "server", "client", "mission")
 HEADER_BYTES = 13  # frame length u32 + UpdateClientState type u8, tick u32, baseline u32
 HOST = "127.0.0.1"
 SEED = 1
@@ -102,6 +108,9 @@ CHILD_TIMEOUT = 30.0  # for a child process's answer, beyond the time it was ask
 
 CLIENT_ENTITIES = 500
 CLIENT_FRAMES = 120
+MISSION_FRAMES = 60 * 150  # a mission takes about 87 s; stop after 150 s of game in any case
+MISSION_FRAMES_QUICK = 300
+FRAME_BUDGET = 1 / 60
 CLIENT_FRAMES_QUICK = 20
 CLIENT_MOVING = 0.5
 SCREEN = (1024, 768)
@@ -926,6 +935,81 @@ def run_client(
             pygame.display.quit()
 
 
+def run_mission(frames: int = MISSION_FRAMES) -> dict[str, Any]:
+    """Frame times of the game window through one single-player mission on the autopilot."""
+    import tempfile
+
+    if "pygame" not in sys.modules:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from engine.time import ManualClock
+    from game.app import App
+    from game.autopilot import AutopilotSystem
+    from game.states.title import TitleState
+
+    clock = ManualClock(0.0)
+    with tempfile.TemporaryDirectory() as config:
+        app = App.create(settings_path=Path(config) / "settings.toml", mute=True)
+        app.clock = clock
+
+        def frame(*keys: int) -> float:
+            """One 60 Hz frame, pressing and releasing `keys` in it; its wall time."""
+            events = [
+                pygame.event.Event(kind, key=key, mod=0, unicode="")
+                for key in keys
+                for kind in (pygame.KEYDOWN, pygame.KEYUP)
+            ]
+            clock.advance(FRAME_BUDGET)
+            started = time.perf_counter()
+            app.frame(events, FRAME_BUDGET)
+            return time.perf_counter() - started
+
+        def showing() -> str:
+            return type(app.stack.top).__name__
+
+        try:
+            app.stack.push(TitleState())
+            for key in (pygame.K_SPACE, pygame.K_RETURN):  # title -> menu -> Play
+                frame(key)
+            while showing() != "GameState":
+                frame()
+            game = app.stack.top
+            game.client.world.add_system(_AutopilotOwn(), Phase.INPUT)
+            game.client.world.add_system(AutopilotSystem(), Phase.INPUT)
+            times = [frame(pygame.K_RETURN)]  # player 2 joins
+            while len(times) < frames and showing() == "GameState":
+                times.append(frame())
+            outcome = getattr(app.stack.top, "success", None)
+            return {
+                "frames": len(times),
+                "game_seconds": len(times) * FRAME_BUDGET,
+                "outcome": None if outcome is None else "success" if outcome else "failure",
+                "frame_ms": summarize(times, 1000),
+                "over_budget": sum(t > FRAME_BUDGET for t in times),
+                "video_driver": pygame.display.get_driver(),
+            }
+        finally:
+            app.close()
+
+
+MISSION_HEADER = (
+    f"{'frames':>6} {'game s':>6} {'outcome':>8} {'frame ms':>8} {'p99':>6} {'max':>6} "
+    f"{'over 16.7 ms':>12} {'others':>6} {'ref':>5}"
+)
+
+
+def mission_row(row: dict[str, Any]) -> str:
+    return (
+        f"{row['frames']:>6} {row['game_seconds']:>6.1f} {row['outcome'] or 'unended':>8} "
+        f"{row['frame_ms']['median']:>8.3f} {row['frame_ms']['p99']:>6.2f} "
+        f"{row['frame_ms']['max']:>6.2f} {row['over_budget']:>12} "
+        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
+    )
+
+
 CLIENT_HEADER = (
     f"{'sprites':>7} {'moving':>6} {'frame ms':>8} {'p99':>6} {'apply':>6} {'interp':>6} "
     f"{'world':>6} {'hud':>6} {'snap B':>7} {'others':>6} {'ref':>5}"
@@ -1092,6 +1176,14 @@ def run(
         )
         load.finish(results["client"])
         progress(client_row(results["client"]))
+        out("")
+    if "mission" in scenarios:
+        out("mission (the game window offscreen, single player, autopilot on both seats)")
+        out(MISSION_HEADER)
+        load = _OtherLoad()
+        results["mission"] = run_mission(MISSION_FRAMES_QUICK if quick else MISSION_FRAMES)
+        load.finish(results["mission"])
+        progress(mission_row(results["mission"]))
         out("")
     targets = evaluate(results)
     results["targets"] = [

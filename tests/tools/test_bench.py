@@ -97,6 +97,16 @@ def test_client_quick_runs_offscreen():
     assert row["snapshot_bytes"] > bench.HEADER_BYTES
 
 
+def test_mission_times_real_window_frames_in_play():
+    row = bench.run_mission(frames=90)
+    assert row["video_driver"] == "dummy"
+    assert row["frames"] == 90 and row["outcome"] is None  # 1.5 s: the mission goes on
+    assert row["frame_ms"]["samples"] == 90
+    assert 0 < row["frame_ms"]["median"] <= row["frame_ms"]["p99"] <= row["frame_ms"]["max"]
+    assert 0 <= row["over_budget"] <= 90
+    assert "unended" in bench.mission_row(row)
+
+
 def test_server_scenario_with_one_bot_over_tcp():
     (row,) = bench.run_server([1], 1.0, settle=0.2)
     server = row["server"]
