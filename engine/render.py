@@ -17,7 +17,20 @@ def load_image(path: Path, *, opaque: bool = False) -> pygame.Surface:
     (a background) drops its alpha channel, which makes every blit of it cheaper."""
     image = pygame.image.load(str(path))
     if pygame.display.get_init() and pygame.display.get_surface() is not None:
-        return image.convert() if opaque else image.convert_alpha()
+        image = image.convert() if opaque else image.convert_alpha()
+    return accelerated(image)
+
+
+def accelerated(image: pygame.Surface) -> pygame.Surface:
+    """Mark a per-pixel-alpha image for run-length encoding, so blits skip its transparent runs.
+
+    Sprites are mostly transparent (an aircraft frame about two thirds): 500 aircraft
+    frames blit about 3x faster. SDL may round a few semi-transparent edge pixels one
+    level differently. Copies, rotations and scalings of the image are not marked: mark
+    each surface that is blitted many times (subsurfaces cannot be; copy them first).
+    """
+    if image.get_flags() & pygame.SRCALPHA:
+        image.set_alpha(255, pygame.RLEACCEL)
     return image
 
 
@@ -31,8 +44,12 @@ class SpriteStrip:
         self.image = image
         self.frame_width = width // frames
         self.size = (self.frame_width, height)
-        self.frames = [
-            image.subsurface(pygame.Rect(i * self.frame_width, 0, self.frame_width, height))
+        self.frames = [  # standalone copies: a subsurface cannot be run-length encoded
+            accelerated(
+                image.subsurface(
+                    pygame.Rect(i * self.frame_width, 0, self.frame_width, height)
+                ).copy()
+            )
             for i in range(frames)
         ]
 
@@ -55,7 +72,7 @@ class RotationCache:
         bucket = round(degrees_clockwise / self.step) * self.step % 360
         surface = self._cache.get(bucket)
         if surface is None:
-            surface = pygame.transform.rotate(self.image, -bucket)
+            surface = accelerated(pygame.transform.rotate(self.image, -bucket))
             self._cache[bucket] = surface
         return surface
 

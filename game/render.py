@@ -14,7 +14,14 @@ import pygame
 
 from engine.components import Transform
 from engine.hooks import DrawHooks
-from engine.render import Camera, RotationCache, SpriteStrip, blit_centred, load_image
+from engine.render import (
+    Camera,
+    RotationCache,
+    SpriteStrip,
+    accelerated,
+    blit_centred,
+    load_image,
+)
 from game.battlefield import Battlefield
 from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
 from game.effects import Bank, Blast, ParticleField, blast_frame
@@ -80,7 +87,7 @@ class Sprites:
         if surface is None:
             surface = pygame.transform.smoothscale(self.image(name), (size, size))
             surface.fill((255, 255, 255, key[2]), special_flags=pygame.BLEND_RGBA_MULT)
-            self._faded[key] = surface
+            self._faded[key] = surface = accelerated(surface)
         return surface
 
 
