@@ -70,6 +70,7 @@ from game.systems.spawning import script_for
 log = logging.getLogger(__name__)
 
 MAX_SEATS_PER_CONNECTION = 2
+NO_SEAT_FOR_PARTNER = "Every seat is taken: no aircraft for player 2"
 RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
 BUDGET_SECONDS = 0.5  # a PositionUpdate may cover at most this much flying at full speed
 SPEED_TOLERANCE = 1.15
@@ -365,6 +366,8 @@ class CommandSystem:
             log.info(
                 "%s: co-op partner refused (%d seats, free id %s)", peer.name, len(seats), player_id
             )
+            if seats and player_id is None:  # the one refusal a player can do nothing about
+                net.server.send(peer, BroadcastMessage(NO_SEAT_FOR_PARTNER))
             return
         seat = Seat(player_id, peer, 1, clip_utf8(peer.name, MAX_NAME_BYTES - 4) + " (2)")
         roster.seats[player_id] = seat

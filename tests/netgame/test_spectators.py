@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import Phase
-from game.netplay import Roster
+from game.netplay import NO_SEAT_FOR_PARTNER, Roster
 from game.protocol import PlayerConnect, Spectating
 from game.server import GameServer, main
 from tests.netgame.conftest import Harness
@@ -86,8 +86,9 @@ def test_no_co_op_partner_while_someone_waits_for_a_first_aircraft(two_seats):
 
 def test_a_partner_may_be_asked_again_once_a_seat_frees_up(two_seats):
     alice, bob = two_seats.join("alice"), two_seats.join("bob")
-    alice.request_partner()  # refused without an answer: both seats are taken
-    two_seats.step(30)
+    alice.request_partner()  # refused, and told why: both seats are taken
+    two_seats.run_until(lambda: NO_SEAT_FOR_PARTNER in alice.session.broadcasts, what="the refusal")
+    assert NO_SEAT_FOR_PARTNER not in bob.session.broadcasts
     bob.close()
     two_seats.step(12)
     alice.request_partner()  # too soon after the last ask: not sent
