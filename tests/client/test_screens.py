@@ -13,7 +13,7 @@ from engine.time import MonotonicClock
 from game.battlefield import Battlefield
 from game.client import GameClient
 from game.hud import ACCENT
-from game.netplay import LocalSeat
+from game.netplay import NO_SEAT_FOR_PARTNER, LocalSeat
 from game.server import GameServer
 from game.settings import load_settings
 from game.states.menu import MenuState
@@ -307,6 +307,13 @@ def test_a_joiner_past_the_last_seat_watches_then_flies_when_a_seat_frees(driver
         assert list(game.client.own_aircraft()) == [0]
         driver.frames(2)
         assert banner_pixels(driver.app.display.surface) < 20
+        driver.key(ENTER)  # player 2 on a one-seat server: refused, and told why
+        for _ in range(300):  # after "pilot left" has had its 2.5 s
+            server.step()
+            driver.frames()
+            if game.hud.current_broadcast(game.client.world) == NO_SEAT_FOR_PARTNER:
+                break
+        assert game.hud.current_broadcast(game.client.world) == NO_SEAT_FOR_PARTNER
         if SHOTS:
             pygame.image.save(driver.app.display.surface, f"{SHOTS}/seated.png")
     finally:
