@@ -394,25 +394,8 @@ def run_replication(
             load.finish(row)
             rows.append(row)
             if report is not None:
-                report(replication_row(row))
+                report(REPLICATION_TABLE.row(row))
     return rows
-
-
-REPLICATION_HEADER = (
-    f"{'entities':>8} {'moving':>6} {'encode ms':>9} {'p99':>7} {'decode ms':>9} {'p99':>7} "
-    f"{'bytes/tick':>10} {'naive B':>9} {'ratio':>6} {'full B':>8} {'others':>6} {'ref':>5}"
-)
-
-
-def replication_row(row: dict[str, Any]) -> str:
-    return (
-        f"{row['entities']:>8} {row['moving_fraction']:>6.0%} "
-        f"{row['encode_ms']['median']:>9.3f} {row['encode_ms']['p99']:>7.3f} "
-        f"{row['decode_ms']['median']:>9.3f} {row['decode_ms']['p99']:>7.3f} "
-        f"{row['bytes']['median']:>10.0f} {row['naive_bytes']['median']:>9.0f} "
-        f"{row['ratio_to_naive']:>6.1%} {row['full_state_bytes']:>8} "
-        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
-    )
 
 
 def _cores(value: float | None) -> str:
@@ -762,30 +745,8 @@ def run_server(
         load.finish(row)
         rows.append(row)
         if report is not None:
-            report(server_row(row))
+            report(SERVER_TABLE.row(row))
     return rows
-
-
-SERVER_HEADER = (
-    f"{'bots':>4} {'seated':>6} {'steps/s':>7} {'step ms':>7} {'p99':>6} {'tick ms':>7} {'p99':>6} "
-    f"{'other':>6} {'cpu':>5} {'wakeups/s':>9} {'B/s/client':>10} {'entities':>8} "
-    f"{'bots cpu':>8} {'bot Hz':>6} {'others':>6} {'ref':>5}  dropped"
-)
-
-
-def server_row(row: dict[str, Any]) -> str:
-    server, clients = row["server"], row["clients"]
-    return (
-        f"{row['bots']:>4} {server['players_seated']:>6} {server['steps_per_second']:>7.1f} "
-        f"{server['step_ms']['median']:>7.3f} {server['step_ms']['p99']:>6.2f} "
-        f"{server['tick_step_ms']['median']:>7.3f} {server['tick_step_ms']['p99']:>6.2f} "
-        f"{server['other_step_ms']['median']:>6.3f} {server['cpu_share']:>5.1%} "
-        f"{server['wakeups_per_second']:>9.0f} "
-        f"{server['bytes_per_client_s']:>10.0f} {server['entities_mean']:>8.1f} "
-        f"{clients.get('cpu_share', 0.0):>8.0%} {clients.get('steps_per_bot_s', 0.0):>6.1f} "
-        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}  "
-        f"{'; '.join(row['dropped']) or 'none'}"
-    )
 
 
 # -- client ----------------------------------------------------------------------------------
@@ -995,35 +956,105 @@ def run_mission(frames: int = MISSION_FRAMES) -> dict[str, Any]:
             app.close()
 
 
-MISSION_HEADER = (
-    f"{'frames':>6} {'game s':>6} {'outcome':>8} {'frame ms':>8} {'p99':>6} {'max':>6} "
-    f"{'over 16.7 ms':>12} {'others':>6} {'ref':>5}"
-)
+# -- tables ----------------------------------------------------------------------------------
+
+Cell = Callable[[dict[str, Any]], str]
 
 
-def mission_row(row: dict[str, Any]) -> str:
-    return (
-        f"{row['frames']:>6} {row['game_seconds']:>6.1f} {row['outcome'] or 'unended':>8} "
-        f"{row['frame_ms']['median']:>8.3f} {row['frame_ms']['p99']:>6.2f} "
-        f"{row['frame_ms']['max']:>6.2f} {row['over_budget']:>12} "
-        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
+def _cell(path: str, spec: str = "") -> Cell:
+    """A cell showing the figure at `path` (keys joined by dots), formatted with `spec`."""
+    keys = path.split(".")
+
+    def cell(row: dict[str, Any]) -> str:
+        value: Any = row
+        for key in keys:
+            value = value[key]
+        return format(value, spec)
+
+    return cell
+
+
+@dataclass(frozen=True)
+class Table:
+    """How a scenario prints: right-aligned columns (title, width, cell), then the two columns
+    every row shares (other processes' load, the speed index), then an optional free text."""
+
+    columns: tuple[tuple[str, int, Cell], ...]
+    tail: tuple[str, Cell] | None = None
+
+    def _all(self) -> tuple[tuple[str, int, Cell], ...]:
+        shared: tuple[tuple[str, int, Cell], ...] = (
+            ("others", 6, lambda row: _cores(row.get("other_load_cores"))),
+            ("ref", 5, _ref),
+        )
+        return self.columns + shared
+
+    def header(self) -> str:
+        text = " ".join(f"{title:>{width}}" for title, width, _ in self._all())
+        return text + (f"  {self.tail[0]}" if self.tail else "")
+
+    def row(self, row: dict[str, Any]) -> str:
+        text = " ".join(f"{cell(row):>{width}}" for _, width, cell in self._all())
+        return text + (f"  {self.tail[1](row)}" if self.tail else "")
+
+
+REPLICATION_TABLE = Table(
+    (
+        ("entities", 8, _cell("entities")),
+        ("moving", 6, _cell("moving_fraction", ".0%")),
+        ("encode ms", 9, _cell("encode_ms.median", ".3f")),
+        ("p99", 7, _cell("encode_ms.p99", ".3f")),
+        ("decode ms", 9, _cell("decode_ms.median", ".3f")),
+        ("p99", 7, _cell("decode_ms.p99", ".3f")),
+        ("bytes/tick", 10, _cell("bytes.median", ".0f")),
+        ("naive B", 9, _cell("naive_bytes.median", ".0f")),
+        ("ratio", 6, _cell("ratio_to_naive", ".1%")),
+        ("full B", 8, _cell("full_state_bytes")),
     )
-
-
-CLIENT_HEADER = (
-    f"{'sprites':>7} {'moving':>6} {'frame ms':>8} {'p99':>6} {'apply':>6} {'interp':>6} "
-    f"{'world':>6} {'hud':>6} {'snap B':>7} {'others':>6} {'ref':>5}"
 )
-
-
-def client_row(row: dict[str, Any]) -> str:
-    return (
-        f"{row['entities']:>7} {row['moving']:>6} {row['frame_ms']['median']:>8.3f} "
-        f"{row['frame_ms']['p99']:>6.2f} {row['apply_ms']['median']:>6.3f} "
-        f"{row['interpolate_ms']['median']:>6.3f} {row['render_world_ms']['median']:>6.3f} "
-        f"{row['hud_ms']['median']:>6.3f} {row['snapshot_bytes']:>7.0f} "
-        f"{_cores(row.get('other_load_cores')):>6} {_ref(row):>5}"
+SERVER_TABLE = Table(
+    (
+        ("bots", 4, _cell("bots")),
+        ("seated", 6, _cell("server.players_seated")),
+        ("steps/s", 7, _cell("server.steps_per_second", ".1f")),
+        ("step ms", 7, _cell("server.step_ms.median", ".3f")),
+        ("p99", 6, _cell("server.step_ms.p99", ".2f")),
+        ("tick ms", 7, _cell("server.tick_step_ms.median", ".3f")),
+        ("p99", 6, _cell("server.tick_step_ms.p99", ".2f")),
+        ("other", 6, _cell("server.other_step_ms.median", ".3f")),
+        ("cpu", 5, _cell("server.cpu_share", ".1%")),
+        ("wakeups/s", 9, _cell("server.wakeups_per_second", ".0f")),
+        ("B/s/client", 10, _cell("server.bytes_per_client_s", ".0f")),
+        ("entities", 8, _cell("server.entities_mean", ".1f")),
+        ("bots cpu", 8, lambda row: f"{row['clients'].get('cpu_share', 0.0):.0%}"),
+        ("bot Hz", 6, lambda row: f"{row['clients'].get('steps_per_bot_s', 0.0):.1f}"),
+    ),
+    tail=("dropped", lambda row: "; ".join(row["dropped"]) or "none"),
+)
+CLIENT_TABLE = Table(
+    (
+        ("sprites", 7, _cell("entities")),
+        ("moving", 6, _cell("moving")),
+        ("frame ms", 8, _cell("frame_ms.median", ".3f")),
+        ("p99", 6, _cell("frame_ms.p99", ".2f")),
+        ("apply", 6, _cell("apply_ms.median", ".3f")),
+        ("interp", 6, _cell("interpolate_ms.median", ".3f")),
+        ("world", 6, _cell("render_world_ms.median", ".3f")),
+        ("hud", 6, _cell("hud_ms.median", ".3f")),
+        ("snap B", 7, _cell("snapshot_bytes", ".0f")),
     )
+)
+MISSION_TABLE = Table(
+    (
+        ("frames", 6, _cell("frames")),
+        ("game s", 6, _cell("game_seconds", ".1f")),
+        ("outcome", 8, lambda row: row["outcome"] or "unended"),
+        ("frame ms", 8, _cell("frame_ms.median", ".3f")),
+        ("p99", 6, _cell("frame_ms.p99", ".2f")),
+        ("max", 6, _cell("frame_ms.max", ".2f")),
+        ("over 16.7 ms", 12, _cell("over_budget")),
+    )
+)
 
 
 # -- targets ---------------------------------------------------------------------------------
@@ -1143,7 +1174,7 @@ def run(
 
     if "replication" in scenarios:
         out("replication (per tick; bytes include the 13-byte header)")
-        out(REPLICATION_HEADER)
+        out(REPLICATION_TABLE.header())
         results["replication"] = run_replication(
             REPLICATION_SIZES_QUICK if quick else REPLICATION_SIZES,
             ticks=REPLICATION_TICKS_QUICK if quick else REPLICATION_TICKS,
@@ -1155,7 +1186,7 @@ def run(
     if "server" in scenarios:
         window = seconds or (SERVER_SECONDS_QUICK if quick else SERVER_SECONDS)
         out(f"server (bots over TCP on {HOST}, {window:g} s window after joining)")
-        out(SERVER_HEADER)
+        out(SERVER_TABLE.header())
         results["server"] = run_server(
             BOT_COUNTS,
             window,
@@ -1167,7 +1198,7 @@ def run(
         out("")
     if "client" in scenarios:
         out(f"client (offscreen {SCREEN[0]}x{SCREEN[1]}, per frame)")
-        out(CLIENT_HEADER)
+        out(CLIENT_TABLE.header())
         load = _OtherLoad()
         results["client"] = run_client(
             frames=CLIENT_FRAMES_QUICK if quick else CLIENT_FRAMES,
@@ -1175,15 +1206,15 @@ def run(
             profile_dir=profile_dir,
         )
         load.finish(results["client"])
-        progress(client_row(results["client"]))
+        progress(CLIENT_TABLE.row(results["client"]))
         out("")
     if "mission" in scenarios:
         out("mission (the game window offscreen, single player, autopilot on both seats)")
-        out(MISSION_HEADER)
+        out(MISSION_TABLE.header())
         load = _OtherLoad()
         results["mission"] = run_mission(MISSION_FRAMES_QUICK if quick else MISSION_FRAMES)
         load.finish(results["mission"])
-        progress(mission_row(results["mission"]))
+        progress(MISSION_TABLE.row(results["mission"]))
         out("")
     targets = evaluate(results)
     results["targets"] = [

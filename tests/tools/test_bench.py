@@ -104,7 +104,7 @@ def test_mission_times_real_window_frames_in_play():
     assert row["frame_ms"]["samples"] == 90
     assert 0 < row["frame_ms"]["median"] <= row["frame_ms"]["p99"] <= row["frame_ms"]["max"]
     assert 0 <= row["over_budget"] <= 90
-    assert "unended" in bench.mission_row(row)
+    assert "unended" in bench.MISSION_TABLE.row(row)
 
 
 def test_server_scenario_with_one_bot_over_tcp():
