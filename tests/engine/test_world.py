@@ -192,3 +192,22 @@ def test_a_non_callable_system_is_refused(world):
 
 def test_role_is_kept(world):
     assert world.role is Role.SERVER
+
+
+def test_a_query_sees_a_component_added_before_another_world_was_touched():
+    """esper 3.6 and 3.7 lost a world's "cache dirty" flag when switching worlds: a query
+    cached in world A, a component added in A, a call on world B, and A's next query was
+    stale. The pinned esper (3.8+) fixed it."""
+    first, second = World(Role.SERVER), World(Role.SERVER)
+    try:
+        old = first.create(Tag("old"))
+        assert [e for e, _ in first.query(Tag)] == [old]  # cached in esper
+        new = first.create(Tag("new"))
+        first.add_component(old, Transform(1, 2))
+        second.create(Tag("elsewhere"))
+        assert sorted(e for e, _ in first.query(Tag)) == [old, new]
+        assert [e for e, _ in first.query(Tag, Transform)] == [old]
+        assert [c.name for _, (c,) in second.query(Tag)] == ["elsewhere"]
+    finally:
+        first.close()
+        second.close()
