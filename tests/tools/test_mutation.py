@@ -1,0 +1,73 @@
+"""tools.mutation: areas match what mutmut mutates, and results are scored per area."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tools import mutation
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_mutmut_mutates_exactly_the_files_of_the_areas():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    patterns = [p for area in mutation.AREAS.values() for p in area]
+    assert sorted(config["only_mutate"]) == sorted(patterns)
+    for pattern in patterns:  # every pattern names real code (a moved file is noticed)
+        assert list(ROOT.glob(pattern)), f"{pattern} matches no file"
+
+
+def test_every_file_belongs_to_one_area_at_most():
+    seen = {}
+    for area, patterns in mutation.AREAS.items():
+        for pattern in patterns:
+            for path in ROOT.glob(pattern):
+                relative = path.relative_to(ROOT).as_posix()
+                assert relative not in seen, f"{relative} is in {seen.get(relative)} and {area}"
+                seen[relative] = area
+                assert mutation.area_of(relative) == area
+
+
+def _meta(root: Path, source: str, codes: dict) -> None:
+    path = root / (source + ".meta")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"exit_code_by_key": codes}))
+
+
+def test_results_are_tallied_per_area_and_untested_mutants_count_against_the_score(tmp_path):
+    _meta(tmp_path, "engine/net/codec.py", {"a": 1, "b": 1, "c": 0, "d": 33, "e": 36, "f": 34})
+    _meta(tmp_path, "engine/world.py", {"w": 1, "x": None})
+    _meta(tmp_path, "engine/client/ui.py", {"u": 0})  # in no area: ignored
+    tallies = mutation.tally(mutation.load_results(tmp_path))
+    net = tallies["engine/net"]
+    assert (net.killed, net.survived, net.no_tests, net.skipped) == (3, 1, 1, 1)
+    assert net.score == pytest.approx(3 / 5)
+    assert sorted(net.survivors) == ["c", "d"]
+    core = tallies["engine core"]
+    assert (core.killed, core.unchecked, core.score) == (1, 1, 1.0)
+    assert tallies["game rules"].score is None
+    table = mutation.format_table(tallies)
+    assert "engine/net" in table and "60.0%" in table and "100.0%" in table
+    assert "1 mutants not run yet" in table
+
+
+def test_report_exits_1_while_an_area_is_below_target(tmp_path, monkeypatch, capsys):
+    _meta(tmp_path / "mutants", "game/netplay.py", {"a": 1, "b": 0})
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    assert mutation.main(["report"]) == 1
+    assert "50.0%" in capsys.readouterr().out
+    _meta(tmp_path / "mutants", "game/netplay.py", {"a": 1, "b": 1})
+    assert mutation.main(["report", "--json", str(tmp_path / "t.json")]) == 0
+    assert json.loads((tmp_path / "t.json").read_text())["server authority"]["score"] == 1.0
+
+
+def test_an_unknown_area_is_a_one_line_error():
+    with pytest.raises(SystemExit, match="no area 'engine/nett'"):
+        mutation.main(["report", "--survivors", "engine/nett"])
+
+
+def test_an_area_maps_to_mutant_name_patterns():
+    assert mutation.module_glob("engine/net/*") == "engine.net.*"
+    assert mutation.module_glob("game/netplay.py") == "game.netplay.*"
