@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pygame
 
-from engine.audio import Audio
-from engine.display import Display
-from engine.input import InputState
+from engine.client.audio import Audio
+from engine.client.display import Display
+from engine.client.input import InputState
+from engine.client.states import State, StateStack
+from engine.client.ui import Theme
 from engine.mods import Mod
 from engine.runtime import settle_garbage_collector
-from engine.states import State, StateStack
 from engine.time import Clock, MonotonicClock
-from engine.ui import Theme
 from game.render import Sprites, WorldRenderer
 from game.settings import Settings, load_settings, save_settings
 

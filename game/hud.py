@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import pygame
 
+from engine.client.ui import draw_text
 from engine.hooks import DrawHooks
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
-from engine.ui import draw_text
 from game.components import Health, Player, Weapon
 from game.netplay import ClientSession, LocalSeat
 

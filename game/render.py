@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pygame
 
-from engine.components import Transform
-from engine.hooks import DrawHooks
-from engine.render import (
+from engine.client.render import (
     Camera,
     RotationCache,
     SpriteStrip,
@@ -22,6 +20,8 @@ from engine.render import (
     blit_centred,
     load_image,
 )
+from engine.components import Transform
+from engine.hooks import DrawHooks
 from game.battlefield import Battlefield
 from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
 from game.effects import Bank, Blast, ParticleField, blast_frame

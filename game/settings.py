@@ -24,8 +24,8 @@ import platformdirs
 import tomli_w
 
 from engine.cli import parse_address as _parse_address
+from engine.client.input import Bindings, key_code
 from engine.data import DataError, Table, load_toml
-from engine.input import Bindings, key_code
 from engine.net.handshake import name_problem
 from engine.net.messages import MAX_NAME_BYTES
 

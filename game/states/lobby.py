@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pygame
 
+from engine.client.ui import Label, TextField, draw_text
 from engine.mods import ModError
 from engine.net.handshake import name_problem
-from engine.ui import Label, TextField, draw_text
 from game.session import Session
 from game.settings import parse_address
 from game.states.base import Screen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from engine.ui import draw_text
+from engine.client.ui import draw_text
 from game.states.base import Screen
 
 

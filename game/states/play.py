@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pygame
 
+from engine.client.states import State
+from engine.client.ui import Menu, draw_panel, draw_text
 from engine.hooks import ControlHooks, DrawHooks
 from engine.net.sync import ClientNet
 from engine.phases import Phase
-from engine.states import State
-from engine.ui import Menu, draw_panel, draw_text
 from engine.world import World
 from game.components import Projectile, Side
 from game.effects import EffectsPlugin
@@ -161,7 +161,7 @@ class PauseState(State):
         app = self.context
         self.menu = Menu(theme=app.theme)
         self.game.session.paused = not self.game.session.multiplayer
-        from engine.ui import Button
+        from engine.client.ui import Button
 
         for row, (text, action) in enumerate((("Resume", self.resume), ("Leave", self.leave))):
             rect = pygame.Rect(0, 0, *BUTTON_SIZE)

@@ -6,8 +6,8 @@ import copy
 
 import pygame
 
-from engine.input import key_name
-from engine.ui import Choice, KeyCapture, Label, Slider, TextField
+from engine.client.input import key_name
+from engine.client.ui import Choice, KeyCapture, Label, Slider, TextField
 from game.settings import ACTIONS
 from game.states.base import Screen
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pygame
 
-from engine.states import State
-from engine.ui import draw_text
+from engine.client.states import State
+from engine.client.ui import draw_text
 
 BLINK = 0.7
 

@@ -6,7 +6,7 @@ import wave
 import pygame
 import pytest
 
-from engine.audio import Audio
+from engine.client.audio import Audio
 
 
 def write_wav(path, seconds=0.1):
@@ -75,7 +75,7 @@ def test_played_is_bounded(tmp_path):
 def test_missing_and_corrupt_sound_files_are_skipped(audio, tmp_path, caplog):
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"not a wave file" * 10)
-    with caplog.at_level(logging.WARNING, logger="engine.audio"):
+    with caplog.at_level(logging.WARNING, logger="engine.client.audio"):
         assert audio.load("missing", tmp_path / "missing.wav") is False
         assert audio.load("corrupt", corrupt) is False
     assert len(caplog.records) == 2
@@ -121,7 +121,7 @@ def test_mute_silences_music_and_restores_it(audio, tmp_path):
 
 
 def test_no_device_makes_every_method_a_no_op(no_device, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="engine.audio"):
+    with caplog.at_level(logging.WARNING, logger="engine.client.audio"):
         audio = Audio()
     assert audio.available is False
     assert [r.getMessage() for r in caplog.records] == [
@@ -141,7 +141,7 @@ def test_no_device_makes_every_method_a_no_op(no_device, tmp_path, caplog):
 
 
 def test_disabled_audio_never_touches_the_mixer(no_device, caplog):
-    with caplog.at_level(logging.WARNING, logger="engine.audio"):
+    with caplog.at_level(logging.WARNING, logger="engine.client.audio"):
         audio = Audio(enabled=False)
     assert audio.available is False
     assert caplog.records == []  # the player chose silence: nothing to warn about

@@ -3,7 +3,7 @@
 import pygame
 import pytest
 
-from engine.display import Display, fit
+from engine.client.display import Display, fit
 
 RED = (220, 30, 40)
 BLUE = (20, 40, 200)

@@ -3,7 +3,7 @@
 import pygame
 import pytest
 
-from engine.input import Bindings, InputState
+from engine.client.input import Bindings, InputState
 
 NAMES = {
     0: {"left": "left", "right": "right", "fire": "space"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from engine.render import RotationCache, SpriteStrip, accelerated
+from engine.client.render import RotationCache, SpriteStrip, accelerated
 
 ENCODED = pygame.RLEACCEL | pygame.RLEACCELOK  # asked for (OK), then done at the first blit
 

@@ -3,7 +3,7 @@
 import pygame
 import pytest
 
-from engine.states import State, StateStack
+from engine.client.states import State, StateStack
 
 
 class Recorder(State):

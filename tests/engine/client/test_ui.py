@@ -3,7 +3,7 @@
 import pygame
 import pytest
 
-from engine.ui import (
+from engine.client.ui import (
     Button,
     Choice,
     KeyCapture,
