@@ -7,6 +7,7 @@ import socket
 import time
 
 import pygame
+import pytest
 
 from engine.components import Transform
 from engine.time import MonotonicClock
@@ -228,6 +229,7 @@ def host_on(driver, port: int) -> None:
         driver.app.frame([], 1 / 60)
 
 
+@pytest.mark.process
 def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(driver):
     port = closed_port()
     host_on(driver, port)
@@ -255,6 +257,7 @@ def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(drive
         friend.world.close()
 
 
+@pytest.mark.process
 def test_hosting_on_a_port_in_use_says_why(driver):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))

@@ -82,6 +82,7 @@ def test_installed_mods_come_from_the_entry_point_group(monkeypatch):
     assert entry_point_mods() == ["other_mod", "shield_mod"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("program", ["game.server", "game"])
 def test_a_bad_mod_on_the_command_line_is_a_one_line_error(program):
     result = subprocess.run(

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from engine.net.sync import ServerNet
 from game.client import GameClient
 from game.components import Pickup
@@ -35,6 +37,7 @@ def test_a_client_gives_up_on_a_silent_server_after_three_seconds(harness):
     assert alice.close_reason.startswith("Lost connection to server")
 
 
+@pytest.mark.process
 def test_sigterm_tells_clients_closes_and_prints_a_summary(tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(

@@ -166,6 +166,7 @@ def test_bots_keep_real_time():
     assert report.exit_status == 0
 
 
+@pytest.mark.process
 def test_the_command_line_runs_bots_in_two_processes(capsys):
     server = GameServer(port=0, seed=1)
     stop = threading.Event()

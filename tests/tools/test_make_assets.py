@@ -173,6 +173,7 @@ def test_generate_one_rejects_unknown_names(tmp_path):
         make_assets.generate_one("nope.png", tmp_path)
 
 
+@pytest.mark.process
 def test_command_line_help():
     result = subprocess.run(
         [sys.executable, "-m", "tools.make_assets", "--help"],

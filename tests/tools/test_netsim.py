@@ -487,6 +487,7 @@ def test_a_listen_port_in_use_is_a_one_line_error(capsys):
     assert err == f"error: port {port} on 127.0.0.1 is already in use\n"
 
 
+@pytest.mark.process
 def test_the_command_relays_and_stops_on_sigterm_with_a_summary(echo_server):
     host, port = echo_server.address
     process = subprocess.Popen(
