@@ -72,17 +72,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+NO_PYGAME = 'cloudbreak: the game window needs pygame-ce: pip install "cloudbreak[client]"'
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
-    import pygame
+    try:  # the window is optional (the client extra); the server and the sim run without it
+        import pygame
 
+        from game.app import App
+        from game.states.lobby import ConnectingState
+        from game.states.menu import MenuState
+        from game.states.title import TitleState
+    except ModuleNotFoundError as error:
+        if error.name != "pygame" and not (error.name or "").startswith("pygame."):
+            raise
+        print(NO_PYGAME, file=sys.stderr)
+        return 2
     from engine.mods import ModError, load_mods
-    from game.app import App
     from game.session import Session
-    from game.states.lobby import ConnectingState
-    from game.states.menu import MenuState
-    from game.states.title import TitleState
 
     try:
         mods = tuple(load_mods(args.mod))

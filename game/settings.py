@@ -18,16 +18,20 @@ import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import tomli_w
 
 from engine.cli import parse_address as _parse_address
-from engine.client.input import Bindings, key_code
 from engine.data import DataError, Table, load_toml
 from engine.net.handshake import name_problem
 from engine.net.messages import MAX_NAME_BYTES
+
+# engine.client.input imports pygame: the two functions that need it import it themselves, so
+# `python -m game --help` (which reads DEFAULT_PORT and default_path) runs without pygame.
+if TYPE_CHECKING:
+    from engine.client.input import Bindings
 
 APP_NAME = "cloudbreak"
 DEFAULT_PORT = 5000
@@ -95,6 +99,8 @@ class Settings:
 
     def input_bindings(self) -> Bindings:
         """The bindings as engine key codes (names were checked when loaded)."""
+        from engine.client.input import Bindings
+
         return Bindings.from_names(self.bindings)
 
 
@@ -116,6 +122,8 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int
 
 def _read_bindings(table: Table) -> dict[int, dict[str, str]]:
     """Bindings for the known seats; actions the file leaves out keep their defaults."""
+    from engine.client.input import Bindings, key_code
+
     bindings = _default_bindings()
     if "bindings" not in table.raw:
         return bindings
