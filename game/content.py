@@ -6,12 +6,31 @@ each value and names the file and key of the first bad one (see engine.data).
 
 from __future__ import annotations
 
+import site
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.data import DataError, Table, load_toml
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets" / "data"
+
+def find_data_dir(checkout: Path, installed: list[Path]) -> Path:
+    """`checkout` (assets/data beside the packages: a checkout or an editable install) if it
+    exists, else the first of `installed` that does, else `checkout` (to name in errors)."""
+    for candidate in (checkout, *installed):
+        if candidate.is_dir():
+            return candidate
+    return checkout
+
+
+DATA_DIR = find_data_dir(
+    Path(__file__).resolve().parent.parent / "assets" / "data",
+    # `pip install .` puts assets/data/*.toml here (pyproject: [tool.setuptools.data-files])
+    [
+        Path(sysconfig.get_path("data")) / "share" / "cloudbreak" / "data",
+        Path(site.getuserbase()) / "share" / "cloudbreak" / "data",
+    ],
+)
 SIDES = ("ally", "enemy")
 EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate", "none")  # none: a mod applies it
 

@@ -8,7 +8,7 @@ import pytest
 import tomli_w
 
 from engine.data import DataError
-from game.content import DATA_DIR, load_content
+from game.content import DATA_DIR, find_data_dir, load_content
 
 
 @pytest.fixture
@@ -42,6 +42,17 @@ def test_a_rewritten_but_unchanged_copy_still_loads(data):
     for name in ("aircraft.toml", "weapons.toml", "mission.toml"):
         edit(data, name, lambda tree: None)
     assert load_content(data) == load_content()
+
+
+def test_the_data_is_found_beside_the_packages_first_then_where_pip_installed_it(tmp_path):
+    checkout, installed, user = tmp_path / "checkout", tmp_path / "prefix", tmp_path / "user"
+    assert find_data_dir(checkout, [installed, user]) == checkout  # none: named in the errors
+    user.mkdir()
+    assert find_data_dir(checkout, [installed, user]) == user
+    installed.mkdir()
+    assert find_data_dir(checkout, [installed, user]) == installed
+    checkout.mkdir()
+    assert find_data_dir(checkout, [installed, user]) == checkout
 
 
 def set_in(*keys_and_value):
