@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.process  # each test starts a child Python
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs `python -m game ARGS` in a process where importing pygame fails as if it were not installed.
