@@ -71,3 +71,29 @@ def test_an_unknown_area_is_a_one_line_error():
 def test_an_area_maps_to_mutant_name_patterns():
     assert mutation.module_glob("engine/net/*") == "engine.net.*"
     assert mutation.module_glob("game/netplay.py") == "game.netplay.*"
+
+
+def test_a_sample_is_drawn_per_area_the_same_for_the_same_seed_and_scored_alone(tmp_path):
+    _meta(tmp_path, "engine/net/codec.py", {f"n{i}": (1 if i % 4 else 0) for i in range(40)})
+    _meta(tmp_path, "game/netplay.py", {"s1": 0, "s2": 1})
+    results = mutation.load_results(tmp_path)
+    drawn = mutation.draw_sample(results, 10, seed=3)
+    assert len(drawn["engine/net"]) == 10 and sorted(drawn["server authority"]) == ["s1", "s2"]
+    assert drawn == mutation.draw_sample(results, 10, seed=3)
+    assert drawn != mutation.draw_sample(results, 10, seed=4)
+    net = mutation.tally(results, drawn)["engine/net"]
+    assert net.scored == 10
+    expected = sum(1 for name in drawn["engine/net"] if int(name[1:]) % 4)
+    assert net.killed == expected
+
+
+def test_report_scores_only_the_sample_when_one_was_drawn(tmp_path, monkeypatch, capsys):
+    mutants = tmp_path / "mutants"
+    _meta(mutants, "game/netplay.py", {"a": 1, "b": 0, "c": 0})
+    (mutants / "sample.json").write_text(
+        json.dumps({"seed": 1, "size": 1, "names": {"server authority": ["a"]}})
+    )
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    assert mutation.main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert "a sample of 1 mutants per area (seed 1)" in out and "100.0%" in out
