@@ -3,7 +3,7 @@
     world = world_with(MovementPlugin(), MyPlugin())     # a bare world for one system
     run(world, 10)
 
-    net = LoopbackNetwork(registry, server_plugins=[...], client_plugins=[...], clients=2)
+    net = LoopbackNetwork(NetSchema, server_plugins=..., client_plugins=..., clients=2)
     net.step(30)                                          # server and clients, one clock
     net.client_entity(0, net_id)                          # what client 0 made of an entity
 
@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from engine.net.client import NetClient
-from engine.net.handshake import schema_hash
 from engine.net.messages import Welcome
-from engine.net.replication import ReplicationRegistry
+from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ClientNet, ClientNetPlugin, ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.transport import loopback_pair
@@ -43,14 +42,15 @@ def run(world: World, steps: int = 1) -> None:
 class LoopbackNetwork:
     """A server world and client worlds joined over in-memory transports on one clock.
 
-    `server_plugins` / `client_plugins` are factories (called once per world) so
-    every world gets its own plugin instances. The network plugins are added
-    first, so a plugin's systems see the net resources (ServerNet, ClientNet).
+    `make_schema`, `server_plugins` and `client_plugins` are factories (called once
+    per world) so every world gets its own schema and plugin instances. The network
+    plugins are added first, so a plugin's systems see the net resources (ServerNet,
+    ClientNet) and register in the world's schema.
     """
 
     def __init__(
         self,
-        make_registry: Callable[[], ReplicationRegistry],
+        make_schema: Callable[[], NetSchema],
         *,
         server_plugins: Callable[[], Iterable[Plugin]] = lambda: (),
         client_plugins: Callable[[], Iterable[Plugin]] = lambda: (),
@@ -59,12 +59,12 @@ class LoopbackNetwork:
         latency_steps: int = 0,
     ) -> None:
         self.clock = ManualClock(1000.0)
-        registry = make_registry()
         self.server = World(Role.SERVER, seed=seed)
-        self.net_server = NetServer(schema=0, max_peers=max(clients, 1), welcome=self._welcome)
-        self.server.add_plugin(ServerNetPlugin(self.net_server, registry, self.clock))
+        self.net_server = NetServer(
+            schema=make_schema(), max_peers=max(clients, 1), welcome=self._welcome
+        )
+        self.server.add_plugin(ServerNetPlugin(self.net_server, self.clock))
         self.server.add_plugins(server_plugins())
-        self.net_server.schema = schema_hash(registry)
         self.clients: list[World] = []
         self.latency_steps = latency_steps
         self._pipes: list[_DelayedPipe] = []
@@ -76,19 +76,17 @@ class LoopbackNetwork:
             else:
                 server_end, client_end = loopback_pair()
             self.net_server.add_stream(server_end, self.clock.now())
-            client_registry = make_registry()
             net = NetClient.over(
-                client_end, now=self.clock.now(), name=f"player{index + 1}", schema=0
+                client_end, now=self.clock.now(), name=f"player{index + 1}", schema=make_schema()
             )
             world = World(Role.CLIENT, seed=seed + index + 1)
-            world.add_plugin(ClientNetPlugin(net, client_registry, self.clock))
+            world.add_plugin(ClientNetPlugin(net, self.clock))
             world.add_plugins(client_plugins())
-            net.schema = schema_hash(client_registry)
             self.clients.append(world)
 
     def _welcome(self, peer: Peer) -> Welcome:
         time = self.server.time
-        return Welcome(peer.client_id, time.step_hz, time.tick_every, snapshot_tick(self.server), 8)
+        return Welcome(peer.client_id, time.step_hz, time.tick_every, snapshot_tick(self.server))
 
     def step(self, count: int = 1) -> None:
         """Advance the clock one step at a time; step the server, then every client."""

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from engine.components import Transform
 from engine.mods import Mod, ModError, build_mods, game_mode
 from engine.net.client import NetClient
-from engine.net.handshake import schema_hash
 from engine.net.interpolation import NetClock
 from engine.net.messages import Welcome
-from engine.net.replication import ReplicationRegistry
+from engine.net.schema import NetSchema
 from engine.net.sync import ClientNet, ClientNetPlugin
 from engine.net.transport import ByteStream
 from engine.phases import Phase, Role
@@ -30,7 +29,7 @@ from game.netplay import (
     ClientSession,
     LocalSeat,
     ShooterClientNetPlugin,
-    shooter_registry,
+    shooter_schema,
 )
 from game.plugin import shooter_world
 
@@ -41,6 +40,12 @@ class _WelcomeSystem:
     def update(self, world: World, dt: float) -> None:
         for welcome in world.events.read(Welcome):
             world.resource(NetClock).tick_rate = welcome.step_hz / welcome.tick_every
+
+
+def client_schema(mods: Sequence[Mod]) -> NetSchema:
+    """The schema a client starts from: the shooter's, or a bare one for a game mode (its
+    mods add their components and messages while the world is built)."""
+    return shooter_schema() if game_mode(mods) is None else NetSchema()
 
 
 class GameClient:
@@ -55,21 +60,18 @@ class GameClient:
         mods: Sequence[Mod] = (),
         smooth: bool = True,
     ) -> None:
-        """`smooth=False` for a client that never draws (a bot): remote entities jump to
-        each snapshot instead of being interpolated, which saves the bulk of a step."""
+        """`net` was made with `client_schema(mods)`. `smooth=False` for a client that never
+        draws (a bot): remote entities jump to each snapshot instead of being interpolated,
+        which saves the bulk of a step."""
         self.clock = clock or MonotonicClock()
         self.net = net
         if game_mode(mods) is None:
-            registry = shooter_registry()
             self.world = shooter_world(Role.CLIENT, content=content)
             game_plugins: list[Plugin] = [ShooterClientNetPlugin()]
         else:  # a game mode brings its own rules
-            registry = ReplicationRegistry()
             self.world = World(Role.CLIENT)
             game_plugins = []
-        self.world.add_plugins(
-            [ClientNetPlugin(net, registry, self.clock, smooth=smooth), *game_plugins]
-        )
+        self.world.add_plugins([ClientNetPlugin(net, self.clock, smooth=smooth), *game_plugins])
         self.world.add_system(_WelcomeSystem(), Phase.INPUT)
         try:
             build_mods(self.world, mods)
@@ -78,7 +80,6 @@ class GameClient:
             self.world.close()
             raise
         # The Hello goes out on the first poll, with the schema the mods have shaped.
-        net.schema = schema_hash(registry)
         net.mods = tuple(mod.ident for mod in mods)
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz)
 
@@ -96,7 +97,9 @@ class GameClient:
     ) -> GameClient:
         """Start connecting (non-blocking); step the client to make progress."""
         clock = clock or MonotonicClock()
-        net = NetClient.tcp(host, port, now=clock.now(), timeout=timeout, name=name, schema=0)
+        net = NetClient.tcp(
+            host, port, now=clock.now(), timeout=timeout, name=name, schema=client_schema(mods)
+        )
         return cls(net, clock=clock, mods=mods, smooth=smooth)
 
     @classmethod
@@ -109,7 +112,7 @@ class GameClient:
         mods: Sequence[Mod] = (),
     ) -> GameClient:
         clock = clock or MonotonicClock()
-        net = NetClient.over(stream, now=clock.now(), name=name, schema=0)
+        net = NetClient.over(stream, now=clock.now(), name=name, schema=client_schema(mods))
         return cls(net, clock=clock, mods=mods)
 
     # -- running ---------------------------------------------------------------------------

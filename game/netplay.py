@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 from engine.components import Transform, Velocity
 from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint, clip_utf8
-from engine.net.messages import MAX_NAME_BYTES, TO_SERVER, BroadcastMessage, DisconnectReason
-from engine.net.replication import Predicted, Replicated, ReplicationRegistry
-from engine.net.server import Peer, PeerJoined, PeerLeft, PeerMessage
+from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
+from engine.net.replication import Predicted, Replicated
+from engine.net.schema import NetSchema
+from engine.net.server import FromPeer, Peer, PeerJoined, PeerLeft
 from engine.net.sync import ClientFlushSystem, ClientNet, ServerNet
 from engine.phases import Phase
 from engine.plugin import Plugin
@@ -50,8 +51,6 @@ from game.protocol import (
     GameEventKind,
     MissionEnd,
     Outcome8,
-    PeerPlayerEvent,
-    PeerRealtimeChange,
     PickupCollected,
     PlayerAction,
     PlayerConnect,
@@ -63,6 +62,7 @@ from game.protocol import (
     RequestCoopPartner,
     SpawnSelf,
     Spectating,
+    register_shooter_messages,
 )
 from game.spawn import spawn_player
 from game.systems.spawning import script_for
@@ -85,11 +85,15 @@ class BattlefieldState:
     view_top: float = 0.0
     running: bool = True  # scrolling and spawning (false while ended or waiting for players)
     mission: int = 0  # missions begun so far (0 while the first waits for players)
+    seats: int = 0  # the server's aircraft seats: player ids 1..seats
 
 
-def shooter_registry() -> ReplicationRegistry:
-    """Every replicated component of the shooter with its codecs (order sets the wire ids)."""
-    registry = ReplicationRegistry()
+def shooter_schema() -> NetSchema:
+    """The shooter's messages and every replicated component with its codecs (the order of
+    registration sets the components' wire ids; messages have explicit type bytes)."""
+    schema = NetSchema()
+    register_shooter_messages(schema.messages)
+    registry = schema.components
     registry.register(
         Transform,
         {"x": POSITION, "y": POSITION, "angle": Quantized(2, -720, 720, period=360)},
@@ -117,9 +121,14 @@ def shooter_registry() -> ReplicationRegistry:
     registry.register(Pickup, {"kind": Str(16)})
     registry.register(
         BattlefieldState,
-        {"view_top": Quantized(8, 0, 1_000_000), "running": Bool(), "mission": UVarint()},
+        {
+            "view_top": Quantized(8, 0, 1_000_000),
+            "running": Bool(),
+            "mission": UVarint(),
+            "seats": UVarint(255),
+        },
     )
-    return registry
+    return schema
 
 
 # -- server ----------------------------------------------------------------------------------
@@ -273,37 +282,26 @@ class CommandSystem:
         speed = _aircraft_speed(world)
         for _, budget in world.query_one(MoveBudget):
             budget.pixels = min(speed * BUDGET_SECONDS, budget.pixels + speed * dt)
-        for event in world.events.read(PeerMessage):
-            peer, message = event.peer, event.message
-            if isinstance(message, PositionUpdate):
-                for net_id, x, y in message.positions:
-                    self._move(world, net, roster, peer, net_id, x, y)
-            elif isinstance(message, PlayerRealtimeChange):
-                seat = self._own(world, roster, peer, message.aircraft, "PlayerRealtimeChange")
-                if seat and message.action is PlayerAction.FIRE:
-                    world.component(seat.entity, PlayerInput).fire = message.active
-                    net.server.broadcast(
-                        PeerRealtimeChange(message.aircraft, message.action, message.active),
-                        exclude=peer,
-                    )
-            elif isinstance(message, PlayerEvent):
-                seat = self._own(world, roster, peer, message.aircraft, "PlayerEvent")
-                if seat and message.action is PlayerAction.LAUNCH_MISSILE:
-                    intent = world.component(seat.entity, PlayerInput)
-                    intent.missile_requests = min(MAX_PENDING_MISSILES, intent.missile_requests + 1)
-                    net.server.broadcast(
-                        PeerPlayerEvent(message.aircraft, message.action), exclude=peer
-                    )
-            elif isinstance(message, RequestCoopPartner):
-                self._coop(world, net, roster, peer)
-            elif isinstance(message, GameEvent):
-                self._game_event(net, peer, message)
-            elif type(message) in TO_SERVER:  # a mod's own messages are the mod's business
-                net.server.drop(
-                    peer,
-                    f"protocol error: {type(message).__name__} from a client",
-                    DisconnectReason.PROTOCOL,
-                )
+        for event in world.events.read(FromPeer[PositionUpdate]):
+            for net_id, x, y in event.message.positions:
+                self._move(world, net, roster, event.peer, net_id, x, y)
+        for event in world.events.read(FromPeer[PlayerRealtimeChange]):
+            change = event.message
+            seat = self._own(world, roster, event.peer, change.aircraft, "PlayerRealtimeChange")
+            if seat and change.action is PlayerAction.FIRE:
+                world.component(seat.entity, PlayerInput).fire = change.active
+                net.server.broadcast(change, exclude=event.peer)  # relayed as it came
+        for event in world.events.read(FromPeer[PlayerEvent]):
+            action = event.message
+            seat = self._own(world, roster, event.peer, action.aircraft, "PlayerEvent")
+            if seat and action.action is PlayerAction.LAUNCH_MISSILE:
+                intent = world.component(seat.entity, PlayerInput)
+                intent.missile_requests = min(MAX_PENDING_MISSILES, intent.missile_requests + 1)
+                net.server.broadcast(action, exclude=event.peer)
+        for event in world.events.read(FromPeer[RequestCoopPartner]):
+            self._coop(world, net, roster, event.peer)
+        for event in world.events.read(FromPeer[GameEvent]):
+            self._game_event(net, event.peer, event.message)
 
     @staticmethod
     def _own(world: World, roster: Roster, peer: Peer, net_id: int, what: str) -> Seat | None:
@@ -468,7 +466,8 @@ class ShooterServerNetPlugin(Plugin):
 
     def build_server(self, world: World) -> None:
         world.insert_resource(Roster(self.max_players))
-        entity = world.create(Replicated(), BattlefieldState(world.resource(Battlefield).view_top))
+        view_top = world.resource(Battlefield).view_top
+        entity = world.create(Replicated(), BattlefieldState(view_top, seats=self.max_players))
         world.insert_resource(ServerMission(battlefield_entity=entity))
         _hold_mission(world)
         world.add_system(SessionSystem(), Phase.INPUT)
@@ -506,6 +505,7 @@ class ClientSession:
     corrections: int = 0
     partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
     spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
+    seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
     sent_fire: dict[int, bool] = field(default_factory=dict)  # net id -> last fire state sent
 
 
@@ -559,6 +559,7 @@ class ClaimSystem:
                 correction.dx -= step_x
                 correction.dy -= step_y
         for _, state in world.query_one(BattlefieldState):
+            session.seats = state.seats
             battlefield = world.resource(Battlefield)
             world.resource(MissionState).held = not state.running
             # Both sides scroll at one speed; snap only when they really disagree

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from engine.cli import number
 from engine.data import DataError
 from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
-from engine.net.handshake import schema_hash
 from engine.net.messages import Welcome
-from engine.net.replication import ReplicationRegistry
+from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.transport import ListenError, TcpListener
@@ -35,7 +34,7 @@ from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.battlefield import MissionState
 from game.content import GameContent
-from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_registry
+from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_schema
 from game.plugin import shooter_world
 
 log = logging.getLogger("game.server")
@@ -89,18 +88,17 @@ class GameServer:
         seed = time.time_ns() if seed is None else seed
         # Connections: a seat each, plus room to watch (the shooter's spectators wait in line
         # for a seat; a game mode seats whoever it accepts, so it gets no spectator room).
+        # The schema is complete once the mods have registered their components and messages.
         self.net = NetServer(
-            schema=0,  # known once the mods have registered their components
+            schema=shooter_schema() if mode is None else NetSchema(),
             max_peers=max_players + (spectators if mode is None else 0),
             welcome=self._welcome,
             listener=listener,
         )
         if mode is None:
-            registry = shooter_registry()
             self.world = shooter_world(Role.SERVER, seed=seed, content=content)
             game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
         else:  # a game mode brings its own rules: a bare world for it
-            registry = ReplicationRegistry()
             self.world = World(Role.SERVER, seed=seed)
             game_plugins = []
         try:
@@ -108,13 +106,12 @@ class GameServer:
                 cap = self.world.resource(GameContent).battlefield.max_players
                 if not 1 <= max_players <= cap:
                     raise ValueError(f"max players must be 1..{cap} (aircraft on the battlefield)")
-            self.world.add_plugins([ServerNetPlugin(self.net, registry, self.clock), *game_plugins])
+            self.world.add_plugins([ServerNetPlugin(self.net, self.clock), *game_plugins])
             build_mods(self.world, mods)
         except (ModError, ValueError):
             self.close()
             raise
         self.mods = tuple(mod.ident for mod in mods)
-        self.net.schema = schema_hash(registry)
         self.net.mods = self.mods
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz, max_catchup_steps=10)
         self.step_times: deque[float] = deque(maxlen=100_000)
@@ -132,7 +129,6 @@ class GameServer:
             self.world.time.step_hz,
             self.world.time.tick_every,
             snapshot_tick(self.world),
-            self.max_players,
         )
 
     def step(self) -> None:

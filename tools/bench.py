@@ -82,7 +82,7 @@ from engine.world import World
 from game.battlefield import Battlefield
 from game.components import Autopilot, Health, Player, Side
 from game.content import load_content
-from game.netplay import LocalSeat, shooter_registry
+from game.netplay import LocalSeat, shooter_schema
 from game.plugin import shooter_world
 from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
 from tools.netreport import naive_tick_bytes
@@ -279,7 +279,7 @@ def replication_run(
     profile_dir: Path | None = None,
 ) -> dict[str, Any]:
     """One replication measurement: `count` entities, `fraction` of them moving."""
-    registry = shooter_registry()
+    registry = shooter_schema().components
     server = _server_world(seed)
     client = World(Role.CLIENT)
     try:
@@ -812,7 +812,7 @@ def run_client(
     if pygame.display.get_surface() is None:
         pygame.display.set_mode(SCREEN)  # so sprites are converted as in the game window
     surface = pygame.Surface(SCREEN).convert()
-    registry = shooter_registry()
+    registry = shooter_schema().components
     server = _server_world(seed)
     client = shooter_world(Role.CLIENT, seed=seed)
     try:

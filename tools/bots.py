@@ -9,10 +9,11 @@ some bots (1 in 4) ask for a co-op partner a few seconds after they join (both
 seats then fly on the autopilot, the partner `PARTNER_OFFSET` px beside its
 target), and some (1 in 3) leave once with a clean Quit somewhere in the middle
 of the run and reconnect 1-3 s later; a planned leave is not a drop. A partner
-is only asked for while the server (its `Welcome.max_players`) has a seat to
-spare for it beyond one per bot, so bots never take each other's seats. Bots
-beyond the server's aircraft seats join as spectators: they watch (and are
-measured as viewers) until a seat frees up, e.g. when a bot leaves to rejoin.
+is only asked for while the server (its aircraft seats: `ClientSession.seats`,
+from the replicated `BattlefieldState`) has a seat to spare for it beyond one
+per bot, so bots never take each other's seats. Bots beyond the server's
+aircraft seats join as spectators: they watch (and are measured as viewers)
+until a seat frees up, e.g. when a bot leaves to rejoin.
 Bots draw nothing, so their clients do not interpolate (`smooth=False`).
 
 All bots of one process run on one thread and one MonotonicClock: every bot
@@ -109,7 +110,7 @@ class BotPlan:
     index: int
     name: str
     coop_after: float | None  # seconds after each join, or None: never asks
-    partner_rank: int  # among the bots that ask: only the first (max_players - bots) do
+    partner_rank: int  # among the bots that ask: only the first (seats - bots) do
     leave_at: float | None  # seconds into the run, or None: never leaves
     rejoin_delay: float
 
@@ -350,8 +351,7 @@ class Bot:
             return
         if not self._asked and now - self._joined_at >= plan.coop_after - EPSILON:
             self._asked = True
-            welcome = self.client.net.welcome
-            spare = (welcome.max_players if welcome else 0) - self.total_bots
+            spare = self.client.session.seats - self.total_bots
             if plan.partner_rank < spare:
                 self.client.request_partner()
                 self.tally.partners_requested += 1

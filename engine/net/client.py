@@ -25,6 +25,7 @@ from engine.net.messages import (
     Reject,
     Welcome,
 )
+from engine.net.schema import NetSchema
 from engine.net.transport import ByteStream, ConnectError, TcpConnector
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class NetClient:
         self,
         *,
         name: str,
-        schema: int,
+        schema: NetSchema,
         mods: tuple[str, ...] = (),
         now: float,
         silence_timeout: float = SILENCE_TIMEOUT,
@@ -64,7 +65,7 @@ class NetClient:
         self.rejected: Reject | None = None
         self.welcome: Welcome | None = None
         self.stream: ByteStream | None = None
-        self.connection: Connection = client_connection(now)
+        self.connection: Connection = client_connection(schema.messages, now)
         self._connector: TcpConnector | None = None
         self._next_ping = now
         self._pings: dict[int, float] = {}
@@ -110,8 +111,8 @@ class NetClient:
     def _start(self, stream: ByteStream, now: float) -> None:
         self.stream = stream
         self.state = ClientState.HANDSHAKE
-        self.connection = client_connection(now)
-        self._hello_sent = False  # sent by the next poll: schema and mods may still be set
+        self.connection = client_connection(self.schema.messages, now)
+        self._hello_sent = False  # sent by the next poll: mods may still register in the schema
 
     _hello_sent = False
 
@@ -133,7 +134,7 @@ class NetClient:
         assert self.stream is not None
         if not self._hello_sent:
             self._hello_sent = True
-            hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema, self.mods)
+            hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema.hash(), self.mods)
             self.connection.send(hello)
             self.flush()
         data = self.stream.receive()

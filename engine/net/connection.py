@@ -1,7 +1,9 @@
 """One end of a conversation, sans-I/O: bytes in, messages out; messages in, bytes out.
 
-A Connection knows framing, fragmentation, the message codecs and the order
-the handshake must follow. It knows no socket: a transport feeds it what it
+A Connection knows framing, fragmentation, the message codecs (the two
+directions' tables of its game's MessageRegistry: it decodes only what its side
+may receive and encodes only what it may send) and the order the handshake
+must follow. It knows no socket: a transport feeds it what it
 received and sends what it produced, so TCP, the in-memory loopback and the
 tests run exactly this code. Every error in the peer's bytes is a
 ProtocolError; after one, the connection is unusable and should be closed.
@@ -12,12 +14,11 @@ from __future__ import annotations
 from engine.net.errors import ProtocolError
 from engine.net.framing import MAX_FRAME, FrameDecoder, Reassembler, encode_frame, split_message
 from engine.net.messages import (
-    TO_CLIENT,
-    TO_SERVER,
     Disconnect,
     Hello,
     Message,
-    MessageSet,
+    MessageRegistry,
+    MessageTable,
     Reject,
     Welcome,
 )
@@ -30,8 +31,8 @@ class Connection:
 
     def __init__(
         self,
-        receives: MessageSet,
-        sends: MessageSet,
+        receives: MessageTable,
+        sends: MessageTable,
         *,
         now: float,
         first: tuple[type[Message], ...] = (),
@@ -109,12 +110,21 @@ class Connection:
         return data
 
 
-def server_connection(now: float, **limits: int) -> Connection:
-    """A server's end: the client must open with Hello."""
-    return Connection(TO_SERVER, TO_CLIENT, now=now, first=(Hello,), **limits)
+def server_connection(messages: MessageRegistry, now: float, **limits: int) -> Connection:
+    """A server's end: it reads what travels to the server, writes what travels to clients;
+    the client must open with Hello."""
+    return Connection(
+        messages.to_server, messages.to_client, now=now, first=(Hello,), **limits
+    )
 
 
-def client_connection(now: float, **limits: int) -> Connection:
+def client_connection(messages: MessageRegistry, now: float, **limits: int) -> Connection:
     """A client's end: the server answers with Welcome or Reject (or Disconnect, when it
     could not even read the Hello)."""
-    return Connection(TO_CLIENT, TO_SERVER, now=now, first=(Welcome, Reject, Disconnect), **limits)
+    return Connection(
+        messages.to_client,
+        messages.to_server,
+        now=now,
+        first=(Welcome, Reject, Disconnect),
+        **limits,
+    )

@@ -1,14 +1,14 @@
 """The handshake's rules: what a server accepts in a Hello, and what it answers otherwise.
 
 Pure policy, no I/O: the server calls `check_hello` and sends the Reject it
-returns, if any. The schema hash covers every replicated component and every
-message type, so two builds that would misread each other never start talking;
-the mod lists say which mods differ, so the player is told what to fix.
+returns, if any. The schema hash (`engine.net.schema.NetSchema.hash`) covers
+every replicated component and every message type, so two builds that would
+misread each other never start talking; the mod lists say which mods differ, so
+the player is told what to fix.
 """
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Iterable
 
@@ -17,28 +17,10 @@ from engine.net.messages import (
     MAGIC,
     MAX_NAME_BYTES,
     PROTOCOL_VERSION,
-    TO_CLIENT,
-    TO_SERVER,
     Hello,
-    MessageSet,
     Reject,
     RejectReason,
 )
-from engine.net.replication import ReplicationRegistry
-
-
-def schema_hash(
-    registry: ReplicationRegistry, message_sets: Iterable[MessageSet] = (TO_SERVER, TO_CLIENT)
-) -> int:
-    """64-bit hash of the protocol version, the replicated components and the message types."""
-    lines = [f"protocol {PROTOCOL_VERSION}", *registry.describe()]
-    for message_set in message_sets:
-        for type_id in sorted(message_set.by_type):
-            cls = message_set.by_type[type_id]
-            fields = " ".join(f"{n}:{c.describe()}" for n, c in cls.FIELDS.items())
-            lines.append(f"{message_set.name} {type_id:#04x} {cls.__name__} {fields}")
-    digest = hashlib.sha256("\n".join(lines).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def name_problem(name: str) -> str | None:

@@ -94,67 +94,13 @@ class ComponentSpec:
         setattr(component, name, codec.from_key(key))
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSpec:
-    """A plugin's own message type, carried in a ModMessage on channel `channel`."""
-
-    message_type: type
-    channel: int
-    name: str
-    fields: tuple[tuple[str, Codec], ...]
-
-
 class ReplicationRegistry:
-    """What a world's peers must agree on: replicated component types with their field
-    codecs, and plugin message channels; ids by registration order. It is per world, so a
-    mod's additions change only the schema of the games that load it."""
+    """Replicated component types with their field codecs; ids by registration order. Part
+    of a game's NetSchema, so a mod's components change only the games that load it."""
 
     def __init__(self) -> None:
         self.by_type: dict[type, ComponentSpec] = {}
         self.by_id: dict[int, ComponentSpec] = {}
-        self.channels: dict[type, ChannelSpec] = {}
-        self.channel_by_id: dict[int, ChannelSpec] = {}
-
-    def register_message(
-        self, message_type: type, fields: dict[str, Codec], *, name: str | None = None
-    ) -> ChannelSpec:
-        """Let plugins send `message_type` (a dataclass) over the network, in ModMessages."""
-        if message_type in self.channels:
-            raise ValueError(f"{message_type.__name__} is already a message channel")
-        if len(self.channels) >= 255:
-            raise ValueError("at most 255 message channels")
-        names = [f.name for f in dataclasses.fields(message_type)]
-        if names != list(fields):
-            raise TypeError(f"{message_type.__name__}: fields {list(fields)} != {names}")
-        spec = ChannelSpec(
-            message_type,
-            len(self.channels) + 1,
-            name or message_type.__name__,
-            tuple(fields.items()),
-        )
-        self.channels[message_type] = spec
-        self.channel_by_id[spec.channel] = spec
-        return spec
-
-    def pack(self, message: Any) -> tuple[int, bytes]:
-        """(channel, payload) for a registered message."""
-        spec = self.channels.get(type(message))
-        if spec is None:
-            raise TypeError(f"{type(message).__name__} is not a registered message channel")
-        writer = Writer()
-        for field_name, codec in spec.fields:
-            codec.write(writer, getattr(message, field_name))
-        return spec.channel, writer.getvalue()
-
-    def unpack(self, channel: int, payload: bytes) -> Any:
-        """The message a ModMessage carries; ProtocolError for an unknown channel or bad body."""
-        spec = self.channel_by_id.get(channel)
-        if spec is None:
-            raise ProtocolError(f"unknown message channel {channel}")
-        reader = Reader(payload)
-        values = {field_name: codec.read(reader) for field_name, codec in spec.fields}
-        reader.expect_end(spec.name)
-        return spec.message_type(**values)
 
     def register(
         self,
@@ -206,20 +152,14 @@ class ReplicationRegistry:
         return spec
 
     def describe(self) -> list[str]:
-        """One line per component type and per message channel (hashed for the handshake)."""
-        lines = [
+        """One line per component type, by id (hashed for the handshake)."""
+        return [
             f"{spec.type_id} {spec.name}"
             + "".join(f" {n}:{c.describe()}" for n, c in spec.fields)
             + (" interpolated" if spec.interpolate else "")
             + (" initial-only" if spec.initial_only else "")
             for spec in self.by_id.values()
         ]
-        lines += [
-            f"channel {spec.channel} {spec.name}"
-            + "".join(f" {n}:{c.describe()}" for n, c in spec.fields)
-            for spec in self.channel_by_id.values()
-        ]
-        return lines
 
 
 # -- server side ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The server's end of the network: peers, handshakes, timeouts, and what they said.
 
 `NetServer` owns the listening socket (if any) and one `Peer` per connection.
-`poll(now)` moves bytes in and turns them into `ServerEvent`s; `flush()` moves
-bytes out. It never blocks and never raises because of what a peer sent: a
+`poll(now)` moves bytes in and turns them into `ServerEvent`s (PeerJoined, a
+`FromPeer[MessageType]` for every message a peer sent, PeerLeft); `flush()`
+moves bytes out. It never blocks and never raises because of what a peer sent: a
 peer that breaks the protocol, stays silent, or stops reading is dropped with
 a logged reason and a `PeerLeft` event, and everyone else carries on.
 """
@@ -13,6 +14,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
 
 from engine.net.codec import clip_utf8
 from engine.net.connection import Connection, server_connection
@@ -23,6 +25,7 @@ from engine.net.messages import (
     DisconnectReason,
     Hello,
     Message,
+    MessageTable,
     Ping,
     Pong,
     Quit,
@@ -30,6 +33,7 @@ from engine.net.messages import (
     RejectReason,
     Welcome,
 )
+from engine.net.schema import NetSchema
 from engine.net.transport import ByteStream, TcpListener, wait_readable
 
 log = logging.getLogger(__name__)
@@ -63,10 +67,54 @@ class PeerJoined:
     hello: Hello
 
 
-@dataclass(frozen=True)
-class PeerMessage:
-    peer: Peer
-    message: Message
+M = TypeVar("M", bound=Message)
+
+
+class FromPeer(Generic[M]):
+    """A message a peer sent, as a world event keyed by the message's type.
+
+    `FromPeer[PlayerEvent]` is a class of its own (made once, then cached), so
+    `world.events.read(FromPeer[PlayerEvent])` gets exactly the PlayerEvents
+    peers sent this step, in arrival order, each with `.peer` and `.message`.
+    """
+
+    __slots__ = ("peer", "message")
+    message_type: ClassVar[type[Message] | None] = None
+    _classes: ClassVar[dict[type[Message], type[FromPeer[Any]]]] = {}
+
+    def __init__(self, peer: Peer, message: M) -> None:
+        if type(message) is not self.message_type:
+            raise TypeError(
+                f"{type(self).__name__} cannot carry a {type(message).__name__}; "
+                "use FromPeer[type(message)]"
+            )
+        self.peer = peer
+        self.message = message
+
+    def __class_getitem__(cls, message_type: type[Message]) -> type[FromPeer[Any]]:
+        event_type = FromPeer._classes.get(message_type)
+        if event_type is not None:
+            return event_type
+        if cls is not FromPeer:
+            raise TypeError(f"{cls.__name__} already names its message type")
+        if not (isinstance(message_type, type) and issubclass(message_type, Message)):
+            raise TypeError(f"FromPeer[...] takes a Message type, not {message_type!r}")
+        name = f"FromPeer[{message_type.__name__}]"
+        event_type = type(
+            name,
+            (FromPeer,),
+            {"__slots__": (), "message_type": message_type, "__qualname__": name},
+        )
+        FromPeer._classes[message_type] = event_type
+        return event_type
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.peer is other.peer and self.message == other.message  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(peer={self.peer.client_id}, message={self.message!r})"
 
 
 @dataclass(frozen=True)
@@ -76,7 +124,7 @@ class PeerLeft:
     clean: bool  # the peer said Quit
 
 
-ServerEvent = PeerJoined | PeerMessage | PeerLeft
+ServerEvent = PeerJoined | FromPeer | PeerLeft
 
 
 class NetServer:
@@ -85,7 +133,7 @@ class NetServer:
     def __init__(
         self,
         *,
-        schema: int,
+        schema: NetSchema,
         mods: tuple[str, ...] = (),
         max_peers: int = 8,
         welcome: Callable[[Peer], Welcome],
@@ -114,7 +162,7 @@ class NetServer:
         """Adopt a connected stream (an accepted socket, or one end of a loopback pair)."""
         if self.max_outbound is not None and hasattr(stream, "max_outbound"):
             stream.max_outbound = self.max_outbound  # type: ignore[attr-defined]
-        peer = Peer(next(self._ids), stream, server_connection(now), now)
+        peer = Peer(next(self._ids), stream, server_connection(self.schema.messages, now), now)
         self.peers.append(peer)
         log.debug("peer %d connected from %s", peer.client_id, peer.address)
         return peer
@@ -167,13 +215,13 @@ class NetServer:
         elif isinstance(message, Quit):
             self._leave(peer, "quit", clean=True)
         else:
-            self._events.append(PeerMessage(peer, message))
+            self._events.append(FromPeer[type(message)](peer, message))
 
     def _handshake(self, peer: Peer, hello: Hello) -> None:
         full = len(self.joined_peers()) >= self.max_peers
         names = [p.name for p in self.joined_peers()]
         reject = check_hello(
-            hello, schema=self.schema, mods=self.mods, full=full, taken_names=names
+            hello, schema=self.schema.hash(), mods=self.mods, full=full, taken_names=names
         )
         if reject is not None:
             self._reject(peer, reject)
@@ -239,13 +287,19 @@ class NetServer:
             peer.connection.send_encoded(payload)
 
     def broadcast(self, message: Message, *, exclude: Peer | None = None) -> None:
+        """Send to every joined peer (but `exclude`), encoded once."""
         payload = None
         for peer in self.joined_peers():
             if peer is exclude:
                 continue
             if payload is None:
-                payload = peer.connection.sends.encode(message)
+                payload = self.sends.encode(message)
             peer.connection.send_encoded(payload)
+
+    @property
+    def sends(self) -> MessageTable:
+        """What the server may send (to encode a message once for many peers)."""
+        return self.schema.messages.to_client
 
     def _flush_peer(self, peer: Peer) -> None:
         data = peer.connection.data_to_send()

@@ -1,12 +1,15 @@
 """Network systems: how a server world and client worlds meet their endpoints each step.
 
-Server: INPUT drains the NetServer into world events (PeerJoined, PeerMessage,
-PeerLeft) for the game's systems; NETWORK, on every tick, diffs the world into
-one UpdateClientState encoded once and shared by every caught-up peer (a new
-peer gets the full state first), then flushes every peer.
+Server: INPUT drains the NetServer into world events for the game's systems
+(PeerJoined, one `FromPeer[MessageType]` per message a peer sent, PeerLeft);
+NETWORK, on every tick, diffs the world into one UpdateClientState encoded once
+and shared by every caught-up peer (a new peer gets the full state first), then
+flushes every peer. Systems send with `ServerNet.server.send(peer, message)` and
+`.broadcast(message)`.
 
 Client: INPUT polls the NetClient, applies snapshots into the client world,
-and emits every other message as a world event; NETWORK flushes; PRESENT
+and emits every other message as a world event (the message itself); systems
+send with `ClientNet.client.send(message)`; NETWORK flushes; PRESENT
 interpolates remote entities.
 """
 
@@ -17,15 +20,10 @@ from dataclasses import dataclass, field
 from engine.net.client import NetClient
 from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock
-from engine.net.messages import (
-    TO_CLIENT,
-    DisconnectReason,
-    ModMessage,
-    ModMessageToClient,
-    UpdateClientState,
-)
+from engine.net.messages import UpdateClientState
 from engine.net.replication import NetIds, ReplicationRegistry, SnapshotDecoder, SnapshotEncoder
-from engine.net.server import NetServer, Peer, PeerMessage
+from engine.net.schema import NetSchema
+from engine.net.server import NetServer
 from engine.phases import Phase
 from engine.plugin import Plugin
 from engine.time import Clock
@@ -37,7 +35,6 @@ class ServerNet:
     """The server world's network state (a resource)."""
 
     server: NetServer
-    registry: ReplicationRegistry
     clock: Clock
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
@@ -45,6 +42,15 @@ class ServerNet:
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
+
+    @property
+    def schema(self) -> NetSchema:
+        return self.server.schema
+
+    @property
+    def registry(self) -> ReplicationRegistry:
+        """The replicated components (`schema.components`)."""
+        return self.server.schema.components
 
     @property
     def ids(self) -> NetIds:
@@ -57,39 +63,13 @@ def snapshot_tick(world: World) -> int:
 
 
 class ServerReceiveSystem:
-    """Peers' events into the world; plugin messages (ModMessage) arrive decoded."""
+    """Peers' events into the world: PeerJoined, FromPeer[MessageType], PeerLeft."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
+        emit = world.events.emit
         for event in net.server.poll(net.clock.now()):
-            if isinstance(event, PeerMessage) and isinstance(event.message, ModMessage):
-                try:
-                    decoded = net.registry.unpack(event.message.channel, event.message.payload)
-                except ProtocolError as error:
-                    net.server.drop(
-                        event.peer, f"protocol error: {error}", DisconnectReason.PROTOCOL
-                    )
-                    continue
-                event = PeerMessage(event.peer, decoded)
-            world.events.emit(event)
-
-
-def send_to_peer(world: World, peer: Peer, message: object) -> None:
-    """Send a plugin's registered message to one peer."""
-    net = world.resource(ServerNet)
-    net.server.send(peer, ModMessageToClient(*net.registry.pack(message)))
-
-
-def send_to_all(world: World, message: object, *, exclude: Peer | None = None) -> None:
-    """Send a plugin's registered message to every joined peer."""
-    net = world.resource(ServerNet)
-    net.server.broadcast(ModMessageToClient(*net.registry.pack(message)), exclude=exclude)
-
-
-def send_to_server(world: World, message: object) -> None:
-    """Send a plugin's registered message from a client world to its server."""
-    net = world.resource(ClientNet)
-    net.client.send(ModMessage(*net.registry.pack(message)))
+            emit(event)
 
 
 class ServerSnapshotSystem:
@@ -100,7 +80,8 @@ class ServerSnapshotSystem:
         if world.time.is_tick:
             tick = snapshot_tick(world)
             body = net.encoder.encode_delta(world)
-            payload = TO_CLIENT.encode(UpdateClientState(tick, net.last_tick, body))
+            sends = net.server.sends
+            payload = sends.encode(UpdateClientState(tick, net.last_tick, body))
             net.snapshot_bytes = len(payload)
             full: bytes | None = None
             for peer in net.server.joined_peers():
@@ -108,7 +89,7 @@ class ServerSnapshotSystem:
                     net.server.send_encoded(peer, payload)
                 else:
                     if full is None:
-                        full = TO_CLIENT.encode(
+                        full = sends.encode(
                             UpdateClientState(tick, 0, net.encoder.full_state(world))
                         )
                     net.server.send_encoded(peer, full)
@@ -122,12 +103,12 @@ class ServerNetPlugin(Plugin):
 
     name = "net-server"
 
-    def __init__(self, server: NetServer, registry: ReplicationRegistry, clock: Clock) -> None:
-        self.net = ServerNet(server, registry, clock)
+    def __init__(self, server: NetServer, clock: Clock) -> None:
+        self.net = ServerNet(server, clock)
 
     def build_server(self, world: World) -> None:
         world.insert_resource(self.net)
-        world.insert_resource(self.net.registry)  # plugins and mods register components here
+        _insert_schema(world, self.net.schema)
         world.add_system(ServerReceiveSystem(), Phase.INPUT)
         world.add_system(ServerSnapshotSystem(), Phase.NETWORK)
 
@@ -137,7 +118,6 @@ class ClientNet:
     """The client world's network state (a resource)."""
 
     client: NetClient
-    registry: ReplicationRegistry
     clock: Clock
     smooth: bool = True  # interpolate remote entities (a client that draws them)
     decoder: SnapshotDecoder = field(init=False)
@@ -145,6 +125,15 @@ class ClientNet:
 
     def __post_init__(self) -> None:
         self.decoder = SnapshotDecoder(self.registry, smooth=self.smooth)
+
+    @property
+    def schema(self) -> NetSchema:
+        return self.client.schema
+
+    @property
+    def registry(self) -> ReplicationRegistry:
+        """The replicated components (`schema.components`)."""
+        return self.client.schema.components
 
 
 class ClientReceiveSystem:
@@ -160,12 +149,6 @@ class ClientReceiveSystem:
                     return
                 net_clock.on_snapshot(message.tick)
                 net.snapshots += 1
-            elif isinstance(message, ModMessageToClient):
-                try:
-                    message = net.registry.unpack(message.channel, message.payload)
-                except ProtocolError as error:
-                    net.client.fail(f"Lost connection to server: bad message ({error})")
-                    return
             world.events.emit(message)
 
 
@@ -179,16 +162,22 @@ class ClientNetPlugin(Plugin):
 
     name = "net-client"
 
-    def __init__(
-        self, client: NetClient, registry: ReplicationRegistry, clock: Clock, *, smooth: bool = True
-    ) -> None:
-        self.net = ClientNet(client, registry, clock, smooth)
+    def __init__(self, client: NetClient, clock: Clock, *, smooth: bool = True) -> None:
+        self.net = ClientNet(client, clock, smooth)
 
     def build_client(self, world: World) -> None:
         world.insert_resource(self.net)
-        world.insert_resource(self.net.registry)
+        _insert_schema(world, self.net.schema)
         world.insert_resource(NetClock())
         world.add_system(ClientReceiveSystem(), Phase.INPUT)
         world.add_system(ClientFlushSystem(), Phase.NETWORK)
         if self.net.smooth:  # else the decoder writes every component at once
             world.add_system(InterpolationSystem(self.net.registry), Phase.PRESENT)
+
+
+def _insert_schema(world: World, schema: NetSchema) -> None:
+    """The game's schema as resources: plugins and mods register components and messages in
+    its registries while they build, before the handshake hashes it."""
+    world.insert_resource(schema)
+    world.insert_resource(schema.components)
+    world.insert_resource(schema.messages)

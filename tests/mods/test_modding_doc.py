@@ -12,6 +12,8 @@ import ast
 import importlib
 import importlib.util
 import re
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,9 +178,13 @@ def test_the_testing_section_has_runnable_examples():
 
 
 @pytest.mark.parametrize("block", _runnable(), ids=lambda b: f"line{b.line}")
-def test_a_runnable_example_runs(block):
-    code = compile(block.body, f"{DOC.name}:{block.line}", "exec")
-    exec(code, {"__name__": "modding_doc_example"})  # noqa: S102 - our own doc's example
+def test_a_runnable_example_runs(block, monkeypatch):
+    """Each example runs as a module of its own, as a mod's code does (classes declared in it
+    find their annotations' names in it)."""
+    code = compile(block.body, f"{DOC.name}:{block.line}", "exec", dont_inherit=True)
+    module = types.ModuleType("modding_doc_example")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(code, module.__dict__)  # noqa: S102 - our own doc's example
 
 
 # -- commands, messages and names ---------------------------------------------------------------

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from engine.mods import load_mods
-from engine.net.replication import Replicated, ReplicationRegistry
+from engine.net.replication import Replicated
+from engine.net.schema import NetSchema
 from engine.testing import LoopbackNetwork
 from examples.mods.tiles import Arena, Pilot, TilePlayer, TilePos, TilesPlugin, own_entity, press
 from tests.netgame.conftest import Harness
@@ -18,7 +19,7 @@ LATENCY_STEPS = 6  # 100 ms each way at 60 steps a second
 @pytest.fixture
 def arena():
     net = LoopbackNetwork(
-        ReplicationRegistry,
+        NetSchema,
         server_plugins=lambda: [TilesPlugin()],
         client_plugins=lambda: [TilesPlugin()],
         clients=2,

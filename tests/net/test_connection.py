@@ -9,19 +9,29 @@ from engine.net.codec import Quantized
 from engine.net.connection import client_connection, server_connection
 from engine.net.errors import ProtocolError
 from engine.net.framing import encode_frame
-from engine.net.handshake import check_hello, name_problem, schema_hash
+from engine.net.handshake import check_hello, name_problem
 from engine.net.messages import (
     MAGIC,
     PROTOCOL_VERSION,
-    TO_CLIENT,
     BroadcastMessage,
     Hello,
+    MessageRegistry,
     Ping,
     RejectReason,
     UpdateClientState,
     Welcome,
 )
-from engine.net.replication import ReplicationRegistry
+from engine.net.schema import NetSchema
+
+MESSAGES = MessageRegistry()
+
+
+def server_end(**limits):
+    return server_connection(MESSAGES, 0.0, **limits)
+
+
+def client_end(**limits):
+    return client_connection(MESSAGES, 0.0, **limits)
 
 
 def hello(name="ann", schema=1, mods=()):
@@ -29,7 +39,7 @@ def hello(name="ann", schema=1, mods=()):
 
 
 def test_messages_cross_in_any_chunking():
-    client, server = client_connection(0.0), server_connection(0.0)
+    client, server = client_end(), server_end()
     client.send(hello())
     client.send(Ping(5))
     data = client.data_to_send()
@@ -42,29 +52,29 @@ def test_messages_cross_in_any_chunking():
 
 
 def test_a_message_bigger_than_a_frame_is_fragmented_and_rebuilt():
-    client, server = client_connection(0.0, max_frame=256), server_connection(0.0, max_frame=256)
-    server.send(Welcome(1, 60, 3, 0, 8))
+    client, server = client_end(max_frame=256), server_end(max_frame=256)
+    server.send(Welcome(1, 60, 3, 0))
     big = UpdateClientState(9, 0, bytes(range(256)) * 40)  # 10 KiB through 256-byte frames
     server.send(big)
-    assert client.receive_data(server.data_to_send(), now=0.0) == [Welcome(1, 60, 3, 0, 8), big]
+    assert client.receive_data(server.data_to_send(), now=0.0) == [Welcome(1, 60, 3, 0), big]
 
 
 def test_the_first_message_must_be_the_handshake():
-    server = server_connection(0.0)
-    client = client_connection(0.0)
+    server = server_end()
+    client = client_end()
     client.send(Ping(1))
     with pytest.raises(ProtocolError, match="expected Hello, got Ping"):
         server.receive_data(client.data_to_send(), now=0.0)
     with pytest.raises(ProtocolError):  # and it stays failed
         server.receive_data(b"\x00", now=0.0)
-    other = client_connection(0.0)
+    other = client_end()
     with pytest.raises(ProtocolError, match="expected Welcome or Reject"):
         other.receive_data(encode_frame(b"\x85\x02hi"), now=0.0)
 
 
 def test_after_the_handshake_anything_in_the_set_is_accepted():
-    client = client_connection(0.0)
-    welcome = TO_CLIENT.encode(Welcome(1, 60, 3, 0, 8))
+    client = client_end()
+    welcome = MESSAGES.to_client.encode(Welcome(1, 60, 3, 0))
     frames = encode_frame(welcome) + encode_frame(b"\x85\x02hi")
     assert client.receive_data(frames, now=0.0)[1] == BroadcastMessage("hi")
 
@@ -72,7 +82,7 @@ def test_after_the_handshake_anything_in_the_set_is_accepted():
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_only_ever_raise_protocol_error(data):
-    server = server_connection(0.0)
+    server = server_end()
     try:
         server.receive_data(data, now=0.0)
     except ProtocolError:
@@ -80,7 +90,7 @@ def test_random_bytes_only_ever_raise_protocol_error(data):
 
 
 def test_oversize_length_is_refused_from_the_header():
-    server = server_connection(0.0)
+    server = server_end()
     with pytest.raises(ProtocolError):
         server.receive_data((10**6).to_bytes(4, "big"), now=0.0)
 
@@ -118,8 +128,8 @@ def test_bad_names(name, problem):
 
 
 def test_schema_hash_depends_on_replicated_components():
-    empty = ReplicationRegistry()
-    with_transform = ReplicationRegistry()
-    with_transform.register(Transform, {"x": Quantized(8, 0, 10)})
-    assert schema_hash(empty) != schema_hash(with_transform)
-    assert schema_hash(empty) == schema_hash(ReplicationRegistry())
+    empty = NetSchema()
+    with_transform = NetSchema()
+    with_transform.components.register(Transform, {"x": Quantized(8, 0, 10)})
+    assert empty.hash() != with_transform.hash()
+    assert empty.hash() == NetSchema().hash()

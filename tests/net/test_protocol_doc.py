@@ -11,28 +11,33 @@ from pathlib import Path
 
 import pytest
 
-import game.protocol  # noqa: F401  (registers the shooter's messages)
 from engine import Role, World
 from engine.net import codec as c
 from engine.net.framing import FrameDecoder, Reassembler
-from engine.net.handshake import schema_hash
 from engine.net.messages import (
+    AUTO_TYPES,
+    FRAGMENT_TYPE,
     PROTOCOL_VERSION,
-    TO_CLIENT,
-    TO_SERVER,
     DisconnectReason,
-    MessageSet,
+    MessageRegistry,
     RejectReason,
     Rest,
+    Route,
     UpdateClientState,
 )
 from engine.net.replication import Replicated, SnapshotDecoder
 from game.components import Side
-from game.netplay import shooter_registry
+from game.netplay import shooter_schema
 from game.protocol import GameEventKind, Outcome8, PlayerAction
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
-ARROWS = {"client → server": TO_SERVER, "server → client": TO_CLIENT}
+SCHEMA = shooter_schema()
+ROUTES = {
+    "client → server": Route.TO_SERVER,
+    "server → client": Route.TO_CLIENT,
+    "both ways": Route.BOTH,
+}
+HASHED_ROUTES = {Route.TO_SERVER: "to-server", Route.TO_CLIENT: "to-client", Route.BOTH: "both"}
 ENUMS: tuple[type[IntEnum], ...] = (
     RejectReason,
     DisconnectReason,
@@ -114,40 +119,60 @@ def notation(codec: c.Codec) -> str:
     raise AssertionError(f"PROTOCOL.md has no notation for {type(codec).__name__}")
 
 
-def documented_messages(text: str) -> dict[tuple[MessageSet, int], tuple[str, list[list[str]]]]:
-    pattern = r"### 0x([0-9A-F]{2}) (\w+) \((client → server|server → client)\)"
-    found: dict[tuple[MessageSet, int], tuple[str, list[list[str]]]] = {}
+def documented_messages(text: str) -> dict[int, tuple[str, Route, list[list[str]]]]:
+    pattern = r"### 0x([0-9A-F]{2}) (\w+) \((client → server|server → client|both ways)\)"
+    found: dict[int, tuple[str, Route, list[list[str]]]] = {}
     for match, body in sections(text, pattern):
-        key = (ARROWS[match.group(3)], int(match.group(1), 16))
-        assert key not in found, f"message heading {match.group(0)!r} appears twice"
-        found[key] = (match.group(2), table_rows(body))
+        type_id = int(match.group(1), 16)
+        assert type_id not in found, f"message type {match.group(1)} is documented twice"
+        found[type_id] = (match.group(2), ROUTES[match.group(3)], table_rows(body))
     return found
 
 
 # -- tables ----------------------------------------------------------------------------------
 
 
-def test_every_registered_message_is_documented_with_its_type_and_fields(doc):
+def test_every_registered_message_is_documented_with_its_type_route_and_fields(doc):
     documented = documented_messages(doc)
-    for message_set in (TO_SERVER, TO_CLIENT):
-        for type_id, cls in message_set.by_type.items():
-            where = f"{message_set.name} {type_id:#04x} {cls.__name__}"
-            assert (message_set, type_id) in documented, f"PROTOCOL.md lacks {where}"
-            name, rows = documented[(message_set, type_id)]
-            assert name == cls.__name__, f"{where} is headed {name}"
-            assert [row[0] for row in rows] == [str(i) for i in range(1, len(rows) + 1)], where
-            assert [row[1] for row in rows] == list(cls.FIELDS), f"fields of {where}"
-            codecs = [code_span(row[2]) for row in rows]
-            assert codecs == [notation(codec) for codec in cls.FIELDS.values()], where
+    specs = list(SCHEMA.messages)
+    assert len(specs) >= 20
+    for spec in specs:
+        where = f"{spec.type_id:#04x} {spec.name}"
+        assert spec.type_id in documented, f"PROTOCOL.md lacks {where}"
+        name, route, rows = documented[spec.type_id]
+        assert name == spec.name, f"{where} is headed {name}"
+        assert route is spec.route, f"{where} is documented as {route}, registered {spec.route}"
+        assert [row[0] for row in rows] == [str(i) for i in range(1, len(rows) + 1)], where
+        assert [row[1] for row in rows] == [n for n, _ in spec.fields], f"fields of {where}"
+        codecs = [code_span(row[2]) for row in rows]
+        assert codecs == [notation(codec) for _, codec in spec.fields], where
 
 
 def test_the_doc_lists_no_message_the_code_lacks(doc):
-    for (message_set, type_id), (name, _) in documented_messages(doc).items():
-        assert message_set.by_type.get(type_id) is not None, f"{type_id:#04x} {name} is not real"
+    for type_id, (name, _, _) in documented_messages(doc).items():
+        spec = SCHEMA.messages.by_id.get(type_id)
+        assert spec is not None and spec.name == name, f"{type_id:#04x} {name} is not real"
+
+
+def test_the_type_byte_ranges_match_the_code(doc):
+    block = doc[doc.index("### 4.1 Layout and type bytes") : doc.index("### 4.2 ")]
+    owners: dict[str, set[int]] = {}
+    for cells, owner in re.findall(r"^\| (`0x.*?) \| (.*?) \|$", block, re.MULTILINE):
+        ids: set[int] = set()
+        for low, high in re.findall(r"`(0x[0-9a-f]{2})`(?:–`(0x[0-9a-f]{2})`)?", cells):
+            ids.update(range(int(low, 16), int(high or low, 16) + 1))
+        owners[owner.split(" ")[0].split(",")[0]] = ids
+    assert owners["reserved"] == {FRAGMENT_TYPE}
+    assert owners["mods"] == set(AUTO_TYPES)
+    engine = {spec.message_type for spec in MessageRegistry()}
+    for spec in SCHEMA.messages:
+        owner = "engine" if spec.message_type in engine else "game"
+        assert spec.type_id in owners[owner], f"{spec.name} {spec.type_id:#04x} is not {owner}'s"
+    assert len(set().union(*owners.values())) == sum(len(ids) for ids in owners.values())
 
 
 def test_every_replicated_component_is_documented_with_its_id_and_fields(doc):
-    registry = shooter_registry()
+    registry = SCHEMA.components
     documented = {
         int(match.group(1)): (match.group(2), body)
         for match, body in sections(doc, r"### Component (\d+) (\w+)")
@@ -190,21 +215,20 @@ def test_constants_table_matches_the_code(doc):
 def test_schema_lines_and_hash_are_current(doc):
     block = re.search(r"<!-- schema-lines -->\n```text\n(.*?)\n```", doc, re.DOTALL)
     assert block, "PROTOCOL.md lacks the schema-lines block"
-    registry = shooter_registry()
-    lines = [f"protocol {PROTOCOL_VERSION}", *registry.describe()]
-    for message_set in (TO_SERVER, TO_CLIENT):
-        for type_id in sorted(message_set.by_type):
-            cls = message_set.by_type[type_id]
-            fields = " ".join(f"{n}:{codec.describe()}" for n, codec in cls.FIELDS.items())
-            lines.append(f"{message_set.name} {type_id:#04x} {cls.__name__} {fields}")
+    lines = [f"protocol {PROTOCOL_VERSION}", *SCHEMA.components.describe()]
+    for type_id in sorted(SCHEMA.messages.by_id):  # as section 5.4 says the lines are made
+        spec = SCHEMA.messages.by_id[type_id]
+        fields = "".join(f" {n}:{codec.describe()}" for n, codec in spec.fields)
+        lines.append(f"message {type_id:#04x} {HASHED_ROUTES[spec.route]} {spec.name}{fields}")
+    assert lines == SCHEMA.describe()
     assert block.group(1).split("\n") == lines, "the hashed lines changed: update PROTOCOL.md"
     digest = hashlib.sha256(block.group(1).encode()).digest()
-    assert int.from_bytes(digest[:8], "big") == schema_hash(registry)
+    assert int.from_bytes(digest[:8], "big") == SCHEMA.hash()
     stated = re.search(
         r"<!-- schema-hash -->\n.*?`0x([0-9A-F]{16})`\** \(decimal `(\d+)`\)", doc, re.DOTALL
     )
     assert stated, "PROTOCOL.md lacks the schema hash value"
-    assert int(stated.group(1), 16) == int(stated.group(2)) == schema_hash(registry)
+    assert int(stated.group(1), 16) == int(stated.group(2)) == SCHEMA.hash()
 
 
 # -- hex examples ----------------------------------------------------------------------------
@@ -222,8 +246,7 @@ def examples(text: str) -> list[dict[str, str]]:
 
 def namespace() -> dict[str, object]:
     names: dict[str, object] = {e.__name__: e for e in ENUMS}
-    for message_set in (TO_SERVER, TO_CLIENT):
-        names.update({cls.__name__: cls for cls in message_set.by_type.values()})
+    names.update({spec.name: spec.message_type for spec in SCHEMA.messages})
     return names
 
 
@@ -231,12 +254,13 @@ def decode_frames(example: dict[str, str]) -> list:
     data = bytes.fromhex(example["hex"])
     max_frame = int(example["max_frame"] or 65536)
     decoder, reassembler = FrameDecoder(max_frame), Reassembler()
-    messages_set = TO_SERVER if example["direction"] == "to-server" else TO_CLIENT
+    messages = SCHEMA.messages
+    table = messages.to_server if example["direction"] == "to-server" else messages.to_client
     payloads = decoder.feed(data)
     assert decoder.buffered == 0, f"example {example['name']} ends inside a frame"
     whole = [m for m in (reassembler.accept(p) for p in payloads) if m is not None]
     assert not reassembler.in_progress, f"example {example['name']} ends inside a message"
-    return [messages_set.decode(message) for message in whole]
+    return [table.decode(message) for message in whole]
 
 
 def test_the_doc_has_message_and_snapshot_examples(doc):
@@ -260,7 +284,7 @@ def test_message_examples_decode_to_the_stated_values(doc):
 
 
 def test_snapshot_examples_apply_to_the_stated_state(doc):
-    registry = shooter_registry()
+    registry = SCHEMA.components
     decoder = SnapshotDecoder(registry)
     world = World(Role.CLIENT)
     snapshots = [e for e in examples(doc) if e["kind"] == "snapshot"]
@@ -303,7 +327,7 @@ def test_snapshot_examples_apply_to_the_stated_state(doc):
 
 
 def test_a_snapshot_example_has_one_spawn_one_update_and_one_despawn(doc):
-    registry = shooter_registry()
+    registry = SCHEMA.components
     decoder = SnapshotDecoder(registry)
     world = World(Role.CLIENT)
     counts = []

@@ -11,7 +11,6 @@ from engine import Role, World
 from engine.components import Transform, Velocity
 from engine.net.codec import Quantized, Str, SVarint
 from engine.net.errors import ProtocolError
-from engine.net.handshake import schema_hash
 from engine.net.interpolation import InterpolationSystem, NetClock, sample
 from engine.net.replication import (
     Interpolated,
@@ -21,6 +20,7 @@ from engine.net.replication import (
     SnapshotDecoder,
     SnapshotEncoder,
 )
+from engine.net.schema import NetSchema
 from engine.phases import Phase
 
 POS = Quantized(8, -10000, 10000)
@@ -229,7 +229,7 @@ def test_bad_baselines_and_references_are_protocol_errors(pair):
 
 def test_schema_hash_changes_with_any_field_or_codec():
     def schema(reg):
-        return schema_hash(reg, message_sets=())
+        return NetSchema(components=reg).hash()
 
     base = schema(registry())
     assert base == schema(registry())

@@ -9,21 +9,22 @@ import pytest
 
 from engine.net.codec import Writer
 from engine.net.framing import encode_frame
-from engine.net.handshake import schema_hash
-from engine.net.messages import MAGIC, PROTOCOL_VERSION, TO_SERVER, Hello
+from engine.net.messages import MAGIC, PROTOCOL_VERSION, Hello
 from engine.net.sync import ClientNet
-from game.netplay import shooter_registry
+from game.netplay import shooter_schema
 from game.spawn import spawn_pickup
+
+SCHEMA = shooter_schema()
 
 
 def hello_frame(name="mallory"):
-    hello = Hello(MAGIC, PROTOCOL_VERSION, name, schema_hash(shooter_registry()), ())
-    return encode_frame(TO_SERVER.encode(hello))
+    hello = Hello(MAGIC, PROTOCOL_VERSION, name, SCHEMA.hash(), ())
+    return encode_frame(SCHEMA.messages.to_server.encode(hello))
 
 
 def huge_count_hello():
     w = Writer()
-    w.u8(Hello.TYPE)
+    w.u8(SCHEMA.messages.by_type[Hello].type_id)
     w.u32(MAGIC)
     w.u16(PROTOCOL_VERSION)
     w.string("m")

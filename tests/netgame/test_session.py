@@ -1,13 +1,18 @@
 """Joining, seeing each other, leaving, timing out, co-op partners, late joiners, rejects."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
 from engine import Phase
 from engine.components import Transform
 from engine.net.client import NetClient
-from engine.net.handshake import schema_hash
-from engine.net.messages import RejectReason
+from engine.net.codec import U8
+from engine.net.messages import Message, RejectReason, Route
 from engine.net.replication import Replicated
 from game.components import Aircraft, Pickup, Player
-from game.netplay import Roster, shooter_registry
+from game.netplay import Roster, shooter_schema
 from game.protocol import PlayerDisconnect, RequestCoopPartner
 from game.spawn import spawn_enemy, spawn_pickup
 
@@ -81,6 +86,11 @@ def test_a_late_joiner_sees_enemies_and_pickups_that_already_exist(harness):
     assert ids <= seen
 
 
+@dataclass(frozen=True, slots=True)
+class Wave(Message):
+    hand: Annotated[int, U8()]
+
+
 def probe(harness, name, schema):
     """A bare NetClient: step everything until the server answers it."""
     host, port = harness.address
@@ -104,9 +114,10 @@ def test_full_server_bad_names_and_mismatched_schema_are_rejected(harness):
     harness.run_until(lambda: late.net.closed, what="the reject")
     assert late.net.rejected.reason is RejectReason.FULL
     assert "full" in late.close_reason
-    good_schema = schema_hash(shooter_registry())
-    assert probe(harness, "P1", good_schema).rejected.reason is RejectReason.BAD_NAME
-    assert probe(harness, "\x07bell", good_schema).rejected.reason is RejectReason.BAD_NAME
-    wrong = probe(harness, "newbie", good_schema ^ 1).rejected
+    assert probe(harness, "P1", shooter_schema()).rejected.reason is RejectReason.BAD_NAME
+    assert probe(harness, "\x07bell", shooter_schema()).rejected.reason is RejectReason.BAD_NAME
+    with_a_message_more = shooter_schema()
+    with_a_message_more.messages.register(Wave, Route.TO_SERVER)
+    wrong = probe(harness, "newbie", with_a_message_more).rejected
     assert wrong.reason is RejectReason.SCHEMA and "update the game" in wrong.detail
     assert all(c.connected for c in harness.clients[:-1])

@@ -48,10 +48,10 @@ def test_client_matches_notices_a_wrong_value():
     from engine.phases import Role
     from engine.world import World
     from game.components import Health
-    from game.netplay import shooter_registry
+    from game.netplay import shooter_schema
     from game.plugin import shooter_world
 
-    registry = shooter_registry()
+    registry = shooter_schema().components
     server = shooter_world(Role.SERVER, seed=1)
     client = World(Role.CLIENT)
     try:

@@ -17,14 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+from typing import Annotated
 
 from engine import Phase, Plugin, World
 from engine.data import load_toml
 from engine.hooks import ControlHooks, DrawHooks
 from engine.net.codec import U32, Enum8, Str, UVarint
+from engine.net.messages import Message, MessageRegistry, Route
 from engine.net.replication import Predicted, Replicated, ReplicationRegistry
-from engine.net.server import PeerJoined, PeerLeft, PeerMessage
-from engine.net.sync import ClientNet, ServerNet, send_to_peer, send_to_server
+from engine.net.server import FromPeer, PeerJoined, PeerLeft
+from engine.net.sync import ClientNet, ServerNet
 
 __version__ = "1.0"
 MODE = "Tile arena"
@@ -107,18 +109,18 @@ class TilePlayer:
 
 
 @dataclass(frozen=True, slots=True)
-class TileMove:
+class TileMove(Message):
     """Client to server: my move number `seq`, one tile in `direction`."""
 
-    seq: int
-    direction: Direction
+    seq: Annotated[int, U32()]
+    direction: Annotated[Direction, Enum8(Direction)]
 
 
 @dataclass(frozen=True, slots=True)
-class YouAre:
+class YouAre(Message):
     """Server to client: this net id is your player."""
 
-    net_id: int
+    net_id: Annotated[int, UVarint(2**32 - 1)]
 
 
 def target(pos: TilePos, direction: Direction) -> tuple[int, int]:
@@ -172,7 +174,7 @@ class TileSessionSystem:
                 TilePlayer(len(players.by_peer) + 1, joined.peer.name, joined.peer.client_id),
             )
             players.by_peer[joined.peer.client_id] = entity
-            send_to_peer(world, joined.peer, YouAre(net_id))
+            net.server.send(joined.peer, YouAre(net_id))
         for left in world.events.read(PeerLeft):
             entity = players.by_peer.pop(left.peer.client_id, None)
             if entity is not None:
@@ -184,9 +186,7 @@ class TileMoveSystem:
 
     def update(self, world: World, dt: float) -> None:
         players = world.resource(Players)
-        for event in world.events.read(PeerMessage):
-            if not isinstance(event.message, TileMove):
-                continue
+        for event in world.events.read(FromPeer[TileMove]):
             entity = players.by_peer.get(event.peer.client_id)
             if entity is None:
                 continue
@@ -232,7 +232,7 @@ def press(world: World, seat: int, action: str) -> None:
     seq = pilot.next_seq
     pilot.next_seq += 1
     pilot.pending.append((seq, direction))
-    send_to_server(world, TileMove(seq, direction))
+    world.resource(ClientNet).client.send(TileMove(seq, direction))
 
 
 def own_entity(world: World) -> int | None:
@@ -335,8 +335,9 @@ class TilesPlugin(Plugin):
                 "acked": UVarint(2**32 - 1),
             },
         )
-        registry.register_message(TileMove, {"seq": U32(), "direction": Enum8(Direction)})
-        registry.register_message(YouAre, {"net_id": UVarint(2**32 - 1)})
+        messages = world.resource(MessageRegistry)
+        messages.register(TileMove, Route.TO_SERVER)  # no type byte: the next free one for mods
+        messages.register(YouAre, Route.TO_CLIENT)
 
     def build_server(self, world: World) -> None:
         world.insert_resource(Players())
