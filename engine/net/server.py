@@ -92,11 +92,11 @@ class FromPeer(Generic[M]):
         self.message = message
 
     def __class_getitem__(cls, message_type: type[Message]) -> type[FromPeer[Any]]:
+        if cls is not FromPeer:
+            raise TypeError(f"{cls.__name__} already names its message type")
         event_type = FromPeer._classes.get(message_type)
         if event_type is not None:
             return event_type
-        if cls is not FromPeer:
-            raise TypeError(f"{cls.__name__} already names its message type")
         if not (isinstance(message_type, type) and issubclass(message_type, Message)):
             raise TypeError(f"FromPeer[...] takes a Message type, not {message_type!r}")
         name = f"FromPeer[{message_type.__name__}]"

@@ -79,6 +79,19 @@ def test_after_the_handshake_anything_in_the_set_is_accepted():
     assert client.receive_data(frames, now=0.0)[1] == BroadcastMessage("hi")
 
 
+def test_each_end_decodes_only_what_its_side_may_receive():
+    server = server_end()
+    server.receive_data(encode_frame(MESSAGES.to_server.encode(hello())), now=0.0)
+    with pytest.raises(ProtocolError, match=r"Welcome \(0x80\) is not a client-to-server"):
+        server.receive_data(encode_frame(MESSAGES.to_client.encode(Welcome(1, 60, 3, 0))), 0.0)
+    client = client_end()
+    client.receive_data(encode_frame(MESSAGES.to_client.encode(Welcome(1, 60, 3, 0))), now=0.0)
+    with pytest.raises(ProtocolError, match=r"Ping \(0x02\) is not a server-to-client"):
+        client.receive_data(encode_frame(MESSAGES.to_server.encode(Ping(1))), now=0.0)
+    with pytest.raises(TypeError, match="Welcome is not a client-to-server message"):
+        client_end().send(Welcome(1, 60, 3, 0))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_only_ever_raise_protocol_error(data):

@@ -12,7 +12,14 @@ from game.battlefield import Battlefield
 from game.client import GameClient
 from game.components import FlightPattern, Health, Player
 from game.netplay import MoveBudget, Roster
-from game.protocol import MissionEnd, PositionUpdate, SpawnSelf
+from game.protocol import (
+    MissionEnd,
+    PlayerAction,
+    PlayerEvent,
+    PlayerRealtimeChange,
+    PositionUpdate,
+    SpawnSelf,
+)
 from game.server import GameServer
 from game.spawn import spawn_enemy
 
@@ -79,6 +86,29 @@ def test_firing_damages_an_enemy_on_the_server_and_everyone_sees_it(harness):
     for client in (alice, bob):
         seen = client.world.component(client.entity_of(net_id), Health)
         assert seen.hitpoints == health.hitpoints < seen.max_hitpoints
+
+
+def test_fire_and_missiles_of_one_player_reach_the_others_as_the_same_messages(harness):
+    alice, bob, carol = harness.join("alice"), harness.join("bob"), harness.join("carol")
+    heard: dict[str, list] = {}
+    for client, name in ((alice, "alice"), (bob, "bob"), (carol, "carol")):
+        seen = heard[name] = []
+        client.world.add_system(
+            lambda w, dt, seen=seen: seen.extend(
+                (*w.events.read(PlayerRealtimeChange), *w.events.read(PlayerEvent))
+            ),
+            Phase.PRESENT,
+        )
+    aircraft = server_aircraft(harness, "alice").net_id
+    alice.control(0, fire=True, missile=True)
+    harness.run_until(lambda: len(heard["bob"]) == 2, steps=30, what="bob to hear alice")
+    harness.step(2)
+    expected = [
+        PlayerRealtimeChange(aircraft, PlayerAction.FIRE, True),
+        PlayerEvent(aircraft, PlayerAction.LAUNCH_MISSILE),
+    ]
+    assert heard["bob"] == heard["carol"] == expected  # relayed as the types alice sent
+    assert heard["alice"] == []  # the sender is not sent its own
 
 
 def test_a_position_update_for_someone_elses_aircraft_is_refused(harness):

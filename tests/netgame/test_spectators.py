@@ -43,6 +43,15 @@ def test_joiners_past_the_last_seat_watch_in_line_and_see_the_mission(two_seats)
     assert len(bob.own_aircraft()) == 1
 
 
+def test_players_and_spectators_learn_the_number_of_seats_from_the_battlefield(two_seats):
+    alice = two_seats.join("alice")
+    two_seats.join("bob")
+    carol = watch(two_seats, "carol")
+    two_seats.step(3)
+    assert alice.session.seats == carol.session.seats == 2
+    assert alice.net.welcome is not None and not hasattr(alice.net.welcome, "max_players")
+
+
 def test_a_freed_seat_goes_to_the_first_in_line_and_the_rest_move_up(two_seats):
     alice, bob = two_seats.join("alice"), two_seats.join("bob")
     carol, dave = watch(two_seats, "carol"), watch(two_seats, "dave")
