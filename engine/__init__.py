@@ -2,17 +2,19 @@
 
 The engine knows nothing about any particular game. Import the pieces you need:
 
-    from engine import World, Phase, Role, Plugin
+    from engine import World, Phase, Role, Plugin, SystemSet, on_network_tick
 """
 
 from engine.components import Transform, Velocity
 from engine.events import EventQueue
-from engine.phases import PHASES, Phase, Role
+from engine.phases import FIXED_PHASES, PHASES, Phase, Role
 from engine.plugin import Plugin, PluginError
+from engine.schedule import ScheduleError, SystemSet, on_network_tick
 from engine.time import FixedStepLoop, ManualClock, MonotonicClock, WorldTime
 from engine.world import System, World
 
 __all__ = [
+    "FIXED_PHASES",
     "PHASES",
     "EventQueue",
     "FixedStepLoop",
@@ -22,9 +24,12 @@ __all__ = [
     "Plugin",
     "PluginError",
     "Role",
+    "ScheduleError",
     "System",
+    "SystemSet",
     "Transform",
     "Velocity",
     "World",
     "WorldTime",
+    "on_network_tick",
 ]

@@ -3,7 +3,9 @@
 esper's own handlers are weak references and unordered, so the engine keeps its
 own queue ("Game Programming Patterns": event queue). An event lives for one
 step: a system sees every event emitted earlier in the same step, in emit order,
-and the queue is cleared when the step ends.
+and the queue is cleared when the step ends. Presentation systems, which run once
+per frame, read a second queue holding the events of every step since the last
+frame (`World.present`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class EventQueue:
     def read(self, event_type: type[E]) -> Sequence[E]:
         """Every event of exactly this type emitted so far this step (do not mutate)."""
         return self._by_type.get(event_type, ())
+
+    def extend(self, other: EventQueue) -> None:
+        """Append every event of `other`, keeping the order within each type."""
+        if other._count:
+            by_type = self._by_type
+            for event_type, events in other._by_type.items():
+                by_type[event_type].extend(events)
+            self._count += other._count
 
     def __len__(self) -> int:
         return self._count

@@ -1,7 +1,8 @@
 """Named phases a step runs through, and the roles a world can play.
 
 Systems are ordered by phase, never by number: a mod that adds a collision
-response says "RESOLVE", not "priority 37".
+response says "RESOLVE", not "priority 37". A fixed step runs INPUT to NETWORK;
+PRESENT runs once per rendered frame (`World.present`), outside the step.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ class Phase(Enum):
     RESOLVE = "resolve"  # apply damage, pickups, deaths from those events
     SPAWN = "spawn"  # scripted and random spawns, drops; culling
     NETWORK = "network"  # replicate to peers / send client messages
-    PRESENT = "present"  # client-only visual state (never simulation state)
+    PRESENT = "present"  # per rendered frame, not per step: client-only visual state
 
 
 PHASES: tuple[Phase, ...] = tuple(Phase)
+FIXED_PHASES: tuple[Phase, ...] = PHASES[:-1]  # World.step runs these; PRESENT is World.present
 
 
 class Role(Enum):

@@ -19,9 +19,12 @@ import pymunk
 from engine.components import Transform
 from engine.phases import Phase
 from engine.plugin import Plugin
+from engine.schedule import SystemSet
 from engine.world import World
 
 ALL_CATEGORIES = 0xFFFFFFFF
+
+Collisions = SystemSet("collisions")  # COLLIDE: overlaps become CollisionStarted/Ended events
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -166,7 +169,7 @@ class PhysicsPlugin(Plugin):
     def build(self, world: World) -> None:
         physics = PhysicsSpace()
         world.insert_resource(physics)
-        world.add_system(CollisionSystem(), Phase.COLLIDE)
+        world.add_system(CollisionSystem(), Phase.COLLIDE, in_set=Collisions)
 
         def release(entity: int, parts: dict[type, Any]) -> None:
             collider = parts.get(Collider)

@@ -21,11 +21,12 @@ class Plugin:
     """Base class for a feature. Override the builds you need.
 
     `build` runs for every role, then `build_server` or `build_client` for the
-    world's role. `requires` names plugins that must already be in the world.
+    world's role. `requires` lists the plugin classes that must already be in the
+    world (a subclass counts): `requires = (MovementPlugin, PhysicsPlugin)`.
     """
 
     name: ClassVar[str] = ""
-    requires: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[tuple[type[Plugin], ...]] = ()
 
     def build(self, world: World) -> None:
         """Parts every role needs: resources, shared systems, replicated types."""

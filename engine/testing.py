@@ -89,7 +89,8 @@ class LoopbackNetwork:
         return Welcome(peer.client_id, time.step_hz, time.tick_every, snapshot_tick(self.server))
 
     def step(self, count: int = 1) -> None:
-        """Advance the clock one step at a time; step the server, then every client."""
+        """Advance the clock one step at a time; step the server, then every client, and
+        present each client as a frame of one step (alpha 1: drawn at the step's end)."""
         for _ in range(count):
             self.clock.advance(STEP)
             for pipe in self._pipes:
@@ -97,6 +98,7 @@ class LoopbackNetwork:
             self.server.step()
             for world in self.clients:
                 world.step()
+                world.present(STEP, 1.0)
 
     def client_net(self, index: int) -> ClientNet:
         return self.clients[index].resource(ClientNet)

@@ -52,6 +52,7 @@ class WorldTime:
     step_hz: int = 60
     tick_every: int = 3  # steps per network tick: 60 Hz / 3 = 20 Hz
     step: int = 0  # index of the step now running (= steps completed before it)
+    alpha: float = 1.0  # fraction of a step since the last one, for the frame being presented
 
     @property
     def dt(self) -> float:

@@ -1,5 +1,9 @@
 """World: one esper context, its systems by phase, its resources, events and time.
 
+`step()` runs one fixed step (phases INPUT to NETWORK); `present(dt, alpha)`
+runs the PRESENT systems once per rendered frame. Systems are ordered and
+guarded by system sets and run conditions (engine/schedule.py).
+
 esper 3 keeps each world in module-level globals switched by name, so every
 esper call in the project goes through a World, which switches to its own
 context first. Several worlds (a server and its clients in one test, or
@@ -21,9 +25,11 @@ from typing import Any, Protocol, TypeVar
 
 import esper
 
+from engine import schedule
 from engine.events import EventQueue
-from engine.phases import PHASES, Phase, Role
+from engine.phases import FIXED_PHASES, PHASES, Phase, Role
 from engine.plugin import Plugin, PluginError
+from engine.schedule import Anchor, Condition, SetConfig, SystemEntry, SystemSet
 from engine.time import WorldTime
 
 log = logging.getLogger(__name__)
@@ -63,7 +69,15 @@ class World:
         self.rng = random.Random(seed)
         self.plugins: dict[str, Plugin] = {}
         self._resources: dict[type, Any] = {}
-        self._systems: dict[Phase, list[tuple[object, SystemFn]]] = {p: [] for p in PHASES}
+        self._systems: dict[Phase, list[SystemEntry]] = {p: [] for p in PHASES}  # as added
+        self._ordered: dict[Phase, list[SystemEntry]] = {p: [] for p in PHASES}  # as run
+        self._runs: dict[Phase, list[tuple[SystemFn, tuple[Condition, ...]]]] = {
+            p: [] for p in PHASES
+        }
+        self._fixed_runs = tuple(self._runs[p] for p in FIXED_PHASES)
+        self._set_configs: dict[SystemSet, SetConfig] = {}
+        self._frame_events = EventQueue()  # every step's events until the next frame
+        self._collect_frame_events = False  # only while there are PRESENT systems
         self._pending: list[tuple[int, tuple[Any, ...]]] = []
         self._doomed: list[int] = []
         self._doomed_set: set[int] = set()
@@ -221,48 +235,123 @@ class World:
         system: System | SystemFn,
         phase: Phase,
         *,
-        before: type | None = None,
-        after: type | None = None,
+        in_set: SystemSet | tuple[SystemSet, ...] | None = None,
+        before: Anchor | tuple[Anchor, ...] | None = None,
+        after: Anchor | tuple[Anchor, ...] | None = None,
+        run_if: Condition | tuple[Condition, ...] | None = None,
     ) -> None:
-        """Run `system` in `phase`: last, or just before/after the system of a given type.
+        """Run `system` in `phase`, in the sets `in_set`, when every `run_if` condition holds.
 
-        `before`/`after` let a mod slot in next to a known system without
-        renumbering anything; the named system must already be in that phase.
+        `before`/`after` name system sets or system classes (or tuples of them); the
+        phase's order is its registration order unless such a constraint says
+        otherwise. A class must already have a system in this phase (KeyError); a
+        set may have no members yet. A cycle raises ScheduleError and adds nothing.
         """
         fn = system.update if hasattr(system, "update") else system
         if not callable(fn):
             raise TypeError(f"{system!r} is neither callable nor has update(world, dt)")
+        entry = SystemEntry(
+            system,
+            fn,
+            schedule.sets(in_set),
+            schedule.anchors(before, "before"),
+            schedule.anchors(after, "after"),
+            schedule.conditions(run_if),
+        )
         entries = self._systems[phase]
-        anchor = before or after
-        if anchor is None:
-            entries.append((system, fn))
-            return
-        for index, (existing, _) in enumerate(entries):
-            if isinstance(existing, anchor):
-                entries.insert(index if before else index + 1, (system, fn))
-                return
-        raise KeyError(f"no {anchor.__name__} in phase {phase.name} of world {self.name!r}")
+        for anchor in (*entry.before, *entry.after):
+            if isinstance(anchor, type) and not any(e.matches(anchor) for e in entries):
+                raise KeyError(f"no {anchor.__name__} in phase {phase.name} of world {self.name!r}")
+        entries.append(entry)
+        try:
+            self._reschedule((phase,))
+        except schedule.ScheduleError:
+            entries.pop()
+            self._reschedule((phase,))
+            raise
+
+    def configure_set(
+        self,
+        system_set: SystemSet,
+        *,
+        run_if: Condition | tuple[Condition, ...] | None = None,
+        before: Anchor | tuple[Anchor, ...] | None = None,
+        after: Anchor | tuple[Anchor, ...] | None = None,
+    ) -> None:
+        """Give every member of a set (now and later) these conditions and constraints.
+
+        Calls add up. Constraints apply within each phase the set has members in.
+        """
+        if not isinstance(system_set, SystemSet):
+            raise TypeError(f"configure_set takes a SystemSet, not {system_set!r}")
+        old = self._set_configs.get(system_set)
+        config = old or SetConfig()
+        self._set_configs[system_set] = SetConfig(
+            config.run_if + schedule.conditions(run_if),
+            config.before + schedule.anchors(before, "before"),
+            config.after + schedule.anchors(after, "after"),
+        )
+        try:
+            self._reschedule(PHASES)
+        except schedule.ScheduleError:
+            if old is None:
+                del self._set_configs[system_set]
+            else:
+                self._set_configs[system_set] = old
+            self._reschedule(PHASES)
+            raise
 
     def remove_system(self, system: object) -> None:
-        for entries in self._systems.values():
-            entries[:] = [(s, fn) for s, fn in entries if s is not system]
+        changed = []
+        for phase, entries in self._systems.items():
+            kept = [e for e in entries if e.system is not system]
+            if len(kept) != len(entries):
+                entries[:] = kept
+                changed.append(phase)
+        self._reschedule(changed)
 
     def systems(self, phase: Phase) -> list[object]:
-        return [s for s, _ in self._systems[phase]]
+        """The systems of a phase, in the order they run."""
+        return [e.system for e in self._ordered[phase]]
 
     def get_system(self, system_type: type[C]) -> C:
         for entries in self._systems.values():
-            for system, _ in entries:
-                if isinstance(system, system_type):
-                    return system
+            for entry in entries:
+                if isinstance(entry.system, system_type):
+                    return entry.system
         raise KeyError(f"world {self.name!r} has no system {system_type.__name__}")
+
+    def _reschedule(self, phases: Iterable[Phase]) -> None:
+        """Sort the phases' systems and precompute what each step runs: (fn, conditions)."""
+        configs = self._set_configs
+        for phase in phases:
+            ordered = schedule.order(self._systems[phase], configs, phase)
+            self._ordered[phase] = ordered
+            runs = self._runs[phase]
+            runs[:] = []  # the step holds these very lists
+            for entry in ordered:
+                found = list(entry.run_if)
+                for member_of in entry.sets:
+                    config = configs.get(member_of)
+                    if config is not None:
+                        found.extend(c for c in config.run_if if c not in found)
+                runs.append((entry.fn, tuple(found)))
+        self._collect_frame_events = bool(self._runs[Phase.PRESENT])
 
     def add_plugin(self, plugin: Plugin) -> None:
         """Build a plugin into this world: its common part, then its part for this role."""
         name = plugin.plugin_name()
         if name in self.plugins:
             raise PluginError(f"plugin {name!r} is already in world {self.name!r}")
-        missing = [r for r in plugin.requires if r not in self.plugins]
+        for required in plugin.requires:
+            if not (isinstance(required, type) and issubclass(required, Plugin)):
+                raise TypeError(
+                    f"plugin {name!r}: requires takes Plugin classes, not {required!r}"
+                )
+        added = tuple(self.plugins.values())
+        missing = [
+            r.__name__ for r in plugin.requires if not any(isinstance(p, r) for p in added)
+        ]
         if missing:
             raise PluginError(f"plugin {name!r} requires {', '.join(missing)} first")
         plugin.build(self)
@@ -277,22 +366,61 @@ class World:
         for plugin in plugins:
             self.add_plugin(plugin)
 
-    # -- the step ------------------------------------------------------------------------
+    # -- the step and the frame ----------------------------------------------------------
 
     def step(self) -> None:
-        """Run one fixed step: every phase in order, applying structural changes between."""
+        """Run one fixed step: the phases INPUT to NETWORK in order, applying structural
+        changes between them. PRESENT systems never run here: see `present`."""
         self._enter()
         self.flush()
         dt = self.time.dt
-        for phase in PHASES:
-            entries = self._systems[phase]
-            if not entries:
+        for runs in self._fixed_runs:
+            if not runs:
                 continue
-            for _, fn in entries:
-                fn(self, dt)
+            for fn, conditions in runs:
+                if conditions:
+                    for condition in conditions:
+                        if not condition(self):
+                            break
+                    else:
+                        fn(self, dt)
+                else:
+                    fn(self, dt)
             self.flush()
-        self.events.clear()
+        events = self.events
+        if self._collect_frame_events:
+            self._frame_events.extend(events)
+        events.clear()
         self.time.step += 1
+
+    def present(self, dt: float, alpha: float = 1.0) -> None:
+        """Run the PRESENT systems once for a rendered frame, after the frame's due steps.
+
+        `dt` is the frame's wall time; `alpha` (0..1, `Frame.alpha`) the fraction of a
+        step since the last one, kept in `world.time.alpha` for systems that draw
+        between the last two steps. During the call `world.events` holds the events of
+        every step since the previous frame; they are gone afterwards.
+        """
+        self.time.alpha = alpha
+        runs = self._runs[Phase.PRESENT]
+        if not runs:
+            return
+        self._enter()
+        step_events, self.events = self.events, self._frame_events
+        try:
+            for fn, conditions in runs:
+                if conditions:
+                    for condition in conditions:
+                        if not condition(self):
+                            break
+                    else:
+                        fn(self, dt)
+                else:
+                    fn(self, dt)
+            self.flush()
+        finally:
+            self.events = step_events
+            self._frame_events.clear()
 
     def run(self, steps: int) -> None:
         for _ in range(steps):

@@ -7,7 +7,7 @@ here stay stable when the game's insides move.
 from __future__ import annotations
 
 from engine.world import World
-from game.battlefield import Battlefield, MissionState
+from game.battlefield import Battlefield, MissionState, mission_running
 from game.components import (
     Aircraft,
     Health,
@@ -22,6 +22,17 @@ from game.content import GameContent, PickupSpec
 from game.events import Damaged, Destroyed, MissionEnded, PickupTaken
 from game.netplay import LocalSeat
 from game.plugin import ShooterPlugin
+from game.sets import (
+    Control,
+    Damage,
+    Deaths,
+    Flight,
+    MissionStatus,
+    Pickups,
+    Scroll,
+    Spawning,
+    Weapons,
+)
 from game.spawn import spawn_enemy, spawn_pickup
 from game.systems.combat import CombatSystem, DeathSystem
 from game.systems.pickups import PickupCollectSystem, PickupDropSystem
@@ -30,25 +41,35 @@ __all__ = [
     "Aircraft",
     "Battlefield",
     "CombatSystem",
+    "Control",
+    "Damage",
     "Damaged",
     "DeathSystem",
+    "Deaths",
     "Destroyed",
+    "Flight",
     "GameContent",
     "Health",
     "LocalSeat",
     "MissionEnded",
     "MissionState",
+    "MissionStatus",
     "Pickup",
     "PickupCollectSystem",
     "PickupDropSystem",
     "PickupTaken",
+    "Pickups",
     "Player",
     "PlayerInput",
     "Projectile",
+    "Scroll",
     "ShooterPlugin",
     "Side",
+    "Spawning",
     "Weapon",
+    "Weapons",
     "add_pickup_kind",
+    "mission_running",
     "spawn_enemy",
     "spawn_pickup",
 ]

@@ -73,6 +73,17 @@ class MissionState:
         return self.outcome is None and not self.held
 
 
+def mission_running(world: World) -> bool:
+    """Run condition: the mission is under way (neither held for players nor ended)."""
+    return world.resource(MissionState).running
+
+
+def mission_not_held(world: World) -> bool:
+    """Run condition: the mission is not held at the start waiting for players."""
+    mission = world.try_resource(MissionState)
+    return mission is None or not mission.held
+
+
 @dataclass(slots=True)
 class MissionScript:
     """The scripted enemies not yet spawned, nearest first."""
@@ -99,14 +110,11 @@ class MissionStats:
 
 
 class ScrollSystem:
-    """Climb the view at the scroll speed until it reaches the top of the world
-    (standing still while the mission is held)."""
+    """Climb the view at the scroll speed until it reaches the top of the world.
+    (The game runs it `run_if=mission_not_held`: the view stands still while held.)"""
 
     def update(self, world: World, dt: float) -> None:
         battlefield = world.resource(Battlefield)
-        mission = world.try_resource(MissionState)
-        if mission is not None and mission.held:
-            return
         if battlefield.view_top > 0.0:
             climb = battlefield.spec.scroll_speed * dt
             battlefield.view_top = max(0.0, battlefield.view_top - climb)

@@ -16,7 +16,7 @@ from engine.net.client import NetClient
 from engine.net.interpolation import NetClock
 from engine.net.messages import Welcome
 from engine.net.schema import NetSchema
-from engine.net.sync import ClientNet, ClientNetPlugin
+from engine.net.sync import ClientNet, ClientNetPlugin, NetReceive
 from engine.net.transport import ByteStream
 from engine.phases import Phase, Role
 from engine.plugin import Plugin
@@ -25,10 +25,10 @@ from engine.world import World
 from game.components import Player, PlayerInput
 from game.content import GameContent
 from game.netplay import (
-    ClientSendSystem,
     ClientSession,
     LocalSeat,
     ShooterClientNetPlugin,
+    request_partner,
     shooter_schema,
 )
 from game.plugin import shooter_world
@@ -72,7 +72,7 @@ class GameClient:
             self.world = World(Role.CLIENT)
             game_plugins = []
         self.world.add_plugins([ClientNetPlugin(net, self.clock, smooth=smooth), *game_plugins])
-        self.world.add_system(_WelcomeSystem(), Phase.INPUT)
+        self.world.add_system(_WelcomeSystem(), Phase.INPUT, after=NetReceive)
         try:
             build_mods(self.world, mods)
         except ModError:
@@ -82,6 +82,7 @@ class GameClient:
         # The Hello goes out on the first poll, with the schema the mods have shaped.
         net.mods = tuple(mod.ident for mod in mods)
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz)
+        self._presented_at = self.clock.now()
 
     @classmethod
     def connect(
@@ -118,12 +119,21 @@ class GameClient:
     # -- running ---------------------------------------------------------------------------
 
     def step(self) -> None:
+        """One fixed step. A client that draws also presents once per frame (`present`)."""
         self.world.step()
 
+    def present(self, dt: float, alpha: float = 1.0) -> None:
+        """One frame's presentation: interpolation, drawing between steps, effects."""
+        self.world.present(dt, alpha)
+
     def run_due_steps(self) -> int:
+        """One frame of a headless client: the steps the clock owes, then present."""
         frame = self.loop.advance()
         for _ in range(frame.steps):
             self.step()
+        now = self.clock.now()
+        self.present(now - self._presented_at, frame.alpha)
+        self._presented_at = now
         return frame.steps
 
     def close(self) -> None:
@@ -180,7 +190,7 @@ class GameClient:
         return True
 
     def request_partner(self) -> None:
-        ClientSendSystem.request_partner(self.world)
+        request_partner(self.world)
 
     def players(self) -> dict[int, tuple[str, float, float]]:
         """player id -> (name, x, y) of every aircraft this client knows of."""

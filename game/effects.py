@@ -1,9 +1,9 @@
 """Client-side presentation state: banking, explosions, missile trails. No pygame here.
 
-These are components and PRESENT-phase systems of a client world: they turn
-what the snapshots say (positions, the Explosion cue, missiles in flight) into
-short-lived visual entities that exist only on this client. The renderer then
-only reads them.
+These are components and PRESENT-phase systems of a client world, run once per
+frame: they turn what the snapshots say (positions, the Explosion cues of every
+step since the last frame, missiles in flight) into short-lived visual entities
+that exist only on this client. The renderer then only reads them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.components import Transform
+from engine.movement import DrawnTransform, Smoothing
 from engine.phases import Phase
 from engine.plugin import Plugin
 from engine.world import World
@@ -68,18 +69,20 @@ class Trail:
 
 
 class BankSystem:
+    """Ease each aircraft's bank towards its sideways speed, as drawn this frame."""
+
     def update(self, world: World, dt: float) -> None:
-        for entity, (aircraft, transform) in world.query(Aircraft, Transform):
+        for entity, (_aircraft, transform) in world.query(Aircraft, Transform):
+            x = (world.try_component(entity, DrawnTransform) or transform).x
             bank = world.try_component(entity, Bank)
             if bank is None:
-                world.add_component(entity, Bank(0.0, transform.x))
+                world.add_component(entity, Bank(0.0, x))
                 continue
             if bank.last_x is not None and dt > 0:
-                speed = (transform.x - bank.last_x) / dt
+                speed = (x - bank.last_x) / dt
                 target = max(-1.0, min(1.0, speed / BANK_SPEED))
                 bank.value += (target - bank.value) * min(1.0, dt * 10)
-            bank.last_x = transform.x
-            del aircraft
+            bank.last_x = x
 
 
 class BlastSystem:
@@ -126,15 +129,15 @@ class TrailSystem:
 
 
 class EffectsPlugin(Plugin):
-    """Client-only visual state, in the PRESENT phase."""
+    """Client-only visual state, in the PRESENT phase, after this frame's positions."""
 
     name = "cloudbreak-effects"
 
     def build_client(self, world: World) -> None:
         world.insert_resource(ParticleField())
-        world.add_system(BankSystem(), Phase.PRESENT)
-        world.add_system(BlastSystem(), Phase.PRESENT)
-        world.add_system(TrailSystem(), Phase.PRESENT)
+        world.add_system(BankSystem(), Phase.PRESENT, after=Smoothing)
+        world.add_system(BlastSystem(), Phase.PRESENT, after=Smoothing)
+        world.add_system(TrailSystem(), Phase.PRESENT, after=Smoothing)
 
 
 def blast_frame(blast: Blast) -> int:

@@ -10,8 +10,8 @@ nobody is connected.
 
 Client: claims its own aircraft (SpawnSelf / AcceptCoopPartner) and predicts
 them with the shared control and movement systems, eases in corrections,
-follows the replicated battlefield, and sends its positions every tick and its
-fire and missile actions as they happen.
+follows the replicated battlefield, and sends its fire and missile actions as
+they happen and its positions every tick (both only while connected).
 """
 
 from __future__ import annotations
@@ -26,9 +26,18 @@ from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
 from engine.net.replication import Predicted, Replicated
 from engine.net.schema import NetSchema
 from engine.net.server import FromPeer, Peer, PeerJoined, PeerLeft
-from engine.net.sync import ClientFlushSystem, ClientNet, ServerNet
+from engine.net.sync import (
+    ClientNet,
+    ClientNetPlugin,
+    NetReceive,
+    NetSend,
+    ServerNet,
+    ServerNetPlugin,
+    client_connected,
+)
 from engine.phases import Phase
 from engine.plugin import Plugin
+from engine.schedule import on_network_tick
 from engine.world import World
 from game.battlefield import Battlefield, MissionState, MissionStats, WaveClock
 from game.components import (
@@ -43,6 +52,7 @@ from game.components import (
 )
 from game.content import GameContent
 from game.events import Destroyed, MissionEnded, Outcome, PickupTaken
+from game.plugin import ShooterPlugin
 from game.protocol import (
     POSITION,
     AcceptCoopPartner,
@@ -64,6 +74,7 @@ from game.protocol import (
     Spectating,
     register_shooter_messages,
 )
+from game.sets import MissionStatus
 from game.spawn import spawn_player
 from game.systems.spawning import script_for
 
@@ -459,7 +470,7 @@ class ShooterServerNetPlugin(Plugin):
     """The shooter's server-side network rules. Add after ServerNetPlugin and ShooterPlugin."""
 
     name = "cloudbreak-net-server"
-    requires = ("cloudbreak", "net-server")
+    requires = (ShooterPlugin, ServerNetPlugin)
 
     def __init__(self, max_players: int = 8) -> None:
         self.max_players = max_players
@@ -470,10 +481,10 @@ class ShooterServerNetPlugin(Plugin):
         entity = world.create(Replicated(), BattlefieldState(view_top, seats=self.max_players))
         world.insert_resource(ServerMission(battlefield_entity=entity))
         _hold_mission(world)
-        world.add_system(SessionSystem(), Phase.INPUT)
-        world.add_system(CommandSystem(), Phase.INPUT)
+        world.add_system(SessionSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(CommandSystem(), Phase.INPUT, after=NetReceive)
         world.add_system(CueSystem(), Phase.SPAWN)
-        world.add_system(MissionCycleSystem(), Phase.SPAWN)
+        world.add_system(MissionCycleSystem(), Phase.SPAWN, after=MissionStatus)
 
 
 # -- client ----------------------------------------------------------------------------------
@@ -568,52 +579,70 @@ class ClaimSystem:
                 battlefield.view_top = state.view_top
 
 
-class ClientSendSystem:
-    """Positions every tick; fire and missile actions as they happen."""
+class ClientActionSystem:
+    """Every step: fire and missile actions as they happen (while connected)."""
 
     def update(self, world: World, dt: float) -> None:
-        net = world.resource(ClientNet)
-        if not net.client.connected:
-            return
+        client = world.resource(ClientNet).client
         session = world.resource(ClientSession)
-        positions = []
-        for _, (replicated, transform, intent, _seat) in world.query(
+        for _, (replicated, _at, intent, _seat) in world.query(
             Replicated, Transform, PlayerInput, LocalSeat
         ):
             net_id = replicated.net_id
             if intent.fire != session.sent_fire.get(net_id, False):
-                net.client.send(PlayerRealtimeChange(net_id, PlayerAction.FIRE, intent.fire))
+                client.send(PlayerRealtimeChange(net_id, PlayerAction.FIRE, intent.fire))
                 session.sent_fire[net_id] = intent.fire
             while intent.missile_requests > 0:
-                net.client.send(PlayerEvent(net_id, PlayerAction.LAUNCH_MISSILE))
+                client.send(PlayerEvent(net_id, PlayerAction.LAUNCH_MISSILE))
                 intent.missile_requests -= 1
-            positions.append((net_id, transform.x, transform.y))
-        if positions and world.time.is_tick:
-            positions.sort()
-            net.client.send(PositionUpdate(world.time.step, tuple(positions)))
 
-    @staticmethod
-    def request_partner(world: World) -> None:
-        """Ask for seat 1's aircraft while seat 0 flies alone; again only after a quiet while.
 
-        The server does not answer a refusal (no seat free), so a press after
-        PARTNER_RETRY_SECONDS asks anew: a seat may have freed up since.
-        """
-        session = world.resource(ClientSession)
-        flying = {seat.local_index for _, (seat,) in world.query(LocalSeat)}
-        now = world.time.seconds
-        if flying == {0} and now >= session.partner_asked_at + PARTNER_RETRY_SECONDS:
-            world.resource(ClientNet).client.send(RequestCoopPartner())
-            session.partner_asked_at = now
+class ClientPositionSystem:
+    """On network ticks: where this client's own aircraft are, in one PositionUpdate."""
+
+    def update(self, world: World, dt: float) -> None:
+        positions = sorted(
+            (replicated.net_id, transform.x, transform.y)
+            for _, (replicated, transform, _intent, _seat) in world.query(
+                Replicated, Transform, PlayerInput, LocalSeat
+            )
+        )
+        if positions:
+            world.resource(ClientNet).client.send(
+                PositionUpdate(world.time.step, tuple(positions))
+            )
+
+
+def request_partner(world: World) -> None:
+    """Ask for seat 1's aircraft while seat 0 flies alone; again only after a quiet while.
+
+    The server does not answer a refusal (no seat free), so a press after
+    PARTNER_RETRY_SECONDS asks anew: a seat may have freed up since.
+    """
+    session = world.resource(ClientSession)
+    flying = {seat.local_index for _, (seat,) in world.query(LocalSeat)}
+    now = world.time.seconds
+    if flying == {0} and now >= session.partner_asked_at + PARTNER_RETRY_SECONDS:
+        world.resource(ClientNet).client.send(RequestCoopPartner())
+        session.partner_asked_at = now
 
 
 class ShooterClientNetPlugin(Plugin):
     """The shooter's client-side network rules. Add after ClientNetPlugin and ShooterPlugin."""
 
     name = "cloudbreak-net-client"
-    requires = ("cloudbreak", "net-client")
+    requires = (ShooterPlugin, ClientNetPlugin)
 
     def build_client(self, world: World) -> None:
         world.insert_resource(ClientSession())
-        world.add_system(ClaimSystem(), Phase.INPUT)
-        world.add_system(ClientSendSystem(), Phase.NETWORK, before=ClientFlushSystem)
+        world.add_system(ClaimSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(
+            ClientActionSystem(), Phase.NETWORK, before=NetSend, run_if=client_connected
+        )
+        world.add_system(
+            ClientPositionSystem(),
+            Phase.NETWORK,
+            after=ClientActionSystem,
+            before=NetSend,
+            run_if=(client_connected, on_network_tick),
+        )

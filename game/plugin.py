@@ -7,13 +7,32 @@ resolves damage and decides the mission.
 
 from __future__ import annotations
 
-from engine.movement import MovementPlugin, MovementSystem
+from engine.movement import Movement, MovementPlugin
 from engine.phases import Phase
 from engine.physics import PhysicsPlugin
 from engine.plugin import Plugin
 from engine.world import World
-from game.battlefield import Battlefield, MissionState, MissionStats, ScrollSystem, WaveClock
+from game.battlefield import (
+    Battlefield,
+    MissionState,
+    MissionStats,
+    ScrollSystem,
+    WaveClock,
+    mission_not_held,
+    mission_running,
+)
 from game.content import GameContent, load_content
+from game.sets import (
+    Control,
+    Damage,
+    Deaths,
+    Flight,
+    MissionStatus,
+    Pickups,
+    Scroll,
+    Spawning,
+    Weapons,
+)
 from game.systems.combat import CombatSystem, DeathSystem
 from game.systems.control import ClampToViewSystem, PlayerControlSystem
 from game.systems.culling import CullSystem
@@ -25,10 +44,15 @@ from game.systems.weapons import HomingSystem, WeaponSystem
 
 
 class ShooterPlugin(Plugin):
-    """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones."""
+    """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones.
+
+    Its systems join the public sets of `game.sets`; the sets carry the order
+    (steering before movement, weapons after control, deaths after damage) and
+    the mission's run conditions.
+    """
 
     name = "cloudbreak"
-    requires = ("movement", "physics")
+    requires = (MovementPlugin, PhysicsPlugin)
 
     def __init__(self, content: GameContent | None = None) -> None:
         self.content = content
@@ -38,9 +62,10 @@ class ShooterPlugin(Plugin):
         world.insert_resource(content)
         world.insert_resource(Battlefield.at_start(content.battlefield))
         world.insert_resource(MissionState())
-        world.add_system(ScrollSystem(), Phase.SIMULATE, before=MovementSystem)
-        world.add_system(PlayerControlSystem(), Phase.SIMULATE, before=MovementSystem)
-        world.add_system(ClampToViewSystem(), Phase.SIMULATE, after=MovementSystem)
+        configure_sets(world)
+        world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
+        world.add_system(PlayerControlSystem(), Phase.SIMULATE, in_set=Control, before=Movement)
+        world.add_system(ClampToViewSystem(), Phase.SIMULATE, in_set=Control, after=Movement)
 
     def build_server(self, world: World) -> None:
         content = world.resource(GameContent)
@@ -49,18 +74,28 @@ class ShooterPlugin(Plugin):
             WaveClock(world.rng.uniform(content.waves.interval_min, content.waves.interval_max))
         )
         world.insert_resource(MissionStats())
-        world.add_system(FlightPatternSystem(), Phase.SIMULATE, before=MovementSystem)
-        world.add_system(HomingSystem(), Phase.SIMULATE, before=MovementSystem)
-        world.add_system(WeaponSystem(), Phase.SIMULATE, after=ClampToViewSystem)
-        world.add_system(CombatSystem(), Phase.RESOLVE)
-        world.add_system(PickupCollectSystem(), Phase.RESOLVE)
-        world.add_system(DeathSystem(), Phase.RESOLVE)
-        world.add_system(PickupDropSystem(), Phase.SPAWN)
-        world.add_system(MissionScriptSystem(), Phase.SPAWN)
-        world.add_system(WaveSystem(), Phase.SPAWN)
+        world.add_system(FlightPatternSystem(), Phase.SIMULATE, in_set=Flight)
+        world.add_system(HomingSystem(), Phase.SIMULATE, in_set=Flight)
+        world.add_system(WeaponSystem(), Phase.SIMULATE, in_set=Weapons)
+        world.add_system(CombatSystem(), Phase.RESOLVE, in_set=Damage)
+        world.add_system(PickupCollectSystem(), Phase.RESOLVE, in_set=Pickups)
+        world.add_system(DeathSystem(), Phase.RESOLVE, in_set=Deaths)
+        world.add_system(PickupDropSystem(), Phase.SPAWN, in_set=Pickups)
+        world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
+        world.add_system(WaveSystem(), Phase.SPAWN, in_set=Spawning)
         world.add_system(CullSystem(), Phase.SPAWN)
-        world.add_system(MissionStatusSystem(), Phase.SPAWN)
+        world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
         world.add_system(StatsSystem(), Phase.SPAWN)
+
+
+def configure_sets(world: World) -> None:
+    """The order and run conditions of the game's sets (game.sets), in both roles."""
+    world.configure_set(Scroll, before=(Control, Movement), run_if=mission_not_held)
+    world.configure_set(Flight, before=Movement)
+    world.configure_set(Weapons, after=(Movement, Control))
+    world.configure_set(Deaths, after=Damage)
+    world.configure_set(Spawning, run_if=mission_running)
+    world.configure_set(MissionStatus, run_if=mission_running)
 
 
 def core_plugins() -> list[Plugin]:

@@ -1,8 +1,10 @@
 """Drawing the battlefield: sea and islands, the finish line, pickups, shots, aircraft, effects.
 
 `WorldRenderer.draw(surface, world)` reads a client world's components and
-resources and draws them in layers; it changes nothing in the world. It works
-on any Surface, so tests draw offscreen and check pixels.
+resources and draws them in layers; it changes nothing in the world. An entity
+is drawn at its DrawnTransform where it has one (what this client moves in fixed
+steps, drawn between its last two steps), else at its Transform. It works on
+any Surface, so tests draw offscreen and check pixels.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from engine.client.render import (
 )
 from engine.components import Transform
 from engine.hooks import DrawHooks
+from engine.movement import DrawnTransform
 from game.battlefield import Battlefield
 from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
 from game.effects import Bank, Blast, ParticleField, blast_frame
@@ -105,23 +108,26 @@ class WorldRenderer:
         self._sea(surface, camera)
         self._finish_line(surface, camera, battlefield)
         visible = _Visible(camera, height)
-        for _, (pickup, transform) in world.query(Pickup, Transform):
+        drawn = dict(world.query_one(DrawnTransform))  # entity -> where it is drawn
+        for entity, (pickup, transform) in world.query(Pickup, Transform):
             name = PICKUP_SPRITES.get(pickup.kind)  # a mod's own kinds are drawn by the mod
-            if name is not None and visible(transform):
-                x, y = camera.to_screen(transform.x, transform.y)
+            at = drawn.get(entity, transform)
+            if name is not None and visible(at):
+                x, y = camera.to_screen(at.x, at.y)
                 blit_centred(surface, self.sprites.image(name), x, y)
         self._particles(surface, world, camera, visible, "smoke")
-        for _, (projectile, transform) in world.query(Projectile, Transform):
-            if not visible(transform):
+        for entity, (projectile, transform) in world.query(Projectile, Transform):
+            at = drawn.get(entity, transform)
+            if not visible(at):
                 continue
-            x, y = camera.to_screen(transform.x, transform.y)
+            x, y = camera.to_screen(at.x, at.y)
             if projectile.kind == "missile":
-                blit_centred(surface, self.sprites.rotated("missile", transform.angle), x, y)
+                blit_centred(surface, self.sprites.rotated("missile", at.angle), x, y)
             else:
                 name = "bullet_allied" if projectile.side is Side.ALLY else "bullet_enemy"
                 blit_centred(surface, self.sprites.image(name), x, y)
         self._particles(surface, world, camera, visible, "fire")
-        self._aircraft(surface, world, camera, visible)
+        self._aircraft(surface, world, camera, visible, drawn)
         for _, (blast, transform) in world.query(Blast, Transform):
             strip = self.sprites.scaled_strip("explosion", 16, 1.5 if blast.large else 1.0)
             blit_centred(
@@ -188,9 +194,10 @@ class WorldRenderer:
                 (round(particle.x - camera.left) - half, round(particle.y - camera.top) - half),
             )
 
-    def _aircraft(self, surface, world, camera, visible) -> None:  # noqa: ANN001
+    def _aircraft(self, surface, world, camera, visible, drawn) -> None:  # noqa: ANN001
         players = []
         for entity, (aircraft, transform) in world.query(Aircraft, Transform):
+            transform = drawn.get(entity, transform)
             if not visible(transform):
                 continue
             bank = world.try_component(entity, Bank)
@@ -232,7 +239,7 @@ class _Visible:
         self.top = camera.top - margin
         self.bottom = camera.top + height + margin
 
-    def __call__(self, transform: Transform) -> bool:
+    def __call__(self, transform: Transform | DrawnTransform) -> bool:
         return self.top <= transform.y <= self.bottom
 
 

@@ -29,7 +29,8 @@ RETRY_SECONDS = 0.2
 
 
 class Session:
-    """Steps the client (and an in-process server) on the fixed-step clock."""
+    """Steps the client (and an in-process server) on the fixed-step clock; presents the
+    client once per frame."""
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class Session:
         self._next_try = self._started
         self.error: str | None = None
         self.loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=5)
+        self.alpha = 1.0  # the last frame's fraction of a step, for present()
         self.paused = False
 
     # -- the three ways to play -----------------------------------------------------------
@@ -152,6 +154,7 @@ class Session:
             self.loop.reset()
             return 0
         frame = self.loop.advance()
+        self.alpha = frame.alpha
         for _ in range(frame.steps):
             if self.server is not None:
                 self.server.step()
@@ -159,6 +162,14 @@ class Session:
         if self._connect is not None and self.client.connected:
             self._connect = None  # joined: from now on a loss is a loss, not a retry
         return frame.steps
+
+    def present(self, dt: float) -> None:
+        """Once per frame, after `step_due`: the client's presentation for `dt` of wall time,
+        drawn `alpha` of a step past the last step (nothing while paused)."""
+        client = self.client
+        if client is None or self.paused or client.world.closed:
+            return
+        client.present(dt, self.alpha)
 
     def _retry_connect(self) -> None:
         now = self.clock.now()

@@ -67,7 +67,7 @@ from collections.abc import Callable, Sequence
 from engine import cli
 from engine.components import Transform
 from engine.net.replication import Replicated
-from engine.net.sync import ClientNet
+from engine.net.sync import ClientNet, NetSend
 from engine.phases import Phase
 from engine.time import Clock, MonotonicClock
 from engine.world import World
@@ -155,7 +155,7 @@ class _FlyOwnSeats:
 
 
 class _RecordPath:
-    """A PRESENT system: each step, where the bot's own aircraft are (what it told the server)."""
+    """Last in a step: where the bot's own aircraft are (what it told the server)."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -281,7 +281,7 @@ class Bot:
         )
         self.client.world.add_system(_FlyOwnSeats(), Phase.INPUT)
         self.client.world.add_system(AutopilotSystem(), Phase.INPUT)
-        self.client.world.add_system(_RecordPath(self), Phase.PRESENT)
+        self.client.world.add_system(_RecordPath(self), Phase.NETWORK, after=NetSend)
         self._joined_at = self._connected_since = None
         self._asked = self._granted = False
 

@@ -53,6 +53,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "engine/cli.py",
         "engine/runtime.py",
         "engine/testing.py",
+        "engine/schedule.py",
     ),
     "engine/net": ("engine/net/*",),
     "game rules": (
@@ -65,6 +66,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "game/autopilot.py",
         "game/sim.py",
         "game/api.py",
+        "game/sets.py",
         "game/systems/*",
     ),
     "server authority": ("game/netplay.py", "game/server.py", "game/protocol.py"),

@@ -72,7 +72,7 @@ HEADER = (
 
 
 class _SnapshotMeter:
-    """A PRESENT-phase system counting the UpdateClientState bytes a client received."""
+    """A system at the end of a step counting the UpdateClientState bytes a client received."""
 
     def __init__(self) -> None:
         self.bytes = 0
@@ -114,7 +114,7 @@ def run(clients: int, seconds: float, seed: int = 1) -> RunFigures:
         meter = _SnapshotMeter()
         bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
         bot.world.add_system(AutopilotSystem(), Phase.INPUT)
-        bot.world.add_system(meter, Phase.PRESENT)
+        bot.world.add_system(meter, Phase.NETWORK)
         bots.append(bot)
         meters.append(meter)
     net = server.world.resource(ServerNet)

@@ -3,31 +3,56 @@
 Server: INPUT drains the NetServer into world events for the game's systems
 (PeerJoined, one `FromPeer[MessageType]` per message a peer sent, PeerLeft);
 NETWORK, on every tick, diffs the world into one UpdateClientState encoded once
-and shared by every caught-up peer (a new peer gets the full state first), then
-flushes every peer. Systems send with `ServerNet.server.send(peer, message)` and
-`.broadcast(message)`.
+and shared by every caught-up peer (a new peer gets the full state first), and
+flushes every peer every step. Systems send with
+`ServerNet.server.send(peer, message)` and `.broadcast(message)`.
 
 Client: INPUT polls the NetClient, applies snapshots into the client world,
 and emits every other message as a world event (the message itself); systems
-send with `ClientNet.client.send(message)`; NETWORK flushes; PRESENT
-interpolates remote entities.
+send with `ClientNet.client.send(message)`; NETWORK flushes. A client that
+draws (`smooth`) interpolates remote entities once per frame (PRESENT), and
+draws what it moves itself (Predicted and spawn-only entities) between its last
+two steps.
+
+The receiving systems are the set NetReceive (systems that read messages go
+`after=NetReceive`), the sending ones NetSend (systems that queue messages go
+`before=NetSend`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.components import Transform
+from engine.movement import (
+    DrawBetweenStepsSystem,
+    KeepPreviousSystem,
+    PreviousTransform,
+    Smoothing,
+    smooth_motion,
+)
 from engine.net.client import NetClient
 from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock
 from engine.net.messages import UpdateClientState
-from engine.net.replication import NetIds, ReplicationRegistry, SnapshotDecoder, SnapshotEncoder
+from engine.net.replication import (
+    NetIds,
+    Predicted,
+    Replicated,
+    ReplicationRegistry,
+    SnapshotDecoder,
+    SnapshotEncoder,
+)
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer
 from engine.phases import Phase
 from engine.plugin import Plugin
+from engine.schedule import SystemSet, on_network_tick
 from engine.time import Clock
 from engine.world import World
+
+NetReceive = SystemSet("net-receive")  # INPUT: peers' messages and snapshots into the world
+NetSend = SystemSet("net-send")  # NETWORK: snapshots out, then every queued message flushed
 
 
 @dataclass(eq=False)
@@ -73,33 +98,36 @@ class ServerReceiveSystem:
 
 
 class ServerSnapshotSystem:
-    """Encode once, send to all; new peers get the full state first."""
+    """On network ticks: encode once, send to all; new peers get the full state first."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
-        if world.time.is_tick:
-            tick = snapshot_tick(world)
-            body = net.encoder.encode_delta(world)
-            sends = net.server.sends
-            payload = sends.encode(UpdateClientState(tick, net.last_tick, body))
-            net.snapshot_bytes = len(payload)
-            full: bytes | None = None
-            for peer in net.server.joined_peers():
-                if peer.caught_up:
-                    net.server.send_encoded(peer, payload)
-                else:
-                    if full is None:
-                        full = sends.encode(
-                            UpdateClientState(tick, 0, net.encoder.full_state(world))
-                        )
-                    net.server.send_encoded(peer, full)
-                    peer.caught_up = True
-            net.last_tick = tick
-        net.server.flush()
+        tick = snapshot_tick(world)
+        body = net.encoder.encode_delta(world)
+        sends = net.server.sends
+        payload = sends.encode(UpdateClientState(tick, net.last_tick, body))
+        net.snapshot_bytes = len(payload)
+        full: bytes | None = None
+        for peer in net.server.joined_peers():
+            if peer.caught_up:
+                net.server.send_encoded(peer, payload)
+            else:
+                if full is None:
+                    full = sends.encode(UpdateClientState(tick, 0, net.encoder.full_state(world)))
+                net.server.send_encoded(peer, full)
+                peer.caught_up = True
+        net.last_tick = tick
+
+
+class ServerFlushSystem:
+    """Every step: hand every peer's queued bytes to its transport."""
+
+    def update(self, world: World, dt: float) -> None:
+        world.resource(ServerNet).server.flush()
 
 
 class ServerNetPlugin(Plugin):
-    """Serve this world: receive in INPUT, replicate and flush in NETWORK."""
+    """Serve this world: receive in INPUT, replicate on ticks and flush in NETWORK."""
 
     name = "net-server"
 
@@ -109,8 +137,13 @@ class ServerNetPlugin(Plugin):
     def build_server(self, world: World) -> None:
         world.insert_resource(self.net)
         _insert_schema(world, self.net.schema)
-        world.add_system(ServerReceiveSystem(), Phase.INPUT)
-        world.add_system(ServerSnapshotSystem(), Phase.NETWORK)
+        world.add_system(ServerReceiveSystem(), Phase.INPUT, in_set=NetReceive)
+        world.add_system(
+            ServerSnapshotSystem(), Phase.NETWORK, in_set=NetSend, run_if=on_network_tick
+        )
+        world.add_system(
+            ServerFlushSystem(), Phase.NETWORK, in_set=NetSend, after=ServerSnapshotSystem
+        )
 
 
 @dataclass(eq=False)
@@ -136,6 +169,11 @@ class ClientNet:
         return self.client.schema.components
 
 
+def client_connected(world: World) -> bool:
+    """Run condition: this client world's connection is up (welcomed, not closed)."""
+    return world.resource(ClientNet).client.connected
+
+
 class ClientReceiveSystem:
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ClientNet)
@@ -157,8 +195,28 @@ class ClientFlushSystem:
         world.resource(ClientNet).client.flush()
 
 
+def smooth_predicted(world: World, dt: float) -> None:
+    """INPUT: an entity this client has begun to predict is drawn between its steps."""
+    for entity, _ in world.query_one(Predicted):
+        if not world.has_component(entity, PreviousTransform) and world.has_component(
+            entity, Transform
+        ):
+            smooth_motion(world, entity)
+
+
+def smooth_spawn_only(world: World, entity: int, net_id: int) -> None:
+    """A spawn-only entity (a bullet) is simulated here, step by step: draw it between."""
+    replicated = world.try_component(entity, Replicated)
+    if replicated is not None and replicated.spawn_only and world.has_component(entity, Transform):
+        smooth_motion(world, entity)
+
+
 class ClientNetPlugin(Plugin):
-    """Follow a server: apply snapshots in INPUT, flush in NETWORK, interpolate in PRESENT."""
+    """Follow a server: apply snapshots in INPUT, flush in NETWORK.
+
+    With `smooth` (a client that draws), once per frame (PRESENT) remote entities
+    are interpolated and what this client moves itself is drawn between its steps.
+    """
 
     name = "net-client"
 
@@ -169,10 +227,16 @@ class ClientNetPlugin(Plugin):
         world.insert_resource(self.net)
         _insert_schema(world, self.net.schema)
         world.insert_resource(NetClock())
-        world.add_system(ClientReceiveSystem(), Phase.INPUT)
-        world.add_system(ClientFlushSystem(), Phase.NETWORK)
+        world.add_system(ClientReceiveSystem(), Phase.INPUT, in_set=NetReceive)
+        world.add_system(ClientFlushSystem(), Phase.NETWORK, in_set=NetSend)
         if self.net.smooth:  # else the decoder writes every component at once
-            world.add_system(InterpolationSystem(self.net.registry), Phase.PRESENT)
+            world.add_system(smooth_predicted, Phase.INPUT, before=NetReceive)
+            world.add_system(KeepPreviousSystem(), Phase.INPUT, before=NetReceive)
+            self.net.decoder.on_spawn.append(smooth_spawn_only)
+            world.add_system(
+                InterpolationSystem(self.net.registry), Phase.PRESENT, in_set=Smoothing
+            )
+            world.add_system(DrawBetweenStepsSystem(), Phase.PRESENT, in_set=Smoothing)
 
 
 def _insert_schema(world: World, schema: NetSchema) -> None:

@@ -153,6 +153,7 @@ class ConnectingState(Screen):
         if session is None:
             return
         session.step_due()
+        session.present(dt)
         if session.failed:
             self._fail(session.failed)
         elif session.ready:

@@ -21,7 +21,8 @@ SEATS = (0, 1)
 
 
 class CueRecorder:
-    """A PRESENT-phase system noting which sounds this step calls for."""
+    """A PRESENT-phase system noting which sounds this frame calls for (the cues of every
+    step since the last frame)."""
 
     def __init__(self) -> None:
         self.cues: list[str] = []
@@ -90,6 +91,7 @@ class GameState(State):
         else:
             self._fly()
         self.session.step_due()
+        self.session.present(dt)
         if not self.client.mode:
             self.hud.update(dt, self.client.world)
         self._sounds()

@@ -31,13 +31,12 @@ class MissionStatusSystem:
 
     Decided at most once: MissionEnded is emitted on the step it happens and
     never again. Failure needs players to have flown first, so an empty server
-    does not fail its mission before anyone joins.
+    does not fail its mission before anyone joins. Runs only while the mission
+    runs (the MissionStatus set is `run_if=mission_running`).
     """
 
     def update(self, world: World, dt: float) -> None:
         mission = world.resource(MissionState)
-        if not mission.running:
-            return
         players = living_players(world)
         if players:
             mission.had_players = True

@@ -1,9 +1,13 @@
-"""Enemy spawning: the mission's script, plus random waves until near the finish."""
+"""Enemy spawning: the mission's script, plus random waves until near the finish.
+
+Both run only while the mission runs: the game puts them in the Spawning set,
+configured `run_if=mission_running`.
+"""
 
 from __future__ import annotations
 
 from engine.world import World
-from game.battlefield import Battlefield, MissionScript, MissionState, WaveClock
+from game.battlefield import Battlefield, MissionScript, WaveClock
 from game.content import GameContent
 from game.events import EnemySpawned
 from game.spawn import spawn_enemy
@@ -18,8 +22,6 @@ class MissionScriptSystem:
     """Spawn each scripted enemy when the view comes within spawn_margin of it."""
 
     def update(self, world: World, dt: float) -> None:
-        if not world.resource(MissionState).running:
-            return
         script = world.resource(MissionScript)
         battlefield = world.resource(Battlefield)
         spec = battlefield.spec
@@ -39,8 +41,6 @@ class WaveSystem:
     just above the view, until the view is within stop_before_finish of the top."""
 
     def update(self, world: World, dt: float) -> None:
-        if not world.resource(MissionState).running:
-            return
         waves = world.resource(GameContent).waves
         battlefield = world.resource(Battlefield)
         clock = world.resource(WaveClock)

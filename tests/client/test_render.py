@@ -6,9 +6,10 @@ import pygame
 import pytest
 
 from engine.components import Transform
+from engine.movement import DrawnTransform
 from engine.phases import Role
 from game.battlefield import Battlefield
-from game.components import Aircraft, Health, Pickup, Player, Side
+from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
 from game.netplay import LocalSeat
 from game.plugin import shooter_world
 from game.render import Sprites, WorldRenderer
@@ -118,3 +119,27 @@ def test_client_b_draws_client_a_where_a_moved_it(sprites):
         assert screen_pixel(surface, start_x, start_y, top, image, offset) not in banked
     finally:
         harness.close()
+
+
+def test_what_the_client_moves_in_steps_is_drawn_at_its_drawn_position(sprites):
+    world = shooter_world(Role.CLIENT, seed=1)
+    try:
+        top = world.resource(Battlefield).view_top
+        # The Transform is the last step's; the DrawnTransform is where this frame draws it.
+        world.create(Transform(512, top + 600), DrawnTransform(300, top + 420),
+                     Aircraft("eagle", Side.ALLY), Player(1, 0, 0, "me"), LocalSeat(0))
+        world.create(Transform(800, top + 200), DrawnTransform(760, top + 120),
+                     Projectile("missile", Side.ALLY))
+        surface = pygame.Surface((1024, 768))
+        WorldRenderer(sprites).draw(surface, world)
+        for image, (x, y), (old_x, old_y) in (
+            (sprites.strip("eagle", 3).frame(1), (300, top + 420), (512, top + 600)),
+            (sprites.rotated("missile", 0.0), (760, top + 120), (800, top + 200)),
+        ):
+            offset = opaque_offset(image)
+            assert screen_pixel(surface, x, y, top, image, offset) == sprite_pixel(image, offset)
+            assert screen_pixel(surface, old_x, old_y, top, image, offset) != sprite_pixel(
+                image, offset
+            )
+    finally:
+        world.close()

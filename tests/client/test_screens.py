@@ -10,6 +10,7 @@ import pygame
 import pytest
 
 from engine.components import Transform
+from engine.movement import DrawnTransform
 from engine.time import MonotonicClock
 from game.battlefield import Battlefield
 from game.client import GameClient
@@ -19,6 +20,7 @@ from game.server import GameServer
 from game.settings import load_settings
 from game.states.menu import MenuState
 from game.states.title import TitleState
+from tests.client.conftest import STEP
 
 DOWN, ENTER, ESC = pygame.K_DOWN, pygame.K_RETURN, pygame.K_ESCAPE
 
@@ -93,6 +95,27 @@ def test_keys_fly_the_local_aircraft_at_once(driver):
     driver.frames(30)
     driver.release(pygame.K_RIGHT)
     assert client.world.component(entity, Transform).x > before + 60
+
+
+def test_a_display_faster_than_the_steps_draws_the_own_aircraft_between_them(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    client = driver.top.client
+    entity = client.own_aircraft()[0]
+    driver.hold(pygame.K_RIGHT)
+    driver.frames(10)
+    stepped, drawn = [], []
+    for _ in range(6):  # a 120 Hz display: a step every other frame
+        driver.clock.advance(STEP / 2)
+        driver.app.frame([], STEP / 2)
+        stepped.append(client.world.component(entity, Transform).x)
+        drawn.append(client.world.component(entity, DrawnTransform).x)
+    driver.release(pygame.K_RIGHT)
+    assert len(set(stepped)) <= 4  # the simulation moved it every other frame...
+    moves = [b - a for a, b in zip(drawn, drawn[1:], strict=False)]
+    assert all(move > 0 for move in moves)  # ...and every frame drew it further along
+    assert max(moves) - min(moves) < 0.01  # at an even pace: half a step's move a frame
 
 
 def test_join_a_closed_port_says_could_not_connect(driver):

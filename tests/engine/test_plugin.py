@@ -24,7 +24,16 @@ class Probe(Plugin):
 
 class NeedsProbe(Plugin):
     name = "needs-probe"
-    requires = ("probe",)
+    requires = (Probe,)
+
+
+class Other(Plugin):
+    name = "other"
+
+
+class NeedsBoth(Plugin):
+    name = "needs-both"
+    requires = (Probe, Other)
 
 
 @pytest.mark.parametrize(("role", "expected"), [(Role.SERVER, "server"), (Role.CLIENT, "client")])
@@ -40,14 +49,54 @@ def test_plugin_builds_common_part_then_its_role(role, expected):
         world.close()
 
 
-def test_requirements_and_duplicates_are_refused_by_name():
+def test_requirements_are_plugin_classes_and_a_missing_one_is_named():
     world = World()
     try:
-        with pytest.raises(PluginError, match="needs-probe.*requires probe"):
+        with pytest.raises(PluginError, match="needs-probe.*requires Probe first"):
             world.add_plugin(NeedsProbe())
+        assert "needs-probe" not in world.plugins
         world.add_plugins([Probe(), NeedsProbe()])
+        assert "needs-probe" in world.plugins
+        with pytest.raises(PluginError, match="'needs-both' requires Other first"):
+            world.add_plugin(NeedsBoth())
         with pytest.raises(PluginError, match="already"):
             world.add_plugin(Probe())
+    finally:
+        world.close()
+
+
+def test_every_missing_requirement_is_named():
+    world = World()
+    try:
+        with pytest.raises(PluginError, match="requires Probe, Other first"):
+            world.add_plugin(NeedsBoth())
+    finally:
+        world.close()
+
+
+def test_a_subclass_satisfies_a_requirement():
+    class BetterProbe(Probe):
+        name = "better-probe"
+
+    world = World()
+    try:
+        world.add_plugins([BetterProbe(), NeedsProbe()])
+        assert "needs-probe" in world.plugins
+    finally:
+        world.close()
+
+
+def test_requirements_by_name_are_refused():
+    class ByName(Plugin):
+        name = "by-name"
+        requires = ("probe",)  # type: ignore[assignment]
+
+    world = World()
+    try:
+        world.add_plugin(Probe())
+        with pytest.raises(TypeError, match="requires takes Plugin classes, not 'probe'"):
+            world.add_plugin(ByName())
+        assert "by-name" not in world.plugins
     finally:
         world.close()
 

@@ -1,7 +1,19 @@
-"""The fixed-step loop: exact step counts from a manual clock, a catch-up cap, alpha."""
+"""The fixed-step loop: exact step counts from a manual clock, a catch-up cap, alpha; and
+drawing what a client moves in fixed steps between its last two steps, by alpha."""
 
 import pytest
 
+from engine import Phase, Role, World
+from engine.components import Transform, Velocity
+from engine.movement import (
+    DrawBetweenStepsSystem,
+    DrawnTransform,
+    KeepPreviousSystem,
+    MovementSystem,
+    PreviousTransform,
+)
+from engine.net.replication import Predicted
+from engine.net.sync import smooth_predicted
 from engine.time import FixedStepLoop, ManualClock
 
 
@@ -68,3 +80,67 @@ def test_bad_settings_and_backwards_clocks_are_refused():
         FixedStepLoop(ManualClock(), max_catchup_steps=0)
     with pytest.raises(ValueError):
         ManualClock().advance(-1)
+
+
+def test_after_a_pause_reset_owes_nothing_and_alpha_starts_again():
+    clock = ManualClock()
+    loop = FixedStepLoop(clock, step_hz=60)
+    clock.advance(2.5 / 60)
+    assert loop.advance().steps == 2
+    clock.advance(10.0)  # paused for 10 s
+    loop.reset()
+    frame = loop.advance()
+    assert (frame.steps, frame.dropped_steps) == (0, 0)
+    assert frame.alpha == pytest.approx(0.0)
+    clock.advance(0.25 / 60)
+    assert loop.advance().alpha == pytest.approx(0.25)
+    clock.advance(1 / 60)
+    frame = loop.advance()
+    assert frame.steps == 1
+    assert frame.alpha == pytest.approx(0.25)
+
+
+# -- drawing between steps -------------------------------------------------------------------
+
+
+@pytest.fixture
+def client_world():
+    world = World(Role.CLIENT)
+    world.add_system(smooth_predicted, Phase.INPUT)
+    world.add_system(KeepPreviousSystem(), Phase.INPUT)
+    world.add_system(MovementSystem(), Phase.SIMULATE)
+    world.add_system(DrawBetweenStepsSystem(), Phase.PRESENT)
+    yield world
+    world.close()
+
+
+def test_a_predicted_moving_entity_is_drawn_between_its_last_two_steps(client_world):
+    world = client_world
+    mine = world.create(Transform(100.0, 500.0, 350.0), Velocity(120.0, -60.0), Predicted())
+    world.step()  # the first step it is predicted in: it joins the smoothing
+    world.step()
+    last = world.component(mine, Transform)
+    before = (last.x - 2.0, last.y + 1.0)  # one step of 1/60 s at (120, -60) px/s
+    assert (last.x, last.y) == pytest.approx((104.0, 498.0))
+    world.component(mine, Transform).angle = 10.0
+    world.present(1 / 120, 0.5)
+    drawn = world.component(mine, DrawnTransform)
+    assert (drawn.x, drawn.y) == pytest.approx(
+        (before[0] + (last.x - before[0]) * 0.5, before[1] + (last.y - before[1]) * 0.5)
+    )
+    # 350 -> 10 degrees the short way round: halfway is 0 (or 360), not 180.
+    assert (drawn.angle + 180.0) % 360.0 - 180.0 == pytest.approx(0.0, abs=1e-9)
+    world.present(1 / 120, 1.0)
+    assert (drawn.x, drawn.y) == pytest.approx((last.x, last.y))
+    world.present(1 / 120, 0.0)
+    assert (drawn.x, drawn.y) == pytest.approx(before)
+    assert world.component(mine, Transform).x == pytest.approx(104.0)  # drawing moves nothing
+
+
+def test_an_entity_that_is_not_predicted_is_not_smoothed(client_world):
+    world = client_world
+    remote = world.create(Transform(0.0, 0.0), Velocity(60.0, 0.0))
+    world.run(3)
+    world.present(1 / 60, 0.5)
+    assert world.try_component(remote, DrawnTransform) is None
+    assert world.try_component(remote, PreviousTransform) is None

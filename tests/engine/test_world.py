@@ -1,10 +1,19 @@
-"""World: batched structural changes, phase order, events, resources, several worlds at once."""
+"""World: batched structural changes, phase order, system sets and run conditions, events,
+the frame's presentation, resources, several worlds at once."""
 
 from dataclasses import dataclass
 
 import pytest
 
-from engine import PHASES, Phase, Role, World
+from engine import (
+    FIXED_PHASES,
+    Phase,
+    Role,
+    ScheduleError,
+    SystemSet,
+    World,
+    on_network_tick,
+)
 from engine.components import Transform, Velocity
 from engine.movement import MovementSystem
 
@@ -83,15 +92,19 @@ def test_despawn_hooks_see_the_components_before_removal(world):
 
 def test_phases_run_in_order_and_systems_in_registration_order(world):
     log = []
-    for phase in reversed(PHASES):
+    for phase in reversed(FIXED_PHASES):
         world.add_system(Recorder(f"{phase.name}-1", log), phase)
         world.add_system(Recorder(f"{phase.name}-2", log), phase)
     world.step()
-    expected = [f"{p.name}-{i}" for p in PHASES for i in (1, 2)]
+    expected = [f"{p.name}-{i}" for p in FIXED_PHASES for i in (1, 2)]
     assert [label for label, _ in log] == expected
 
 
-def test_before_and_after_place_a_system_next_to_a_named_one(world):
+def labels(log):
+    return [label for label, _ in log]
+
+
+def test_before_and_after_a_class_order_against_its_systems(world):
     log = []
 
     class First(Recorder):
@@ -103,11 +116,231 @@ def test_before_and_after_place_a_system_next_to_a_named_one(world):
     world.add_system(First("first", log), Phase.SIMULATE)
     world.add_system(Last("last", log), Phase.SIMULATE)
     world.add_system(Recorder("before-last", log), Phase.SIMULATE, before=Last)
-    world.add_system(Recorder("after-first", log), Phase.SIMULATE, after=First)
+    world.add_system(Recorder("after-first", log), Phase.SIMULATE, after=(First, Last))
+    world.add_system(Recorder("before-first", log), Phase.SIMULATE, before=First)
     world.step()
-    assert [label for label, _ in log] == ["first", "after-first", "before-last", "last"]
+    assert labels(log) == ["before-first", "first", "before-last", "last", "after-first"]
     with pytest.raises(KeyError, match="MovementSystem"):
         world.add_system(Recorder("x", log), Phase.SIMULATE, before=MovementSystem)
+
+
+def test_a_system_set_has_a_name_and_is_equal_only_to_itself():
+    movement = SystemSet("movement")
+    assert repr(movement) == "SystemSet('movement')"
+    assert movement == movement
+    assert movement != SystemSet("movement")
+    assert len({movement, SystemSet("movement")}) == 2
+    with pytest.raises(ValueError):
+        SystemSet("")
+
+
+def test_ordering_against_a_set_covers_members_added_before_and_after(world):
+    log = []
+    moving = SystemSet("moving")
+    world.add_system(Recorder("a", log), Phase.SIMULATE)
+    world.add_system(Recorder("steer", log), Phase.SIMULATE, before=moving)  # no members yet
+    world.add_system(Recorder("late", log), Phase.SIMULATE, after=moving)
+    world.add_system(Recorder("move-1", log), Phase.SIMULATE, in_set=moving)
+    world.add_system(Recorder("b", log), Phase.SIMULATE)
+    world.add_system(Recorder("move-2", log), Phase.SIMULATE, in_set=(SystemSet("x"), moving))
+    world.step()
+    # Registration order, except that "late" first places the members it must follow.
+    assert labels(log) == ["a", "steer", "move-1", "move-2", "late", "b"]
+    assert [s.label for s in world.systems(Phase.SIMULATE)] == labels(log)
+
+
+def test_a_set_orders_only_against_members_in_the_same_phase(world):
+    log = []
+    moving = SystemSet("moving")
+    world.add_system(Recorder("resolve-member", log), Phase.RESOLVE, in_set=moving)
+    world.add_system(Recorder("simulate", log), Phase.SIMULATE, after=moving)
+    world.step()
+    assert labels(log) == ["simulate", "resolve-member"]
+
+
+def test_configure_set_orders_every_member(world):
+    log = []
+    early, late = SystemSet("early"), SystemSet("late")
+    world.add_system(Recorder("late-1", log), Phase.SPAWN, in_set=late)
+    world.add_system(Recorder("early-1", log), Phase.SPAWN, in_set=early)
+    world.configure_set(early, before=late)
+    world.add_system(Recorder("early-2", log), Phase.SPAWN, in_set=early)
+    world.add_system(Recorder("free", log), Phase.SPAWN)
+    world.step()
+    assert labels(log) == ["early-1", "early-2", "late-1", "free"]
+
+
+def test_a_cycle_is_refused_naming_the_systems_and_changes_nothing(world):
+    log = []
+
+    class Alpha(Recorder):
+        pass
+
+    class Beta(Recorder):
+        pass
+
+    world.add_system(Alpha("alpha", log), Phase.RESOLVE)
+    world.add_system(Beta("beta", log), Phase.RESOLVE, after=Alpha)
+    with pytest.raises(ScheduleError, match="RESOLVE.*: Alpha -> Beta -> Recorder -> Alpha"):
+        world.add_system(Recorder("gamma", log), Phase.RESOLVE, before=Alpha, after=Beta)
+    first, second = SystemSet("first"), SystemSet("second")
+    world.add_system(Recorder("one", log), Phase.SPAWN, in_set=first, before=second)
+    world.add_system(Recorder("two", log), Phase.SPAWN, in_set=second)
+    with pytest.raises(ScheduleError, match="Recorder -> Recorder"):
+        world.configure_set(second, before=first)
+    world.step()
+    assert labels(log) == ["alpha", "beta", "one", "two"]
+
+
+def test_bad_arguments_are_refused(world):
+    with pytest.raises(TypeError, match="before="):
+        world.add_system(Recorder("x", []), Phase.INPUT, before="MovementSystem")
+    with pytest.raises(TypeError, match="in_set="):
+        world.add_system(Recorder("x", []), Phase.INPUT, in_set=Recorder)
+    with pytest.raises(TypeError, match="run_if="):
+        world.add_system(Recorder("x", []), Phase.INPUT, run_if=True)
+    with pytest.raises(TypeError):
+        world.configure_set("movement", run_if=on_network_tick)
+    assert world.systems(Phase.INPUT) == []
+
+
+def test_run_if_runs_a_system_only_when_every_condition_holds(world):
+    log = []
+    switches = {"a": True, "b": True}
+    world.add_system(
+        Recorder("one", log), Phase.SIMULATE, run_if=lambda w: switches["a"]
+    )
+    world.add_system(
+        Recorder("both", log),
+        Phase.SIMULATE,
+        run_if=(lambda w: switches["a"], lambda w: switches["b"]),
+    )
+    world.add_system(Recorder("always", log), Phase.SIMULATE)
+    world.step()
+    switches["b"] = False
+    world.step()
+    switches["a"] = False
+    world.step()
+    assert labels(log) == ["one", "both", "always", "one", "always", "always"]
+
+
+def test_a_condition_is_checked_just_before_its_system_runs(world):
+    log = []
+    state = {"open": True}
+
+    def close(w, dt):
+        state["open"] = False
+
+    world.add_system(Recorder("before", log), Phase.SPAWN, run_if=lambda w: state["open"])
+    world.add_system(close, Phase.SPAWN)
+    world.add_system(Recorder("after", log), Phase.SPAWN, run_if=lambda w: state["open"])
+    world.step()
+    assert labels(log) == ["before"]
+
+
+def test_a_set_condition_applies_to_every_member_now_and_later(world):
+    log = []
+    state = {"running": False}
+    gated = SystemSet("gated")
+    world.add_system(Recorder("early", log), Phase.SPAWN, in_set=gated)
+    world.configure_set(gated, run_if=lambda w: state["running"])
+    world.add_system(Recorder("late", log), Phase.SPAWN, in_set=gated)
+    world.add_system(Recorder("free", log), Phase.SPAWN)
+    world.step()
+    state["running"] = True
+    world.step()
+    assert labels(log) == ["free", "early", "late", "free"]
+
+
+def test_on_network_tick_runs_a_system_on_ticks_only(world):
+    ran = []
+    world.add_system(lambda w, dt: ran.append(w.time.step), Phase.NETWORK, run_if=on_network_tick)
+    world.run(7)
+    assert ran == [0, 3, 6]
+
+
+def test_removing_a_system_reorders_what_is_left(world):
+    log = []
+    moving = SystemSet("moving")
+    member = Recorder("member", log)
+    world.add_system(Recorder("after", log), Phase.SIMULATE, after=moving)
+    world.add_system(member, Phase.SIMULATE, in_set=moving)
+    world.remove_system(member)
+    world.step()
+    assert labels(log) == ["after"]
+
+
+# -- presentation ------------------------------------------------------------------------------
+
+
+def test_step_never_runs_present_systems_and_present_runs_only_them(world):
+    log = []
+    for phase in Phase:
+        world.add_system(Recorder(phase.name, log), phase)
+    world.step()
+    assert labels(log) == [p.name for p in FIXED_PHASES]
+    log.clear()
+    world.present(1 / 144, 0.25)
+    assert labels(log) == ["PRESENT"]
+    assert world.time.alpha == 0.25
+    assert world.time.step == 1  # a frame is not a step
+
+
+def test_present_passes_the_frames_wall_time(world):
+    seen = []
+    world.add_system(lambda w, dt: seen.append(dt), Phase.PRESENT)
+    world.present(0.007)
+    assert seen == [0.007]
+
+
+def test_a_frame_sees_the_events_of_every_step_since_the_last_frame(world):
+    seen = []
+
+    def emitter(w, dt):
+        w.events.emit(Tag(f"step{w.time.step}"))
+
+    world.add_system(emitter, Phase.SIMULATE)
+    world.add_system(lambda w, dt: seen.append([t.name for t in w.events.read(Tag)]), Phase.PRESENT)
+    world.step()
+    world.step()
+    world.present(1 / 30)  # two steps, one frame
+    world.present(1 / 120)  # a frame without a step: nothing new
+    world.step()
+    world.present(1 / 60)
+    assert seen == [["step0", "step1"], [], ["step2"]]
+    assert len(world.events) == 0
+
+
+def test_events_a_present_system_emits_last_for_the_frame(world):
+    seen = []
+    world.add_system(lambda w, dt: w.events.emit(Tag("frame")), Phase.PRESENT)
+    world.add_system(lambda w, dt: seen.append(len(w.events.read(Tag))), Phase.PRESENT)
+    world.add_system(lambda w, dt: seen.append(("step", len(w.events.read(Tag)))), Phase.INPUT)
+    world.present(1 / 60)
+    world.step()
+    world.present(1 / 60)
+    assert seen == [1, ("step", 0), 1]
+
+
+def test_a_world_without_present_systems_keeps_no_frame_events(world):
+    def emitter(w, dt):
+        w.events.emit(Tag("e"))
+
+    world.add_system(emitter, Phase.SIMULATE)
+    world.run(30)
+    assert len(world._frame_events) == 0  # a server keeps nothing for frames it never draws
+    seen = []
+    world.add_system(lambda w, dt: seen.append(len(w.events.read(Tag))), Phase.PRESENT)
+    world.present(1 / 60)
+    world.step()
+    world.present(1 / 60)
+    assert seen == [0, 1]
+
+
+def test_present_systems_spawn_at_the_end_of_the_frame(world):
+    world.add_system(lambda w, dt: w.spawn(Tag("puff")), Phase.PRESENT)
+    world.present(1 / 60)
+    assert len(world.query(Tag)) == 1
 
 
 def test_events_reach_later_systems_in_emit_order_and_end_with_the_step(world):

@@ -16,6 +16,7 @@ import pytest
 from engine import Phase, Role, World
 from engine.physics import PhysicsPlugin
 from game.content import GameContent, load_content
+from game.plugin import configure_sets
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +29,10 @@ def content() -> GameContent:
 def make_world() -> Iterator[Callable[..., World]]:
     """make_world(*resources, seed=0, physics=False) -> a bare server world, closed afterwards.
 
-    Each resource is inserted under its own type. `physics=True` adds the engine's
-    PhysicsPlugin (CollisionSystem in the COLLIDE phase).
+    Each resource is inserted under its own type. The game's sets are configured as
+    in the game (`configure_sets`), so a system added `in_set=` its set runs under
+    the set's conditions and order. `physics=True` adds the engine's PhysicsPlugin
+    (CollisionSystem in the COLLIDE phase).
     """
     made: list[World] = []
 
@@ -38,6 +41,7 @@ def make_world() -> Iterator[Callable[..., World]]:
         made.append(world)
         for resource in resources:
             world.insert_resource(resource)
+        configure_sets(world)
         if physics:
             world.add_plugin(PhysicsPlugin())
         return world
@@ -49,7 +53,7 @@ def make_world() -> Iterator[Callable[..., World]]:
 
 @dataclass
 class EventLog:
-    """A PRESENT-phase system that keeps (step, event) for the event types it watches."""
+    """A system run at the end of a step that keeps (step, event) for the types it watches."""
 
     types: tuple[type, ...]
     seen: list[tuple[int, Any]] = field(default_factory=list)
@@ -68,11 +72,12 @@ class EventLog:
 
 @pytest.fixture
 def record() -> Callable[..., EventLog]:
-    """record(world, *event_types) -> an EventLog added to the world's PRESENT phase."""
+    """record(world, *event_types) -> an EventLog added at the end of the world's step
+    (last in NETWORK), where it sees every event of the step."""
 
     def watch(world: World, *event_types: type) -> EventLog:
         log = EventLog(tuple(event_types))
-        world.add_system(log, Phase.PRESENT)
+        world.add_system(log, Phase.NETWORK)
         return log
 
     return watch

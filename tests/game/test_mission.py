@@ -16,6 +16,7 @@ from game.events import (
     PickupTaken,
     ShotFired,
 )
+from game.sets import MissionStatus
 from game.spawn import spawn_bullet, spawn_player
 from game.systems.combat import CombatSystem, DeathSystem
 from game.systems.mission import MissionStatusSystem, StatsSystem, living_players
@@ -26,7 +27,7 @@ def mission(make_world, content, record):
     battlefield = Battlefield.at_start(content.battlefield)
     state = MissionState()
     world = make_world(content, battlefield, state)
-    world.add_system(MissionStatusSystem(), Phase.SPAWN)
+    world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
     log = record(world, MissionEnded)
     return world, state, log
 

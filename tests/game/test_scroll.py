@@ -6,13 +6,14 @@ import pytest
 
 from engine import Phase
 from game.battlefield import Battlefield, MissionState, ScrollSystem
+from game.sets import Scroll
 
 
 @pytest.fixture
 def scrolling(make_world, content):
     battlefield = Battlefield.at_start(content.battlefield)
     world = make_world(battlefield)
-    world.add_system(ScrollSystem(), Phase.SIMULATE)
+    world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
     return world, battlefield
 
 
@@ -75,7 +76,7 @@ def test_a_held_mission_keeps_the_view_still(make_world, content):
     battlefield = Battlefield.at_start(content.battlefield)
     mission = MissionState(held=True)
     world = make_world(battlefield, mission)
-    world.add_system(ScrollSystem(), Phase.SIMULATE)
+    world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
     start = battlefield.view_top
     world.run(120)
     assert battlefield.view_top == start

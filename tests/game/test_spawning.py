@@ -9,6 +9,7 @@ from engine.components import Transform
 from game.battlefield import Battlefield, MissionScript, MissionState, ScrollSystem, WaveClock
 from game.components import Aircraft, Health, Side
 from game.events import EnemySpawned, Outcome
+from game.sets import Scroll, Spawning
 from game.systems.spawning import MissionScriptSystem, WaveSystem, script_for
 
 
@@ -16,7 +17,7 @@ from game.systems.spawning import MissionScriptSystem, WaveSystem, script_for
 def scripted(make_world, content, record):
     battlefield = Battlefield.at_start(content.battlefield)
     world = make_world(content, battlefield, MissionState(), script_for(content))
-    world.add_system(MissionScriptSystem(), Phase.SPAWN)
+    world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
     log = record(world, EnemySpawned)
     return world, battlefield, log
 
@@ -64,9 +65,9 @@ def test_a_scripted_enemy_appears_when_the_view_comes_within_spawn_margin(script
 
 def test_every_scripted_enemy_appears_exactly_once_on_time_over_a_full_climb(scripted, content):
     world, battlefield, log = scripted
-    world.add_system(ScrollSystem(), Phase.SIMULATE)
+    world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
     view_tops = []
-    world.add_system(lambda w, dt: view_tops.append(battlefield.view_top), Phase.PRESENT)
+    world.add_system(lambda w, dt: view_tops.append(battlefield.view_top), Phase.NETWORK)
     spec = content.battlefield
     steps = round(spec.start_view_top / spec.scroll_speed * world.time.step_hz) + 120
     world.run(steps)
@@ -95,7 +96,7 @@ def waves(make_world, content, record):
         world = make_world(
             content, battlefield, mission or MissionState(), WaveClock(next_at), seed=seed
         )
-        world.add_system(WaveSystem(), Phase.SPAWN)
+        world.add_system(WaveSystem(), Phase.SPAWN, in_set=Spawning)
         return world, battlefield, record(world, EnemySpawned)
 
     return make
@@ -157,7 +158,7 @@ def test_nothing_spawns_after_the_mission_ended(waves, make_world, content, reco
     world = make_world(
         content, battlefield, MissionState(outcome=Outcome.FAILURE), script_for(content)
     )
-    world.add_system(MissionScriptSystem(), Phase.SPAWN)
+    world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
     log = record(world, EnemySpawned)
     world.run(10)
     assert log.of(EnemySpawned) == []
@@ -181,7 +182,7 @@ def test_nothing_spawns_while_the_mission_is_held(waves, make_world, content, re
     battlefield.view_top = 0.0
     held = MissionState(held=True)
     world = make_world(content, battlefield, held, script_for(content))
-    world.add_system(MissionScriptSystem(), Phase.SPAWN)
+    world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
     log = record(world, EnemySpawned)
     world.run(10)
     assert log.of(EnemySpawned) == []

@@ -65,7 +65,7 @@ def shot_steps(world, player, steps):
     """The step indices on which the player fired, with the trigger held."""
     log = []
     world.add_system(
-        lambda w, dt: log.extend(w.time.step for _ in w.events.read(ShotFired)), Phase.PRESENT
+        lambda w, dt: log.extend(w.time.step for _ in w.events.read(ShotFired)), Phase.NETWORK
     )
     world.component(player, PlayerInput).fire = True
     world.run(steps)
@@ -155,7 +155,7 @@ def test_releasing_the_trigger_stores_no_burst(armed, content):
     intent = world.component(player, PlayerInput)
     log = []
     world.add_system(
-        lambda w, dt: log.extend(w.time.step for _ in w.events.read(ShotFired)), Phase.PRESENT
+        lambda w, dt: log.extend(w.time.step for _ in w.events.read(ShotFired)), Phase.NETWORK
     )
     intent.fire = True
     world.run(gap + 5)
@@ -174,7 +174,7 @@ def test_spread_level_gives_one_bullet_per_offset_across_the_width(armed, conten
     assert level <= content.firing.max_spread_level
     player = add_player(world, spread_level=level)
     log = []
-    world.add_system(lambda w, dt: log.extend(w.events.read(ShotFired)), Phase.PRESENT)
+    world.add_system(lambda w, dt: log.extend(w.events.read(ShotFired)), Phase.NETWORK)
     world.component(player, PlayerInput).fire = True
     world.step()
     eagle = content.aircraft[content.player_aircraft]
@@ -263,7 +263,7 @@ def test_a_missile_request_launches_one_missile_and_uses_one_up(armed, content):
     world, _ = armed
     player = add_player(world)
     log = []
-    world.add_system(lambda w, dt: log.extend(w.events.read(MissileLaunched)), Phase.PRESENT)
+    world.add_system(lambda w, dt: log.extend(w.events.read(MissileLaunched)), Phase.NETWORK)
     weapon = world.component(player, Weapon)
     before = weapon.missiles
     assert before > 0
@@ -304,7 +304,7 @@ def launch_steps(world, player, requests, steps):
     log = []
     world.add_system(
         lambda w, dt: log.extend(w.time.step for _ in w.events.read(MissileLaunched)),
-        Phase.PRESENT,
+        Phase.NETWORK,
     )
     world.component(player, PlayerInput).missile_requests = requests
     world.run(steps)

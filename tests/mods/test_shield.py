@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine import Phase
 from engine.components import Transform
 from engine.mods import load_mod, load_mods
 from engine.movement import MovementPlugin
@@ -103,3 +104,17 @@ def test_the_mod_module_loads_by_name_with_its_version():
     mod = load_mod(MOD)
     assert mod.ident == f"{MOD}@1.0"
     assert isinstance(mod.make_plugin(), ShieldPlugin)
+
+
+def test_the_shield_slots_in_between_damage_and_deaths():
+    world = world_with(MovementPlugin(), PhysicsPlugin(), ShooterPlugin(), ShieldPlugin())
+    try:
+        assert [type(s).__name__ for s in world.systems(Phase.RESOLVE)] == [
+            "CombatSystem",
+            "PickupCollectSystem",
+            "ShieldChargeSystem",
+            "ShieldAbsorbSystem",
+            "DeathSystem",
+        ]
+    finally:
+        world.close()

@@ -205,7 +205,7 @@ def test_angles_blend_the_short_way_round_and_held_fields_do_not_blend():
         entity = world.create(Transform(), Interpolated({1: [(8, (0, 0)), (9, (160, 0))]}))
         world.resource(NetClock).on_snapshot(10)
         world.resource(NetClock).estimate = 10.5 - 1 / 3  # advance() adds one step's worth
-        world.step()
+        world.present(1 / 60)
         x = world.component(entity, Transform).x
         assert 0 < x < 20  # render tick 8.5-ish: halfway between 0 and 20 px
     finally:

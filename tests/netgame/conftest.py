@@ -55,12 +55,15 @@ class Harness:
         return client
 
     def step(self, count: int = 1) -> None:
+        """One fixed step of everyone; each live client then presents a frame of that step
+        (as a window at 60 Hz does: interpolation, drawing between steps)."""
         for _ in range(count):
             self.clock.advance(STEP)
             self.server.step()
             for client in self.clients:
                 if id(client) not in self.paused and not client.world.closed:
                     client.step()
+                    client.present(STEP, 1.0)
 
     def run_until(self, condition, *, steps: int = 600, what: str = "condition") -> int:
         for taken in range(steps):

@@ -10,7 +10,7 @@ from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.battlefield import Battlefield
 from game.client import GameClient
-from game.components import FlightPattern, Health, Player
+from game.components import FlightPattern, Health, Player, PlayerInput
 from game.netplay import MoveBudget, Roster
 from game.protocol import (
     MissionEnd,
@@ -151,8 +151,8 @@ def test_mission_success_is_sent_once_then_the_mission_restarts(harness):
     alice = harness.join("alice")
     ends = []
     spawns = []
-    alice.world.add_system(lambda w, dt: ends.extend(w.events.read(MissionEnd)), Phase.PRESENT)
-    alice.world.add_system(lambda w, dt: spawns.extend(w.events.read(SpawnSelf)), Phase.PRESENT)
+    alice.world.add_system(lambda w, dt: ends.extend(w.events.read(MissionEnd)), Phase.NETWORK)
+    alice.world.add_system(lambda w, dt: spawns.extend(w.events.read(SpawnSelf)), Phase.NETWORK)
     harness.server.world.resource(Battlefield).view_top = 0.0
     alice.world.resource(Battlefield).view_top = 0.0
     alice.control(0, move_y=-1.0)
@@ -183,3 +183,45 @@ def test_single_player_runs_the_same_code_over_the_loopback(harness):
     finally:
         client.close()
         server.close()
+
+
+def test_a_client_sends_actions_in_the_step_they_happen_and_positions_on_ticks(harness):
+    alice = harness.join("alice")
+    harness.step(6)
+    sent = []  # (alice's step, message type), in the order they go on the wire
+    send = alice.net.send
+
+    def record(message):
+        sent.append((alice.world.time.step, type(message).__name__))
+        send(message)
+
+    alice.net.send = record
+    harness.step(12)
+    assert {kind for _, kind in sent} == {"PositionUpdate"}
+    assert len(sent) == 4 and all(step % TICK_STEPS == 0 for step, _ in sent)
+    while alice.world.time.step % TICK_STEPS == 0:  # her next step is no tick
+        harness.step()
+    sent.clear()
+    alice.control(0, fire=True, missile=True)
+    harness.step()
+    assert [kind for _, kind in sent] == ["PlayerRealtimeChange", "PlayerEvent"]  # at once
+    while alice.world.time.step % TICK_STEPS != 0:  # now her next step is a tick
+        harness.step()
+    sent.clear()
+    alice.control(0, fire=False)
+    harness.step()
+    # Actions first, then the position, in one step: the order on the wire is kept.
+    assert [kind for _, kind in sent] == ["PlayerRealtimeChange", "PositionUpdate"]
+
+
+def test_a_client_that_lost_its_connection_sends_and_spends_nothing(harness):
+    alice = harness.join("alice")
+    harness.step(3)
+    entity = alice.own_aircraft()[0]
+    sent_before = dict(alice.session.sent_fire)
+    alice.net.close(quit=False)
+    assert not alice.connected
+    alice.control(0, fire=True, missile=True)
+    alice.step()
+    assert alice.world.component(entity, PlayerInput).missile_requests == 1  # kept, not sent
+    assert alice.session.sent_fire == sent_before

@@ -34,7 +34,7 @@ def test_a_leaving_client_is_announced_and_its_aircraft_removed(harness):
     alice_id = next(pid for pid, (name, _, _) in bob.players().items() if name == "alice")
     disconnects = []
     bob.world.add_system(
-        lambda w, dt: disconnects.extend(w.events.read(PlayerDisconnect)), Phase.PRESENT
+        lambda w, dt: disconnects.extend(w.events.read(PlayerDisconnect)), Phase.NETWORK
     )
     alice.close()
     harness.run_until(lambda: "alice left" in bob.session.broadcasts, what="the broadcast")

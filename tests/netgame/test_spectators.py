@@ -26,7 +26,7 @@ def watch(harness: Harness, name: str):
 
 def record(client, kind) -> list:
     seen: list = []
-    client.world.add_system(lambda w, dt: seen.extend(w.events.read(kind)), Phase.PRESENT)
+    client.world.add_system(lambda w, dt: seen.extend(w.events.read(kind)), Phase.NETWORK)
     return seen
 
 

@@ -16,12 +16,14 @@ from engine.hooks import DrawHooks
 from engine.net.codec import UVarint
 from engine.net.replication import ReplicationRegistry
 from game.api import (
+    Damage,
     Damaged,
-    DeathSystem,
+    Deaths,
     Health,
     LocalSeat,
-    PickupCollectSystem,
+    Pickups,
     PickupTaken,
+    ShooterPlugin,
     add_pickup_kind,
 )
 
@@ -96,12 +98,14 @@ def draw_bubbles(surface, world: World, camera) -> None:  # noqa: ANN001
     import pygame
 
     from engine.components import Transform
+    from engine.movement import DrawnTransform
     from game.api import Pickup
 
-    for _, (shield, transform) in world.query(Shield, Transform):
+    for entity, (shield, transform) in world.query(Shield, Transform):
         if shield.points <= 0:
             continue
-        x, y = camera.to_screen(transform.x, transform.y)
+        at = world.try_component(entity, DrawnTransform) or transform  # where it is drawn
+        x, y = camera.to_screen(at.x, at.y)
         strength = shield.points / shield.capacity
         bubble = pygame.Surface((84, 84), pygame.SRCALPHA)
         pygame.draw.circle(bubble, (90, 200, 255, int(40 + 60 * strength)), (42, 42), 40)
@@ -138,7 +142,7 @@ def draw_hud(surface, world: World) -> None:  # noqa: ANN001
 
 class ShieldPlugin(Plugin):
     name = "shield"
-    requires = ("cloudbreak",)
+    requires = (ShooterPlugin,)
 
     def build(self, world: World) -> None:
         world.insert_resource(load_settings())
@@ -148,8 +152,8 @@ class ShieldPlugin(Plugin):
             registry.register(Shield, {"points": UVarint(1000), "capacity": UVarint(1000)})
 
     def build_server(self, world: World) -> None:
-        world.add_system(ShieldChargeSystem(), Phase.RESOLVE, after=PickupCollectSystem)
-        world.add_system(ShieldAbsorbSystem(), Phase.RESOLVE, before=DeathSystem)
+        world.add_system(ShieldChargeSystem(), Phase.RESOLVE, after=Pickups, before=Deaths)
+        world.add_system(ShieldAbsorbSystem(), Phase.RESOLVE, after=Damage, before=Deaths)
 
     def build_client(self, world: World) -> None:
         hooks = DrawHooks.of(world)

@@ -26,7 +26,7 @@ from engine.net.codec import U32, Enum8, Str, UVarint
 from engine.net.messages import Message, MessageRegistry, Route
 from engine.net.replication import Predicted, Replicated, ReplicationRegistry
 from engine.net.server import FromPeer, PeerJoined, PeerLeft
-from engine.net.sync import ClientNet, ServerNet
+from engine.net.sync import ClientNet, NetReceive, ServerNet
 
 __version__ = "1.0"
 MODE = "Tile arena"
@@ -341,12 +341,12 @@ class TilesPlugin(Plugin):
 
     def build_server(self, world: World) -> None:
         world.insert_resource(Players())
-        world.add_system(TileSessionSystem(), Phase.INPUT)
+        world.add_system(TileSessionSystem(), Phase.INPUT, after=NetReceive)
         world.add_system(TileMoveSystem(), Phase.SIMULATE)
 
     def build_client(self, world: World) -> None:
         world.insert_resource(Pilot())
-        world.add_system(ReconcileSystem(), Phase.INPUT)
+        world.add_system(ReconcileSystem(), Phase.INPUT, after=NetReceive)
         ControlHooks.of(world).press.append(press)
         hooks = DrawHooks.of(world)
         hooks.world.append(draw_arena)
