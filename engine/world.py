@@ -280,16 +280,22 @@ class World:
     ) -> None:
         """Give every member of a set (now and later) these conditions and constraints.
 
-        Calls add up. Constraints apply within each phase the set has members in.
+        Calls add up. Constraints apply within each phase the set has members in; a
+        system class named in them must already have a system in the world (KeyError).
         """
         if not isinstance(system_set, SystemSet):
             raise TypeError(f"configure_set takes a SystemSet, not {system_set!r}")
+        conditions = schedule.conditions(run_if)
+        firsts, thens = schedule.anchors(before, "before"), schedule.anchors(after, "after")
+        for anchor in (*firsts, *thens):
+            if isinstance(anchor, type) and not any(
+                e.matches(anchor) for entries in self._systems.values() for e in entries
+            ):
+                raise KeyError(f"no {anchor.__name__} in world {self.name!r}")
         old = self._set_configs.get(system_set)
         config = old or SetConfig()
         self._set_configs[system_set] = SetConfig(
-            config.run_if + schedule.conditions(run_if),
-            config.before + schedule.anchors(before, "before"),
-            config.after + schedule.anchors(after, "after"),
+            config.run_if + conditions, config.before + firsts, config.after + thens
         )
         try:
             self._reschedule(PHASES)
@@ -337,6 +343,8 @@ class World:
                         found.extend(c for c in config.run_if if c not in found)
                 runs.append((entry.fn, tuple(found)))
         self._collect_frame_events = bool(self._runs[Phase.PRESENT])
+        if not self._collect_frame_events:
+            self._frame_events.clear()
 
     def add_plugin(self, plugin: Plugin) -> None:
         """Build a plugin into this world: its common part, then its part for this role."""

@@ -201,6 +201,8 @@ def test_bad_arguments_are_refused(world):
         world.add_system(Recorder("x", []), Phase.INPUT, run_if=True)
     with pytest.raises(TypeError):
         world.configure_set("movement", run_if=on_network_tick)
+    with pytest.raises(KeyError, match="no MovementSystem"):
+        world.configure_set(SystemSet("steering"), before=MovementSystem)
     assert world.systems(Phase.INPUT) == []
 
 

@@ -107,3 +107,16 @@ def test_a_spawn_only_entity_is_drawn_between_steps_on_a_drawing_client(net):
     drawn = client.component(mine, DrawnTransform)
     assert drawn.y == pytest.approx(now.y + 2.5)
     assert drawn.x == pytest.approx(now.x)
+
+
+def test_the_loopback_network_presents_each_client_after_its_step(net):
+    plane = net.server.create(Transform(300.0, 400.0), Replicated())
+    net.step(4)
+    net.server.component(plane, Transform).x = 360.0
+    net.step(12)  # a few ticks: the client draws remote entities two ticks behind
+    client = net.clients[0]
+    remote = client.resource(ClientNet).decoder.entities[
+        net.server.component(plane, Replicated).net_id
+    ]
+    assert client.component(remote, Transform).x == pytest.approx(360.0)  # interpolated
+    assert client.time.alpha == 1.0

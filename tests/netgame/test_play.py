@@ -225,3 +225,16 @@ def test_a_client_that_lost_its_connection_sends_and_spends_nothing(harness):
     alice.step()
     assert alice.world.component(entity, PlayerInput).missile_requests == 1  # kept, not sent
     assert alice.session.sent_fire == sent_before
+
+
+def test_a_headless_client_frame_runs_the_due_steps_then_presents_once(harness):
+    alice = harness.join("alice")
+    frames = []
+    alice.world.add_system(lambda w, dt: frames.append((w.time.step, dt)), Phase.PRESENT)
+    alice.run_due_steps()  # catch up with the harness's clock: a frame of its own
+    frames.clear()
+    step = alice.world.time.step
+    harness.clock.advance(2.5 / 60)
+    assert alice.run_due_steps() == 2
+    assert frames == [(step + 2, pytest.approx(2.5 / 60))]
+    assert alice.world.time.alpha == pytest.approx(0.5)
