@@ -100,6 +100,55 @@ def test_after_a_pause_reset_owes_nothing_and_alpha_starts_again():
     assert frame.alpha == pytest.approx(0.25)
 
 
+def test_stalls_add_up_in_the_dropped_step_count():
+    clock = ManualClock(1000.0)
+    loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=5)
+    clock.advance(1 / 60)
+    assert loop.advance().dropped_steps == 0  # an ordinary frame drops nothing
+    clock.advance(20 / 60)
+    assert loop.advance().dropped_steps == 15
+    clock.advance(10 / 60)
+    assert loop.advance().dropped_steps == 5
+    assert loop.dropped_steps == 20
+    assert loop.steps == 11
+
+
+def test_exactly_the_catch_up_cap_is_owed_in_full():
+    clock = ManualClock(1000.0)
+    loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=5)
+    clock.advance(5 / 60)
+    frame = loop.advance()
+    assert (frame.steps, frame.dropped_steps) == (5, 0)
+    assert loop.dropped_steps == 0
+
+
+def test_after_a_stall_the_loop_keeps_time_from_a_clock_far_from_zero():
+    clock = ManualClock(5000.0)
+    loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=3)
+    clock.advance(2.0)
+    assert loop.advance().steps == 3
+    clock.advance(1.5 / 60)
+    frame = loop.advance()
+    assert frame.steps == 1
+    assert frame.alpha == pytest.approx(0.5)
+    assert loop.seconds_until_next_step() == pytest.approx(0.5 / 60)
+
+
+def test_reset_after_an_idle_spell_keeps_the_step_count_and_steps_on_from_there():
+    clock = ManualClock(1000.0)
+    loop = FixedStepLoop(clock, step_hz=50)
+    clock.advance(3 / 50)
+    assert loop.advance().steps == 3
+    clock.advance(60.0)  # idle: nobody to simulate for
+    loop.reset()
+    assert loop.seconds_until_next_step() == pytest.approx(1 / 50)
+    clock.advance(1 / 50)
+    frame = loop.advance()
+    assert (frame.steps, frame.dropped_steps) == (1, 0)
+    assert loop.steps == 4
+    assert loop.dropped_steps == 0
+
+
 # -- drawing between steps -------------------------------------------------------------------
 
 
