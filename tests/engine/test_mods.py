@@ -10,7 +10,7 @@ import types
 import pytest
 
 from engine import Phase, Plugin, World
-from engine.mods import ModError, build_mods, entry_point_mods, load_mod, load_mods
+from engine.mods import ModError, build_mods, entry_point_mods, game_mode, load_mod, load_mods
 
 
 def fake_module(monkeypatch, name: str, **attributes) -> None:
@@ -127,3 +127,66 @@ def test_an_installed_distribution_is_found_through_its_entry_point(tmp_path, mo
     finally:
         world.close()
         sys.modules.pop("demo_mod", None)
+
+
+@pytest.mark.parametrize(
+    ("error", "reported"),
+    [
+        (ValueError(""), "ValueError"),
+        (ValueError("bad value\nsecond line\nthird"), "ValueError: bad value"),
+        (ValueError("  padded  \n"), "ValueError: padded"),
+        (KeyError("speed"), "KeyError: 'speed'"),
+    ],
+)
+def test_an_import_failure_is_reported_on_one_line_with_its_type(monkeypatch, error, reported):
+    def failing_import(name):
+        raise error
+
+    monkeypatch.setattr("importlib.import_module", failing_import)
+    with pytest.raises(ModError) as caught:
+        load_mod("shaky")
+    assert str(caught.value) == f"mod 'shaky' failed to import: {reported}"
+
+
+def test_a_plugin_factory_that_returns_something_else_is_named(monkeypatch):
+    fake_module(monkeypatch, "wrong_factory", plugin=lambda: "a plugin")
+    world = World()
+    try:
+        with pytest.raises(ModError) as caught:
+            build_mods(world, load_mods(["wrong_factory"], installed=False))
+        assert str(caught.value) == (
+            "mod 'wrong_factory' failed to register: TypeError: plugin() returned str, not a Plugin"
+        )
+    finally:
+        world.close()
+
+
+def test_every_failure_is_listed_in_name_order_separated_by_semicolons(monkeypatch):
+    fake_module(monkeypatch, "no_factory")
+    with pytest.raises(ModError) as caught:
+        load_mods(["zz_missing_mod", "no_factory"], installed=False)
+    assert str(caught.value) == (
+        "mod 'no_factory' has no plugin() function; "
+        "mod 'zz_missing_mod' failed to import: "
+        "ModuleNotFoundError: No module named 'zz_missing_mod'"
+    )
+
+
+def test_a_loaded_mod_keeps_its_module_factory_and_game_mode(monkeypatch):
+    fake_module(monkeypatch, "arena", plugin=Tiny, MODE="Arena", __version__=2)
+    fake_module(monkeypatch, "skins", plugin=Tiny)
+    arena, skins = load_mods(["skins", "arena"], installed=False)
+    assert arena.module is sys.modules["arena"]
+    assert arena.make_plugin is Tiny
+    assert (arena.mode, arena.ident) == ("Arena", "arena@2")
+    assert skins.mode is None
+    assert game_mode([skins, arena]) is arena
+    assert game_mode([skins]) is None
+
+
+def test_two_game_modes_cannot_load_together(monkeypatch):
+    fake_module(monkeypatch, "arena", plugin=Tiny, MODE="Arena")
+    fake_module(monkeypatch, "race", plugin=Tiny, MODE="Race")
+    with pytest.raises(ModError) as caught:
+        load_mods(["race", "arena"], installed=False)
+    assert str(caught.value) == "mods arena, race are all game modes; load one at a time"
