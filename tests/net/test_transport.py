@@ -289,3 +289,61 @@ def test_loopback_send_buffer_full() -> None:
     assert a.close_reason == "send buffer full (peer not reading)"
     assert b.receive() == b"x" * 11  # close flushed what was queued before the overflow
     assert b.close_reason == "closed by peer"
+
+
+def test_both_ends_of_a_loopback_pair_share_its_limits() -> None:
+    a, b = loopback_pair(max_outbound=10, chunk_limit=3)
+    b.send(b"abcdef")
+    b.flush()
+    assert a.receive() == b"abc"  # b's flushes move 3 bytes too
+    b.send(b"x" * 8)  # 11 bytes now wait for a: more than b may owe
+    assert not b.closed
+    b.send(b"y")
+    assert b.closed and b.close_reason == "send buffer full (peer not reading)"
+
+
+def test_a_closed_loopback_end_hears_nothing_more() -> None:
+    a, b = loopback_pair()
+    b.close("done")
+    a.send(b"late")
+    a.flush()  # the peer is gone: the bytes are dropped, not kept
+    assert a.pending_bytes == 0 and a.bytes_sent == 0
+    assert b.receive() == b""
+
+
+def test_a_loopback_end_that_flushes_after_closing_sends_nothing() -> None:
+    a, b = loopback_pair()
+    a.close("done")
+    a.send(b"late")
+    a.flush()
+    assert b.receive() == b"" and b.closed
+
+
+def test_closed_sockets_have_no_file_number_and_do_not_wake_a_wait() -> None:
+    listener = TcpListener("127.0.0.1", 0)
+    client, server = connect(listener)
+    assert listener.fileno() >= 0 and client.fileno() >= 0
+    listener.close()
+    client.close("done")
+    assert listener.fileno() == -1 and client.fileno() == -1
+    start = time.monotonic()
+    assert wait_readable([listener, client], DEADLINE) == []  # nothing left to wait on
+    assert time.monotonic() - start < DEADLINE / 2
+    server.close("done")
+
+
+def test_wait_readable_returns_when_its_short_timeout_passes(listener: TcpListener) -> None:
+    start = time.monotonic()
+    assert wait_readable([listener], 0.01) == []
+    assert wait_readable([listener], -5.0) == []  # a deadline already passed: no wait
+    assert time.monotonic() - start < 0.5
+
+
+def test_a_failed_listen_names_the_port_and_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket, "create_server", refuse)
+    with pytest.raises(ListenError) as info:
+        TcpListener("127.0.0.1", 80)
+    assert str(info.value) == "cannot listen on port 80 of 127.0.0.1: Permission denied"
