@@ -209,9 +209,7 @@ def test_bad_arguments_are_refused(world):
 def test_run_if_runs_a_system_only_when_every_condition_holds(world):
     log = []
     switches = {"a": True, "b": True}
-    world.add_system(
-        Recorder("one", log), Phase.SIMULATE, run_if=lambda w: switches["a"]
-    )
+    world.add_system(Recorder("one", log), Phase.SIMULATE, run_if=lambda w: switches["a"])
     world.add_system(
         Recorder("both", log),
         Phase.SIMULATE,
@@ -446,3 +444,155 @@ def test_a_query_sees_a_component_added_before_another_world_was_touched():
     finally:
         first.close()
         second.close()
+
+
+# -- the world's smaller promises -------------------------------------------------------------
+
+
+def test_a_resource_can_be_stored_under_another_type_and_removed(world):
+    class Settings:
+        pass
+
+    class LanSettings(Settings):
+        pass
+
+    world.insert_resource(LanSettings(), as_type=Settings)
+    world.insert_resource(Tag("kept"))
+    assert isinstance(world.resource(Settings), LanSettings)
+    assert world.has_resource(Settings) and not world.has_resource(LanSettings)
+    world.remove_resource(Settings)
+    world.remove_resource(Settings)  # removing what is gone is harmless
+    assert not world.has_resource(Settings) and world.try_resource(Settings) is None
+    assert world.resource(Tag).name == "kept"
+    with pytest.raises(KeyError) as caught:
+        world.resource(Settings)
+    assert caught.value.args[0] == (
+        f"world {world.name!r} has no resource Settings; is the plugin that provides it added?"
+    )
+
+
+def test_get_system_finds_a_system_by_class_or_says_which_is_missing(world):
+    movement = MovementSystem()
+    world.add_system(Recorder("x", []), Phase.INPUT)
+    world.add_system(movement, Phase.SIMULATE)
+    assert world.get_system(MovementSystem) is movement
+    with pytest.raises(KeyError) as caught:
+        world.get_system(Tag)
+    assert caught.value.args[0] == f"world {world.name!r} has no system Tag"
+
+
+def test_removing_a_system_removes_that_instance_from_every_phase_it_runs_in(world):
+    log = []
+    twice, other = Recorder("twice", log), Recorder("other", log)
+    world.add_system(twice, Phase.INPUT)
+    world.add_system(other, Phase.INPUT)
+    world.add_system(twice, Phase.RESOLVE)
+    world.remove_system(twice)
+    world.step()
+    assert labels(log) == ["other"]
+    assert world.systems(Phase.RESOLVE) == [] and world.systems(Phase.INPUT) == [other]
+    world.remove_system(twice)  # not there any more: nothing changes
+    assert world.systems(Phase.INPUT) == [other]
+
+
+def test_an_anchor_class_must_already_run_in_the_phase(world):
+    world.add_system(MovementSystem(), Phase.SIMULATE)
+    with pytest.raises(KeyError) as caught:
+        world.add_system(Recorder("x", []), Phase.COLLIDE, after=MovementSystem)
+    assert caught.value.args[0] == f"no MovementSystem in phase COLLIDE of world {world.name!r}"
+    with pytest.raises(KeyError) as caught:
+        world.configure_set(SystemSet("steering"), before=Recorder)
+    assert caught.value.args[0] == f"no Recorder in world {world.name!r}"
+    world.configure_set(SystemSet("steering"), before=MovementSystem)  # in some phase: fine
+
+
+def test_entities_components_and_queries_through_the_world(world):
+    first = world.create(Tag("a"), Transform(1, 2))
+    second = world.create(Tag("b"))
+    assert world.has_component(first, Transform) and not world.has_component(second, Transform)
+    assert {type(c) for c in world.components_of(first)} == {Tag, Transform}
+    assert sorted(t.name for _, t in world.query_one(Tag)) == ["a", "b"]
+    world.remove_component(first, Transform)
+    world.remove_component(first, Transform)  # already gone: harmless
+    assert world.try_component(first, Transform) is None
+    with pytest.raises(KeyError):
+        world.component(first, Transform)
+    assert world.entity_count() == 2
+
+
+def test_a_despawned_entity_is_pending_until_the_boundary(world):
+    entity = world.create(Tag("doomed"))
+    world.despawn(entity)
+    assert world.pending_despawns == {entity}
+    assert not world.is_alive(entity)
+    assert world.has_component(entity, Tag)  # still there until the boundary
+    world.flush()
+    assert world.pending_despawns == set() and world.entity_count() == 0
+
+
+def test_a_despawn_hook_may_despawn_and_spawn_in_turn(world):
+    parent = world.create(Tag("parent"))
+    child = world.create(Tag("child"))
+    removed = []
+
+    def hook(entity, parts):
+        removed.append(parts[Tag].name)
+        if entity == parent:
+            world.despawn(child)
+            world.spawn(Tag("wreck"))
+
+    world.on_despawn(hook)
+    world.despawn(parent)
+    world.flush()
+    assert removed == ["parent", "child"]
+    assert [t.name for _, t in world.query_one(Tag)] == ["wreck"]
+
+
+def test_a_world_is_named_after_its_role_unless_named_and_closes_once():
+    server, client = World(Role.SERVER), World(Role.CLIENT, name="mine")
+    try:
+        assert server.name.startswith("server-") and client.name == "mine"
+        client.step()
+        assert repr(client) == "World('mine', role=client, step=1)"
+    finally:
+        server.close()
+        client.close()
+    assert client.closed
+    client.close()  # twice: harmless
+    World(name="mine").close()
+
+
+def test_a_world_steps_at_its_own_rate(world):
+    fast = World(step_hz=30, tick_every=2)
+    try:
+        steps = []
+        fast.add_system(lambda w, dt: steps.append((dt, w.time.is_tick)), Phase.SIMULATE)
+        fast.run(3)
+        assert steps == [(1 / 30, True), (1 / 30, False), (1 / 30, True)]
+        assert fast.time.tick == 1 and fast.time.seconds == pytest.approx(0.1)
+    finally:
+        fast.close()
+
+
+def test_present_keeps_the_frames_alpha_even_with_nothing_to_draw(world):
+    world.present(1 / 60, 0.25)
+    assert world.time.alpha == 0.25
+
+
+def test_plugins_are_added_in_order(world):
+    from engine import Plugin
+
+    order = []
+
+    class First(Plugin):
+        def build(self, w):
+            order.append("first")
+
+    class Second(Plugin):
+        requires = (First,)
+
+        def build(self, w):
+            order.append("second")
+
+    world.add_plugins([First(), Second()])
+    assert order == ["first", "second"] and list(world.plugins) == ["First", "Second"]
