@@ -163,12 +163,33 @@ def test_split_rejects_too_many_fragments() -> None:
 
 @pytest.mark.parametrize("message_id", [-1, 65_536])
 def test_split_rejects_bad_message_id(message_id: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as caught:
         split_message(message(2 * SMALL), SMALL, message_id=message_id)
+    assert str(caught.value) == f"message_id {message_id} is outside 0..65535"
+
+
+@pytest.mark.parametrize("message_id", [0, 65_535])
+def test_split_takes_message_ids_at_both_ends_of_the_range(message_id: int) -> None:
+    parts = split_message(message(2 * SMALL), SMALL, message_id=message_id)
+    assert len(parts) == 3
+    assert all(int.from_bytes(p[1:3], "big") == message_id for p in parts)
+
+
+def test_a_message_that_fits_is_sent_whole_whatever_its_id() -> None:
+    small = message(SMALL)
+    assert split_message(small, SMALL, message_id=-1) == [small]
+
+
+def test_a_frame_too_small_for_fragment_data_is_our_mistake() -> None:
+    with pytest.raises(ValueError, match="^max_frame 7 leaves no room for fragment data$"):
+        split_message(message(SMALL), FRAGMENT_HEADER_SIZE, message_id=0)
+    assert len(split_message(message(10), FRAGMENT_HEADER_SIZE + 1, message_id=0)) == 10
 
 
 def test_split_rejects_message_starting_with_fragment_type() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match="^a message cannot start with the fragment type byte 0x7f$"
+    ):
         split_message(bytes([FRAGMENT_TYPE, 1]), SMALL, message_id=0)
 
 
@@ -176,29 +197,38 @@ def test_split_rejects_message_starting_with_fragment_type() -> None:
     ("payloads", "error"),
     [
         ([fragment(1, 0, 3), fragment(1, 2, 3)], "fragment 2 arrived, expected 1"),
-        ([fragment(1, 1, 3)], "arrived first"),
-        ([fragment(1, 0, 3), fragment(2, 1, 3)], "message 2 while message 1"),
-        ([fragment(1, 0, 3), fragment(1, 1, 4)], "count changed"),
-        ([fragment(1, 0, 1)], "at least 2"),
+        ([fragment(1, 1, 3)], "fragment 1 of message 1 arrived first"),
+        (
+            [fragment(1, 0, 3), fragment(2, 1, 3)],
+            "fragment of message 2 while message 1 is incomplete",
+        ),
+        ([fragment(1, 0, 3), fragment(1, 1, 4)], "fragment count changed from 3 to 4"),
+        ([fragment(1, 0, 1)], "fragment count 1 (a fragmented message has at least 2)"),
         ([fragment(1, 0, 3), fragment(1, 0, 3)], "fragment 0 arrived, expected 1"),
         ([fragment(1, 0, 3, b"")], "empty fragment"),
-        ([bytes([FRAGMENT_TYPE, 0, 1, 0])], "truncated fragment header"),
+        ([fragment(1, 0, 3), fragment(1, 1, 3, b"")], "empty fragment"),
+        ([bytes([FRAGMENT_TYPE, 0, 1, 0])], "truncated fragment header (4 bytes)"),
+        ([fragment(1, 0, 2)[:6]], "truncated fragment header (6 bytes)"),
         ([b""], "empty payload"),
     ],
 )
 def test_malformed_fragments_raise_protocol_error(payloads: list[bytes], error: str) -> None:
     reassembler = Reassembler()
-    with pytest.raises(ProtocolError, match=error):
+    with pytest.raises(ProtocolError) as caught:
         for payload in payloads:
             reassembler.accept(payload)
+    assert str(caught.value) == error
     assert not reassembler.in_progress
+    # The failed message is forgotten: a new one starts from its first fragment.
+    assert reassembler.accept(fragment(7, 0, 2, b"a")) is None
+    assert reassembler.accept(fragment(7, 1, 2, b"b")) == b"ab"
 
 
 def test_max_message_enforced_as_fragments_arrive() -> None:
     fragments = split_message(message(10 * SMALL), SMALL, message_id=9)
     reassembler = Reassembler(max_message=3 * SMALL)
     accepted = 0
-    with pytest.raises(ProtocolError, match="exceeds"):
+    with pytest.raises(ProtocolError, match="^fragmented message exceeds the 192-byte limit$"):
         for payload in fragments:
             reassembler.accept(payload)
             accepted += 1
