@@ -13,7 +13,14 @@ from engine.net.codec import Quantized
 from engine.net.messages import BroadcastMessage
 from engine.net.replication import Replicated, ReplicationRegistry
 from engine.net.schema import NetSchema
-from engine.net.sync import ClientNet, NetReceive, NetSend, ServerNet, client_connected
+from engine.net.sync import (
+    ClientNet,
+    NetReceive,
+    NetSend,
+    ServerNet,
+    client_connected,
+    snapshot_tick,
+)
 from engine.testing import LoopbackNetwork
 
 POS = Quantized(8, -10000, 10000)
@@ -120,3 +127,67 @@ def test_the_loopback_network_presents_each_client_after_its_step(net):
     ]
     assert client.component(remote, Transform).x == pytest.approx(360.0)  # interpolated
     assert client.time.alpha == 1.0
+
+
+# -- the loopback harness itself --------------------------------------------------------------
+
+
+def step_until_connected(made, index=0, limit=100):
+    steps = 0
+    while not made.client_net(index).client.connected:
+        made.step()
+        steps += 1
+        assert steps < limit
+    return steps
+
+
+def test_the_loopback_network_joins_its_clients_as_numbered_players():
+    made = LoopbackNetwork(NetSchema)  # two clients unless told
+    try:
+        step_until_connected(made, 0)
+        step_until_connected(made, 1)
+        names = sorted(peer.name for peer in made.net_server.joined_peers())
+        assert names == ["player1", "player2"]
+        assert made.net_server.max_peers == 2
+    finally:
+        made.close()
+
+
+def test_every_world_of_a_seeded_network_draws_its_own_reproducible_numbers():
+    def draws(seed):
+        made = LoopbackNetwork(NetSchema, clients=2, seed=seed)
+        try:
+            return [[w.rng.random() for _ in range(3)] for w in (made.server, *made.clients)]
+        finally:
+            made.close()
+
+    first = draws(7)
+    assert first == draws(7)
+    assert len({tuple(d) for d in first}) == 3  # server and clients do not share a stream
+    assert draws(8) != first
+
+
+def test_latency_holds_bytes_for_the_given_number_of_steps_each_way():
+    def steps_to_connect(latency):
+        made = LoopbackNetwork(NetSchema, clients=1, latency_steps=latency)
+        try:
+            return step_until_connected(made)
+        finally:
+            made.close()
+
+    one, two, three = (steps_to_connect(n) for n in (1, 2, 3))
+    assert two - one == three - two == 2  # a step more each way: the Hello and the Welcome
+
+
+def test_a_welcome_carries_the_servers_rates_and_next_snapshot_number():
+    made = LoopbackNetwork(NetSchema, clients=1)
+    try:
+        made.server.run(9)  # the server is ahead when the client joins
+        step_until_connected(made)
+        welcome = made.client_net(0).client.welcome
+        assert (welcome.step_hz, welcome.tick_every) == (60, 3)
+        assert welcome.client_id == made.net_server.joined_peers()[0].client_id
+        # Tick 3 after nine steps: the snapshot numbers it may follow start past it.
+        assert 4 <= welcome.server_tick <= snapshot_tick(made.server)
+    finally:
+        made.close()
