@@ -266,3 +266,14 @@ def test_hostile_snapshot_bodies_only_raise_protocol_errors(body):
             decoder.apply(client, 1, 0, body)
     finally:
         client.close()
+
+
+def test_a_wide_turn_blends_the_short_way_and_plain_positions_blend_straight():
+    angle = Quantized(8, -720, 720, period=360)
+    turn = sample([(1, (angle.key(300.0),)), (2, (angle.key(60.0),))], 1.5, (angle.blend,))
+    assert angle.from_key(turn[0]) % 360 == pytest.approx(0.0)  # 120 degrees through north
+    position = Quantized(8, -10000, 10000)
+    halfway = sample(
+        [(1, (position.key(0.0),)), (2, (position.key(100.0),))], 1.5, (position.blend,)
+    )
+    assert position.from_key(halfway[0]) == pytest.approx(50.0)
