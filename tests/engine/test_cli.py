@@ -22,6 +22,7 @@ from engine.cli import address, number, parse_address
         ("[::1]", 7000, ("::1", 7000)),
         ("fe80::1", 7000, ("fe80::1", 7000)),
         ("\t host:9 \n", None, ("host", 9)),
+        ("XBOX-1.example:80", None, ("XBOX-1.example", 80)),
     ],
 )
 def test_an_address_gives_its_host_and_port(text, default_port, expected):

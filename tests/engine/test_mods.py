@@ -136,6 +136,7 @@ def test_an_installed_distribution_is_found_through_its_entry_point(tmp_path, mo
         (ValueError("bad value\nsecond line\nthird"), "ValueError: bad value"),
         (ValueError("  padded  \n"), "ValueError: padded"),
         (KeyError("speed"), "KeyError: 'speed'"),
+        (ValueError("size 4X"), "ValueError: size 4X"),
     ],
 )
 def test_an_import_failure_is_reported_on_one_line_with_its_type(monkeypatch, error, reported):

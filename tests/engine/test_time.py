@@ -74,9 +74,9 @@ def test_seconds_until_next_step_tells_how_long_to_sleep():
 
 
 def test_bad_settings_and_backwards_clocks_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^step_hz must be positive$"):
         FixedStepLoop(ManualClock(), step_hz=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^max_catchup_steps must be at least 1$"):
         FixedStepLoop(ManualClock(), max_catchup_steps=0)
     with pytest.raises(ValueError):
         ManualClock().advance(-1)
@@ -98,6 +98,15 @@ def test_after_a_pause_reset_owes_nothing_and_alpha_starts_again():
     frame = loop.advance()
     assert frame.steps == 1
     assert frame.alpha == pytest.approx(0.25)
+
+
+def test_the_slowest_loop_with_no_catch_up_is_allowed():
+    clock = ManualClock()
+    loop = FixedStepLoop(clock, step_hz=1, max_catchup_steps=1)
+    clock.advance(3.5)
+    frame = loop.advance()
+    assert (frame.steps, frame.dropped_steps) == (1, 2)
+    assert frame.alpha == pytest.approx(0.5)
 
 
 def test_stalls_add_up_in_the_dropped_step_count():
