@@ -100,6 +100,16 @@ def test_after_a_pause_reset_owes_nothing_and_alpha_starts_again():
     assert frame.alpha == pytest.approx(0.25)
 
 
+def test_by_default_the_loop_steps_at_60_hz_and_catches_up_at_most_5_steps():
+    clock = ManualClock()
+    loop = FixedStepLoop(clock)
+    clock.advance(1 / 60)
+    assert loop.advance().steps == 1
+    clock.advance(1.0)
+    frame = loop.advance()
+    assert (frame.steps, frame.dropped_steps) == (5, 55)
+
+
 def test_the_slowest_loop_with_no_catch_up_is_allowed():
     clock = ManualClock()
     loop = FixedStepLoop(clock, step_hz=1, max_catchup_steps=1)
