@@ -1,0 +1,106 @@
+"""`python -m game.sim`, in-process: what it prints, what it returns, and its argument errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from game import sim
+from game.components import Autopilot, Player
+from game.content import load_content
+
+
+def printed(capsys) -> dict[str, str]:
+    """The summary's lines as {label: value}."""
+    lines = capsys.readouterr().out.strip().splitlines()
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_a_short_run_prints_every_line_of_its_summary_and_returns_0(capsys):
+    assert sim.main(["--seconds", "2", "--players", "3", "--seed", "5"]) == 0
+    summary = printed(capsys)
+    assert list(summary) == [
+        "simulated seconds",
+        "steps",
+        "wall time",
+        "enemies spawned",
+        "enemies destroyed",
+        "pickups taken",
+        "shots fired",
+        "missiles launched",
+        "players alive",
+        "outcome",
+    ]
+    assert summary["simulated seconds"] == "2.00"
+    assert summary["steps"] == "120"
+    assert summary["wall time"].endswith("x real time)")
+    assert summary["players alive"] == "3 of 3"
+    assert summary["outcome"] == "none (time limit reached)"
+
+
+def test_the_printed_summary_is_the_run_of_the_same_seed(capsys):
+    expected = sim.run(seconds=30, players=2, seed=9)
+    assert sim.main(["--seconds", "30", "--players", "2", "--seed", "9"]) == 0
+    summary = printed(capsys)
+    assert expected.enemies_spawned > 0 and expected.shots_fired > 0
+    assert summary["enemies spawned"] == str(expected.enemies_spawned)
+    assert summary["enemies destroyed"] == str(expected.enemies_destroyed)
+    assert summary["pickups taken"] == str(expected.pickups_taken)
+    assert summary["shots fired"] == str(expected.shots_fired)
+    assert summary["missiles launched"] == str(expected.missiles_launched)
+    assert summary["players alive"] == f"{expected.players_alive} of 2"
+
+
+def test_by_default_two_players_fly_until_the_mission_is_decided(capsys):
+    assert sim.main([]) == 0
+    summary = printed(capsys)
+    assert summary["outcome"] in ("success", "failure")
+    assert int(summary["steps"]) < 600 * 60
+    assert summary["players alive"].endswith(" of 2")
+
+
+def test_the_default_seed_is_0(capsys):
+    expected = sim.run(seconds=30, players=2, seed=0)
+    other = sim.run(seconds=30, players=2, seed=1)
+    assert sim.main(["--seconds", "30"]) == 0
+    summary = printed(capsys)
+    assert summary["shots fired"] == str(expected.shots_fired) != str(other.shots_fired)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--seconds", "0"], "--seconds must be positive, got '0'"),
+        (["--seconds", "-3"], "--seconds must be positive, got '-3'"),
+        (["--seconds", "soon"], "--seconds must be a number, got 'soon'"),
+        (["--players", "0"], "--players must be positive, got '0'"),
+        (["--players", "two"], "--players must be a number, got 'two'"),
+        (["--players", "1.5"], "--players must be a number, got '1.5'"),
+        (["--players", "17"], "--players must be at most 16, got 17"),
+        (["--seed", "x"], "--seed"),
+    ],
+)
+def test_bad_arguments_are_a_one_line_error_and_exit_2(capsys, args, words):
+    with pytest.raises(SystemExit) as exit_info:
+        sim.main(args)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    error = captured.err.strip().splitlines()[-1]
+    assert error.startswith("python -m game.sim: error:")
+    assert words in error
+
+
+def test_sixteen_players_is_the_most_and_each_flies_on_autopilot(capsys):
+    assert sim.main(["--seconds", "0.05", "--players", "16"]) == 0
+    assert printed(capsys)["players alive"] == "16 of 16"
+    world = sim.build(16, seed=1)
+    try:
+        players = sorted(
+            (player.player_id, player.name)
+            for entity, (player,) in world.query(Player)
+            if world.has_component(entity, Autopilot)
+        )
+        assert players == [(i, f"autopilot-{i}") for i in range(1, 17)]
+        assert load_content().battlefield.max_players == 16
+    finally:
+        world.close()

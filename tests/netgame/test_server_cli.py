@@ -1,0 +1,304 @@
+"""The dedicated server as an operator runs it: `game.server.main` in-process, and its summary.
+
+`main` builds a GameServer and serves until told to stop. These tests stand in a
+GameServer that runs on a manual clock and drives a short scripted session from
+`serve`, so the real `main` parses, starts, stops and prints on one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+
+import pytest
+
+import game.server
+from engine.net.client import NetClient
+from engine.net.transport import loopback_pair
+from engine.time import ManualClock
+from game.client import GameClient
+from game.components import Health, Player
+from game.content import load_content
+from game.netplay import RESTART_DELAY
+from game.server import DEFAULT_MAX_PLAYERS, DEFAULT_PORT, DEFAULT_SPECTATORS, GameServer, main
+
+STEP = 1 / 60
+NOT_MY_PARENT = str(os.getppid() + 1)  # --exit-with-parent of a process that is not the parent
+
+
+@pytest.fixture(autouse=True)
+def keep_signal_handlers():
+    """main() installs SIGINT/SIGTERM handlers: put pytest's back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+class Started:
+    """Servers main() started, with what each saw while serving."""
+
+    def __init__(self) -> None:
+        self.servers: list[GameServer] = []
+        self.script = None  # run inside serve(): script(server, should_stop)
+        self.stopped_at_once: list[bool] = []
+
+
+@pytest.fixture
+def started(monkeypatch) -> Started:
+    record = Started()
+
+    class ScriptedServer(GameServer):
+        def __init__(self, **options) -> None:
+            super().__init__(clock=ManualClock(500.0), **options)
+            record.servers.append(self)
+
+        def serve(self, should_stop) -> None:
+            if record.script is not None:
+                record.script(self, should_stop)
+            record.stopped_at_once.append(should_stop())
+            super().serve(should_stop)
+
+    monkeypatch.setattr(game.server, "GameServer", ScriptedServer)
+    return record
+
+
+def summary_lines(capsys) -> list[str]:
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_an_idle_server_started_and_stopped_prints_an_empty_summary(started, capsys, caplog):
+    with caplog.at_level(logging.INFO, logger="game.server"):
+        code = main(["--port", "0", "--exit-with-parent", NOT_MY_PARENT])
+    assert code == 0
+    assert summary_lines(capsys) == [
+        "uptime: 0.0 s, 0 steps",
+        "players joined: 0, dropped for errors or timeouts: 0",
+        "missions started: 0",
+        "step time: median 0.000 ms, p99 0.000 ms",
+    ]
+    (server,) = started.servers
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("listening on 127.0.0.1:")
+    assert int(messages[0].rsplit(":", 1)[1]) > 0
+    assert f"the hosting game (pid {NOT_MY_PARENT}) is gone" in messages
+    assert messages[-1] == "stopped"
+    assert server.world.closed
+
+
+def test_the_defaults_are_8_seats_8_spectators_port_5000_on_localhost(started, monkeypatch):
+    asked = {}
+
+    class Listener:
+        def __init__(self, host, port) -> None:
+            asked["address"] = (host, port)
+            self.address = (host, port)
+
+        def close(self) -> None:
+            pass
+
+        def __getattr__(self, name):  # accept and do nothing for the rest
+            return lambda *args, **kwargs: None
+
+    monkeypatch.setattr(game.server, "TcpListener", Listener)
+    assert main(["--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert asked["address"] == ("127.0.0.1", DEFAULT_PORT) == ("127.0.0.1", 5000)
+    assert server.max_players == DEFAULT_MAX_PLAYERS == 8
+    assert server.net.max_peers == DEFAULT_MAX_PLAYERS + DEFAULT_SPECTATORS == 16
+
+
+def test_seats_spectators_host_and_seed_reach_the_server(started, capsys):
+    seen = {}
+
+    def script(server, should_stop):
+        seen["address"] = server.address
+        seen["first draw"] = server.world.rng.random()
+
+    started.script = script
+    args = ["--host", "127.0.0.1", "--port", "0", "--max-players", "3", "--spectators", "5"]
+    assert main([*args, "--seed", "42", "--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert server.max_players == 3
+    assert server.net.max_peers == 3 + 5
+    assert seen["address"][0] == "127.0.0.1" and seen["address"][1] > 0
+    same_seed = GameServer(listen=False, seed=42, max_players=3)
+    try:
+        assert seen["first draw"] == same_seed.world.rng.random()
+    finally:
+        same_seed.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_and_sigterm_stop_the_server_cleanly(started, capsys, signum):
+    started.script = lambda server, should_stop: signal.raise_signal(signum)
+    assert main(["--port", "0"]) == 0
+    assert started.stopped_at_once == [True]
+    assert summary_lines(capsys)[0] == "uptime: 0.0 s, 0 steps"
+
+
+def test_a_server_not_told_to_stop_keeps_serving(started, capsys):
+    checks = []
+
+    def script(server, should_stop):
+        checks.append(should_stop())
+        signal.raise_signal(signal.SIGTERM)
+
+    started.script = script
+    assert main(["--port", "0", "--exit-with-parent", str(os.getppid())]) == 0
+    assert checks == [False]  # its parent is alive and no signal came
+
+
+def test_the_summary_counts_steps_players_and_missions_of_the_session(started, capsys):
+    def script(server, should_stop):
+        clock = server.clock
+        end_a, end_b = loopback_pair()
+        server.net.add_stream(end_a, clock.now())
+        alice = GameClient.over(end_b, "alice", clock=clock)
+        try:
+            for _ in range(90):
+                clock.advance(STEP)
+                server.step()
+                alice.step()
+            assert alice.own_aircraft()
+        finally:
+            alice.close()
+        signal.raise_signal(signal.SIGTERM)
+
+    started.script = script
+    assert main(["--port", "0"]) == 0
+    assert summary_lines(capsys)[:3] == [
+        "uptime: 1.5 s, 90 steps",
+        "players joined: 1, dropped for errors or timeouts: 0",
+        "missions started: 1",
+    ]
+
+
+def test_a_busy_port_is_a_one_line_error_and_exit_2(capsys):
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port)]) == 2
+    finally:
+        taken.close()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is already in use"
+    ]
+
+
+def test_an_unknown_mod_is_a_one_line_error_and_exit_2(capsys):
+    assert main(["--port", "0", "--mod", "no_such_mod_here"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "no_such_mod_here" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--max-players", "0"], "--max-players"),
+        (["--max-players", "17"], "--max-players"),
+        (["--max-players", "many"], "--max-players"),
+        (["--port", "65536"], "--port"),
+        (["--port", "-1"], "--port"),
+        (["--spectators", "65"], "--spectators"),
+        (["--seed", "abc"], "--seed"),
+        (["--log-level", "LOUD"], "--log-level"),
+        (["--exit-with-parent", "me"], "--exit-with-parent"),
+        (["--players", "2"], "unrecognized arguments"),
+    ],
+)
+def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    error = captured.err.strip().splitlines()[-1]
+    assert error.startswith("python -m game.server: error:")
+    assert words in error
+
+
+@pytest.mark.parametrize("seats", [1, 16])
+def test_one_to_sixteen_seats_are_accepted(started, seats):
+    assert main(["--port", "0", "--max-players", str(seats), "--spectators", "0",
+                 "--exit-with-parent", NOT_MY_PARENT]) == 0
+    assert started.servers[0].max_players == seats
+    assert started.servers[0].net.max_peers == seats
+    assert load_content().battlefield.max_players == 16
+
+
+# -- GameServer.summary ------------------------------------------------------------------------
+
+
+def join_over_loopback(server: GameServer, name: str) -> NetClient:
+    end_a, end_b = loopback_pair()
+    server.net.add_stream(end_a, server.clock.now())
+    return NetClient.over(end_b, now=server.clock.now(), name=name, schema=server.net.schema)
+
+
+def test_summary_reports_uptime_steps_joins_drops_and_missions():
+    clock = ManualClock(100.0)
+    server = GameServer(listen=False, seed=1, clock=clock)
+    try:
+        quiet = server.summary()
+        assert (quiet.uptime, quiet.steps, quiet.peers_joined, quiet.peers_dropped) == (0, 0, 0, 0)
+        assert quiet.missions_started == 0
+        alice, bob = join_over_loopback(server, "alice"), join_over_loopback(server, "bob")
+        for step in range(240):
+            clock.advance(STEP)
+            server.step()
+            alice.poll(clock.now())
+            alice.flush()
+            if step < 10:  # bob says hello, then goes silent: dropped after the timeout
+                bob.poll(clock.now())
+                bob.flush()
+        summary = server.summary()
+        assert summary.uptime == pytest.approx(4.0)
+        assert summary.steps == 240
+        assert summary.peers_joined == 2
+        assert summary.peers_dropped == 1
+        assert summary.missions_started == 1
+        for _, (_player, health) in server.world.query(Player, Health):
+            health.hitpoints = 0  # the mission fails, and restarts after its pause
+        for _ in range(round((RESTART_DELAY + 0.5) / STEP)):
+            clock.advance(STEP)
+            server.step()
+            alice.poll(clock.now())
+            alice.flush()
+        assert server.summary().missions_started == 2
+        assert server.summary().lines()[2] == "missions started: 2"
+    finally:
+        server.close()
+
+
+def test_summary_step_times_are_the_median_and_the_99th_percentile():
+    server = GameServer(listen=False, seed=1, clock=ManualClock())
+    try:
+        server.step_times.extend(i / 1000 for i in range(200, 0, -1))  # 1..200 ms, any order
+        summary = server.summary()
+        assert summary.step_median_ms == pytest.approx(100.5)
+        assert summary.step_p99_ms == pytest.approx(199.0)
+        assert summary.lines()[3] == "step time: median 100.500 ms, p99 199.000 ms"
+        server.step_times.clear()
+        server.step_times.append(0.004)
+        assert server.summary().lines()[3] == "step time: median 4.000 ms, p99 4.000 ms"
+    finally:
+        server.close()
+
+
+def test_a_server_that_steps_records_each_step_time():
+    server = GameServer(listen=False, seed=1, clock=ManualClock())
+    try:
+        for _ in range(5):
+            server.step()
+        assert len(server.step_times) == 5
+        summary = server.summary()
+        assert 0 < summary.step_median_ms <= summary.step_p99_ms
+    finally:
+        server.close()
