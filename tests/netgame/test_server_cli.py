@@ -226,8 +226,8 @@ def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
 
 @pytest.mark.parametrize("seats", [1, 16])
 def test_one_to_sixteen_seats_are_accepted(started, seats):
-    assert main(["--port", "0", "--max-players", str(seats), "--spectators", "0",
-                 "--exit-with-parent", NOT_MY_PARENT]) == 0
+    args = ["--port", "0", "--max-players", str(seats), "--spectators", "0"]
+    assert main([*args, "--exit-with-parent", NOT_MY_PARENT]) == 0
     assert started.servers[0].max_players == seats
     assert started.servers[0].net.max_peers == seats
     assert load_content().battlefield.max_players == 16
