@@ -7,6 +7,7 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform
+from game.api import add_pickup_kind
 from game.battlefield import Battlefield
 from game.components import Health, Pickup, Side, Weapon
 from game.events import Destroyed, PickupTaken
@@ -200,3 +201,64 @@ def test_with_drop_chance_zero_nothing_drops_and_one_always_drops(make_world, co
         )
         world.step()
         assert len(dropped(world)) == expected
+
+
+# -- a mod's pickup kind (game.api.add_pickup_kind) -------------------------------------------
+
+
+@pytest.fixture
+def modded(make_world, content):
+    """A world with its own copy of the content (a mod adds kinds to it)."""
+    own = dataclasses.replace(content, pickups=dict(content.pickups))
+    world = make_world(own, Battlefield.at_start(own.battlefield), physics=True)
+    world.add_system(PickupCollectSystem(), Phase.RESOLVE)
+    return world, own
+
+
+def test_a_mods_pickup_kind_is_taken_without_changing_any_stat(modded, record):
+    world, own = modded
+    add_pickup_kind(world, "shield")
+    assert own.pickups["shield"].effect == "none" and own.pickups["shield"].amount == 1
+    add_pickup_kind(world, "bomb", amount=4)
+    assert own.pickups["bomb"].amount == 4
+    log = record(world, PickupTaken)
+    player = spawn_player(world, 1)
+    world.flush()
+    where = world.component(player, Transform)
+    before = (
+        dataclasses.replace(world.component(player, Health)),
+        dataclasses.replace(world.component(player, Weapon)),
+    )
+    spawn_pickup(world, "shield", where.x, where.y)
+    world.step()
+    assert [(e.player, e.kind) for e in log.of(PickupTaken)] == [(player, "shield")]
+    assert (world.component(player, Health), world.component(player, Weapon)) == before
+
+
+@pytest.mark.parametrize("name", ["s", "x" * 16, "é" * 8])
+def test_a_pickup_kind_name_of_1_to_16_bytes_is_accepted(modded, name):
+    world, own = modded
+    add_pickup_kind(world, name)
+    assert own.pickups[name].name == name
+
+
+@pytest.mark.parametrize("name", ["", "x" * 17, "é" * 9])
+def test_a_pickup_kind_name_must_fit_16_bytes(modded, name):
+    world, own = modded
+    with pytest.raises(ValueError, match="1..16 bytes of UTF-8") as error:
+        add_pickup_kind(world, name)
+    assert repr(name) in str(error.value)
+    assert name not in own.pickups
+
+
+def test_enemies_drop_a_mods_pickup_kind_too(make_world, content, emitter):
+    own = dataclasses.replace(content, pickups=dict(content.pickups), drop_chance=1.0)
+    world = make_world(own, Battlefield.at_start(own.battlefield), seed=4)
+    add_pickup_kind(world, "shield")
+    world.add_system(PickupDropSystem(), Phase.SPAWN)
+    emit = emitter(world, Phase.RESOLVE)
+    for index in range(60):
+        emit.append(Destroyed(0, "raptor", Side.ENEMY, 100.0 + index, 200.0))
+        world.step()
+    kinds = {pickup.kind for _, (pickup,) in world.query(Pickup)}
+    assert "shield" in kinds and kinds <= set(own.pickups)
