@@ -1,0 +1,177 @@
+"""What a GameClient makes of the server's word: failures, holds, corrections, the view.
+
+One server and GameClients over in-memory links, on one manual clock.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.components import Transform
+from engine.net.transport import loopback_pair
+from engine.time import ManualClock
+from game.battlefield import Battlefield, MissionState
+from game.client import GameClient
+from game.components import Health, Player
+from game.content import load_content
+from game.netplay import RESTART_DELAY, Roster
+from game.protocol import Outcome8, PositionUpdate
+from game.server import GameServer
+
+STEP = 1 / 60
+FIELD = load_content().battlefield
+
+
+class Game:
+    def __init__(self, max_players: int = 4) -> None:
+        self.clock = ManualClock(1000.0)
+        self.server = GameServer(listen=False, seed=5, clock=self.clock, max_players=max_players)
+        self.world = self.server.world
+        self.clients: list[GameClient] = []
+        self.paused: set[int] = set()
+
+    def join(self, name: str) -> GameClient:
+        end_server, end_client = loopback_pair()
+        self.server.net.add_stream(end_server, self.clock.now())
+        client = GameClient.over(end_client, name, clock=self.clock)
+        self.clients.append(client)
+        for _ in range(30):
+            if client.own_aircraft():
+                return client
+            self.step()
+        raise AssertionError(f"{name} got no aircraft")
+
+    def step(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.clock.advance(STEP)
+            self.server.step()
+            for client in self.clients:
+                if id(client) not in self.paused and not client.world.closed:
+                    client.step()
+
+    def server_aircraft(self, name: str) -> int:
+        roster = self.world.resource(Roster)
+        return next(s.entity for s in roster.seats.values() if s.name == name)
+
+    def close(self) -> None:
+        for client in self.clients:
+            if not client.world.closed:
+                client.close()
+        self.server.close()
+
+
+@pytest.fixture
+def game():
+    made = Game()
+    yield made
+    made.close()
+
+
+def test_a_mission_failure_is_shown_on_every_client(game):
+    alice, bob = game.join("alice"), game.join("bob")
+    game.step(10)
+    for _, (_player, health) in game.world.query(Player, Health):
+        health.hitpoints = 0  # both aircraft lost
+    game.step(3)
+    for client in (alice, bob):
+        assert client.session.outcome is Outcome8.FAILURE
+        assert client.session.mission_ends == 1
+        assert client.world.resource(MissionState).held  # the client stops its battlefield
+    game.step(round(RESTART_DELAY / STEP) + 10)
+    assert alice.session.mission_ends == 1
+    assert not alice.world.resource(MissionState).held
+    assert len(alice.own_aircraft()) == 1
+
+
+def test_a_client_follows_the_servers_view_and_snaps_only_when_far_off(game):
+    alice = game.join("alice")
+    game.step(6)
+    mine = alice.world.resource(Battlefield)
+    theirs = game.world.resource(Battlefield)
+    assert mine.view_top == pytest.approx(theirs.view_top, abs=FIELD.scroll_speed * 0.2)
+    mine.view_top += 8  # a little behind: left to scroll on its own
+    game.step(1)
+    assert mine.view_top - theirs.view_top > 6
+    mine.view_top += 40  # far behind: snapped to the server's
+    game.step(3)
+    assert mine.view_top == pytest.approx(theirs.view_top, abs=FIELD.scroll_speed * 0.2)
+
+
+def test_a_client_holds_its_view_where_the_held_server_is(game):
+    alice = game.join("alice")
+    bob = game.join("bob")
+    game.step(60)
+    game.paused.add(id(bob))  # bob watches what the server does once alice leaves ...
+    alice.close()
+    game.step(3)
+    # ... and bob is still connected: the mission goes on for him
+    assert not game.world.resource(MissionState).held
+    game.paused.discard(id(bob))
+    bob.close()
+    game.step(3)
+    assert game.world.resource(MissionState).held
+    assert game.world.resource(Battlefield).view_top == FIELD.start_view_top
+    carol = game.join("carol")
+    game.step(3)
+    view = carol.world.resource(Battlefield)
+    assert view.view_top == pytest.approx(FIELD.start_view_top, abs=FIELD.scroll_speed * 0.2)
+    assert carol.world.component(carol.own_aircraft()[0], Player).player_id == 1
+
+
+def test_a_correction_is_eased_in_a_fifth_at_a_time_then_settles_exactly(game):
+    alice = game.join("alice")
+    game.step(30)
+    plane = alice.world.component(alice.own_aircraft()[0], Transform)
+    server_plane = game.world.component(game.server_aircraft("alice"), Transform)
+    net_id = next(iter(alice.session.own))
+    game.paused.add(id(alice))
+    game.step(60)  # alice is quiet: her budget on the server rests
+    game.paused.discard(id(alice))
+    start_x = plane.x
+    alice.net.send(PositionUpdate(alice.world.time.step, ((net_id, start_x - 1000, plane.y),)))
+    alice.net.flush()
+    game.clock.advance(STEP)
+    game.server.step()  # clamped to the budget: corrected
+    target_x = server_plane.x
+    assert target_x < start_x - 100
+    alice.step()  # the correction arrives: a fifth of it at once
+    assert alice.session.corrections == 1
+    assert plane.x == pytest.approx(start_x + (target_x - start_x) * 0.2)
+    alice.step()
+    assert plane.x == pytest.approx(start_x + (target_x - start_x) * (1 - 0.8**2))
+    game.step(60)
+    assert plane.x == pytest.approx(server_plane.x, abs=0.2)  # client and server agree
+    assert plane.x < start_x - 100
+
+
+def test_a_spectator_is_told_its_place_and_loses_it_when_seated(game):
+    one_seat = Game(max_players=1)
+    try:
+        alice = one_seat.join("alice")
+        end_server, end_client = loopback_pair()
+        one_seat.server.net.add_stream(end_server, one_seat.clock.now())
+        bob = GameClient.over(end_client, "bob", clock=one_seat.clock)
+        one_seat.clients.append(bob)
+        one_seat.step(6)
+        assert bob.session.spectating == 1 and bob.session.seats == 1
+        assert "bob is watching" in alice.session.broadcasts
+        alice.close()
+        one_seat.step(6)
+        assert bob.session.spectating == 0 and len(bob.own_aircraft()) == 1
+        assert "alice left" in bob.session.broadcasts
+    finally:
+        one_seat.close()
+
+
+def test_a_partners_aircraft_is_flown_from_seat_1(game):
+    alice = game.join("alice")
+    alice.request_partner()
+    game.step(6)
+    assert sorted(alice.own_aircraft()) == [0, 1]
+    assert sorted(alice.session.own.values()) == [0, 1]
+    partner = alice.own_aircraft()[1]
+    before = alice.world.component(partner, Transform).x
+    alice.control(1, move_x=1.0)
+    game.step(3)
+    assert alice.world.component(partner, Transform).x > before + 5
+
