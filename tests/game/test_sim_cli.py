@@ -104,3 +104,17 @@ def test_sixteen_players_is_the_most_and_each_flies_on_autopilot(capsys):
         assert load_content().battlefield.max_players == 16
     finally:
         world.close()
+
+
+def test_help_names_each_option_with_its_range_and_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    with pytest.raises(SystemExit) as exit_info:
+        sim.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m game.sim ")
+    assert "\n\nFly the Cloudbreak mission headless with autopilot players.\n\n" in out
+    words = " ".join(out.split()) + " "
+    assert " --seconds SECONDS simulated seconds at most (default 600) " in words
+    assert " --players PLAYERS autopilot players, 1..16 (default 2) " in words
+    assert " --seed SEED random seed (default 0) " in words

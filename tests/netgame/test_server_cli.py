@@ -302,3 +302,55 @@ def test_a_server_that_steps_records_each_step_time():
         assert 0 < summary.step_median_ms <= summary.step_p99_ms
     finally:
         server.close()
+
+
+# -- what --help tells an operator -------------------------------------------------------------
+
+HELP = {  # option (as the usage shows it) -> what its help says, range and default included
+    "--host HOST": "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    "--port PORT": "TCP port (default 5000)",
+    "--max-players MAX_PLAYERS": "aircraft seats, 1..16; a co-op partner takes one too "
+    "(default 8)",
+    "--spectators SPECTATORS": "connections that may watch while every seat is taken, waiting "
+    "in line for the next free one, 0..64 (default 8)",
+    "--seed SEED": "random seed (default: time)",
+    "--mod MODULE": "load a mod (repeatable); installed cloudbreak.mods are loaded too",
+    "--exit-with-parent PID": "stop when process PID (the hosting game) is gone",
+}
+
+
+def test_help_names_each_option_with_its_range_and_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m game.server ")
+    assert "\n\nRun a headless Cloudbreak server.\n\n" in out
+    words = " ".join(out.split()) + " "
+    for option, text in HELP.items():
+        assert f" {option} {text} " in words, option
+    assert " --log-level {DEBUG,INFO,WARNING,ERROR} " in words
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--max-players", "2.5"), ("--spectators", "1.5"), ("--port", "80.5"), ("--port", "x")],
+)
+def test_counts_and_ports_must_be_whole_numbers(capsys, flag, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main([flag, value])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"argument {flag}: must be a whole number, got '{value}'" in error
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "WARNING"])
+def test_the_log_level_is_the_operators_choice(started, monkeypatch, level):
+    chosen = {}
+    monkeypatch.setattr(
+        game.server.logging, "basicConfig", lambda **options: chosen.update(options)
+    )
+    assert main(["--port", "0", "--log-level", level, "--exit-with-parent", NOT_MY_PARENT]) == 0
+    assert chosen["level"] == level
+    assert "%(levelname)s" in chosen["format"] and "%(message)s" in chosen["format"]
