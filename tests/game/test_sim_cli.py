@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from game import sim
-from game.components import Autopilot, Player
+from game.battlefield import MissionStats
+from game.components import Autopilot, Health, Player
 from game.content import load_content
 
 
@@ -118,3 +119,36 @@ def test_help_names_each_option_with_its_range_and_default(capsys, monkeypatch):
     assert " --seconds SECONDS simulated seconds at most (default 600) " in words
     assert " --players PLAYERS autopilot players, 1..16 (default 2) " in words
     assert " --seed SEED random seed (default 0) " in words
+
+
+def test_a_runs_summary_is_what_its_world_counted(monkeypatch):
+    """sim.run's numbers are the world's own tallies after the same steps (not the same
+    figures printed twice)."""
+    seconds, players, seed = 40, 2, 9
+    world = sim.build(players, seed)
+    try:
+        world.run(seconds * 60)
+        stats = world.resource(MissionStats)
+        alive = sum(1 for _, (_p, health) in world.query(Player, Health) if health.hitpoints > 0)
+        expected = (
+            stats.enemies_spawned,
+            stats.enemies_destroyed,
+            stats.pickups_taken,
+            stats.shots_fired,
+            stats.missiles_launched,
+            alive,
+        )
+    finally:
+        world.close()
+    summary = sim.run(seconds=seconds, players=players, seed=seed)
+    assert (
+        summary.enemies_spawned,
+        summary.enemies_destroyed,
+        summary.pickups_taken,
+        summary.shots_fired,
+        summary.missiles_launched,
+        summary.players_alive,
+    ) == expected
+    assert len(set(expected[:5])) == 5  # every tally differs: none can stand in for another
+    assert (summary.steps, summary.simulated_seconds, summary.players) == (2400, 40.0, 2)
+    assert summary.wall_seconds > 0
