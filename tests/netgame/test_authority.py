@@ -14,8 +14,8 @@ from engine.net.client import NetClient
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.battlefield import Battlefield, MissionState
-from game.components import Health, Player, PlayerInput, Projectile, Side, Weapon
+from game.battlefield import Battlefield, MissionState, MissionStats
+from game.components import Health, Pickup, Player, PlayerInput, Projectile, Side, Weapon
 from game.content import load_content
 from game.netplay import (
     BUDGET_SECONDS,
@@ -639,3 +639,44 @@ def test_a_spectator_staying_does_not_keep_the_mission_going(two_seats):
     table.step(4)
     assert carol.got(SpawnSelf)  # the watcher is seated: the mission goes on with her
     assert not table.world.resource(MissionState).held
+
+
+def test_a_fresh_aircraft_may_use_its_whole_budget_at_once(table):
+    alice = table.sit("alice")
+    where = table.where(alice)
+    start_x = where.x
+    fly(table, alice, start_x - 1000, where.y)
+    assert start_x - where.x == pytest.approx(BUDGET)
+
+
+def test_a_restart_clears_the_battlefield_and_gives_every_seat_a_fresh_aircraft(table):
+    world = table.world
+    alice, bob = table.sit("alice"), table.sit("bob")
+    alice.send(RequestCoopPartner())
+    table.step(2)
+    top = world.resource(Battlefield).view_top
+    spawn_enemy(world, "avenger", 300, top + 100)
+    spawn_pickup(world, "health", 500, top + 300)
+    table.step(600)  # ten seconds of play: waves, shots, the script's first enemies
+    stats = world.resource(MissionStats)
+    assert stats.enemies_spawned > 0 and stats.shots_fired > 0
+    shoot_down(table, alice, bob)
+    table.world.component(table.aircraft(alice, 1), Health).hitpoints = 0
+    table.step(round(RESTART_DELAY / STEP) + 1)
+    assert len(alice.got(SpawnSelf)) == 2 and len(bob.got(SpawnSelf)) == 2
+    assert len(alice.got(AcceptCoopPartner)) == 2  # the partner flies again too
+    assert world.resource(Battlefield).view_top == pytest.approx(
+        FIELD.start_view_top, abs=FIELD.scroll_speed * 0.1
+    )
+    assert world.query(Projectile) == [] and world.query(Pickup) == []
+    assert sorted(p.player_id for _, (p,) in world.query(Player)) == [1, 2, 3]
+    assert all(h.hitpoints == EAGLE.hitpoints for _, (_p, h) in world.query(Player, Health))
+    fresh = world.resource(MissionStats)
+    assert fresh.enemies_spawned == fresh.shots_fired == fresh.players_lost == 0
+    table.step(round(CONTENT.waves.interval_min / STEP) - 2)
+    # No random wave yet (the wave clock started again with the mission), and the script's
+    # first enemy is further up than the view climbs in that time.
+    assert min(enemy.ahead for enemy in CONTENT.script) > (
+        FIELD.scroll_speed * CONTENT.waves.interval_min + FIELD.spawn_margin
+    )
+    assert world.resource(MissionStats).enemies_spawned == 0

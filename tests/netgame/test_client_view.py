@@ -175,3 +175,24 @@ def test_a_partners_aircraft_is_flown_from_seat_1(game):
     game.step(3)
     assert alice.world.component(partner, Transform).x > before + 5
 
+
+
+def test_a_client_sees_its_aircraft_as_its_own_connections_with_its_name(game):
+    alice, bob = game.join("alice"), game.join("bob")
+    game.step(6)
+    for client, name, player_id in ((alice, "alice", 1), (bob, "bob", 2)):
+        player = client.world.component(client.own_aircraft()[0], Player)
+        assert (player.name, player.player_id, player.local_index) == (name, player_id, 0)
+        assert player.owner == client.net.welcome.client_id
+    assert alice.net.welcome.client_id != bob.net.welcome.client_id
+    assert {name for name, _, _ in alice.players().values()} == {"alice", "bob"}
+
+
+def test_a_server_aircraft_stays_where_its_client_put_it(game):
+    alice = game.join("alice")
+    game.paused.add(id(alice))  # no updates from alice: the server does not fly her aircraft
+    game.step(2)  # (her last update, still on its way)
+    where = game.world.component(game.server_aircraft("alice"), Transform)
+    before = (where.x, where.y)
+    game.step(30)
+    assert (where.x, where.y) == before
