@@ -12,7 +12,7 @@ from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.battlefield import Battlefield, MissionState
 from game.client import GameClient
-from game.components import Health, Player
+from game.components import Health, Player, PlayerInput
 from game.content import load_content
 from game.netplay import RESTART_DELAY, Roster
 from game.protocol import Outcome8, PositionUpdate
@@ -171,9 +171,22 @@ def test_a_partners_aircraft_is_flown_from_seat_1(game):
     assert sorted(alice.session.own.values()) == [0, 1]
     partner = alice.own_aircraft()[1]
     before = alice.world.component(partner, Transform).x
-    alice.control(1, move_x=1.0)
-    game.step(3)
+    roster = game.world.resource(Roster)
+    seats = {s.local_index: s.entity for s in roster.seats.values() if s.peer.name == "alice"}
+    on_server = {i: game.world.component(e, Transform) for i, e in seats.items()}
+    server_before = {i: t.x for i, t in on_server.items()}
+    alice.control(1, move_x=1.0, fire=True)
+    game.step(6)
     assert alice.world.component(partner, Transform).x > before + 5
+    assert on_server[1].x > server_before[1] + 5  # both positions go in each update
+    assert on_server[0].x == server_before[0]
+    assert game.world.component(seats[1], PlayerInput).fire
+    assert not game.world.component(seats[0], PlayerInput).fire
+    alice.control(0, fire=True)
+    alice.control(1, fire=False)
+    game.step(2)
+    assert game.world.component(seats[0], PlayerInput).fire
+    assert not game.world.component(seats[1], PlayerInput).fire
 
 
 
