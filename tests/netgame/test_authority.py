@@ -331,6 +331,8 @@ def test_a_move_past_the_side_of_the_view_is_clamped_and_corrected(table):
     where.x = FIELD.view_width - margin - 10
     fly(table, alice, FIELD.view_width - margin + 30, y)
     assert where.x == FIELD.view_width - margin
+    table.step()
+    assert [c.x for c in alice.got(PositionCorrection)] == [margin, FIELD.view_width - margin]
 
 
 def test_half_a_pixel_off_is_not_worth_a_correction(table):
