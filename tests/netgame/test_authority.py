@@ -23,6 +23,7 @@ from game.netplay import (
     RESTART_DELAY,
     SPEED_TOLERANCE,
     BattlefieldState,
+    MoveBudget,
     Roster,
 )
 from game.protocol import (
@@ -345,10 +346,28 @@ def test_half_a_pixel_off_is_not_worth_a_correction(table):
     fly(table, alice, margin - 0.625, where.y)  # clamped by 5/8 px: corrected
     table.step()
     assert [m.x for m in alice.got(PositionCorrection)] == [margin]
+    fly(table, alice, margin - 0.5, where.y)  # by exactly half a pixel: still quiet
+    table.step()
+    assert len(alice.got(PositionCorrection)) == 1
     fly(table, alice, where.x, where.y - 0.375)  # vertical, within budget: taken as is
     fly(table, alice, where.x, where.y)
     table.step()
     assert len(alice.got(PositionCorrection)) == 1
+    assert table.world.component(table.aircraft(alice), MoveBudget).refused == 1
+
+
+def test_half_a_pixel_below_the_bottom_bound_is_not_worth_a_correction(table):
+    alice = table.sit("alice")
+    battlefield = table.world.resource(Battlefield)
+    slack = FIELD.scroll_speed * 0.5
+    for off, corrected in ((0.5, 0), (0.625, 1), (0.375, 1), (0.75, 2)):
+        where = table.where(alice)
+        where.y = battlefield.view_bottom - FIELD.player_margin - 5
+        lowest = battlefield.view_bottom - FIELD.player_margin + slack
+        fly(table, alice, where.x, lowest + off)
+        table.step()
+        assert len(alice.got(PositionCorrection)) == corrected, off
+    assert table.world.component(table.aircraft(alice), MoveBudget).refused == 2
 
 
 def test_the_top_and_bottom_bounds_allow_half_a_second_of_scrolling_before_a_correction(table):
