@@ -15,6 +15,7 @@ import socket
 import pytest
 
 import game.server
+from engine.mods import load_mods
 from engine.net.client import NetClient
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
@@ -355,3 +356,35 @@ def test_the_log_shows_time_level_and_message_from_info_by_default(
     )
     assert main(["--port", "0", *flags, "--exit-with-parent", NOT_MY_PARENT]) == 0
     assert chosen == {"level": level, "format": "%(asctime)s %(levelname)s %(message)s"}
+
+
+# -- GameServer's set-up -----------------------------------------------------------------------
+
+
+def test_a_game_mode_gets_a_seat_per_connection_and_no_spectator_room():
+    mods = load_mods(["examples.mods.tiles"], installed=False)
+    server = GameServer(listen=False, seed=1, clock=ManualClock(), max_players=3, mods=mods)
+    try:
+        assert server.net.max_peers == 3
+        assert server.mods == tuple(mod.ident for mod in mods) == ("examples.mods.tiles@1.0",)
+        server.step()
+        summary = server.summary()
+        assert summary.missions_started == 0  # the shooter's missions are not the mode's
+        assert summary.lines()[2] == "missions started: 0"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("seats", [0, -1])
+def test_no_seats_is_refused(seats):
+    with pytest.raises(ValueError, match=r"max players must be 1\.\.16 \(aircraft on the"):
+        GameServer(listen=False, max_players=seats)
+
+
+def test_a_server_without_a_listener_has_no_address():
+    server = GameServer(listen=False, seed=1, clock=ManualClock())
+    try:
+        with pytest.raises(RuntimeError, match="does not listen"):
+            _ = server.address
+    finally:
+        server.close()
