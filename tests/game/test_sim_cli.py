@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.data import DataError
 from game import sim
 from game.battlefield import MissionStats
 from game.components import Autopilot, Health, Player
@@ -151,4 +152,33 @@ def test_a_runs_summary_is_what_its_world_counted(monkeypatch):
     ) == expected
     assert len(set(expected[:5])) == 5  # every tally differs: none can stand in for another
     assert (summary.steps, summary.simulated_seconds, summary.players) == (2400, 40.0, 2)
-    assert summary.wall_seconds > 0
+    assert 0 < summary.wall_seconds < 600  # the time the run took
+
+
+def test_broken_game_data_is_a_one_line_error_and_exit_2(capsys, monkeypatch):
+    def broken(seconds, players, seed):
+        raise DataError("assets/data/aircraft.toml: eagle.speed: must be positive, got -1")
+
+    monkeypatch.setattr(sim, "run", broken)
+    assert sim.main(["--seconds", "1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "error: assets/data/aircraft.toml: eagle.speed: must be positive, got -1"
+    ]
+
+
+@pytest.mark.parametrize(("wall", "speed"), [(0.5, "20x"), (4.0, "2x"), (0.0, "10000000000x")])
+def test_the_summary_says_how_much_faster_than_real_time_it_ran(wall, speed):
+    summary = sim.Summary(10.0, 600, wall, 1, 2, 3, 4, 5, 1, 2, "success")
+    assert summary.lines()[2] == f"wall time: {wall:.2f} s ({speed} real time)"
+    assert summary.lines()[0] == "simulated seconds: 10.00"
+    assert summary.lines()[3:] == [
+        "enemies spawned: 1",
+        "enemies destroyed: 2",
+        "pickups taken: 3",
+        "shots fired: 4",
+        "missiles launched: 5",
+        "players alive: 1 of 2",
+        "outcome: success",
+    ]
