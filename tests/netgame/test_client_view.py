@@ -77,7 +77,12 @@ def test_a_mission_failure_is_shown_on_every_client(game):
         assert client.session.outcome is Outcome8.FAILURE
         assert client.session.mission_ends == 1
         assert client.world.resource(MissionState).held  # the client stops its battlefield
-    game.step(round(RESTART_DELAY / STEP) + 10)
+    game.step(90)  # ... and shows the server's, which still climbs during the pause
+    theirs = game.world.resource(Battlefield).view_top
+    for client in (alice, bob):
+        mine = client.world.resource(Battlefield).view_top
+        assert abs(mine - theirs) <= FIELD.scroll_speed * 3 / 60 + 0.125  # a snapshot behind
+    game.step(round(RESTART_DELAY / STEP) - 80)
     assert alice.session.mission_ends == 1
     assert not alice.world.resource(MissionState).held
     assert len(alice.own_aircraft()) == 1
