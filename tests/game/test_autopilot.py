@@ -185,3 +185,29 @@ def test_with_no_pilot_aboard_it_changes_nothing(sky):
     enemy(sky, "avenger", x, y - 100)
     sky.step()
     assert sky.query(PlayerInput) == []
+
+
+def test_the_nearest_enemy_weighs_sideways_distance_twice_as_much_as_distance_ahead(sky):
+    x, y, _ = cruise(sky)
+    me = pilot(sky, x, y)
+    enemy(sky, "raptor", x, y - 300)  # straight above but far: 0 + 300 / 2 = 150
+    enemy(sky, "raptor", x + 100, y - 50)  # close, a little aside: 100 + 50 / 2 = 125
+    assert intent_after_step(sky, me).move_x == 1.0  # it goes for the second
+
+
+def test_an_enemy_level_with_it_is_not_ahead(sky):
+    x, y, _ = cruise(sky)
+    me = pilot(sky, x, y)
+    enemy(sky, "raptor", x + 200, y)
+    intent = intent_after_step(sky, me)
+    assert intent.fire and intent.move_x == 0.0  # fires at what is in view, chases nothing
+
+
+def test_a_bullet_or_an_enemy_a_hair_above_is_still_dodged(sky):
+    x, y, _ = cruise(sky)
+    me = pilot(sky, x, y)
+    enemy_bullet(sky, x + 5, y - 0.5)
+    assert intent_after_step(sky, me).move_x == -1.0
+    other = pilot(sky, x + 300, y)
+    enemy(sky, "raptor", x + 290, y - 0.5)
+    assert intent_after_step(sky, other).move_x == 1.0
