@@ -287,6 +287,10 @@ def test_summary_step_times_are_the_median_and_the_99th_percentile():
         assert summary.step_p99_ms == pytest.approx(199.0)
         assert summary.lines()[3] == "step time: median 100.500 ms, p99 199.000 ms"
         server.step_times.clear()
+        server.step_times.extend(i / 1000 for i in range(1, 101))  # 1..100 ms
+        assert server.summary().step_p99_ms == pytest.approx(100.0)
+        assert server.summary().step_median_ms == pytest.approx(50.5)
+        server.step_times.clear()
         server.step_times.append(0.004)
         assert server.summary().lines()[3] == "step time: median 4.000 ms, p99 4.000 ms"
     finally:
