@@ -66,7 +66,15 @@ def test_with_nothing_in_view_it_holds_the_centre_low_in_the_view_and_holds_fire
 
 @pytest.mark.parametrize(
     ("off_x", "expected"),
-    [(-100.0, 1.0), (100.0, -1.0), (-12.0, 0.5), (12.0, -0.5), (-1.5, 0.0), (1.5, 0.0)],
+    [
+        (-100.0, 1.0),
+        (100.0, -1.0),
+        (-12.0, 0.5),
+        (12.0, -0.5),
+        (-2.5, 2.5 / 24),
+        (-1.5, 0.0),
+        (1.5, 0.0),
+    ],
 )
 def test_it_steers_towards_its_goal_full_when_far_gently_when_near(sky, off_x, expected):
     x, y, _ = cruise(sky)
@@ -150,7 +158,7 @@ def test_an_allied_bullet_is_not_dodged(sky):
     assert intent_after_step(sky, me).move_x == 0.0
 
 
-@pytest.mark.parametrize(("side", "away"), [(-30.0, 1.0), (30.0, -1.0)])
+@pytest.mark.parametrize(("side", "away"), [(-30.0, 1.0), (30.0, -1.0), (0.0, 1.0)])
 def test_an_enemy_about_to_ram_it_is_side_stepped(sky, side, away):
     x, y, _ = cruise(sky)
     me = pilot(sky, x, y)
@@ -195,10 +203,11 @@ def test_the_nearest_enemy_weighs_sideways_distance_twice_as_much_as_distance_ah
     assert intent_after_step(sky, me).move_x == 1.0  # it goes for the second
 
 
-def test_an_enemy_level_with_it_is_not_ahead(sky):
+@pytest.mark.parametrize("dx", [200.0, 30.0])
+def test_an_enemy_level_with_it_is_not_ahead(sky, dx):
     x, y, _ = cruise(sky)
     me = pilot(sky, x, y)
-    enemy(sky, "raptor", x + 200, y)
+    enemy(sky, "raptor", x + dx, y)
     intent = intent_after_step(sky, me)
     assert intent.fire and intent.move_x == 0.0  # fires at what is in view, chases nothing
 
