@@ -362,6 +362,7 @@ def test_half_a_pixel_below_the_bottom_bound_is_not_worth_a_correction(table):
     slack = FIELD.scroll_speed * 0.5
     for off, corrected in ((0.5, 0), (0.625, 1), (0.375, 1), (0.75, 2)):
         where = table.where(alice)
+        battlefield.view_top = round(battlefield.view_top)  # on the wire's 1/8 px grid
         where.y = battlefield.view_bottom - FIELD.player_margin - 5
         lowest = battlefield.view_bottom - FIELD.player_margin + slack
         fly(table, alice, where.x, lowest + off)
