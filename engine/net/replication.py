@@ -540,6 +540,20 @@ class SnapshotDecoder:
         for hook in self.on_spawn:
             hook(world, entity, net_id)
 
+    def _track_added(
+        self, world: World, entity: int, net_id: int, type_id: int, tick: int, keys: list[Any]
+    ) -> None:
+        """An interpolated component added to a live entity: its samples start here (the
+        entity's first, or a fresh track if it had the component before)."""
+        buffer = self.buffers.get(net_id)
+        if buffer is None:
+            if world.component(entity, Replicated).spawn_only:
+                return  # simulated by the client, like its spawned components
+            buffer = self.buffers[net_id] = Interpolated()
+            world.add_component(entity, buffer)
+        buffer.tracks.pop(type_id, None)
+        buffer.push(type_id, tick, tuple(keys))
+
     def _update(self, world: World, reader: Reader, tick: int) -> None:
         net_id = self._net_id(reader)
         entity = self._entity(net_id)
@@ -556,6 +570,8 @@ class SnapshotDecoder:
                 part = spec.build(keys)
                 parts[type_id] = part
                 world.add_component(entity, part)
+                if spec.interpolate and self.smooth:
+                    self._track_added(world, entity, net_id, type_id, tick, keys)
                 continue
             fields = spec.fields
             if mask >> len(fields):
