@@ -9,7 +9,9 @@ from engine.components import Transform
 from engine.physics import (
     Collider,
     CollisionEnded,
+    Collisions,
     CollisionStarted,
+    CollisionSystem,
     PhysicsPlugin,
     PhysicsSpace,
     contacts,
@@ -102,3 +104,86 @@ def test_contacts_yields_each_pair_with_the_asked_types_in_either_order(physics_
 def test_a_collider_needs_a_size():
     with pytest.raises(ValueError):
         Collider()
+
+
+def test_a_collider_needs_a_radius_or_both_sides_and_says_so():
+    message = "^a Collider needs radius > 0 or width and height > 0$"
+    for sizes in ({"width": 5}, {"height": 5}, {"radius": -1}, {"width": 5, "height": -1}):
+        with pytest.raises(ValueError, match=message):
+            Collider(**sizes)
+    assert Collider(radius=0.5).radius == 0.5
+    assert Collider(width=0.5, height=0.5).width == 0.5
+    assert (Collider(width=1, height=2).category, Collider(radius=1).mask) == (1, 0xFFFFFFFF)
+
+
+def test_a_box_is_width_wide_and_height_tall(physics_world):
+    world, log = physics_world
+    box = world.create(Transform(0, 0), Collider(width=10, height=100))
+    below = world.create(Transform(0, 45), Collider(radius=1))  # inside along y
+    world.create(Transform(8, 0), Collider(radius=1))  # outside along x (5 + 1 < 8)
+    world.step()
+    assert log == [CollisionStarted(min(box, below), max(box, below))]
+
+
+def test_events_of_a_step_come_sorted_by_pair(physics_world):
+    world, log = physics_world
+    entities = [world.create(Transform(0, 0), Collider(radius=10)) for _ in range(4)]
+    world.step()
+    pairs = [(a, b) for i, a in enumerate(entities) for b in entities[i + 1 :]]
+    assert log == [CollisionStarted(a, b) for a, b in pairs]
+    log.clear()
+    for entity in entities:
+        world.component(entity, Transform).x = 1000 * entity
+    world.step()
+    assert log == [CollisionEnded(a, b) for a, b in pairs]
+    log.clear()
+    world.step()
+    assert log == []  # each contact reported once
+
+
+def test_a_collider_that_is_despawned_ends_its_contacts(physics_world):
+    world, log = physics_world
+    a = world.create(Transform(0, 0), Collider(radius=10))
+    b = world.create(Transform(5, 0), Collider(radius=10))
+    plain = world.create(Transform(0, 0))  # no collider: nothing to release
+    world.step()
+    log.clear()
+    world.despawn(b)
+    world.despawn(plain)
+    world.step()
+    assert log == [CollisionEnded(min(a, b), max(a, b))]
+    assert world.resource(PhysicsSpace).shape_count() == 1
+
+
+def test_a_moved_collider_is_found_where_it_is_now(physics_world):
+    world, log = physics_world
+    mover = world.create(Transform(0, 0), Collider(radius=5))
+    world.step()
+    world.component(mover, Transform).y = 300
+    world.step()
+    target = world.create(Transform(0, 300), Collider(radius=5))
+    world.step()
+    assert log == [CollisionStarted(min(mover, target), max(mover, target))]
+    assert world.component(mover, Collider).at == (0, 300)
+
+
+def test_contacts_skips_pairs_without_both_types(physics_world):
+    world, _ = physics_world
+    found = []
+    world.add_system(
+        lambda w, dt: found.extend((a, b) for a, _, b, _ in contacts(w, Name, Name)),
+        Phase.RESOLVE,
+    )
+    one = world.create(Transform(0, 0), Collider(radius=10), Name("one"))
+    two = world.create(Transform(5, 0), Collider(radius=10), Name("two"))
+    world.create(Transform(0, 5), Collider(radius=10))  # no Name: in no pair
+    world.step()
+    assert found == [(one, two), (two, one)]
+
+
+def test_the_physics_plugin_collides_in_its_phase_and_set(world):
+    world.add_plugin(PhysicsPlugin())
+    assert [type(s) for s in world.systems(Phase.COLLIDE)] == [CollisionSystem]
+    world.add_system(lambda w, dt: None, Phase.COLLIDE, before=Collisions)
+    assert type(world.systems(Phase.COLLIDE)[1]) is CollisionSystem
+    assert "physics" in world.plugins
