@@ -596,3 +596,51 @@ def test_plugins_are_added_in_order(world):
 
     world.add_plugins([First(), Second()])
     assert order == ["first", "second"] and list(world.plugins) == ["First", "Second"]
+
+
+def test_a_world_by_default_serves_at_60_hz_ticks_every_third_step_and_seeds_zero():
+    import random
+
+    made = World()
+    try:
+        assert made.role is Role.SERVER and made.name.startswith("server-")
+        assert (made.time.step_hz, made.time.tick_every, made.time.step) == (60, 3, 0)
+        assert made.rng.random() == random.Random(0).random()
+        assert made.plugins == {} and not made.closed
+    finally:
+        made.close()
+
+
+def test_a_despawn_hook_sees_every_component_and_runs_once_per_entity(world):
+    seen = []
+    world.on_despawn(lambda entity, parts: seen.append((entity, sorted(t.__name__ for t in parts))))
+    world.on_despawn(lambda entity, parts: seen.append(entity))
+    kept = world.create(Tag("kept"))
+    gone = world.create(Tag("gone"), Transform(1, 2))
+    world.despawn(gone)
+    world.despawn(gone)
+    world.flush()
+    world.flush()
+    assert seen == [(gone, ["Tag", "Transform"]), gone]
+    assert world.is_alive(kept) and not world.is_alive(gone)
+
+
+def test_a_despawned_entity_is_gone_from_queries_after_the_boundary(world):
+    first = world.create(Tag("a"))
+    world.create(Tag("b"))
+    world.despawn(first)
+    assert world.is_alive(first) is False
+    assert len(world.query_one(Tag)) == 2  # still there until the boundary
+    world.step()
+    assert [tag.name for _, tag in world.query_one(Tag)] == ["b"]
+    assert world.try_component(first, Tag) is None
+
+
+def test_resources_are_found_only_under_the_type_they_were_stored_as(world):
+    world.insert_resource(Tag("t"))
+    assert world.try_resource(Tag) == Tag("t") and world.has_resource(Tag)
+    with pytest.raises(KeyError) as error:
+        world.resource(Transform)
+    assert error.value.args[0] == (
+        f"world {world.name!r} has no resource Transform; is the plugin that provides it added?"
+    )
