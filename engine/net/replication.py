@@ -284,8 +284,15 @@ class SnapshotEncoder:
         spawns, updates, removals = Writer(), Writer(), Writer()
         n_update = 0
         spawned.sort(key=_net_id)
+        by_type = self.registry.by_type
         for record in spawned:
             record.changes = None
+            # Components unchanged since last tick (an entity made Replicated after they were
+            # added) were not gathered above: a spawn carries every replicated component.
+            for component in world.components_of(record.entity):
+                spec = by_type.get(type(component))
+                if spec is not None and spec.type_id not in record.components:
+                    record.components[spec.type_id] = spec.keys(component)
             record.components = dict(sorted(record.components.items()))
             self._write_spawn(spawns, record.net_id, record.spawn_only, record.components)
         for record in sorted(dirty, key=_net_id):

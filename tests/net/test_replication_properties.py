@@ -1,6 +1,6 @@
-"""Whatever a server world goes through (entities made and despawned, fields changed, components
-added and taken off), a client that applies every delta, and one that joins late from a full
-state, hold what the server holds as the wire sees it."""
+"""Whatever a server world goes through (entities made, made replicated later and despawned,
+fields changed, components added and taken off), a client that applies every delta, and one
+that joins late from a full state, hold what the server holds as the wire sees it."""
 
 from __future__ import annotations
 
@@ -40,7 +40,12 @@ hulls = st.builds(Hull, st.integers(-1000, 1000), st.sampled_from(["", "a", "ace
 transforms = st.builds(Transform, coordinates, coordinates)
 # One edit of the server world: (what, which entity by index, a value).
 edits = st.one_of(
-    st.tuples(st.just("create"), st.integers(0, 9), st.tuples(transforms, hulls, st.booleans())),
+    st.tuples(
+        st.just("create"),
+        st.integers(0, 9),
+        st.tuples(transforms, hulls, st.booleans(), st.booleans()),
+    ),
+    st.tuples(st.just("replicate"), st.integers(0, 9), st.none()),
     st.tuples(st.just("despawn"), st.integers(0, 9), st.none()),
     st.tuples(st.just("move"), st.integers(0, 9), transforms),
     st.tuples(st.just("hull"), st.integers(0, 9), hulls),
@@ -50,14 +55,17 @@ edits = st.one_of(
 
 def edit(world: World, alive: list[int], what: str, index: int, value) -> None:
     if what == "create":
-        transform, hull, with_hull = value
-        parts = [Replicated(), transform] + ([hull] if with_hull else [])
+        transform, hull, with_hull, replicated = value
+        parts = [transform] + ([hull] if with_hull else []) + ([Replicated()] if replicated else [])
         alive.append(world.create(*parts))
         return
     if not alive:
         return
     entity = alive[index % len(alive)]
-    if what == "despawn":
+    if what == "replicate":
+        if not world.has_component(entity, Replicated):
+            world.add_component(entity, Replicated())
+    elif what == "despawn":
         world.despawn(entity)
         alive.remove(entity)
     elif what == "move" or what == "hull":

@@ -260,6 +260,9 @@ def test_a_drawing_client_buffers_interpolated_fields_per_tick(client):
     }
     assert client.component(entity, Transform) == Transform(1, 2)  # left to the frames
     assert client.component(entity, Hull).hitpoints == 2  # snapped at once
+    decoder.apply(client, 4, 3, body(spawns=[(6, 0, [(HULL, [1, ""])])]))
+    plain = decoder.entities[6]  # nothing to interpolate: no buffer
+    assert {type(c) for c in client.components_of(plain)} == {Replicated, Hull}
 
 
 def test_a_predicted_entity_keeps_its_own_transform_but_takes_other_components(client, decoder):
@@ -331,3 +334,15 @@ def test_an_interpolated_component_added_later_is_drawn_moving_on_a_drawing_clie
     decoder.apply(client, 6, 5, body(updates=[(6, [(TRANSFORM, 0, [8, 8])])]))
     assert client.component(bullet, Transform) == Transform(1, 1)
     assert not client.has_component(bullet, Interpolated)  # the client simulates a bullet
+
+
+def test_counts_over_the_limit_are_refused_naming_the_section(client, decoder):
+    over = 2**20 + 1
+    for index, section in enumerate(("spawn", "update", "removal", "despawn")):
+        w = Writer()
+        for _ in range(index):
+            w.uvarint(0)
+        w.uvarint(over)
+        with pytest.raises(ProtocolError) as error:
+            decoder.apply(client, 1, 0, w.getvalue())
+        assert str(error.value) == f"{section} count {over} exceeds the limit of {2**20}"

@@ -326,3 +326,70 @@ def test_a_spawn_only_entity_despawned_since_the_last_delta_is_in_the_full_state
     body = wire.read(encoder.full_state(server), full=True)
     assert body.spawns == [(1, FLAG_SPAWN_ONLY, [TRANSFORM])]
     assert wire.keys[1] == {TRANSFORM: [0, 0]}
+
+
+def test_stats_start_at_zero():
+    stats = SnapshotEncoder(registry()).last_stats
+    assert (stats.spawns, stats.updates, stats.despawns) == (0, 0, 0)
+
+
+def test_what_is_not_sent_for_one_entity_does_not_hold_back_the_others(server, encoder, wire):
+    loose = server.create(Transform(0, 0))  # not replicated
+    bullet = server.create(Replicated(spawn_only=True), Transform(0, 0))
+    still = server.create(Replicated(), Transform(0, 0))
+    plane = server.create(Replicated(), Transform(0, 0))
+    wire.read(encoder.encode_delta(server))
+    server.component(loose, Transform).x = 10
+    server.component(bullet, Transform).x = 10
+    server.component(still, Transform).x = 0.01  # below the quantum
+    server.component(plane, Transform).x = 10
+    body = wire.read(encoder.encode_delta(server))
+    assert body.updates == [(net_id(server, plane), [(TRANSFORM, 0b01)])]
+
+
+def test_a_spawn_in_the_same_tick_does_not_hold_back_updates_of_later_net_ids(server, wire):
+    ids = NetIds()
+    early = ids.allocate()
+    encoder = SnapshotEncoder(registry(), ids)
+    plane = server.create(Replicated(), Transform(0, 0))
+    wire.read(encoder.encode_delta(server))
+    server.create(Replicated(net_id=early), Transform(1, 1))
+    server.component(plane, Transform).y = 5
+    body = wire.read(encoder.encode_delta(server))
+    assert [s[0] for s in body.spawns] == [early]
+    assert body.updates == [(net_id(server, plane), [(TRANSFORM, 0b10)])]
+
+
+def test_an_entity_with_nothing_replicated_yet_gets_its_components_as_they_come(
+    server, encoder, wire
+):
+    bare = server.create(Replicated())
+    body = wire.read(encoder.encode_delta(server))
+    assert body.spawns == [(1, 0, [])]
+    server.add_component(bare, Hull(4))
+    body = wire.read(encoder.encode_delta(server))
+    assert body.updates == [(1, [(HULL, 0)])]
+    assert wire.keys[1] == {HULL: [4, ""]}
+
+
+def test_an_entity_replicated_as_it_loses_a_component_spawns_without_it(server, encoder, wire):
+    ship = server.create(Transform(0, 0), Hull(1))
+    wire.read(encoder.encode_delta(server))
+    server.add_component(ship, Replicated())
+    server.remove_component(ship, Hull)
+    body = wire.read(encoder.encode_delta(server))
+    assert body.spawns == [(1, 0, [TRANSFORM])]
+    assert body.removals == []
+
+
+def test_an_entity_made_replicated_later_spawns_with_every_component_it_has(server, encoder, wire):
+    # A bug until now: components unchanged since the previous tick were left out of the
+    # spawn of an entity that became replicated after they were added.
+    ship = server.create(Transform(3, 4), Hull(5, "old"), Velocity(1, 1))
+    server.create(Replicated(), Transform(0, 0))
+    wire.read(encoder.encode_delta(server))
+    server.add_component(ship, Replicated())
+    server.component(ship, Transform).x = 6
+    body = wire.read(encoder.encode_delta(server))
+    assert body.spawns == [(2, 0, [TRANSFORM, VELOCITY, HULL])]
+    assert wire.keys[2] == {TRANSFORM: [48, 32], VELOCITY: [8, 8], HULL: [5, "old"]}
