@@ -187,3 +187,20 @@ def test_the_physics_plugin_collides_in_its_phase_and_set(world):
     world.add_system(lambda w, dt: None, Phase.COLLIDE, before=Collisions)
     assert type(world.systems(Phase.COLLIDE)[1]) is CollisionSystem
     assert "physics" in world.plugins
+
+
+def test_a_collider_despawned_before_it_ever_stepped_is_let_go_quietly(physics_world):
+    world, log = physics_world
+    early = world.create(Transform(0, 0), Collider(radius=10))
+    collider = world.component(early, Collider)
+    world.despawn(early)
+    world.step()
+    assert log == [] and collider.shape is None and collider.body is None
+    late = world.create(Transform(0, 0), Collider(radius=10))
+    world.step()
+    collider = world.component(late, Collider)
+    assert collider.shape is not None and collider.body is not None
+    world.despawn(late)
+    world.flush()
+    assert collider.shape is None and collider.body is None
+    assert world.resource(PhysicsSpace).shape_count() == 0

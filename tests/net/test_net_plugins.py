@@ -34,6 +34,7 @@ from engine.net.sync import (
     ClientNet,
     ClientNetPlugin,
     NetReceive,
+    NetSend,
     ServerNet,
     smooth_predicted,
     snapshot_tick,
@@ -230,3 +231,27 @@ def test_only_spawn_only_entities_with_a_transform_are_drawn_between_steps(net):
     assert client.has_component(local_bullet, DrawnTransform)
     assert not client.has_component(local_dot, PreviousTransform)
     assert not client.has_component(local_plane, PreviousTransform)
+
+
+def test_holding_net_send_holds_every_queued_message_and_snapshot(net):
+    notices = received(net.clients[0], BroadcastMessage)
+    snapshots = received(net.clients[0], UpdateClientState)
+    net.step(6)
+    sending = {"on": False}
+    net.server.configure_set(NetSend, run_if=lambda w: sending["on"])
+    net.server.resource(ServerNet).server.broadcast(BroadcastMessage("held"))
+    snapshots.clear()
+    net.step(6)
+    assert notices == [] and snapshots == []
+    sending["on"] = True
+    net.step(4)
+    assert [n.text for n in notices] == ["held"]
+
+
+def test_holding_net_receive_on_a_client_holds_its_snapshots(net):
+    net.step(6)
+    client_net = net.client_net(0)
+    count = client_net.snapshots
+    net.clients[0].configure_set(NetReceive, run_if=lambda w: False)
+    net.step(6)
+    assert client_net.snapshots == count
