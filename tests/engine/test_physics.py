@@ -204,3 +204,11 @@ def test_a_collider_despawned_before_it_ever_stepped_is_let_go_quietly(physics_w
     world.flush()
     assert collider.shape is None and collider.body is None
     assert world.resource(PhysicsSpace).shape_count() == 0
+
+
+def test_small_circles_touch_too(physics_world):
+    world, log = physics_world
+    a = world.create(Transform(0, 0), Collider(radius=0.75))
+    b = world.create(Transform(1, 0), Collider(radius=0.75))
+    world.step()
+    assert log == [CollisionStarted(min(a, b), max(a, b))]
