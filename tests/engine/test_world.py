@@ -644,3 +644,21 @@ def test_resources_are_found_only_under_the_type_they_were_stored_as(world):
     assert error.value.args[0] == (
         f"world {world.name!r} has no resource Transform; is the plugin that provides it added?"
     )
+
+
+def test_a_spawn_despawned_before_the_boundary_does_not_stop_the_spawns_after_it(world):
+    first = world.spawn(Tag("first"))
+    second = world.spawn(Tag("second"))
+    world.despawn(first)
+    world.flush()
+    assert world.component(second, Tag) == Tag("second")
+    assert not world.is_alive(first)
+
+
+def test_a_first_frame_sees_no_events_from_steps_before_it_had_anything_to_draw(world):
+    world.events.emit(Tag("early"))
+    world.step()
+    seen = []
+    world.add_system(lambda w, dt: seen.extend(w.events.read(Tag)), Phase.PRESENT)
+    world.present(1 / 60)
+    assert seen == []
