@@ -346,3 +346,19 @@ def test_counts_over_the_limit_are_refused_naming_the_section(client, decoder):
         with pytest.raises(ProtocolError) as error:
             decoder.apply(client, 1, 0, w.getvalue())
         assert str(error.value) == f"{section} count {over} exceeds the limit of {2**20}"
+
+
+def test_a_component_added_again_keeps_the_tracks_of_the_others(client):
+    reg = ReplicationRegistry()  # the same codecs as registry(), Velocity interpolated too
+    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
+    reg.register(Velocity, {"x": POS, "y": POS}, interpolate=True)
+    decoder = SnapshotDecoder(reg)
+    decoder.apply(client, 1, 0, body(spawns=[(5, 0, [(TRANSFORM, [0, 0]), (VELOCITY, [8, 8])])]))
+    entity = decoder.entities[5]
+    decoder.apply(client, 2, 1, body(removals=[(5, VELOCITY)]))
+    decoder.apply(client, 3, 2, body(updates=[(5, [(VELOCITY, 0, [16, 0])])]))
+    assert client.component(entity, Interpolated).tracks == {
+        TRANSFORM: [(1, (0, 0))],
+        VELOCITY: [(3, (16, 0))],
+    }
+    assert client.component(entity, Velocity) == Velocity(2, 0)
