@@ -3,7 +3,7 @@
 A `Table` wraps one TOML table and remembers where it came from. Readers ask for
 typed values with bounds; anything wrong raises `DataError` with a message like
 
-    assets/data/aircraft.toml: aircraft.eagle.speed: must be a number > 0, got -5
+    game/rules/data/aircraft.toml: aircraft.eagle.speed: must be a number > 0, got -5
 
 and `finish()` rejects keys nobody asked for, so a typo never goes unnoticed.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from engine.cli import address, number  # noqa: E402
-from game.settings import (  # noqa: E402  (after the banner is hidden)
+from game.client.settings import (  # noqa: E402  (after the banner is hidden)
     DEFAULT_PORT,
     clean_player_name,
     default_path,
@@ -81,17 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     try:  # the window is optional (the client extra); the server and the sim run without it
         import pygame
 
-        from game.app import App
-        from game.states.lobby import ConnectingState
-        from game.states.menu import MenuState
-        from game.states.title import TitleState
+        from game.client.app import App
+        from game.client.states.lobby import ConnectingState
+        from game.client.states.menu import MenuState
+        from game.client.states.title import TitleState
     except ModuleNotFoundError as error:
         if error.name != "pygame" and not (error.name or "").startswith("pygame."):
             raise
         print(NO_PYGAME, file=sys.stderr)
         return 2
     from engine.mods import ModError, load_mods
-    from game.session import Session
+    from game.client.session import Session
 
     try:
         mods = tuple(load_mods(args.mod))

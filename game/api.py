@@ -7,8 +7,9 @@ here stay stable when the game's insides move.
 from __future__ import annotations
 
 from engine.world import World
-from game.battlefield import Battlefield, MissionState, mission_running
-from game.components import (
+from game.net.netplay import LocalSeat
+from game.rules.battlefield import Battlefield, MissionState, mission_running
+from game.rules.components import (
     Aircraft,
     Health,
     Pickup,
@@ -18,11 +19,10 @@ from game.components import (
     Side,
     Weapon,
 )
-from game.content import GameContent, PickupSpec
-from game.events import Damaged, Destroyed, MissionEnded, PickupTaken
-from game.netplay import LocalSeat
-from game.plugin import ShooterPlugin
-from game.sets import (
+from game.rules.content import GameContent, PickupSpec
+from game.rules.events import Damaged, Destroyed, MissionEnded, PickupTaken
+from game.rules.plugin import ShooterPlugin
+from game.rules.sets import (
     Control,
     Damage,
     Deaths,
@@ -33,9 +33,9 @@ from game.sets import (
     Spawning,
     Weapons,
 )
-from game.spawn import spawn_enemy, spawn_pickup
-from game.systems.combat import CombatSystem, DeathSystem
-from game.systems.pickups import PickupCollectSystem, PickupDropSystem
+from game.rules.spawn import spawn_enemy, spawn_pickup
+from game.rules.systems.combat import CombatSystem, DeathSystem
+from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
 
 __all__ = [
     "Aircraft",

@@ -32,10 +32,10 @@ from engine.plugin import Plugin
 from engine.runtime import settle_garbage_collector
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
-from game.battlefield import MissionState
-from game.content import GameContent
-from game.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_schema
-from game.plugin import shooter_world
+from game.net.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_schema
+from game.rules.battlefield import MissionState
+from game.rules.content import GameContent
+from game.rules.plugin import shooter_world
 
 log = logging.getLogger("game.server")
 

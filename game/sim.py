@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from engine.data import DataError
 from engine.phases import Role
 from engine.world import World
-from game.autopilot import add_autopilot
-from game.battlefield import MissionState, MissionStats
-from game.components import Autopilot
-from game.plugin import shooter_world
-from game.spawn import spawn_player
-from game.systems.mission import living_players
+from game.rules.autopilot import add_autopilot
+from game.rules.battlefield import MissionState, MissionStats
+from game.rules.components import Autopilot
+from game.rules.plugin import shooter_world
+from game.rules.spawn import spawn_player
+from game.rules.systems.mission import living_players
 
 
 @dataclass(frozen=True, slots=True)

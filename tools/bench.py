@@ -25,7 +25,7 @@ server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in 
 
 client       One client frame with 500 sprites on screen: apply a 500-entity snapshot
              (~50% moving) to a client world, interpolate, draw it with
-             `game.render.WorldRenderer` on a 1024x768 surface and draw the HUD,
+             `game.client.render.WorldRenderer` on a 1024x768 surface and draw the HUD,
              offscreen (SDL's dummy video driver).
 
 mission      The real game window, offscreen: Title, Menu, Play, then a whole
@@ -79,12 +79,12 @@ from engine.net.replication import (
 from engine.phases import Phase, Role
 from engine.runtime import settle_garbage_collector
 from engine.world import World
-from game.battlefield import Battlefield
-from game.components import Autopilot, Health, Player, Side
-from game.content import load_content
-from game.netplay import LocalSeat, shooter_schema
-from game.plugin import shooter_world
-from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
+from game.net.netplay import LocalSeat, shooter_schema
+from game.rules.battlefield import Battlefield
+from game.rules.components import Autopilot, Health, Player, Side
+from game.rules.content import load_content
+from game.rules.plugin import shooter_world
+from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
 from tools.netreport import naive_tick_bytes
 
 SCENARIOS = ("replication", "server", "client", "mission")
@@ -585,8 +585,8 @@ def _bots_child(conn: Any, port: int, count: int) -> None:
 
     try:
         from engine.time import MonotonicClock
-        from game.autopilot import AutopilotSystem
-        from game.client import GameClient
+        from game.net.client import GameClient
+        from game.rules.autopilot import AutopilotSystem
 
         warnings = _WarningCounter.install()
         clock = MonotonicClock()
@@ -801,9 +801,9 @@ def run_client(
     import pygame
 
     from engine.net.interpolation import InterpolationSystem, NetClock
-    from game.hud import Hud
-    from game.netplay import ClientSession
-    from game.render import Sprites, WorldRenderer
+    from game.client.hud import Hud
+    from game.client.render import Sprites, WorldRenderer
+    from game.net.netplay import ClientSession
 
     opened = not pygame.display.get_init()
     if opened:
@@ -907,9 +907,9 @@ def run_mission(frames: int = MISSION_FRAMES) -> dict[str, Any]:
     import pygame
 
     from engine.time import ManualClock
-    from game.app import App
-    from game.autopilot import AutopilotSystem
-    from game.states.title import TitleState
+    from game.client.app import App
+    from game.client.states.title import TitleState
+    from game.rules.autopilot import AutopilotSystem
 
     clock = ManualClock(0.0)
     with tempfile.TemporaryDirectory() as config:

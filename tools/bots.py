@@ -71,10 +71,10 @@ from engine.net.sync import ClientNet, NetSend
 from engine.phases import Phase
 from engine.time import Clock, MonotonicClock
 from engine.world import World
-from game.autopilot import AutopilotSystem
-from game.client import GameClient
-from game.components import Autopilot
-from game.netplay import LocalSeat
+from game.net.client import GameClient
+from game.net.netplay import LocalSeat
+from game.rules.autopilot import AutopilotSystem
+from game.rules.components import Autopilot
 
 STEP_HZ = 60
 PARTNER_OFFSET = 110.0  # px the co-op partner flies beside its target

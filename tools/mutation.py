@@ -56,20 +56,8 @@ AREAS: dict[str, tuple[str, ...]] = {
         "engine/schedule.py",
     ),
     "engine/net": ("engine/net/*",),
-    "game rules": (
-        "game/battlefield.py",
-        "game/components.py",
-        "game/content.py",
-        "game/events.py",
-        "game/spawn.py",
-        "game/plugin.py",
-        "game/autopilot.py",
-        "game/sim.py",
-        "game/api.py",
-        "game/sets.py",
-        "game/systems/*",
-    ),
-    "server authority": ("game/netplay.py", "game/server.py", "game/protocol.py"),
+    "game rules": ("game/rules/*",),
+    "server authority": ("game/net/netplay.py", "game/net/protocol.py", "game/server.py"),
 }
 
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), folded into what counts.

@@ -29,10 +29,10 @@ from engine.net.sync import ServerNet
 from engine.phases import Phase
 from engine.time import ManualClock
 from engine.world import World
-from game.autopilot import AutopilotSystem
-from game.client import GameClient
-from game.components import Autopilot
-from game.netplay import LocalSeat, ServerMission
+from game.net.client import GameClient
+from game.net.netplay import LocalSeat, ServerMission
+from game.rules.autopilot import AutopilotSystem
+from game.rules.components import Autopilot
 from game.server import GameServer
 
 STEP = 1 / 60

@@ -21,12 +21,12 @@ import pygame  # noqa: E402
 
 from engine.phases import Phase  # noqa: E402
 from engine.time import ManualClock  # noqa: E402
-from game.app import App  # noqa: E402
-from game.autopilot import AutopilotSystem  # noqa: E402
-from game.components import Autopilot  # noqa: E402
-from game.effects import Blast  # noqa: E402
-from game.netplay import LocalSeat  # noqa: E402
-from game.states.title import TitleState  # noqa: E402
+from game.client.app import App  # noqa: E402
+from game.client.effects import Blast  # noqa: E402
+from game.client.states.title import TitleState  # noqa: E402
+from game.net.netplay import LocalSeat  # noqa: E402
+from game.rules.autopilot import AutopilotSystem  # noqa: E402
+from game.rules.components import Autopilot  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 STEP = 1 / 60

@@ -7,7 +7,7 @@ import pygame
 import pytest
 
 from engine.time import ManualClock
-from game.app import App
+from game.client.app import App
 
 STEP = 1 / 60
 

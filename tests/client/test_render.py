@@ -8,11 +8,11 @@ import pytest
 from engine.components import Transform
 from engine.movement import DrawnTransform
 from engine.phases import Role
-from game.battlefield import Battlefield
-from game.components import Aircraft, Health, Pickup, Player, Projectile, Side
-from game.netplay import LocalSeat
-from game.plugin import shooter_world
-from game.render import Sprites, WorldRenderer
+from game.client.render import Sprites, WorldRenderer
+from game.net.netplay import LocalSeat
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Health, Pickup, Player, Projectile, Side
+from game.rules.plugin import shooter_world
 from tests.netgame.conftest import Harness
 
 

@@ -12,14 +12,14 @@ import pytest
 from engine.components import Transform
 from engine.movement import DrawnTransform
 from engine.time import MonotonicClock
-from game.battlefield import Battlefield
-from game.client import GameClient
-from game.hud import ACCENT
-from game.netplay import NO_SEAT_FOR_PARTNER, LocalSeat
+from game.client.hud import ACCENT
+from game.client.settings import load_settings
+from game.client.states.menu import MenuState
+from game.client.states.title import TitleState
+from game.net.client import GameClient
+from game.net.netplay import NO_SEAT_FOR_PARTNER, LocalSeat
+from game.rules.battlefield import Battlefield
 from game.server import GameServer
-from game.settings import load_settings
-from game.states.menu import MenuState
-from game.states.title import TitleState
 from tests.client.conftest import STEP
 
 DOWN, ENTER, ESC = pygame.K_DOWN, pygame.K_RETURN, pygame.K_ESCAPE
@@ -196,7 +196,7 @@ def test_a_corrupt_settings_file_warns_and_is_kept_as_bak(driver, tmp_path):
     path = driver.app.settings_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("player_name = = 'broken'\n")
-    from game.app import App
+    from game.client.app import App
 
     app = App.create(settings_path=path, mute=True)
     app.clock = driver.clock

@@ -1,7 +1,7 @@
 """Bare worlds for testing the shooter's systems one at a time.
 
 A test builds a `World` with only the resources and systems the rule under test
-needs (`make_world`), spawns entities with the factories in `game.spawn`, steps
+needs (`make_world`), spawns entities with the factories in `game.rules.spawn`, steps
 it, and asserts on components, resources and the events a `EventLog` recorded.
 """
 
@@ -15,8 +15,8 @@ import pytest
 
 from engine import Phase, Role, World
 from engine.physics import PhysicsPlugin
-from game.content import GameContent, load_content
-from game.plugin import configure_sets
+from game.rules.content import GameContent, load_content
+from game.rules.plugin import configure_sets
 
 
 @pytest.fixture(scope="session")

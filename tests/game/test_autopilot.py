@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from engine.components import Transform
-from game.autopilot import add_autopilot
-from game.battlefield import Battlefield
-from game.components import Aircraft, Autopilot, PlayerInput, Projectile, Side, Weapon
+from game.rules.autopilot import add_autopilot
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Autopilot, PlayerInput, Projectile, Side, Weapon
 
 DODGE_AHEAD = 140.0  # px above the aircraft in which an enemy bullet is dodged (its design)
 RAM_AHEAD = 110.0  # px above the aircraft in which an enemy is side-stepped

@@ -6,12 +6,12 @@ from engine import Phase
 from engine.components import Transform
 from engine.movement import MovementSystem
 from engine.physics import Collider, CollisionStarted
-from game.battlefield import Battlefield
-from game.components import Aircraft, Category, Health, Side
-from game.events import Damaged, Destroyed
-from game.spawn import spawn_bullet, spawn_enemy, spawn_player
-from game.systems.combat import CombatSystem, DeathSystem
-from game.systems.culling import CullSystem
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Category, Health, Side
+from game.rules.events import Damaged, Destroyed
+from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_player
+from game.rules.systems.combat import CombatSystem, DeathSystem
+from game.rules.systems.culling import CullSystem
 
 
 @pytest.fixture

@@ -7,13 +7,16 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+import game.rules.content
 from engine.data import DataError
-from game.content import DATA_DIR, find_data_dir, load_content
+from game.rules.content import DATA_DIR, load_content
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def data(tmp_path) -> Path:
-    """A private copy of assets/data to break."""
+    """A private copy of game/rules/data to break."""
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
     return copy
@@ -44,15 +47,18 @@ def test_a_rewritten_but_unchanged_copy_still_loads(data):
     assert load_content(data) == load_content()
 
 
-def test_the_data_is_found_beside_the_packages_first_then_where_pip_installed_it(tmp_path):
-    checkout, installed, user = tmp_path / "checkout", tmp_path / "prefix", tmp_path / "user"
-    assert find_data_dir(checkout, [installed, user]) == checkout  # none: named in the errors
-    user.mkdir()
-    assert find_data_dir(checkout, [installed, user]) == user
-    installed.mkdir()
-    assert find_data_dir(checkout, [installed, user]) == installed
-    checkout.mkdir()
-    assert find_data_dir(checkout, [installed, user]) == checkout
+def test_the_data_ships_inside_the_rules_package():
+    """An installed copy finds the data where it finds the code: package data, no lookup."""
+    assert Path(game.rules.content.__file__).resolve().parent / "data" == DATA_DIR
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "*.toml" in setuptools["package-data"]["*"]
+    assert sorted(p.name for p in DATA_DIR.glob("*.toml")) == [
+        "aircraft.toml",
+        "battlefield.toml",
+        "mission.toml",
+        "pickups.toml",
+        "weapons.toml",
+    ]
 
 
 def set_in(*keys_and_value):

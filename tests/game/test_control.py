@@ -8,10 +8,10 @@ import pytest
 from engine import Phase
 from engine.components import Transform, Velocity
 from engine.movement import MovementSystem
-from game.battlefield import Battlefield, ScrollSystem
-from game.components import Player, PlayerInput
-from game.spawn import spawn_enemy, spawn_player
-from game.systems.control import ClampToViewSystem, PlayerControlSystem
+from game.rules.battlefield import Battlefield, ScrollSystem
+from game.rules.components import Player, PlayerInput
+from game.rules.spawn import spawn_enemy, spawn_player
+from game.rules.systems.control import ClampToViewSystem, PlayerControlSystem
 
 
 def control_world(make_world, content, *, scrolling: bool):

@@ -4,10 +4,10 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform
-from game.battlefield import Battlefield
-from game.components import Side
-from game.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
-from game.systems.culling import CullSystem
+from game.rules.battlefield import Battlefield
+from game.rules.components import Side
+from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
+from game.rules.systems.culling import CullSystem
 
 MAKERS = {
     "allied bullet": lambda w, x, y: spawn_bullet(w, "bullet_allied", Side.ALLY, x, y, 0),

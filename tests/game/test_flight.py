@@ -7,9 +7,9 @@ import pytest
 from engine import Phase
 from engine.components import Transform, Velocity
 from engine.movement import MovementSystem
-from game.components import FlightPattern
-from game.spawn import heading, spawn_enemy
-from game.systems.enemies import FlightPatternSystem
+from game.rules.components import FlightPattern
+from game.rules.spawn import heading, spawn_enemy
+from game.rules.systems.enemies import FlightPatternSystem
 
 
 @pytest.fixture

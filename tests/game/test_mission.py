@@ -5,9 +5,9 @@ import pytest
 from engine import Phase
 from engine.components import Transform
 from engine.physics import PhysicsPlugin
-from game.battlefield import Battlefield, MissionState, MissionStats
-from game.components import Health, Side
-from game.events import (
+from game.rules.battlefield import Battlefield, MissionState, MissionStats
+from game.rules.components import Health, Side
+from game.rules.events import (
     Destroyed,
     EnemySpawned,
     MissileLaunched,
@@ -16,10 +16,10 @@ from game.events import (
     PickupTaken,
     ShotFired,
 )
-from game.sets import MissionStatus
-from game.spawn import spawn_bullet, spawn_player
-from game.systems.combat import CombatSystem, DeathSystem
-from game.systems.mission import MissionStatusSystem, StatsSystem, living_players
+from game.rules.sets import MissionStatus
+from game.rules.spawn import spawn_bullet, spawn_player
+from game.rules.systems.combat import CombatSystem, DeathSystem
+from game.rules.systems.mission import MissionStatusSystem, StatsSystem, living_players
 
 
 @pytest.fixture

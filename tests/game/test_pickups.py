@@ -8,11 +8,11 @@ import pytest
 from engine import Phase
 from engine.components import Transform
 from game.api import add_pickup_kind
-from game.battlefield import Battlefield
-from game.components import Health, Pickup, Side, Weapon
-from game.events import Destroyed, PickupTaken
-from game.spawn import spawn_enemy, spawn_pickup, spawn_player
-from game.systems.pickups import PickupCollectSystem, PickupDropSystem, apply_pickup
+from game.rules.battlefield import Battlefield
+from game.rules.components import Health, Pickup, Side, Weapon
+from game.rules.events import Destroyed, PickupTaken
+from game.rules.spawn import spawn_enemy, spawn_pickup, spawn_player
+from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem, apply_pickup
 
 
 def kind_with(content, effect):

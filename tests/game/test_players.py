@@ -4,10 +4,10 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform
-from game.battlefield import Battlefield
-from game.components import Aircraft, Health, Player, PlayerInput, Side, Weapon
-from game.spawn import spawn_player
-from game.systems.control import ClampToViewSystem
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Health, Player, PlayerInput, Side, Weapon
+from game.rules.spawn import spawn_player
+from game.rules.systems.control import ClampToViewSystem
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import Phase, Role
-from game.plugin import shooter_world
+from game.rules.plugin import shooter_world
 
 
 def names(world, phase):

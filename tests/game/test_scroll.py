@@ -5,8 +5,8 @@ import math
 import pytest
 
 from engine import Phase
-from game.battlefield import Battlefield, MissionState, ScrollSystem
-from game.sets import Scroll
+from game.rules.battlefield import Battlefield, MissionState, ScrollSystem
+from game.rules.sets import Scroll
 
 
 @pytest.fixture

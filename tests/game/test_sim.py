@@ -7,8 +7,8 @@ import pytest
 
 from engine.components import Transform
 from game import sim
-from game.battlefield import Battlefield, MissionStats
-from game.components import Player
+from game.rules.battlefield import Battlefield, MissionStats
+from game.rules.components import Player
 
 
 def test_a_full_mission_ends_and_is_reproducible():

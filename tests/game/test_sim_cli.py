@@ -6,9 +6,9 @@ import pytest
 
 from engine.data import DataError
 from game import sim
-from game.battlefield import MissionStats
-from game.components import Autopilot, Health, Player
-from game.content import load_content
+from game.rules.battlefield import MissionStats
+from game.rules.components import Autopilot, Health, Player
+from game.rules.content import load_content
 
 
 def printed(capsys) -> dict[str, str]:

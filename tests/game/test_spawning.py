@@ -6,11 +6,11 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform
-from game.battlefield import Battlefield, MissionScript, MissionState, ScrollSystem, WaveClock
-from game.components import Aircraft, Health, Side
-from game.events import EnemySpawned, Outcome
-from game.sets import Scroll, Spawning
-from game.systems.spawning import MissionScriptSystem, WaveSystem, script_for
+from game.rules.battlefield import Battlefield, MissionScript, MissionState, ScrollSystem, WaveClock
+from game.rules.components import Aircraft, Health, Side
+from game.rules.events import EnemySpawned, Outcome
+from game.rules.sets import Scroll, Spawning
+from game.rules.systems.spawning import MissionScriptSystem, WaveSystem, script_for
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import pytest
 from engine import Phase
 from engine.components import Transform, Velocity
 from engine.movement import MovementSystem
-from game.battlefield import Battlefield
-from game.components import Homing, PlayerInput, Projectile, Side, Weapon
-from game.events import MissileLaunched, ShotFired
-from game.spawn import spawn_enemy, spawn_missile, spawn_player
-from game.systems.weapons import HomingSystem, WeaponSystem, shot_interval
+from game.rules.battlefield import Battlefield
+from game.rules.components import Homing, PlayerInput, Projectile, Side, Weapon
+from game.rules.events import MissileLaunched, ShotFired
+from game.rules.spawn import spawn_enemy, spawn_missile, spawn_player
+from game.rules.systems.weapons import HomingSystem, WeaponSystem, shot_interval
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from engine.physics import PhysicsPlugin
 from engine.testing import run, world_with
 from examples.mods.shield import Shield, ShieldPlugin
 from game.api import Health, PickupTaken, ShooterPlugin
-from game.client import GameClient
-from game.components import Side
-from game.netplay import Roster
-from game.spawn import spawn_bullet, spawn_player
+from game.net.client import GameClient
+from game.net.netplay import Roster
+from game.rules.components import Side
+from game.rules.spawn import spawn_bullet, spawn_player
 from tests.netgame.conftest import Harness
 
 MOD = "examples.mods.shield"

@@ -26,9 +26,9 @@ from engine.net.messages import (
     UpdateClientState,
 )
 from engine.net.replication import Replicated, SnapshotDecoder
-from game.components import Side
-from game.netplay import shooter_schema
-from game.protocol import GameEventKind, Outcome8, PlayerAction
+from game.net.netplay import shooter_schema
+from game.net.protocol import GameEventKind, Outcome8, PlayerAction
+from game.rules.components import Side
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
 SCHEMA = shooter_schema()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from engine.time import ManualClock
-from game.client import GameClient
+from game.net.client import GameClient
 from game.server import DEFAULT_SPECTATORS, GameServer
 
 STEP = 1 / 60

@@ -14,10 +14,7 @@ from engine.net.client import NetClient
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.battlefield import Battlefield, MissionState, MissionStats
-from game.components import Health, Pickup, Player, PlayerInput, Projectile, Side, Weapon
-from game.content import load_content
-from game.netplay import (
+from game.net.netplay import (
     BUDGET_SECONDS,
     NO_SEAT_FOR_PARTNER,
     RESTART_DELAY,
@@ -26,7 +23,7 @@ from game.netplay import (
     MoveBudget,
     Roster,
 )
-from game.protocol import (
+from game.net.protocol import (
     AcceptCoopPartner,
     Explosion,
     GameEvent,
@@ -45,8 +42,11 @@ from game.protocol import (
     SpawnSelf,
     Spectating,
 )
+from game.rules.battlefield import Battlefield, MissionState, MissionStats
+from game.rules.components import Health, Pickup, Player, PlayerInput, Projectile, Side, Weapon
+from game.rules.content import load_content
+from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_pickup
 from game.server import GameServer
-from game.spawn import spawn_bullet, spawn_enemy, spawn_pickup
 
 STEP = 1 / 60
 CONTENT = load_content()

@@ -10,12 +10,12 @@ import pytest
 from engine.components import Transform
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.battlefield import Battlefield, MissionState
-from game.client import GameClient
-from game.components import Health, Player, PlayerInput
-from game.content import load_content
-from game.netplay import RESTART_DELAY, Roster
-from game.protocol import Outcome8, PositionUpdate
+from game.net.client import GameClient
+from game.net.netplay import RESTART_DELAY, Roster
+from game.net.protocol import Outcome8, PositionUpdate
+from game.rules.battlefield import Battlefield, MissionState
+from game.rules.components import Health, Player, PlayerInput
+from game.rules.content import load_content
 from game.server import GameServer
 
 STEP = 1 / 60

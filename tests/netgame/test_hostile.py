@@ -11,8 +11,8 @@ from engine.net.codec import Writer
 from engine.net.framing import encode_frame
 from engine.net.messages import MAGIC, PROTOCOL_VERSION, Hello
 from engine.net.sync import ClientNet
-from game.netplay import shooter_schema
-from game.spawn import spawn_pickup
+from game.net.netplay import shooter_schema
+from game.rules.spawn import spawn_pickup
 
 SCHEMA = shooter_schema()
 

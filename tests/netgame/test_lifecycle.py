@@ -9,9 +9,9 @@ import time
 import pytest
 
 from engine.net.sync import ServerNet
-from game.client import GameClient
-from game.components import Pickup
-from game.spawn import spawn_pickup
+from game.net.client import GameClient
+from game.rules.components import Pickup
+from game.rules.spawn import spawn_pickup
 
 
 def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):

@@ -8,11 +8,9 @@ from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.battlefield import Battlefield
-from game.client import GameClient
-from game.components import FlightPattern, Health, Player, PlayerInput
-from game.netplay import MoveBudget, Roster
-from game.protocol import (
+from game.net.client import GameClient
+from game.net.netplay import MoveBudget, Roster
+from game.net.protocol import (
     MissionEnd,
     PlayerAction,
     PlayerEvent,
@@ -20,8 +18,10 @@ from game.protocol import (
     PositionUpdate,
     SpawnSelf,
 )
+from game.rules.battlefield import Battlefield
+from game.rules.components import FlightPattern, Health, Player, PlayerInput
+from game.rules.spawn import spawn_enemy
 from game.server import GameServer
-from game.spawn import spawn_enemy
 
 TICK_STEPS = 3
 

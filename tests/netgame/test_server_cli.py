@@ -19,10 +19,10 @@ from engine.mods import load_mods
 from engine.net.client import NetClient
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.client import GameClient
-from game.components import Health, Player
-from game.content import load_content
-from game.netplay import RESTART_DELAY
+from game.net.client import GameClient
+from game.net.netplay import RESTART_DELAY
+from game.rules.components import Health, Player
+from game.rules.content import load_content
 from game.server import DEFAULT_MAX_PLAYERS, DEFAULT_PORT, DEFAULT_SPECTATORS, GameServer, main
 
 STEP = 1 / 60

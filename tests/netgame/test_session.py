@@ -11,10 +11,10 @@ from engine.net.client import NetClient
 from engine.net.codec import U8
 from engine.net.messages import Message, RejectReason, Route
 from engine.net.replication import Replicated
-from game.components import Aircraft, Pickup, Player
-from game.netplay import Roster, shooter_schema
-from game.protocol import PlayerDisconnect, RequestCoopPartner
-from game.spawn import spawn_enemy, spawn_pickup
+from game.net.netplay import Roster, shooter_schema
+from game.net.protocol import PlayerDisconnect, RequestCoopPartner
+from game.rules.components import Aircraft, Pickup, Player
+from game.rules.spawn import spawn_enemy, spawn_pickup
 
 
 def test_three_clients_join_and_see_each_other(harness):

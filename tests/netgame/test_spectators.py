@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine import Phase
-from game.netplay import NO_SEAT_FOR_PARTNER, Roster
-from game.protocol import PlayerConnect, Spectating
+from game.net.netplay import NO_SEAT_FOR_PARTNER, Roster
+from game.net.protocol import PlayerConnect, Spectating
 from game.server import GameServer, main
 from tests.netgame.conftest import Harness
 
@@ -109,7 +109,7 @@ def test_a_partner_may_be_asked_again_once_a_seat_frees_up(two_seats):
 
 
 def test_a_partner_may_be_asked_for_after_the_mission_restarts(harness):
-    from game.netplay import restart_mission
+    from game.net.netplay import restart_mission
 
     alice = harness.join("alice")
     first = set(alice.session.own)

@@ -47,9 +47,9 @@ def test_client_matches_notices_a_wrong_value():
     from engine.net.replication import SnapshotDecoder, SnapshotEncoder
     from engine.phases import Role
     from engine.world import World
-    from game.components import Health
-    from game.netplay import shooter_schema
-    from game.plugin import shooter_world
+    from game.net.netplay import shooter_schema
+    from game.rules.components import Health
+    from game.rules.plugin import shooter_world
 
     registry = shooter_schema().components
     server = shooter_world(Role.SERVER, seed=1)

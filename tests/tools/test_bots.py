@@ -16,7 +16,7 @@ import pytest
 from engine.components import Transform
 from engine.phases import Phase
 from engine.time import ManualClock
-from game.components import Player
+from game.rules.components import Player
 from game.server import GameServer
 from tools.bots import (
     DEFAULT_DESYNC_BOUND,

@@ -54,11 +54,11 @@ def test_results_are_tallied_per_area_and_untested_mutants_count_against_the_sco
 
 
 def test_report_exits_1_while_an_area_is_below_target(tmp_path, monkeypatch, capsys):
-    _meta(tmp_path / "mutants", "game/netplay.py", {"a": 1, "b": 0})
+    _meta(tmp_path / "mutants", "game/server.py", {"a": 1, "b": 0})
     monkeypatch.setattr(mutation, "ROOT", tmp_path)
     assert mutation.main(["report"]) == 1
     assert "50.0%" in capsys.readouterr().out
-    _meta(tmp_path / "mutants", "game/netplay.py", {"a": 1, "b": 1})
+    _meta(tmp_path / "mutants", "game/server.py", {"a": 1, "b": 1})
     assert mutation.main(["report", "--json", str(tmp_path / "t.json")]) == 0
     assert json.loads((tmp_path / "t.json").read_text())["server authority"]["score"] == 1.0
 
@@ -70,12 +70,12 @@ def test_an_unknown_area_is_a_one_line_error():
 
 def test_an_area_maps_to_mutant_name_patterns():
     assert mutation.module_glob("engine/net/*") == "engine.net.*"
-    assert mutation.module_glob("game/netplay.py") == "game.netplay.*"
+    assert mutation.module_glob("game/server.py") == "game.server.*"
 
 
 def test_a_sample_is_drawn_per_area_the_same_for_the_same_seed_and_scored_alone(tmp_path):
     _meta(tmp_path, "engine/net/codec.py", {f"n{i}": (1 if i % 4 else 0) for i in range(40)})
-    _meta(tmp_path, "game/netplay.py", {"s1": 0, "s2": 1})
+    _meta(tmp_path, "game/server.py", {"s1": 0, "s2": 1})
     results = mutation.load_results(tmp_path)
     drawn = mutation.draw_sample(results, 10, seed=3)
     assert len(drawn["engine/net"]) == 10 and sorted(drawn["server authority"]) == ["s1", "s2"]
@@ -89,7 +89,7 @@ def test_a_sample_is_drawn_per_area_the_same_for_the_same_seed_and_scored_alone(
 
 def test_report_scores_only_the_sample_when_one_was_drawn(tmp_path, monkeypatch, capsys):
     mutants = tmp_path / "mutants"
-    _meta(mutants, "game/netplay.py", {"a": 1, "b": 0, "c": 0})
+    _meta(mutants, "game/server.py", {"a": 1, "b": 0, "c": 0})
     (mutants / "sample.json").write_text(
         json.dumps({"seed": 1, "size": 1, "names": {"server authority": ["a"]}})
     )

@@ -22,7 +22,7 @@ import pytest
 
 from engine.net.transport import RECEIVE_CAP
 from engine.time import MonotonicClock
-from game.client import GameClient
+from game.net.client import GameClient
 from game.server import GameServer
 from tools import netsim
 from tools.netsim import Conditions, DelayLine, Relay

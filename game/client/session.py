@@ -1,0 +1,210 @@
+"""A play session: the client, and the server it plays on when this process provides one.
+
+- single-player: an in-process server world over the loopback transport: the
+  very code path of multiplayer, with no socket;
+- host: `python -m game.server` as a child process on a chosen port, which this
+  client joins over TCP; the child ends with the host (it watches its parent);
+- join: a client of someone else's server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+
+from engine.mods import Mod
+from engine.net.sync import ClientNet
+from engine.net.transport import loopback_pair
+from engine.time import Clock, FixedStepLoop, MonotonicClock
+from game.net.client import GameClient
+from game.server import GameServer
+
+log = logging.getLogger(__name__)
+
+HOST_START_TIMEOUT = 5.0
+RETRY_SECONDS = 0.2
+
+
+class Session:
+    """Steps the client (and an in-process server) on the fixed-step clock; presents the
+    client once per frame."""
+
+    def __init__(
+        self,
+        mode: str,
+        client: GameClient | None,
+        *,
+        clock: Clock,
+        server: GameServer | None = None,
+        child: subprocess.Popen[bytes] | None = None,
+        connect: Callable[[], GameClient] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.client = client
+        self.clock = clock
+        self.server = server
+        self.child = child
+        self._connect = connect
+        self._started = clock.now()
+        self._next_try = self._started
+        self.error: str | None = None
+        self.loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=5)
+        self.alpha = 1.0  # the last frame's fraction of a step, for present()
+        self.paused = False
+
+    # -- the three ways to play -----------------------------------------------------------
+
+    @classmethod
+    def single_player(
+        cls,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> Session:
+        clock = clock or MonotonicClock()
+        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
+        server_end, client_end = loopback_pair()
+        server.net.add_stream(server_end, clock.now())
+        client = GameClient.over(client_end, name, clock=clock, mods=mods)
+        return cls("single", client, clock=clock, server=server)
+
+    @classmethod
+    def join(
+        cls,
+        host: str,
+        port: int,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> Session:
+        clock = clock or MonotonicClock()
+        client = GameClient.connect(host, port, name, clock=clock, mods=mods)
+        return cls("join", client, clock=clock)
+
+    @classmethod
+    def host(
+        cls, port: int, name: str, *, clock: Clock | None = None, mods: Sequence[Mod] = ()
+    ) -> Session:
+        """Start a dedicated server as a child process and keep trying to join it."""
+        clock = clock or MonotonicClock()
+        command = [
+            sys.executable,
+            "-m",
+            "game.server",
+            "--port",
+            str(port),
+            "--exit-with-parent",
+            str(os.getpid()),
+            "--log-level",
+            "WARNING",
+        ]
+        for mod in mods:
+            command += ["--mod", mod.name]
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        log.info("started server pid %d on port %d", child.pid, port)
+        return cls(
+            "host",
+            None,
+            clock=clock,
+            child=child,
+            connect=lambda: GameClient.connect("127.0.0.1", port, name, clock=clock, mods=mods),
+        )
+
+    # -- running --------------------------------------------------------------------------
+
+    @property
+    def multiplayer(self) -> bool:
+        return self.mode != "single"
+
+    @property
+    def ready(self) -> bool:
+        """Connected and flying, or watching in line for a seat (a game mode: has a snapshot)."""
+        client = self.client
+        if client is None or not client.connected:
+            return False
+        if client.mode:
+            return client.world.resource(ClientNet).snapshots > 0
+        return bool(client.own_aircraft()) or client.session.spectating > 0
+
+    @property
+    def failed(self) -> str | None:
+        """Why the session cannot (or can no longer) go on, or None."""
+        if self.error:
+            return self.error
+        if self.client is not None and self.client.close_reason and self._connect is None:
+            return self.client.close_reason
+        return None
+
+    def step_due(self) -> int:
+        """Run the steps the clock owes (none while paused); returns how many ran."""
+        if self.child is not None:
+            self._watch_child()
+        if self.client is None or (self._connect is not None and self.client.net.closed):
+            self._retry_connect()
+            return 0
+        if self.paused:
+            self.loop.reset()
+            return 0
+        frame = self.loop.advance()
+        self.alpha = frame.alpha
+        for _ in range(frame.steps):
+            if self.server is not None:
+                self.server.step()
+            self.client.step()
+        if self._connect is not None and self.client.connected:
+            self._connect = None  # joined: from now on a loss is a loss, not a retry
+        return frame.steps
+
+    def present(self, dt: float) -> None:
+        """Once per frame, after `step_due`: the client's presentation for `dt` of wall time,
+        drawn `alpha` of a step past the last step (nothing while paused)."""
+        client = self.client
+        if client is None or self.paused or client.world.closed:
+            return
+        client.present(dt, self.alpha)
+
+    def _retry_connect(self) -> None:
+        now = self.clock.now()
+        if now - self._started > HOST_START_TIMEOUT:
+            self.error = "Could not connect: the server did not start in time"
+            return
+        if now < self._next_try:
+            return
+        self._next_try = now + RETRY_SECONDS
+        if self.client is not None:
+            self.client.world.close()
+        assert self._connect is not None
+        self.client = self._connect()
+
+    def _watch_child(self) -> None:
+        assert self.child is not None
+        code = self.child.poll()
+        if code is None or self.error:
+            return
+        detail = self.child.stderr.read().decode(errors="replace") if self.child.stderr else ""
+        lines = [line for line in detail.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit status {code}"
+        self.error = f"The server stopped: {reason.removeprefix('error: ')}"
+
+    def close(self) -> None:
+        """Leave, and stop whatever server this session started."""
+        if self.client is not None and not self.client.world.closed:
+            self.client.close()
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()

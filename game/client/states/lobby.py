@@ -1,0 +1,170 @@
+"""Getting into a game: Join (address and name), Host (port and name), Connecting."""
+
+from __future__ import annotations
+
+import pygame
+
+from engine.client.ui import Label, TextField, draw_text
+from engine.mods import ModError
+from engine.net.handshake import name_problem
+from game.client.session import Session
+from game.client.settings import parse_address
+from game.client.states.base import Screen
+
+FIELD = (420, 50)
+
+
+def start_single_player(app, mods=None) -> None:  # noqa: ANN001
+    name, clock = app.settings.player_name, app.clock
+    mods = app.mods if mods is None else mods
+    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods)))
+
+
+def _field(menu, text: str, y: int, *, max_length: int, allowed=None) -> TextField:  # noqa: ANN001
+    rect = pygame.Rect(0, 0, *FIELD)
+    rect.center = (600, y)
+    return menu.add(TextField(rect, text, max_length=max_length, allowed=allowed))
+
+
+class _Form(Screen):
+    """Two labelled fields and a go button; remembers what was typed."""
+
+    go_label = ""
+    first_label = ""
+
+    def build(self) -> None:
+        self.menu.add(Label(self.first_label, (290, 280), 30))
+        self.first = self.first_field()
+        self.menu.add(Label("Your name", (290, 350), 30))
+        self.name = _field(self.menu, self.app.settings.player_name, 350, max_length=32)
+        self.button(self.go_label, self.go, 460)
+        self.button("Back", self.back, 530)
+        self.first.on_submit = lambda _text: self.go()
+        self.name.on_submit = lambda _text: self.go()
+
+    def first_field(self) -> TextField:
+        raise NotImplementedError
+
+    def checked_name(self) -> str | None:
+        name = self.name.text.strip()
+        problem = name_problem(name)
+        if problem:
+            self.message = problem.capitalize()
+            return None
+        return name
+
+    def go(self) -> None:
+        raise NotImplementedError
+
+
+class JoinState(_Form):
+    title = "Join a game"
+    subtitle = "the address of a Cloudbreak server"
+    go_label = "Connect"
+    first_label = "Address"
+
+    def first_field(self) -> TextField:
+        return _field(self.menu, self.app.settings.last_address, 280, max_length=64)
+
+    def go(self) -> None:
+        name = self.checked_name()
+        if name is None:
+            return
+        try:
+            host, port = parse_address(self.first.text.strip())
+        except ValueError as error:
+            self.message = str(error)
+            return
+        settings = self.app.settings
+        settings.player_name, settings.last_address = name, self.first.text.strip()
+        self.message = self.app.save_settings()
+        clock, mods = self.app.clock, self.app.mods
+        self.stack.push(
+            ConnectingState(lambda: Session.join(host, port, name, clock=clock, mods=mods))
+        )
+
+
+class HostState(_Form):
+    title = "Host a game"
+    subtitle = "friends join with your address and this port"
+    go_label = "Start server"
+    first_label = "Port"
+
+    def first_field(self) -> TextField:
+        return _field(
+            self.menu, str(self.app.settings.host_port), 280, max_length=5, allowed=str.isdigit
+        )
+
+    def go(self) -> None:
+        name = self.checked_name()
+        if name is None:
+            return
+        text = self.first.text.strip()
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
+            self.message = f"The port must be a number from 1 to 65535, not {text!r}"
+            return
+        port = int(text)
+        settings = self.app.settings
+        settings.player_name, settings.host_port = name, port
+        self.message = self.app.save_settings()
+        clock, mods = self.app.clock, self.app.mods
+        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods)))
+
+
+class ConnectingState(Screen):
+    """ "Attempting to connect…" until flying, "Could not connect" otherwise. Esc cancels."""
+
+    title = "Attempting to connect…"
+
+    def __init__(self, make_session) -> None:  # noqa: ANN001
+        super().__init__()
+        self.make_session = make_session
+        self.session: Session | None = None
+        self.elapsed = 0.0
+
+    def build(self) -> None:
+        self.button("Cancel", self.back, 520)
+
+    def enter(self) -> None:
+        super().enter()
+        try:
+            self.session = self.make_session()
+        except (OSError, ValueError, ModError) as error:  # ModError: a mod failed to build
+            self._fail(str(error))
+
+    def back(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        self.stack.pop()
+
+    def _fail(self, reason: str) -> None:
+        from game.client.states.message import MessageState
+
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        self.stack.replace(MessageState("Could not connect", reason))
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        self.elapsed += dt
+        session = self.session
+        if session is None:
+            return
+        session.step_due()
+        session.present(dt)
+        if session.failed:
+            self._fail(session.failed)
+        elif session.ready:
+            from game.client.states.play import GameState
+
+            self.session = None  # the game owns it now
+            self.stack.replace(GameState(session))
+
+    def draw_body(self, surface: pygame.Surface) -> None:
+        dots = "." * (1 + int(self.elapsed * 3) % 3)
+        target = ""
+        if self.session is not None and self.session.client is not None:
+            target = self.session.client.net.target
+        draw_text(surface, f"{target}{dots}", (512, 300), 30, self.app.theme.text)

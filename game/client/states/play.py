@@ -1,0 +1,251 @@
+"""Playing: the battlefield and HUD, local input for two seats, pause, mission end, loss."""
+
+from __future__ import annotations
+
+import pygame
+
+from engine.client.states import State
+from engine.client.ui import Menu, draw_panel, draw_text
+from engine.hooks import ControlHooks, DrawHooks
+from engine.net.sync import ClientNet
+from engine.phases import Phase
+from engine.world import World
+from game.client.effects import EffectsPlugin
+from game.client.hud import Hud
+from game.client.session import Session
+from game.client.settings import ACTIONS
+from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
+from game.rules.components import Projectile, Side
+
+SEATS = (0, 1)
+
+
+class CueRecorder:
+    """A PRESENT-phase system noting which sounds this frame calls for (the cues of every
+    step since the last frame)."""
+
+    def __init__(self) -> None:
+        self.cues: list[str] = []
+        self.outcome: MissionEnd | None = None
+
+    def update(self, world: World, dt: float) -> None:
+        for explosion in world.events.read(Explosion):
+            self.cues.append("explosion2" if explosion.large else "explosion1")
+        if world.events.read(PickupCollected):
+            self.cues.append("pickup")
+        for end in world.events.read(MissionEnd):
+            self.outcome = end
+
+    def on_spawn(self, world: World, entity: int, net_id: int) -> None:
+        projectile = world.try_component(entity, Projectile)
+        if projectile is None:
+            return
+        if projectile.kind == "missile":
+            self.cues.append("missile_launch")
+        else:
+            self.cues.append("gunfire_allied" if projectile.side is Side.ALLY else "gunfire_enemy")
+
+
+class GameState(State):
+    """The mission, as this client sees it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.hud = Hud()
+        self.cues = CueRecorder()
+
+    @property
+    def client(self):  # noqa: ANN201
+        return self.session.client
+
+    def enter(self) -> None:
+        world = self.client.world
+        world.add_system(self.cues, Phase.PRESENT)
+        if not self.client.mode:
+            world.add_plugin(EffectsPlugin())
+            world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
+        self.context.play_music("mission")
+
+    def exit(self) -> None:
+        self.session.close()
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        app = self.context
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                app.input.release_all()
+                self.stack.push(PauseState(self))
+                return
+            if event.key == pygame.K_F3:
+                self.hud.net_graph.visible = not self.hud.net_graph.visible
+                return
+            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER) and not self.client.mode:
+                if 1 not in self.client.own_aircraft():
+                    self.client.request_partner()
+                return
+        app.input.handle_event(event)
+
+    def update(self, dt: float) -> None:
+        if self.client.mode:
+            self._mode_controls()
+        else:
+            self._fly()
+        self.session.step_due()
+        self.session.present(dt)
+        if not self.client.mode:
+            self.hud.update(dt, self.client.world)
+        self._sounds()
+        if self.session.failed:
+            from game.client.states.message import MessageState
+
+            reason = self.session.failed
+            title = "The host left" if "shutting down" in reason else "Lost connection to server"
+            self.stack.clear(MessageState(title, reason))
+            return
+        if self.cues.outcome is not None:
+            self.stack.push(MissionEndState(self.cues.outcome))
+            self.cues.outcome = None
+
+    def _fly(self) -> None:
+        app = self.context
+        for seat in SEATS:
+            self.client.control(
+                seat,
+                move_x=app.input.axis(seat, "move_left", "move_right"),
+                move_y=app.input.axis(seat, "move_up", "move_down"),
+                fire=app.input.held(seat, "fire"),
+                missile=app.input.take_presses(seat, "missile") > 0,
+            )
+
+    def _mode_controls(self) -> None:
+        """A game mode reacts to presses of the bound actions through its ControlHooks."""
+        world = self.client.world
+        handlers = ControlHooks.of(world).press
+        for seat in SEATS:
+            for action in ACTIONS:
+                for _ in range(self.context.input.take_presses(seat, action)):
+                    for handler in handlers:
+                        handler(world, seat, action)
+
+    def _sounds(self) -> None:
+        audio = self.context.audio
+        for name in dict.fromkeys(self.cues.cues):  # once per kind per frame
+            audio.play(name, 0.5 if name.startswith("gunfire") else 1.0)
+        self.cues.cues.clear()
+
+    def draw(self, surface: pygame.Surface) -> None:
+        world = self.client.world
+        if not self.client.mode:
+            self.context.renderer.draw(surface, world)
+            self.hud.draw(surface, world)
+            return
+        surface.fill((10, 16, 32))
+        hooks = DrawHooks.of(world)
+        for layer in hooks.world:
+            layer(surface, world, None)
+        for layer in hooks.hud:
+            layer(surface, world)
+
+
+class PauseState(State):
+    """Esc. Single-player stops the world; in multiplayer it keeps running underneath."""
+
+    transparent = True
+
+    def __init__(self, game: GameState) -> None:
+        self.game = game
+        self.blocks_update = not game.session.multiplayer
+        self.menu = Menu()
+
+    def enter(self) -> None:
+        from game.client.states.base import BUTTON_SIZE
+
+        app = self.context
+        self.menu = Menu(theme=app.theme)
+        self.game.session.paused = not self.game.session.multiplayer
+        from engine.client.ui import Button
+
+        for row, (text, action) in enumerate((("Resume", self.resume), ("Leave", self.leave))):
+            rect = pygame.Rect(0, 0, *BUTTON_SIZE)
+            rect.center = (512, 380 + row * 70)
+            self.menu.add(
+                Button(
+                    text,
+                    action,
+                    rect,
+                    image=app.image("ui_button"),
+                    hover_image=app.image("ui_button_hover"),
+                )
+            )
+        self.menu.focus_first()
+
+    def resume(self) -> None:
+        self.context.click()
+        self.game.session.paused = False
+        self.stack.pop()
+
+    def leave(self) -> None:
+        from game.client.states.menu import MenuState
+
+        self.context.click()
+        self.stack.clear(MenuState())
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.resume()
+            return
+        self.menu.handle_event(event, self.context.logical_mouse(event))
+
+    def update(self, dt: float) -> None:
+        self.menu.update(dt)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+        shade.fill((4, 10, 24, 150))
+        surface.blit(shade, (0, 0))
+        note = "the game goes on" if self.game.session.multiplayer else "the world is paused"
+        draw_text(surface, "Paused", (512, 250), 72, self.context.theme.accent)
+        draw_text(surface, note, (512, 305), 26, self.context.theme.text_dim)
+        self.menu.draw(surface)
+
+
+class MissionEndState(State):
+    """Mission Successful / Mission Failed over the battlefield until the next one starts."""
+
+    transparent = True
+    blocks_update = False
+
+    def __init__(self, end: MissionEnd) -> None:
+        self.end = end
+        self.left = end.restart_in
+
+    @property
+    def success(self) -> bool:
+        return self.end.outcome is Outcome8.SUCCESS
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            from game.client.states.menu import MenuState
+
+            self.stack.clear(MenuState())
+
+    def update(self, dt: float) -> None:
+        self.left -= dt
+        if self.left <= 0:
+            self.stack.pop()
+
+    def draw(self, surface: pygame.Surface) -> None:
+        theme = self.context.theme
+        rect = pygame.Rect(0, 0, 640, 200)
+        rect.center = (512, 330)
+        draw_panel(surface, rect, theme)
+        title = "Mission Successful" if self.success else "Mission Failed"
+        colour = (120, 230, 120) if self.success else theme.error
+        draw_text(surface, title, (512, 300), 64, colour)
+        draw_text(
+            surface,
+            f"next mission in {max(0, self.left):.0f} s  -  Esc: back to menu",
+            (512, 370),
+            26,
+            theme.text,
+        )

@@ -1,0 +1,1 @@
+"""The shooter over the network, headless: what replicates, seats, commands, cues, claims."""

@@ -1,0 +1,1 @@
+"""The shooter's rules, headless: components, content, systems and the mission lifecycle."""

@@ -1,0 +1,320 @@
+"""The shooter's content: aircraft, weapons, pickups, battlefield and mission, read from TOML.
+
+Every number the rules use comes from `game/rules/data/*.toml`; loading validates
+each value and names the file and key of the first bad one (see engine.data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.data import DataError, Table, load_toml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped in the package (package-data)
+SIDES = ("ally", "enemy")
+EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate", "none")  # none: a mod applies it
+
+
+@dataclass(frozen=True, slots=True)
+class BattlefieldSpec:
+    view_width: float
+    view_height: float
+    world_height: float
+    scroll_speed: float
+    player_margin: float
+    cull_margin: float
+    spawn_margin: float
+    finish_line_y: float
+    start_offset: float
+    player_spacing: float
+    max_players: int
+
+    @property
+    def start_view_top(self) -> float:
+        return self.world_height - self.view_height
+
+
+@dataclass(frozen=True, slots=True)
+class AircraftSpec:
+    name: str
+    side: str
+    hitpoints: int
+    speed: float
+    fire_interval: float  # 0: cannot fire
+    missiles: int
+    radius: float
+    width: float
+    bullet: str
+    pattern: tuple[tuple[float, float], ...]  # (angle degrees, distance px); empty for players
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectileSpec:
+    name: str
+    damage: int
+    speed: float
+    radius: float
+    homing_rate: float  # 0: flies straight
+
+
+@dataclass(frozen=True, slots=True)
+class FiringSpec:
+    start_fire_rate_level: int
+    max_fire_rate_level: int
+    max_spread_level: int
+    max_missiles: int
+    missile_interval: float
+    spread: tuple[tuple[float, ...], ...]  # per spread level, bullet x offsets / width
+
+
+@dataclass(frozen=True, slots=True)
+class PickupSpec:
+    name: str
+    effect: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedEnemy:
+    kind: str
+    x: float  # offset from the view's centre
+    ahead: float  # distance above the top of the starting view
+
+
+@dataclass(frozen=True, slots=True)
+class WaveSpec:
+    interval_min: float
+    interval_max: float
+    count_min: int
+    count_max: int
+    kinds: tuple[str, ...]
+    stop_before_finish: float
+
+
+@dataclass(frozen=True, slots=True)
+class GameContent:
+    battlefield: BattlefieldSpec
+    aircraft: dict[str, AircraftSpec]
+    projectiles: dict[str, ProjectileSpec]
+    firing: FiringSpec
+    pickups: dict[str, PickupSpec]
+    drop_chance: float
+    pickup_radius: float
+    script: tuple[ScriptedEnemy, ...]
+    waves: WaveSpec
+    player_aircraft: str = "eagle"
+
+
+def load_content(data_dir: Path = DATA_DIR) -> GameContent:
+    """Load and cross-check every table; raise DataError naming file, key and value."""
+    battlefield = _battlefield(load_toml(data_dir / "battlefield.toml"))
+    weapons = load_toml(data_dir / "weapons.toml")
+    projectiles = {
+        name: _projectile(name, table) for name, table in weapons.subtables("projectiles").items()
+    }
+    firing = _firing(weapons.table("firing"))
+    weapons.finish()
+    if "missile" not in projectiles:
+        raise DataError(f"{weapons.source}: projectiles.missile: the missile is required")
+    aircraft_file = load_toml(data_dir / "aircraft.toml")
+    aircraft = {
+        name: _aircraft(name, table, projectiles)
+        for name, table in aircraft_file.subtables("aircraft").items()
+    }
+    aircraft_file.finish()
+    if "eagle" not in aircraft:
+        raise DataError(f"{aircraft_file.source}: aircraft.eagle: the player aircraft is required")
+    if aircraft["eagle"].side != "ally":
+        raise DataError(
+            f"{aircraft_file.source}: aircraft.eagle.side: the player aircraft must be an ally, "
+            f"got {aircraft['eagle'].side!r}"
+        )
+    pickups_file = load_toml(data_dir / "pickups.toml")
+    drop_chance = pickups_file.number("drop_chance", min=0.0, max=1.0)
+    pickup_radius = pickups_file.number("radius", above=0.0)
+    pickups = {
+        name: _pickup(name, table) for name, table in pickups_file.subtables("pickups").items()
+    }
+    pickups_file.finish()
+    if not pickups:
+        raise pickups_file.fail("pickups", "needs at least one pickup")
+    mission = load_toml(data_dir / "mission.toml")
+    script = tuple(
+        _scripted(table, aircraft, battlefield) for table in mission.tables("enemy", default=[])
+    )
+    waves = _waves(mission.table("waves"), aircraft)
+    mission.finish()
+    return GameContent(
+        battlefield=battlefield,
+        aircraft=aircraft,
+        projectiles=projectiles,
+        firing=firing,
+        pickups=pickups,
+        drop_chance=drop_chance,
+        pickup_radius=pickup_radius,
+        script=script,
+        waves=waves,
+    )
+
+
+def _battlefield(root: Table) -> BattlefieldSpec:
+    view, world = root.table("view"), root.table("world")
+    spec = BattlefieldSpec(
+        view_width=view.number("width", min=64),
+        view_height=view.number("height", min=64),
+        world_height=world.number("height", min=64),
+        scroll_speed=world.number("scroll_speed", min=0.0),
+        player_margin=world.number("player_margin", min=0.0),
+        cull_margin=world.number("cull_margin", min=0.0),
+        spawn_margin=world.number("spawn_margin", min=0.0),
+        finish_line_y=world.number("finish_line_y", min=0.0),
+        start_offset=world.number("start_offset", min=0.0),
+        player_spacing=world.number("player_spacing", min=0.0),
+        max_players=world.integer("max_players", min=1, max=16),
+    )
+    if spec.world_height < spec.view_height:
+        raise world.fail("height", "must be at least the view height", spec.world_height)
+    if spec.start_offset >= spec.view_height:
+        raise world.fail("start_offset", "must be inside the starting view", spec.start_offset)
+    if spec.finish_line_y >= spec.start_view_top:
+        raise world.fail(
+            "finish_line_y",
+            "must lie above the starting view (less than height - view height)",
+            spec.finish_line_y,
+        )
+    if spec.spawn_margin >= spec.cull_margin:
+        raise world.fail("spawn_margin", "must be below cull_margin", spec.spawn_margin)
+    if 2 * spec.player_margin >= min(spec.view_width, spec.view_height):
+        raise world.fail("player_margin", "leaves no room inside the view", spec.player_margin)
+    for table in (view, world, root):
+        table.finish()
+    return spec
+
+
+def _projectile(name: str, table: Table) -> ProjectileSpec:
+    spec = ProjectileSpec(
+        name=name,
+        damage=table.integer("damage", min=0),
+        speed=table.number("speed", above=0.0),
+        radius=table.number("radius", above=0.0),
+        homing_rate=table.number("homing_rate", default=0.0, min=0.0),
+    )
+    table.finish()
+    return spec
+
+
+def _firing(table: Table) -> FiringSpec:
+    max_spread = table.integer("max_spread_level", min=1, max=8)
+    raw_spread = table.get("spread")
+    if not isinstance(raw_spread, list) or len(raw_spread) != max_spread:
+        raise table.fail("spread", f"must list offsets for {max_spread} spread levels", raw_spread)
+    spread = []
+    for level, offsets in enumerate(raw_spread, start=1):
+        ok = (
+            isinstance(offsets, list)
+            and len(offsets) == level
+            and all(
+                isinstance(o, int | float) and not isinstance(o, bool) and -1 <= o <= 1
+                for o in offsets
+            )
+        )
+        if not ok:
+            raise table.fail(
+                f"spread[{level - 1}]", f"must be {level} offsets between -1 and 1", offsets
+            )
+        spread.append(tuple(float(o) for o in offsets))
+    start = table.integer("start_fire_rate_level", min=0)
+    spec = FiringSpec(
+        start_fire_rate_level=start,
+        max_fire_rate_level=table.integer("max_fire_rate_level", min=max(start, 1)),
+        max_spread_level=max_spread,
+        max_missiles=table.integer("max_missiles", min=0),
+        missile_interval=table.number("missile_interval", min=0.0),
+        spread=tuple(spread),
+    )
+    table.finish()
+    return spec
+
+
+def _aircraft(name: str, table: Table, projectiles: dict[str, ProjectileSpec]) -> AircraftSpec:
+    side = table.string("side", choices=SIDES)
+    bullet = table.string("bullet")
+    if bullet not in projectiles:
+        raise table.fail("bullet", f"must be one of {', '.join(projectiles)}", bullet)
+    pattern = []
+    for index, leg in enumerate(table.get("pattern", [])):
+        ok = (
+            isinstance(leg, list)
+            and len(leg) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in leg)
+            and -180 <= leg[0] <= 180
+            and leg[1] > 0
+        )
+        if not ok:
+            raise table.fail(f"pattern[{index}]", "must be [angle in -180..180, distance > 0]", leg)
+        pattern.append((float(leg[0]), float(leg[1])))
+    spec = AircraftSpec(
+        name=name,
+        side=side,
+        hitpoints=table.integer("hitpoints", min=1),
+        speed=table.number("speed", above=0.0),
+        fire_interval=table.number("fire_interval", min=0.0),
+        missiles=table.integer("missiles", default=0, min=0),
+        radius=table.number("radius", above=0.0),
+        width=table.number("width", above=0.0),
+        bullet=bullet,
+        pattern=tuple(pattern),
+    )
+    table.finish()
+    return spec
+
+
+def _pickup(name: str, table: Table) -> PickupSpec:
+    spec = PickupSpec(
+        name=name,
+        effect=table.string("effect", choices=EFFECTS),
+        amount=table.integer("amount", min=1),
+    )
+    table.finish()
+    return spec
+
+
+def _scripted(
+    table: Table, aircraft: dict[str, AircraftSpec], battlefield: BattlefieldSpec
+) -> ScriptedEnemy:
+    kind = _enemy_kind(table, "kind", table.string("kind"), aircraft)
+    half = battlefield.view_width / 2
+    spec = ScriptedEnemy(
+        kind=kind,
+        x=table.number("x", min=-half, max=half),
+        ahead=table.number("ahead", min=0.0, max=battlefield.start_view_top),
+    )
+    table.finish()
+    return spec
+
+
+def _waves(table: Table, aircraft: dict[str, AircraftSpec]) -> WaveSpec:
+    interval_min = table.number("interval_min", above=0.0)
+    count_min = table.integer("count_min", min=0)
+    raw_kinds = table.get("kinds")
+    if not isinstance(raw_kinds, list) or not raw_kinds:
+        raise table.fail("kinds", "must be a non-empty array of enemy names", raw_kinds)
+    kinds = tuple(_enemy_kind(table, "kinds", k, aircraft) for k in raw_kinds)
+    spec = WaveSpec(
+        interval_min=interval_min,
+        interval_max=table.number("interval_max", min=interval_min),
+        count_min=count_min,
+        count_max=table.integer("count_max", min=count_min),
+        kinds=kinds,
+        stop_before_finish=table.number("stop_before_finish", min=0.0),
+    )
+    table.finish()
+    return spec
+
+
+def _enemy_kind(table: Table, key: str, kind: object, aircraft: dict[str, AircraftSpec]) -> str:
+    enemies = [n for n, a in aircraft.items() if a.side == "enemy"]
+    if kind not in enemies:
+        raise table.fail(key, f"must name an enemy aircraft ({', '.join(enemies)})", kind)
+    return kind  # type: ignore[return-value]

@@ -1,0 +1,61 @@
+"""Events the shooter's systems emit for each other (and for the network and the screen)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from game.rules.components import Side
+
+
+@dataclass(frozen=True, slots=True)
+class Damaged:
+    entity: int
+    amount: int
+    source: int  # the projectile or aircraft that did it
+
+
+@dataclass(frozen=True, slots=True)
+class Destroyed:
+    """An aircraft was shot down or rammed (not culled): the cue for an explosion."""
+
+    entity: int
+    kind: str
+    side: Side
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class EnemySpawned:
+    entity: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShotFired:
+    shooter: int
+    side: Side
+    bullets: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissileLaunched:
+    shooter: int
+    missile: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickupTaken:
+    player: int
+    kind: str
+
+
+class Outcome(Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True, slots=True)
+class MissionEnded:
+    outcome: Outcome

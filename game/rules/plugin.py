@@ -1,0 +1,110 @@
+"""The shooter as a plugin: its resources, and its systems in their phases.
+
+Both roles share movement and control so a client can predict its own
+aircraft with the exact rules the server applies; only the server spawns,
+resolves damage and decides the mission.
+"""
+
+from __future__ import annotations
+
+from engine.movement import Movement, MovementPlugin
+from engine.phases import Phase
+from engine.physics import PhysicsPlugin
+from engine.plugin import Plugin
+from engine.world import World
+from game.rules.battlefield import (
+    Battlefield,
+    MissionState,
+    MissionStats,
+    ScrollSystem,
+    WaveClock,
+    mission_not_held,
+    mission_running,
+)
+from game.rules.content import GameContent, load_content
+from game.rules.sets import (
+    Control,
+    Damage,
+    Deaths,
+    Flight,
+    MissionStatus,
+    Pickups,
+    Scroll,
+    Spawning,
+    Weapons,
+)
+from game.rules.systems.combat import CombatSystem, DeathSystem
+from game.rules.systems.control import ClampToViewSystem, PlayerControlSystem
+from game.rules.systems.culling import CullSystem
+from game.rules.systems.enemies import FlightPatternSystem
+from game.rules.systems.mission import MissionStatusSystem, StatsSystem
+from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
+from game.rules.systems.spawning import MissionScriptSystem, WaveSystem, script_for
+from game.rules.systems.weapons import HomingSystem, WeaponSystem
+
+
+class ShooterPlugin(Plugin):
+    """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones.
+
+    Its systems join the public sets of `game.rules.sets`; the sets carry the order
+    (steering before movement, weapons after control, deaths after damage) and
+    the mission's run conditions.
+    """
+
+    name = "cloudbreak"
+    requires = (MovementPlugin, PhysicsPlugin)
+
+    def __init__(self, content: GameContent | None = None) -> None:
+        self.content = content
+
+    def build(self, world: World) -> None:
+        content = self.content or load_content()
+        world.insert_resource(content)
+        world.insert_resource(Battlefield.at_start(content.battlefield))
+        world.insert_resource(MissionState())
+        configure_sets(world)
+        world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
+        world.add_system(PlayerControlSystem(), Phase.SIMULATE, in_set=Control, before=Movement)
+        world.add_system(ClampToViewSystem(), Phase.SIMULATE, in_set=Control, after=Movement)
+
+    def build_server(self, world: World) -> None:
+        content = world.resource(GameContent)
+        world.insert_resource(script_for(content))
+        world.insert_resource(
+            WaveClock(world.rng.uniform(content.waves.interval_min, content.waves.interval_max))
+        )
+        world.insert_resource(MissionStats())
+        world.add_system(FlightPatternSystem(), Phase.SIMULATE, in_set=Flight)
+        world.add_system(HomingSystem(), Phase.SIMULATE, in_set=Flight)
+        world.add_system(WeaponSystem(), Phase.SIMULATE, in_set=Weapons)
+        world.add_system(CombatSystem(), Phase.RESOLVE, in_set=Damage)
+        world.add_system(PickupCollectSystem(), Phase.RESOLVE, in_set=Pickups)
+        world.add_system(DeathSystem(), Phase.RESOLVE, in_set=Deaths)
+        world.add_system(PickupDropSystem(), Phase.SPAWN, in_set=Pickups)
+        world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
+        world.add_system(WaveSystem(), Phase.SPAWN, in_set=Spawning)
+        world.add_system(CullSystem(), Phase.SPAWN)
+        world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
+        world.add_system(StatsSystem(), Phase.SPAWN)
+
+
+def configure_sets(world: World) -> None:
+    """The order and run conditions of the game's sets (game.rules.sets), in both roles."""
+    world.configure_set(Scroll, before=(Control, Movement), run_if=mission_not_held)
+    world.configure_set(Flight, before=Movement)
+    world.configure_set(Weapons, after=(Movement, Control))
+    world.configure_set(Deaths, after=Damage)
+    world.configure_set(Spawning, run_if=mission_running)
+    world.configure_set(MissionStatus, run_if=mission_running)
+
+
+def core_plugins() -> list[Plugin]:
+    """The engine plugins the shooter builds on."""
+    return [MovementPlugin(), PhysicsPlugin()]
+
+
+def shooter_world(role, *, seed: int = 0, content: GameContent | None = None) -> World:
+    """A world with the engine core and the shooter's rules for `role`."""
+    world = World(role, seed=seed)
+    world.add_plugins([*core_plugins(), ShooterPlugin(content)])
+    return world

@@ -1,0 +1,43 @@
+"""Player control: intent to velocity, and keeping players inside the view."""
+
+from __future__ import annotations
+
+import math
+
+from engine.components import Transform, Velocity
+from engine.world import World
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Player, PlayerInput
+from game.rules.content import GameContent
+
+
+class PlayerControlSystem:
+    """Velocity = normalised input * speed, plus the scroll so players keep pace with the view."""
+
+    def update(self, world: World, dt: float) -> None:
+        content = world.resource(GameContent)
+        scroll = world.resource(Battlefield).scroll_velocity
+        for _, (intent, velocity, aircraft, _player) in world.query(
+            PlayerInput, Velocity, Aircraft, Player
+        ):
+            speed = content.aircraft[aircraft.kind].speed
+            mx = max(-1.0, min(1.0, intent.move_x))
+            my = max(-1.0, min(1.0, intent.move_y))
+            length = math.hypot(mx, my)
+            if length > 1.0:  # diagonals: same speed as straight lines
+                mx, my = mx / length, my / length
+            velocity.x = mx * speed
+            velocity.y = my * speed + scroll
+
+
+class ClampToViewSystem:
+    """Players stay `player_margin` px inside the view, whatever moved them."""
+
+    def update(self, world: World, dt: float) -> None:
+        battlefield = world.resource(Battlefield)
+        margin = battlefield.spec.player_margin
+        left, right = margin, battlefield.width - margin
+        top, bottom = battlefield.view_top + margin, battlefield.view_bottom - margin
+        for _, (transform, _player) in world.query(Transform, Player):
+            transform.x = min(max(transform.x, left), right)
+            transform.y = min(max(transform.y, top), bottom)
