@@ -7,7 +7,7 @@ here stay stable when the game's insides move.
 from __future__ import annotations
 
 from engine.world import World
-from game.net.netplay import LocalSeat
+from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield, MissionState, mission_running
 from game.rules.components import (
     Aircraft,

@@ -32,7 +32,9 @@ from engine.plugin import Plugin
 from engine.runtime import settle_garbage_collector
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
-from game.net.netplay import Roster, ServerMission, ShooterServerNetPlugin, shooter_schema
+from game.net.plugin import ShooterServerNetPlugin
+from game.net.schema import shooter_schema
+from game.net.seats import Roster, ServerMission
 from game.rules.battlefield import MissionState
 from game.rules.content import GameContent
 from game.rules.plugin import shooter_world

@@ -79,7 +79,8 @@ from engine.net.replication import (
 from engine.phases import Phase, Role
 from engine.runtime import settle_garbage_collector
 from engine.world import World
-from game.net.netplay import LocalSeat, shooter_schema
+from game.net.claims import LocalSeat
+from game.net.schema import shooter_schema
 from game.rules.battlefield import Battlefield
 from game.rules.components import Autopilot, Health, Player, Side
 from game.rules.content import load_content
@@ -803,7 +804,7 @@ def run_client(
     from engine.net.interpolation import InterpolationSystem, NetClock
     from game.client.hud import Hud
     from game.client.render import Sprites, WorldRenderer
-    from game.net.netplay import ClientSession
+    from game.net.claims import ClientSession
 
     opened = not pygame.display.get_init()
     if opened:

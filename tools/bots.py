@@ -71,8 +71,8 @@ from engine.net.sync import ClientNet, NetSend
 from engine.phases import Phase
 from engine.time import Clock, MonotonicClock
 from engine.world import World
+from game.net.claims import LocalSeat
 from game.net.client import GameClient
-from game.net.netplay import LocalSeat
 from game.rules.autopilot import AutopilotSystem
 from game.rules.components import Autopilot
 

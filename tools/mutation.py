@@ -57,7 +57,19 @@ AREAS: dict[str, tuple[str, ...]] = {
     ),
     "engine/net": ("engine/net/*",),
     "game rules": ("game/rules/*",),
-    "server authority": ("game/net/netplay.py", "game/net/protocol.py", "game/server.py"),
+    # game/net/ but its client side (claims.py, sending.py, client.py), and the server.
+    "server authority": (
+        "game/net/budget.py",
+        "game/net/commands.py",
+        "game/net/cues.py",
+        "game/net/mission.py",
+        "game/net/plugin.py",
+        "game/net/protocol.py",
+        "game/net/schema.py",
+        "game/net/seats.py",
+        "game/net/sets.py",
+        "game/server.py",
+    ),
 }
 
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), folded into what counts.

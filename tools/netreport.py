@@ -29,8 +29,9 @@ from engine.net.sync import ServerNet
 from engine.phases import Phase
 from engine.time import ManualClock
 from engine.world import World
+from game.net.claims import LocalSeat
 from game.net.client import GameClient
-from game.net.netplay import LocalSeat, ServerMission
+from game.net.seats import ServerMission
 from game.rules.autopilot import AutopilotSystem
 from game.rules.components import Autopilot
 from game.server import GameServer

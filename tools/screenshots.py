@@ -24,7 +24,7 @@ from engine.time import ManualClock  # noqa: E402
 from game.client.app import App  # noqa: E402
 from game.client.effects import Blast  # noqa: E402
 from game.client.states.title import TitleState  # noqa: E402
-from game.net.netplay import LocalSeat  # noqa: E402
+from game.net.claims import LocalSeat  # noqa: E402
 from game.rules.autopilot import AutopilotSystem  # noqa: E402
 from game.rules.components import Autopilot  # noqa: E402
 

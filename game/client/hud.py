@@ -16,7 +16,7 @@ from engine.client.ui import draw_text
 from engine.hooks import DrawHooks
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
-from game.net.netplay import ClientSession, LocalSeat
+from game.net.claims import ClientSession, LocalSeat
 from game.rules.components import Health, Player, Weapon
 
 BROADCAST_SECONDS = 2.5

@@ -26,7 +26,7 @@ from engine.components import Transform
 from engine.hooks import DrawHooks
 from engine.movement import DrawnTransform
 from game.client.effects import Bank, Blast, ParticleField, blast_frame
-from game.net.netplay import LocalSeat
+from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Health, Pickup, Player, Projectile, Side
 

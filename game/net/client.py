@@ -22,13 +22,10 @@ from engine.phases import Phase, Role
 from engine.plugin import Plugin
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
-from game.net.netplay import (
-    ClientSession,
-    LocalSeat,
-    ShooterClientNetPlugin,
-    request_partner,
-    shooter_schema,
-)
+from game.net.claims import ClientSession, LocalSeat
+from game.net.plugin import ShooterClientNetPlugin
+from game.net.schema import shooter_schema
+from game.net.sending import request_partner
 from game.rules.components import Player, PlayerInput
 from game.rules.content import GameContent
 from game.rules.plugin import shooter_world

@@ -9,7 +9,7 @@ from engine.components import Transform
 from engine.movement import DrawnTransform
 from engine.phases import Role
 from game.client.render import Sprites, WorldRenderer
-from game.net.netplay import LocalSeat
+from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Health, Pickup, Player, Projectile, Side
 from game.rules.plugin import shooter_world

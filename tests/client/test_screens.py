@@ -16,8 +16,9 @@ from game.client.hud import ACCENT
 from game.client.settings import load_settings
 from game.client.states.menu import MenuState
 from game.client.states.title import TitleState
+from game.net.claims import LocalSeat
 from game.net.client import GameClient
-from game.net.netplay import NO_SEAT_FOR_PARTNER, LocalSeat
+from game.net.commands import NO_SEAT_FOR_PARTNER
 from game.rules.battlefield import Battlefield
 from game.server import GameServer
 from tests.client.conftest import STEP

@@ -14,7 +14,7 @@ from engine.testing import run, world_with
 from examples.mods.shield import Shield, ShieldPlugin
 from game.api import Health, PickupTaken, ShooterPlugin
 from game.net.client import GameClient
-from game.net.netplay import Roster
+from game.net.seats import Roster
 from game.rules.components import Side
 from game.rules.spawn import spawn_bullet, spawn_player
 from tests.netgame.conftest import Harness

@@ -6,7 +6,7 @@ from engine import Role, World
 from engine.net.messages import MessageRegistry, MessageSpec
 from engine.net.schema import NetSchema
 from examples.mods.tiles import TilesPlugin
-from game.net.netplay import shooter_schema
+from game.net.schema import shooter_schema
 
 
 def tiles_schema() -> NetSchema:

@@ -26,8 +26,8 @@ from engine.net.messages import (
     message_fields,
 )
 from engine.net.schema import NetSchema
-from game.net.netplay import shooter_schema
 from game.net.protocol import PlayerAction, PlayerEvent, SpawnSelf
+from game.net.schema import shooter_schema
 from tests.net.schemas import every_message
 
 names = st.text(st.characters(codec="utf-8"), max_size=8)

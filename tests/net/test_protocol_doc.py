@@ -26,8 +26,8 @@ from engine.net.messages import (
     UpdateClientState,
 )
 from engine.net.replication import Replicated, SnapshotDecoder
-from game.net.netplay import shooter_schema
 from game.net.protocol import GameEventKind, Outcome8, PlayerAction
+from game.net.schema import shooter_schema
 from game.rules.components import Side
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"

@@ -14,15 +14,9 @@ from engine.net.client import NetClient
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
-from game.net.netplay import (
-    BUDGET_SECONDS,
-    NO_SEAT_FOR_PARTNER,
-    RESTART_DELAY,
-    SPEED_TOLERANCE,
-    BattlefieldState,
-    MoveBudget,
-    Roster,
-)
+from game.net.budget import BUDGET_SECONDS, SPEED_TOLERANCE, MoveBudget
+from game.net.commands import NO_SEAT_FOR_PARTNER
+from game.net.mission import RESTART_DELAY
 from game.net.protocol import (
     AcceptCoopPartner,
     Explosion,
@@ -42,6 +36,8 @@ from game.net.protocol import (
     SpawnSelf,
     Spectating,
 )
+from game.net.schema import BattlefieldState
+from game.net.seats import Roster
 from game.rules.battlefield import Battlefield, MissionState, MissionStats
 from game.rules.components import Health, Pickup, Player, PlayerInput, Projectile, Side, Weapon
 from game.rules.content import load_content

@@ -11,8 +11,9 @@ from engine.components import Transform
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.net.netplay import RESTART_DELAY, Roster
+from game.net.mission import RESTART_DELAY
 from game.net.protocol import Outcome8, PositionUpdate
+from game.net.seats import Roster
 from game.rules.battlefield import Battlefield, MissionState
 from game.rules.components import Health, Player, PlayerInput
 from game.rules.content import load_content

@@ -11,7 +11,7 @@ from engine.net.codec import Writer
 from engine.net.framing import encode_frame
 from engine.net.messages import MAGIC, PROTOCOL_VERSION, Hello
 from engine.net.sync import ClientNet
-from game.net.netplay import shooter_schema
+from game.net.schema import shooter_schema
 from game.rules.spawn import spawn_pickup
 
 SCHEMA = shooter_schema()

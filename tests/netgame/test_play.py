@@ -8,8 +8,8 @@ from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
+from game.net.budget import MoveBudget
 from game.net.client import GameClient
-from game.net.netplay import MoveBudget, Roster
 from game.net.protocol import (
     MissionEnd,
     PlayerAction,
@@ -18,6 +18,7 @@ from game.net.protocol import (
     PositionUpdate,
     SpawnSelf,
 )
+from game.net.seats import Roster
 from game.rules.battlefield import Battlefield
 from game.rules.components import FlightPattern, Health, Player, PlayerInput
 from game.rules.spawn import spawn_enemy

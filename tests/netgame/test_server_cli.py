@@ -20,7 +20,7 @@ from engine.net.client import NetClient
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.net.netplay import RESTART_DELAY
+from game.net.mission import RESTART_DELAY
 from game.rules.components import Health, Player
 from game.rules.content import load_content
 from game.server import DEFAULT_MAX_PLAYERS, DEFAULT_PORT, DEFAULT_SPECTATORS, GameServer, main

@@ -11,8 +11,9 @@ from engine.net.client import NetClient
 from engine.net.codec import U8
 from engine.net.messages import Message, RejectReason, Route
 from engine.net.replication import Replicated
-from game.net.netplay import Roster, shooter_schema
 from game.net.protocol import PlayerDisconnect, RequestCoopPartner
+from game.net.schema import shooter_schema
+from game.net.seats import Roster
 from game.rules.components import Aircraft, Pickup, Player
 from game.rules.spawn import spawn_enemy, spawn_pickup
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine import Phase
-from game.net.netplay import NO_SEAT_FOR_PARTNER, Roster
+from game.net.commands import NO_SEAT_FOR_PARTNER
 from game.net.protocol import PlayerConnect, Spectating
+from game.net.seats import Roster
 from game.server import GameServer, main
 from tests.netgame.conftest import Harness
 
@@ -109,7 +110,7 @@ def test_a_partner_may_be_asked_again_once_a_seat_frees_up(two_seats):
 
 
 def test_a_partner_may_be_asked_for_after_the_mission_restarts(harness):
-    from game.net.netplay import restart_mission
+    from game.net.seats import restart_mission
 
     alice = harness.join("alice")
     first = set(alice.session.own)

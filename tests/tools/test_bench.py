@@ -47,7 +47,7 @@ def test_client_matches_notices_a_wrong_value():
     from engine.net.replication import SnapshotDecoder, SnapshotEncoder
     from engine.phases import Role
     from engine.world import World
-    from game.net.netplay import shooter_schema
+    from game.net.schema import shooter_schema
     from game.rules.components import Health
     from game.rules.plugin import shooter_world
 

@@ -1,0 +1,142 @@
+"""The client's side of what the server says: its own aircraft, corrections, the session's
+log, and the battlefield as the server has it.
+
+A client claims the aircraft the server gives it (SpawnSelf, AcceptCoopPartner)
+and predicts them with the shared control and movement systems; it eases in the
+server's corrections, notes what a HUD, a test or a bot wants to know, and
+follows the replicated battlefield. All of it runs in INPUT, just after the
+engine's NetReceive, in the order below.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from engine.components import Transform, Velocity
+from engine.net.messages import BroadcastMessage
+from engine.net.replication import Predicted
+from engine.net.sync import ClientNet
+from engine.world import World
+from game.net.protocol import (
+    AcceptCoopPartner,
+    MissionEnd,
+    Outcome8,
+    PositionCorrection,
+    SpawnSelf,
+    Spectating,
+)
+from game.net.schema import BattlefieldState
+from game.rules.battlefield import Battlefield, MissionState
+from game.rules.components import PlayerInput
+
+CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
+SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps
+
+
+@dataclass(slots=True)
+class LocalSeat:
+    """Marks an aircraft this client flies, and which keyboard seat flies it."""
+
+    local_index: int
+
+
+@dataclass(slots=True)
+class Correction:
+    """What is left to ease in of a server correction (px)."""
+
+    dx: float = 0.0
+    dy: float = 0.0
+
+
+@dataclass(slots=True)
+class ClientSession:
+    """What the client knows of the game beyond entities: for HUDs, tests and bots."""
+
+    own: dict[int, int] = field(default_factory=dict)  # net id -> local index
+    broadcasts: list[str] = field(default_factory=list)
+    outcome: Outcome8 | None = None
+    mission_ends: int = 0
+    corrections: int = 0
+    partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
+    spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
+    seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
+    sent_fire: dict[int, bool] = field(default_factory=dict)  # net id -> last fire state sent
+
+
+class SessionLogSystem:
+    """Note the place in line (Spectating), the mission's ends and the broadcasts."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        for message in world.events.read(Spectating):
+            session.spectating = message.place
+        for message in world.events.read(MissionEnd):
+            session.outcome = message.outcome
+            session.mission_ends += 1
+        for message in world.events.read(BroadcastMessage):
+            session.broadcasts.append(message.text)
+
+
+class ClaimSystem:
+    """Make the aircraft the server gives this client (SpawnSelf: seat 0 or the one it
+    names; AcceptCoopPartner: seat 1) predicted and steerable once they have arrived."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        for message in world.events.read(SpawnSelf):
+            session.own[message.aircraft] = message.local_index
+            session.spectating = 0
+        for message in world.events.read(AcceptCoopPartner):
+            session.own[message.aircraft] = 1
+        decoder = world.resource(ClientNet).decoder
+        for net_id, local_index in session.own.items():
+            entity = decoder.entities.get(net_id)
+            if entity is None or world.has_component(entity, Predicted):
+                continue
+            world.add_component(entity, Predicted())
+            world.add_component(entity, LocalSeat(local_index))
+            world.add_component(entity, PlayerInput())
+            world.add_component(entity, Velocity())
+            world.add_component(entity, Correction())
+
+
+class CorrectionSystem:
+    """Ease a PositionCorrection in over a few steps instead of snapping to it."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        decoder = world.resource(ClientNet).decoder
+        for message in world.events.read(PositionCorrection):
+            entity = decoder.entities.get(message.aircraft)
+            if entity is None or not world.has_component(entity, Correction):
+                continue
+            transform = world.component(entity, Transform)
+            correction = world.component(entity, Correction)
+            correction.dx, correction.dy = message.x - transform.x, message.y - transform.y
+            session.corrections += 1
+        for _, (correction, transform) in world.query(Correction, Transform):
+            if correction.dx or correction.dy:
+                step_x, step_y = correction.dx * CORRECTION_RATE, correction.dy * CORRECTION_RATE
+                if abs(correction.dx) < 0.5 and abs(correction.dy) < 0.5:
+                    step_x, step_y = correction.dx, correction.dy
+                transform.x += step_x
+                transform.y += step_y
+                correction.dx -= step_x
+                correction.dy -= step_y
+
+
+class FollowBattlefieldSystem:
+    """Follow the server's battlefield: its seats, whether the mission is held or ended, and
+    the view (where the two really disagree)."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        for _, state in world.query_one(BattlefieldState):
+            session.seats = state.seats
+            battlefield = world.resource(Battlefield)
+            world.resource(MissionState).held = not state.running
+            # Both sides scroll at one speed; snap only when they really disagree
+            # (a restart, a hold), not for the latency every snapshot carries.
+            if abs(battlefield.view_top - state.view_top) > SCROLL_SNAP or not state.running:
+                battlefield.view_top = state.view_top

@@ -1,0 +1,89 @@
+"""The shooter over the network, as two plugins: the server's rules and the client's.
+
+Server (authority over everything but each player's own flying): seats players
+as they join (spectators wait in line for a seat), checks every command,
+announces cues and the mission's end and start, and mirrors the battlefield
+into the replicated BattlefieldState.
+
+Client: claims its own aircraft and predicts them with the shared control and
+movement systems, eases in corrections, follows the replicated battlefield, and
+sends its actions as they happen and its positions every tick.
+"""
+
+from __future__ import annotations
+
+from engine.net.replication import Replicated
+from engine.net.sync import ClientNetPlugin, NetReceive, NetSend, ServerNetPlugin, client_connected
+from engine.phases import Phase
+from engine.plugin import Plugin
+from engine.schedule import on_network_tick
+from engine.world import World
+from game.net.claims import (
+    ClaimSystem,
+    ClientSession,
+    CorrectionSystem,
+    FollowBattlefieldSystem,
+    SessionLogSystem,
+)
+from game.net.commands import FireSystem, MarkerSystem, MissileSystem, PartnerSystem, PositionSystem
+from game.net.cues import CueSystem
+from game.net.mission import MissionCycleSystem
+from game.net.schema import BattlefieldState
+from game.net.seats import Roster, SeatingSystem, ServerMission, hold_mission
+from game.net.sending import ClientActionSystem, ClientPositionSystem
+from game.net.sets import Commands, Cues, MissionNews, Seating
+from game.rules.battlefield import Battlefield
+from game.rules.plugin import ShooterPlugin
+from game.rules.sets import MissionStatus
+
+
+class ShooterServerNetPlugin(Plugin):
+    """The shooter's server-side network rules. Add after ServerNetPlugin and ShooterPlugin."""
+
+    name = "cloudbreak-net-server"
+    requires = (ShooterPlugin, ServerNetPlugin)
+
+    def __init__(self, max_players: int = 8) -> None:
+        self.max_players = max_players
+
+    def build_server(self, world: World) -> None:
+        world.insert_resource(Roster(self.max_players))
+        view_top = world.resource(Battlefield).view_top
+        entity = world.create(Replicated(), BattlefieldState(view_top, seats=self.max_players))
+        world.insert_resource(ServerMission(battlefield_entity=entity))
+        hold_mission(world)
+        world.configure_set(Seating, after=NetReceive)
+        world.configure_set(Commands, after=Seating)
+        world.configure_set(MissionNews, after=(MissionStatus, Cues))
+        world.add_system(SeatingSystem(), Phase.INPUT, in_set=Seating)
+        world.add_system(PositionSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(FireSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(MissileSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(PartnerSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(MarkerSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(CueSystem(), Phase.SPAWN, in_set=Cues)
+        world.add_system(MissionCycleSystem(), Phase.SPAWN, in_set=MissionNews)
+
+
+class ShooterClientNetPlugin(Plugin):
+    """The shooter's client-side network rules. Add after ClientNetPlugin and ShooterPlugin."""
+
+    name = "cloudbreak-net-client"
+    requires = (ShooterPlugin, ClientNetPlugin)
+
+    def build_client(self, world: World) -> None:
+        world.insert_resource(ClientSession())
+        world.add_system(SessionLogSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(ClaimSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(CorrectionSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(FollowBattlefieldSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(
+            ClientActionSystem(), Phase.NETWORK, before=NetSend, run_if=client_connected
+        )
+        world.add_system(
+            ClientPositionSystem(),
+            Phase.NETWORK,
+            after=ClientActionSystem,
+            before=NetSend,
+            run_if=(client_connected, on_network_tick),
+        )

@@ -1,0 +1,198 @@
+"""Seats: who flies, who watches and waits in line, and what joining and leaving do.
+
+A connection gets a seat (a player id, 1..max_players, and an aircraft) when one
+is free; once every seat is taken it watches the mission and waits in line,
+first come first seated, for the next seat that frees up. The server holds the
+mission at the start while nobody is seated, and starts it when the first
+player sits down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from engine.components import Transform
+from engine.net.messages import BroadcastMessage
+from engine.net.server import Peer, PeerJoined, PeerLeft
+from engine.net.sync import ServerNet
+from engine.world import World
+from game.net.budget import full_budget
+from game.net.protocol import (
+    AcceptCoopPartner,
+    PlayerConnect,
+    PlayerDisconnect,
+    SpawnSelf,
+    Spectating,
+)
+from game.net.schema import BattlefieldState
+from game.rules.battlefield import Battlefield, MissionState, MissionStats, WaveClock
+from game.rules.components import Aircraft, Pickup, Projectile
+from game.rules.content import GameContent
+from game.rules.spawn import spawn_player
+from game.rules.systems.spawning import script_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Seat:
+    """One player: a connection's seat (0 or 1) and the aircraft flying for it, if any."""
+
+    player_id: int
+    peer: Peer
+    local_index: int
+    name: str
+    entity: int = 0
+    net_id: int = 0
+
+
+@dataclass(slots=True)
+class Roster:
+    """Who is playing, and who waits to. Player ids are 1..max_players, reused after a leave.
+
+    A connection that finds every seat taken (co-op partners take seats too) is
+    not turned away: it watches the mission and waits in `waiting`, first come
+    first seated, until a seat frees up.
+    """
+
+    max_players: int
+    seats: dict[int, Seat] = field(default_factory=dict)
+    waiting: list[Peer] = field(default_factory=list)
+    told: dict[Peer, int] = field(default_factory=dict)  # the place each waiting peer last heard
+
+    def free_id(self) -> int | None:
+        return next((i for i in range(1, self.max_players + 1) if i not in self.seats), None)
+
+    def of_peer(self, peer: Peer) -> list[Seat]:
+        return [s for s in self.seats.values() if s.peer is peer]
+
+    def by_net_id(self, peer: Peer, net_id: int) -> Seat | None:
+        for seat in self.seats.values():
+            if seat.net_id == net_id and seat.peer is peer:
+                return seat
+        return None
+
+
+def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
+    """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner)."""
+    seat.net_id = net.ids.allocate()
+    seat.entity = spawn_player(
+        world,
+        seat.player_id,
+        owner=seat.peer.client_id,
+        local_index=seat.local_index,
+        name=seat.name,
+        net_id=seat.net_id,
+        remote=True,
+        extra=(full_budget(world),),
+    )
+    x, y = world.resource(Battlefield).start_position(seat.player_id - 1)
+    if seat.local_index == 0:
+        net.server.send(seat.peer, SpawnSelf(seat.net_id, seat.player_id, 0, x, y))
+    else:
+        net.server.send(seat.peer, AcceptCoopPartner(seat.net_id, seat.player_id, x, y))
+    net.server.broadcast(PlayerConnect(seat.net_id, seat.player_id, seat.name), exclude=seat.peer)
+
+
+class SeatingSystem:
+    """Joins and leaves: seats, aircraft, PlayerConnect/Disconnect and the broadcasts."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        roster = world.resource(Roster)
+        for joined in world.events.read(PeerJoined):
+            peer = joined.peer
+            if roster.waiting or roster.free_id() is None:  # nobody jumps the line
+                roster.waiting.append(peer)
+                log.info(
+                    "%s watches: every seat is taken (%d in line)", peer.name, len(roster.waiting)
+                )
+                net.server.broadcast(BroadcastMessage(f"{peer.name} is watching"), exclude=peer)
+                continue
+            self._seat(world, net, roster, peer)
+            net.server.broadcast(BroadcastMessage(f"{peer.name} joined"), exclude=peer)
+        for left in world.events.read(PeerLeft):
+            seats = roster.of_peer(left.peer)
+            for seat in seats:
+                del roster.seats[seat.player_id]
+                if seat.entity and world.is_alive(seat.entity):
+                    world.despawn(seat.entity)
+                net.server.broadcast(PlayerDisconnect(seat.net_id, seat.player_id, seat.name))
+            if left.peer in roster.waiting:
+                roster.waiting.remove(left.peer)
+                roster.told.pop(left.peer, None)
+            net.server.broadcast(BroadcastMessage(f"{left.peer.name} left"))
+        if roster.waiting:
+            self._seat_waiting(world, net, roster)
+        if not roster.seats and not world.resource(MissionState).held:
+            hold_mission(world)
+
+    @staticmethod
+    def _seat(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
+        player_id = roster.free_id()
+        assert player_id is not None, "seated without a free player id"
+        seat = Seat(player_id, peer, 0, peer.name)
+        roster.seats[player_id] = seat
+        if world.resource(MissionState).held:
+            start_mission(world)  # first player in: the held mission begins
+        seat_player(world, net, seat)
+
+    def _seat_waiting(self, world: World, net: ServerNet, roster: Roster) -> None:
+        """Give freed seats to the longest-waiting spectators; tell the rest their place."""
+        while roster.waiting and roster.free_id() is not None:
+            peer = roster.waiting.pop(0)
+            roster.told.pop(peer, None)
+            log.info("%s takes a freed seat", peer.name)
+            self._seat(world, net, roster, peer)
+        for place, peer in enumerate(roster.waiting, start=1):
+            if roster.told.get(peer) != place:
+                roster.told[peer] = place
+                net.server.send(peer, Spectating(place))
+
+
+@dataclass(slots=True)
+class ServerMission:
+    """When the ended mission restarts (simulation seconds), or -1."""
+
+    restart_at: float = -1.0
+    battlefield_entity: int = 0
+    started: int = 0  # missions that began with players aboard
+
+
+def start_mission(world: World) -> None:
+    """A mission begins (the first player joined a held one, or a restart)."""
+    world.resource(MissionState).held = False
+    cycle = world.resource(ServerMission)
+    cycle.started += 1
+    world.component(cycle.battlefield_entity, BattlefieldState).mission = cycle.started
+
+
+def hold_mission(world: World) -> None:
+    """Nobody is connected: back to the start, and wait there for the first player."""
+    restart_mission(world)
+    world.resource(MissionState).held = True
+    world.resource(ServerMission).restart_at = -1.0
+
+
+def restart_mission(world: World) -> None:
+    """Everything back to the start; every seated player gets a fresh aircraft."""
+    content = world.resource(GameContent)
+    for entity, _ in world.query(Aircraft, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Projectile, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Pickup, Transform):
+        world.despawn(entity)
+    battlefield = world.resource(Battlefield)
+    battlefield.view_top = content.battlefield.start_view_top
+    world.insert_resource(MissionState())
+    world.insert_resource(MissionStats())
+    world.insert_resource(script_for(content))
+    waves = content.waves
+    world.insert_resource(
+        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
+    )
+    net = world.resource(ServerNet)
+    for seat in world.resource(Roster).seats.values():
+        seat_player(world, net, seat)

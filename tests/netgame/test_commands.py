@@ -1,0 +1,172 @@
+"""One system per command message: each reads its own message's FromPeer events and no other,
+and each asks the same ownership check before it touches an aircraft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from engine import Phase, Role, World
+from engine.components import Transform
+from engine.net.messages import BroadcastMessage, Message
+from engine.net.schema import NetSchema
+from engine.net.server import FromPeer, Peer
+from engine.net.sync import ServerNet
+from engine.time import ManualClock
+from game.net.commands import (
+    FireSystem,
+    MarkerSystem,
+    MissileSystem,
+    PartnerSystem,
+    PositionSystem,
+)
+from game.net.protocol import (
+    GameEvent,
+    GameEventKind,
+    PlayerAction,
+    PlayerEvent,
+    PlayerRealtimeChange,
+    PositionUpdate,
+    RequestCoopPartner,
+)
+from game.net.schema import shooter_schema
+from game.net.seats import Roster, Seat, seat_player
+from game.rules.battlefield import Battlefield
+from game.rules.components import PlayerInput
+from game.rules.content import load_content
+
+
+@dataclass
+class Outbox:
+    """Stands in for the NetServer: keeps what the systems sent, and to whom."""
+
+    schema: NetSchema = field(default_factory=shooter_schema)
+    sent: list[tuple[str, Message]] = field(default_factory=list)
+
+    def send(self, peer: Peer, message: Message) -> None:
+        self.sent.append((peer.name, message))
+
+    def broadcast(self, message: Message, *, exclude: Peer | None = None) -> None:
+        self.sent.append(("everyone" if exclude is None else f"all but {exclude.name}", message))
+
+
+def a_peer(client_id: int, name: str) -> Peer:
+    return Peer(client_id, None, None, 0.0, name)  # type: ignore[arg-type]  # never read
+
+
+@dataclass
+class Server:
+    world: World
+    outbox: Outbox
+    alice: Seat
+    bob: Seat
+
+    def commands(self, sender: Seat, aircraft: Seat) -> list[object]:
+        """One event of every command message from `sender`, about `aircraft`'s plane."""
+        where = self.world.component(aircraft.entity, Transform)
+        messages = [
+            PositionUpdate(1, ((aircraft.net_id, where.x + 40.0, where.y),)),
+            PlayerRealtimeChange(aircraft.net_id, PlayerAction.FIRE, True),
+            PlayerEvent(aircraft.net_id, PlayerAction.LAUNCH_MISSILE),
+            RequestCoopPartner(),
+            GameEvent(GameEventKind.MARKER, 10.0, 20.0),
+        ]
+        return [FromPeer[type(message)](sender.peer, message) for message in messages]
+
+    def effects(self, aircraft: Seat, start: tuple[float, float]) -> set[type]:
+        """Which messages took effect, judged by what they change."""
+        world, done = self.world, set()
+        where = world.component(aircraft.entity, Transform)
+        if (where.x, where.y) != start:
+            done.add(PositionUpdate)
+        intent = world.component(aircraft.entity, PlayerInput)
+        if intent.fire:
+            done.add(PlayerRealtimeChange)
+        if intent.missile_requests:
+            done.add(PlayerEvent)
+        if len(world.resource(Roster).seats) > 2:
+            done.add(RequestCoopPartner)
+        if any(isinstance(m, BroadcastMessage) and "marks" in m.text for _, m in self.outbox.sent):
+            done.add(GameEvent)
+        return done
+
+
+@pytest.fixture
+def server():
+    content = load_content()
+    world = World(Role.SERVER, seed=1)
+    world.insert_resource(content)
+    world.insert_resource(Battlefield.at_start(content.battlefield))
+    outbox = Outbox()
+    net = ServerNet(outbox, ManualClock())  # type: ignore[arg-type]
+    world.insert_resource(net)
+    roster = Roster(max_players=4)
+    world.insert_resource(roster)
+    seats = []
+    for player_id, name in ((1, "alice"), (2, "bob")):
+        seat = Seat(player_id, a_peer(player_id, name), 0, name)
+        roster.seats[player_id] = seat
+        seat_player(world, net, seat)
+        seats.append(seat)
+    world.flush()
+    outbox.sent.clear()
+    yield Server(world, outbox, *seats)
+    world.close()
+
+
+SYSTEMS = [
+    (PositionSystem, PositionUpdate),
+    (FireSystem, PlayerRealtimeChange),
+    (MissileSystem, PlayerEvent),
+    (PartnerSystem, RequestCoopPartner),
+    (MarkerSystem, GameEvent),
+]
+
+
+@pytest.mark.parametrize(("system", "message"), SYSTEMS, ids=[s.__name__ for s, _ in SYSTEMS])
+def test_each_command_system_acts_on_its_own_message_only(server, system, message):
+    world, alice = server.world, server.alice
+    world.add_system(system(), Phase.INPUT)
+    where = world.component(alice.entity, Transform)
+    start = (where.x, where.y)
+    for event in server.commands(alice, alice):
+        world.events.emit(event)
+    world.step()
+    assert server.effects(alice, start) == {message}
+
+
+RELAYED = [(FireSystem, PlayerRealtimeChange), (MissileSystem, PlayerEvent)]
+
+
+@pytest.mark.parametrize(("system", "message"), RELAYED, ids=[s.__name__ for s, _ in RELAYED])
+def test_fire_and_missiles_are_relayed_to_everyone_but_the_sender(server, system, message):
+    world, alice = server.world, server.alice
+    world.add_system(system(), Phase.INPUT)
+    for event in server.commands(alice, alice):
+        world.events.emit(event)
+    world.step()
+    assert [(to, type(m)) for to, m in server.outbox.sent] == [("all but alice", message)]
+
+
+OWNED = [
+    (PositionSystem, PositionUpdate),
+    (FireSystem, PlayerRealtimeChange),
+    (MissileSystem, PlayerEvent),
+]
+
+
+@pytest.mark.parametrize(("system", "message"), OWNED, ids=[s.__name__ for s, _ in OWNED])
+def test_a_command_about_someone_elses_aircraft_changes_nothing(server, system, message, caplog):
+    world, alice, bob = server.world, server.alice, server.bob
+    world.add_system(system(), Phase.INPUT)
+    where = world.component(alice.entity, Transform)
+    start = (where.x, where.y)
+    for event in server.commands(bob, alice):  # bob names alice's aircraft
+        world.events.emit(event)
+    world.step()
+    assert server.effects(alice, start) == set()
+    assert server.outbox.sent == []
+    assert f"bob: refused {message.__name__} for aircraft {alice.net_id} (not theirs)" in (
+        caplog.text
+    )
