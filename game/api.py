@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.world import World
 from game.net.claims import LocalSeat
-from game.rules.battlefield import Battlefield, MissionState, mission_running
+from game.rules.battlefield import Battlefield
 from game.rules.components import (
     Aircraft,
     Health,
@@ -20,13 +20,21 @@ from game.rules.components import (
     Weapon,
 )
 from game.rules.content import GameContent, PickupSpec
-from game.rules.events import Damaged, Destroyed, MissionEnded, PickupTaken
+from game.rules.events import Damaged, Destroyed, PickupTaken
+from game.rules.mission import (
+    MissionEnded,
+    MissionStarted,
+    MissionState,
+    Outcome,
+    mission_running,
+)
 from game.rules.plugin import ShooterPlugin
 from game.rules.sets import (
     Control,
     Damage,
     Deaths,
     Flight,
+    MissionLifecycle,
     MissionStatus,
     Pickups,
     Scroll,
@@ -52,8 +60,11 @@ __all__ = [
     "Health",
     "LocalSeat",
     "MissionEnded",
+    "MissionLifecycle",
+    "MissionStarted",
     "MissionState",
     "MissionStatus",
+    "Outcome",
     "Pickup",
     "PickupCollectSystem",
     "PickupDropSystem",

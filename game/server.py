@@ -34,9 +34,9 @@ from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.net.plugin import ShooterServerNetPlugin
 from game.net.schema import shooter_schema
-from game.net.seats import Roster, ServerMission
-from game.rules.battlefield import MissionState
+from game.net.seats import Roster
 from game.rules.content import GameContent
+from game.rules.mission import MissionState
 from game.rules.plugin import shooter_world
 
 log = logging.getLogger("game.server")
@@ -181,7 +181,7 @@ class GameServer:
             steps=self.world.time.step,
             peers_joined=self.net.joined_total,
             peers_dropped=self.net.dropped,
-            missions_started=getattr(self.world.try_resource(ServerMission), "started", 0),
+            missions_started=getattr(self.world.try_resource(MissionState), "number", 0),
             step_median_ms=statistics.median(times) * 1000,
             step_p99_ms=p99 * 1000,
         )

@@ -18,11 +18,12 @@ from engine.data import DataError
 from engine.phases import Role
 from engine.world import World
 from game.rules.autopilot import add_autopilot
-from game.rules.battlefield import MissionState, MissionStats
 from game.rules.components import Autopilot
+from game.rules.mission import MissionState, start_mission
 from game.rules.plugin import shooter_world
 from game.rules.spawn import spawn_player
-from game.rules.systems.mission import living_players
+from game.rules.systems.stats import MissionStats
+from game.rules.systems.status import living_players
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,15 @@ class Summary:
 
 
 def build(players: int, seed: int) -> World:
-    """A server world with `players` autopilot aircraft on the start line."""
+    """A server world with `players` autopilot aircraft on the start line, its mission
+    started (nobody to wait for: it is never held)."""
     world = shooter_world(Role.SERVER, seed=seed)
     add_autopilot(world)
     for player_id in range(1, players + 1):
         entity = spawn_player(world, player_id, name=f"autopilot-{player_id}")
         world.add_component(entity, Autopilot())
     world.flush()
+    start_mission(world)
     return world
 
 

@@ -31,9 +31,9 @@ from engine.time import ManualClock
 from engine.world import World
 from game.net.claims import LocalSeat
 from game.net.client import GameClient
-from game.net.seats import ServerMission
 from game.rules.autopilot import AutopilotSystem
 from game.rules.components import Autopilot
+from game.rules.mission import MissionState
 from game.server import GameServer
 
 STEP = 1 / 60
@@ -159,7 +159,7 @@ def run(clients: int, seconds: float, seed: int = 1) -> RunFigures:
         step_median_ms=statistics.median(times) * 1000,
         step_p99_ms=times[int(len(times) * 0.99)] * 1000,
         entities_mean=statistics.mean(entity_samples),
-        missions_started=server.world.resource(ServerMission).started,
+        missions_started=server.world.resource(MissionState).number,
     )
     for bot in bots:
         bot.close()

@@ -27,8 +27,9 @@ from game.net.protocol import (
     Spectating,
 )
 from game.net.schema import BattlefieldState
-from game.rules.battlefield import Battlefield, MissionState
+from game.rules.battlefield import Battlefield
 from game.rules.components import PlayerInput
+from game.rules.mission import MissionState
 
 CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
 SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps

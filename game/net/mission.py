@@ -1,34 +1,66 @@
-"""The mission over the network: its end announced once, its restart after a pause, and the
-battlefield mirrored into the replicated BattlefieldState."""
+"""The mission over the network: what clients hear of the rules' mission lifecycle.
+
+The rules announce it (game.rules.mission); this side tells the clients. Every
+system here runs in SPAWN, in the `MissionNews` set, after the rules'
+`MissionLifecycle` (so a restart is already done) and after the cues:
+
+- MissionEnded: MissionEnd(outcome, seconds until the restart) to everyone;
+- MissionStarted: every seat not yet flying in this mission gets a fresh aircraft
+  (SpawnSelf, or AcceptCoopPartner for a co-op partner). After a restart that is
+  every seat; when the first player starts a held mission, seating gave them one;
+- every step: the battlefield mirrored into the replicated BattlefieldState.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from engine.net.sync import ServerNet
 from engine.world import World
 from game.net.protocol import MissionEnd, Outcome8
 from game.net.schema import BattlefieldState
-from game.net.seats import ServerMission, restart_mission, start_mission
-from game.rules.battlefield import Battlefield, MissionState
-from game.rules.events import MissionEnded, Outcome
+from game.net.seats import Roster, seat_player
+from game.rules.battlefield import Battlefield
+from game.rules.mission import MissionEnded, MissionStarted, MissionState, Outcome
 
-RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
+OUTCOMES = {Outcome.SUCCESS: Outcome8.SUCCESS, Outcome.FAILURE: Outcome8.FAILURE}
 
 
-class MissionCycleSystem:
-    """Announce the mission's end once; restart it after a pause; mirror the battlefield."""
+@dataclass(slots=True)
+class BattlefieldMirror:
+    """The entity holding the replicated BattlefieldState."""
+
+    entity: int
+
+
+class MissionEndSystem:
+    """MissionEnded: MissionEnd to every client, with the seconds until the restart."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
-        cycle = world.resource(ServerMission)
         for ended in world.events.read(MissionEnded):
-            outcome = Outcome8.SUCCESS if ended.outcome is Outcome.SUCCESS else Outcome8.FAILURE
-            net.server.broadcast(MissionEnd(outcome, RESTART_DELAY))
-            cycle.restart_at = world.time.seconds + RESTART_DELAY
-        if cycle.restart_at >= 0 and world.time.seconds >= cycle.restart_at:
-            cycle.restart_at = -1.0
-            restart_mission(world)
-            start_mission(world)
-        battlefield = world.resource(Battlefield)
-        state = world.component(cycle.battlefield_entity, BattlefieldState)
-        state.view_top = battlefield.view_top
-        state.running = world.resource(MissionState).running
+            mission = world.resource(MissionState)
+            restart_in = max(0.0, mission.restart_at - world.time.seconds)
+            net.server.broadcast(MissionEnd(OUTCOMES[ended.outcome], restart_in))
+
+
+class ReseatSystem:
+    """MissionStarted: a fresh aircraft for every seat not yet flying in this mission."""
+
+    def update(self, world: World, dt: float) -> None:
+        net = world.resource(ServerNet)
+        for started in world.events.read(MissionStarted):
+            for seat in world.resource(Roster).seats.values():
+                if seat.mission != started.number:
+                    seat_player(world, net, seat)
+
+
+class MirrorSystem:
+    """Every step: the view, whether the mission runs, and its number, for the clients."""
+
+    def update(self, world: World, dt: float) -> None:
+        mission = world.resource(MissionState)
+        state = world.component(world.resource(BattlefieldMirror).entity, BattlefieldState)
+        state.view_top = world.resource(Battlefield).view_top
+        state.running = mission.running
+        state.mission = mission.number

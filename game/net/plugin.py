@@ -27,14 +27,15 @@ from game.net.claims import (
 )
 from game.net.commands import FireSystem, MarkerSystem, MissileSystem, PartnerSystem, PositionSystem
 from game.net.cues import CueSystem
-from game.net.mission import MissionCycleSystem
+from game.net.mission import BattlefieldMirror, MirrorSystem, MissionEndSystem, ReseatSystem
 from game.net.schema import BattlefieldState
-from game.net.seats import Roster, SeatingSystem, ServerMission, hold_mission
+from game.net.seats import Roster, SeatingSystem
 from game.net.sending import ClientActionSystem, ClientPositionSystem
 from game.net.sets import Commands, Cues, MissionNews, Seating
 from game.rules.battlefield import Battlefield
+from game.rules.mission import hold_mission
 from game.rules.plugin import ShooterPlugin
-from game.rules.sets import MissionStatus
+from game.rules.sets import MissionLifecycle
 
 
 class ShooterServerNetPlugin(Plugin):
@@ -50,11 +51,11 @@ class ShooterServerNetPlugin(Plugin):
         world.insert_resource(Roster(self.max_players))
         view_top = world.resource(Battlefield).view_top
         entity = world.create(Replicated(), BattlefieldState(view_top, seats=self.max_players))
-        world.insert_resource(ServerMission(battlefield_entity=entity))
-        hold_mission(world)
+        world.insert_resource(BattlefieldMirror(entity))
+        hold_mission(world)  # nobody is seated yet
         world.configure_set(Seating, after=NetReceive)
         world.configure_set(Commands, after=Seating)
-        world.configure_set(MissionNews, after=(MissionStatus, Cues))
+        world.configure_set(MissionNews, after=(MissionLifecycle, Cues))
         world.add_system(SeatingSystem(), Phase.INPUT, in_set=Seating)
         world.add_system(PositionSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(FireSystem(), Phase.INPUT, in_set=Commands)
@@ -62,7 +63,9 @@ class ShooterServerNetPlugin(Plugin):
         world.add_system(PartnerSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(MarkerSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(CueSystem(), Phase.SPAWN, in_set=Cues)
-        world.add_system(MissionCycleSystem(), Phase.SPAWN, in_set=MissionNews)
+        world.add_system(MissionEndSystem(), Phase.SPAWN, in_set=MissionNews)
+        world.add_system(ReseatSystem(), Phase.SPAWN, in_set=MissionNews)
+        world.add_system(MirrorSystem(), Phase.SPAWN, in_set=MissionNews)
 
 
 class ShooterClientNetPlugin(Plugin):

@@ -4,7 +4,7 @@ A connection gets a seat (a player id, 1..max_players, and an aircraft) when one
 is free; once every seat is taken it watches the mission and waits in line,
 first come first seated, for the next seat that frees up. The server holds the
 mission at the start while nobody is seated, and starts it when the first
-player sits down.
+player sits down (the rules' hold_mission and start_mission).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from engine.components import Transform
 from engine.net.messages import BroadcastMessage
 from engine.net.server import Peer, PeerJoined, PeerLeft
 from engine.net.sync import ServerNet
@@ -25,12 +24,9 @@ from game.net.protocol import (
     SpawnSelf,
     Spectating,
 )
-from game.net.schema import BattlefieldState
-from game.rules.battlefield import Battlefield, MissionState, MissionStats, WaveClock
-from game.rules.components import Aircraft, Pickup, Projectile
-from game.rules.content import GameContent
+from game.rules.battlefield import Battlefield
+from game.rules.mission import MissionState, hold_mission, start_mission
 from game.rules.spawn import spawn_player
-from game.rules.systems.spawning import script_for
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +41,7 @@ class Seat:
     name: str
     entity: int = 0
     net_id: int = 0
+    mission: int = 0  # the mission (MissionState.number) its aircraft was given for
 
 
 @dataclass(slots=True)
@@ -76,6 +73,7 @@ class Roster:
 
 def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
     """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner)."""
+    seat.mission = world.resource(MissionState).number
     seat.net_id = net.ids.allocate()
     seat.entity = spawn_player(
         world,
@@ -149,50 +147,3 @@ class SeatingSystem:
             if roster.told.get(peer) != place:
                 roster.told[peer] = place
                 net.server.send(peer, Spectating(place))
-
-
-@dataclass(slots=True)
-class ServerMission:
-    """When the ended mission restarts (simulation seconds), or -1."""
-
-    restart_at: float = -1.0
-    battlefield_entity: int = 0
-    started: int = 0  # missions that began with players aboard
-
-
-def start_mission(world: World) -> None:
-    """A mission begins (the first player joined a held one, or a restart)."""
-    world.resource(MissionState).held = False
-    cycle = world.resource(ServerMission)
-    cycle.started += 1
-    world.component(cycle.battlefield_entity, BattlefieldState).mission = cycle.started
-
-
-def hold_mission(world: World) -> None:
-    """Nobody is connected: back to the start, and wait there for the first player."""
-    restart_mission(world)
-    world.resource(MissionState).held = True
-    world.resource(ServerMission).restart_at = -1.0
-
-
-def restart_mission(world: World) -> None:
-    """Everything back to the start; every seated player gets a fresh aircraft."""
-    content = world.resource(GameContent)
-    for entity, _ in world.query(Aircraft, Transform):
-        world.despawn(entity)
-    for entity, _ in world.query(Projectile, Transform):
-        world.despawn(entity)
-    for entity, _ in world.query(Pickup, Transform):
-        world.despawn(entity)
-    battlefield = world.resource(Battlefield)
-    battlefield.view_top = content.battlefield.start_view_top
-    world.insert_resource(MissionState())
-    world.insert_resource(MissionStats())
-    world.insert_resource(script_for(content))
-    waves = content.waves
-    world.insert_resource(
-        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
-    )
-    net = world.resource(ServerNet)
-    for seat in world.resource(Roster).seats.values():
-        seat_player(world, net, seat)

@@ -1,12 +1,11 @@
-"""The battlefield: the tall world, the scrolling view over it, and the mission's state."""
+"""The battlefield: the tall world and the scrolling view over it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.world import World
-from game.rules.content import BattlefieldSpec, ScriptedEnemy
-from game.rules.events import Outcome
+from game.rules.content import BattlefieldSpec
 
 
 @dataclass(slots=True)
@@ -57,56 +56,6 @@ class Battlefield:
         half_room = self.spec.view_width / 2 - self.spec.player_margin
         x = self.spec.view_width / 2 + max(-half_room, min(half_room, offset))
         return x, self.view_bottom - self.spec.start_offset
-
-
-@dataclass(slots=True)
-class MissionState:
-    """Outcome of the mission: set once, never changed afterwards."""
-
-    outcome: Outcome | None = None
-    ended_at_step: int = -1
-    had_players: bool = False
-    held: bool = False  # a server with nobody connected waits at the start
-
-    @property
-    def running(self) -> bool:
-        return self.outcome is None and not self.held
-
-
-def mission_running(world: World) -> bool:
-    """Run condition: the mission is under way (neither held for players nor ended)."""
-    return world.resource(MissionState).running
-
-
-def mission_not_held(world: World) -> bool:
-    """Run condition: the mission is not held at the start waiting for players."""
-    mission = world.try_resource(MissionState)
-    return mission is None or not mission.held
-
-
-@dataclass(slots=True)
-class MissionScript:
-    """The scripted enemies not yet spawned, nearest first."""
-
-    pending: list[ScriptedEnemy] = field(default_factory=list)
-    next_index: int = 0
-
-
-@dataclass(slots=True)
-class WaveClock:
-    """When the next random wave is due, in simulation seconds."""
-
-    next_at: float = 0.0
-
-
-@dataclass(slots=True)
-class MissionStats:
-    enemies_spawned: int = 0
-    enemies_destroyed: int = 0
-    pickups_taken: int = 0
-    shots_fired: int = 0
-    missiles_launched: int = 0
-    players_lost: int = 0
 
 
 class ScrollSystem:

@@ -1,9 +1,10 @@
-"""Events the shooter's systems emit for each other (and for the network and the screen)."""
+"""Events the shooter's systems emit for each other (and for the network and the screen).
+
+The mission's own events, MissionStarted and MissionEnded, are in game.rules.mission."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from game.rules.components import Side
 
@@ -49,13 +50,3 @@ class MissileLaunched:
 class PickupTaken:
     player: int
     kind: str
-
-
-class Outcome(Enum):
-    SUCCESS = "success"
-    FAILURE = "failure"
-
-
-@dataclass(frozen=True, slots=True)
-class MissionEnded:
-    outcome: Outcome

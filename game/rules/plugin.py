@@ -12,21 +12,21 @@ from engine.phases import Phase
 from engine.physics import PhysicsPlugin
 from engine.plugin import Plugin
 from engine.world import World
-from game.rules.battlefield import (
-    Battlefield,
+from game.rules.battlefield import Battlefield, ScrollSystem
+from game.rules.content import GameContent, load_content
+from game.rules.mission import (
+    MissionRestartSystem,
     MissionState,
-    MissionStats,
-    ScrollSystem,
-    WaveClock,
     mission_not_held,
     mission_running,
+    reset_mission,
 )
-from game.rules.content import GameContent, load_content
 from game.rules.sets import (
     Control,
     Damage,
     Deaths,
     Flight,
+    MissionLifecycle,
     MissionStatus,
     Pickups,
     Scroll,
@@ -37,9 +37,10 @@ from game.rules.systems.combat import CombatSystem, DeathSystem
 from game.rules.systems.control import ClampToViewSystem, PlayerControlSystem
 from game.rules.systems.culling import CullSystem
 from game.rules.systems.enemies import FlightPatternSystem
-from game.rules.systems.mission import MissionStatusSystem, StatsSystem
 from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
-from game.rules.systems.spawning import MissionScriptSystem, WaveSystem, script_for
+from game.rules.systems.spawning import MissionScriptSystem, WaveSystem
+from game.rules.systems.stats import StatsSystem
+from game.rules.systems.status import MissionStatusSystem
 from game.rules.systems.weapons import HomingSystem, WeaponSystem
 
 
@@ -47,8 +48,10 @@ class ShooterPlugin(Plugin):
     """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones.
 
     Its systems join the public sets of `game.rules.sets`; the sets carry the order
-    (steering before movement, weapons after control, deaths after damage) and
-    the mission's run conditions.
+    (steering before movement, weapons after control, deaths after damage, the
+    lifecycle after the verdict) and the mission's run conditions. The mission is
+    neither held nor started here: the server holds it until a player is seated,
+    the sim starts it at once (game.rules.mission).
     """
 
     name = "cloudbreak"
@@ -68,12 +71,7 @@ class ShooterPlugin(Plugin):
         world.add_system(ClampToViewSystem(), Phase.SIMULATE, in_set=Control, after=Movement)
 
     def build_server(self, world: World) -> None:
-        content = world.resource(GameContent)
-        world.insert_resource(script_for(content))
-        world.insert_resource(
-            WaveClock(world.rng.uniform(content.waves.interval_min, content.waves.interval_max))
-        )
-        world.insert_resource(MissionStats())
+        reset_mission(world)  # the script, the waves and the tallies at the start
         world.add_system(FlightPatternSystem(), Phase.SIMULATE, in_set=Flight)
         world.add_system(HomingSystem(), Phase.SIMULATE, in_set=Flight)
         world.add_system(WeaponSystem(), Phase.SIMULATE, in_set=Weapons)
@@ -86,6 +84,7 @@ class ShooterPlugin(Plugin):
         world.add_system(CullSystem(), Phase.SPAWN)
         world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
         world.add_system(StatsSystem(), Phase.SPAWN)
+        world.add_system(MissionRestartSystem(), Phase.SPAWN, in_set=MissionLifecycle)
 
 
 def configure_sets(world: World) -> None:
@@ -96,6 +95,7 @@ def configure_sets(world: World) -> None:
     world.configure_set(Deaths, after=Damage)
     world.configure_set(Spawning, run_if=mission_running)
     world.configure_set(MissionStatus, run_if=mission_running)
+    world.configure_set(MissionLifecycle, after=MissionStatus)
 
 
 def core_plugins() -> list[Plugin]:

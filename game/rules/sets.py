@@ -21,3 +21,5 @@ Deaths = SystemSet("deaths")  # RESOLVE: aircraft at zero hit points go; emits D
 Pickups = SystemSet("pickups")  # RESOLVE: players take pickups; SPAWN: drops (server)
 Spawning = SystemSet("spawning")  # SPAWN: the mission script and random waves (server)
 MissionStatus = SystemSet("mission-status")  # SPAWN: success or failure, once (server)
+# SPAWN, after MissionStatus: an ended mission restarts after a pause; emits MissionStarted
+MissionLifecycle = SystemSet("mission-lifecycle")

@@ -5,21 +5,15 @@ import pytest
 from engine import Phase
 from engine.components import Transform
 from engine.physics import PhysicsPlugin
-from game.rules.battlefield import Battlefield, MissionState, MissionStats
+from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Side
-from game.rules.events import (
-    Destroyed,
-    EnemySpawned,
-    MissileLaunched,
-    MissionEnded,
-    Outcome,
-    PickupTaken,
-    ShotFired,
-)
+from game.rules.events import Destroyed, EnemySpawned, MissileLaunched, PickupTaken, ShotFired
+from game.rules.mission import MissionEnded, MissionState, Outcome
 from game.rules.sets import MissionStatus
 from game.rules.spawn import spawn_bullet, spawn_player
 from game.rules.systems.combat import CombatSystem, DeathSystem
-from game.rules.systems.mission import MissionStatusSystem, StatsSystem, living_players
+from game.rules.systems.stats import MissionStats, StatsSystem
+from game.rules.systems.status import MissionStatusSystem, living_players
 
 
 @pytest.fixture

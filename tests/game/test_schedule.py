@@ -38,6 +38,7 @@ def test_the_server_runs_its_systems_in_the_games_order(server):
         "CullSystem",
         "MissionStatusSystem",
         "StatsSystem",
+        "MissionRestartSystem",
     ]
     assert server.systems(Phase.PRESENT) == []
 

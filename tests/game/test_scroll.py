@@ -5,7 +5,8 @@ import math
 import pytest
 
 from engine import Phase
-from game.rules.battlefield import Battlefield, MissionState, ScrollSystem
+from game.rules.battlefield import Battlefield, ScrollSystem
+from game.rules.mission import MissionState
 from game.rules.sets import Scroll
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from engine.components import Transform
 from game import sim
-from game.rules.battlefield import Battlefield, MissionStats
+from game.rules.battlefield import Battlefield
 from game.rules.components import Player
+from game.rules.systems.stats import MissionStats
 
 
 def test_a_full_mission_ends_and_is_reproducible():

@@ -6,9 +6,9 @@ import pytest
 
 from engine.data import DataError
 from game import sim
-from game.rules.battlefield import MissionStats
 from game.rules.components import Autopilot, Health, Player
 from game.rules.content import load_content
+from game.rules.systems.stats import MissionStats
 
 
 def printed(capsys) -> dict[str, str]:

@@ -6,11 +6,18 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform
-from game.rules.battlefield import Battlefield, MissionScript, MissionState, ScrollSystem, WaveClock
+from game.rules.battlefield import Battlefield, ScrollSystem
 from game.rules.components import Aircraft, Health, Side
-from game.rules.events import EnemySpawned, Outcome
+from game.rules.events import EnemySpawned
+from game.rules.mission import MissionState, Outcome
 from game.rules.sets import Scroll, Spawning
-from game.rules.systems.spawning import MissionScriptSystem, WaveSystem, script_for
+from game.rules.systems.spawning import (
+    MissionScript,
+    MissionScriptSystem,
+    WaveClock,
+    WaveSystem,
+    script_for,
+)
 
 
 @pytest.fixture

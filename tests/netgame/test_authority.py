@@ -16,7 +16,6 @@ from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.budget import BUDGET_SECONDS, SPEED_TOLERANCE, MoveBudget
 from game.net.commands import NO_SEAT_FOR_PARTNER
-from game.net.mission import RESTART_DELAY
 from game.net.protocol import (
     AcceptCoopPartner,
     Explosion,
@@ -38,10 +37,12 @@ from game.net.protocol import (
 )
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster
-from game.rules.battlefield import Battlefield, MissionState, MissionStats
+from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Pickup, Player, PlayerInput, Projectile, Side, Weapon
 from game.rules.content import load_content
+from game.rules.mission import RESTART_DELAY, MissionState
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_pickup
+from game.rules.systems.stats import MissionStats
 from game.server import GameServer
 
 STEP = 1 / 60

@@ -11,12 +11,12 @@ from engine.components import Transform
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.net.mission import RESTART_DELAY
 from game.net.protocol import Outcome8, PositionUpdate
 from game.net.seats import Roster
-from game.rules.battlefield import Battlefield, MissionState
+from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Player, PlayerInput
 from game.rules.content import load_content
+from game.rules.mission import RESTART_DELAY, MissionState
 from game.server import GameServer
 
 STEP = 1 / 60

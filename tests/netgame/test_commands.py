@@ -3,17 +3,14 @@ and each asks the same ownership check before it touches an aircraft."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
-from engine import Phase, Role, World
+from engine import Phase, World
 from engine.components import Transform
-from engine.net.messages import BroadcastMessage, Message
-from engine.net.schema import NetSchema
-from engine.net.server import FromPeer, Peer
-from engine.net.sync import ServerNet
-from engine.time import ManualClock
+from engine.net.messages import BroadcastMessage
+from engine.net.server import FromPeer
 from game.net.commands import (
     FireSystem,
     MarkerSystem,
@@ -30,29 +27,9 @@ from game.net.protocol import (
     PositionUpdate,
     RequestCoopPartner,
 )
-from game.net.schema import shooter_schema
-from game.net.seats import Roster, Seat, seat_player
-from game.rules.battlefield import Battlefield
+from game.net.seats import Roster, Seat
 from game.rules.components import PlayerInput
-from game.rules.content import load_content
-
-
-@dataclass
-class Outbox:
-    """Stands in for the NetServer: keeps what the systems sent, and to whom."""
-
-    schema: NetSchema = field(default_factory=shooter_schema)
-    sent: list[tuple[str, Message]] = field(default_factory=list)
-
-    def send(self, peer: Peer, message: Message) -> None:
-        self.sent.append((peer.name, message))
-
-    def broadcast(self, message: Message, *, exclude: Peer | None = None) -> None:
-        self.sent.append(("everyone" if exclude is None else f"all but {exclude.name}", message))
-
-
-def a_peer(client_id: int, name: str) -> Peer:
-    return Peer(client_id, None, None, 0.0, name)  # type: ignore[arg-type]  # never read
+from tests.netgame.bare import Outbox, a_peer, bare_server, seat
 
 
 @dataclass
@@ -94,24 +71,11 @@ class Server:
 
 @pytest.fixture
 def server():
-    content = load_content()
-    world = World(Role.SERVER, seed=1)
-    world.insert_resource(content)
-    world.insert_resource(Battlefield.at_start(content.battlefield))
-    outbox = Outbox()
-    net = ServerNet(outbox, ManualClock())  # type: ignore[arg-type]
-    world.insert_resource(net)
-    roster = Roster(max_players=4)
-    world.insert_resource(roster)
-    seats = []
-    for player_id, name in ((1, "alice"), (2, "bob")):
-        seat = Seat(player_id, a_peer(player_id, name), 0, name)
-        roster.seats[player_id] = seat
-        seat_player(world, net, seat)
-        seats.append(seat)
-    world.flush()
+    world, outbox = bare_server()
+    alice = seat(world, 1, a_peer(1, "alice"))
+    bob = seat(world, 2, a_peer(2, "bob"))
     outbox.sent.clear()
-    yield Server(world, outbox, *seats)
+    yield Server(world, outbox, alice, bob)
     world.close()
 
 

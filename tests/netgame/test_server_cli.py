@@ -20,9 +20,9 @@ from engine.net.client import NetClient
 from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.net.mission import RESTART_DELAY
 from game.rules.components import Health, Player
 from game.rules.content import load_content
+from game.rules.mission import RESTART_DELAY
 from game.server import DEFAULT_MAX_PLAYERS, DEFAULT_PORT, DEFAULT_SPECTATORS, GameServer, main
 
 STEP = 1 / 60

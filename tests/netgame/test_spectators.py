@@ -110,7 +110,7 @@ def test_a_partner_may_be_asked_again_once_a_seat_frees_up(two_seats):
 
 
 def test_a_partner_may_be_asked_for_after_the_mission_restarts(harness):
-    from game.net.seats import restart_mission
+    from game.rules.mission import restart_mission
 
     alice = harness.join("alice")
     first = set(alice.session.own)

@@ -6,11 +6,28 @@ configured `run_if=mission_running`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from engine.world import World
-from game.rules.battlefield import Battlefield, MissionScript, WaveClock
-from game.rules.content import GameContent
+from game.rules.battlefield import Battlefield
+from game.rules.content import GameContent, ScriptedEnemy
 from game.rules.events import EnemySpawned
 from game.rules.spawn import spawn_enemy
+
+
+@dataclass(slots=True)
+class MissionScript:
+    """The scripted enemies not yet spawned, nearest first."""
+
+    pending: list[ScriptedEnemy] = field(default_factory=list)
+    next_index: int = 0
+
+
+@dataclass(slots=True)
+class WaveClock:
+    """When the next random wave is due, in simulation seconds."""
+
+    next_at: float = 0.0
 
 
 def script_for(content: GameContent) -> MissionScript:

@@ -1,20 +1,12 @@
-"""The mission's end, decided once, and the running tallies a summary reports."""
+"""The mission's end: success or failure, decided once."""
 
 from __future__ import annotations
 
 from engine.components import Transform
 from engine.world import World
-from game.rules.battlefield import Battlefield, MissionState, MissionStats
-from game.rules.components import Health, Player, Side
-from game.rules.events import (
-    Destroyed,
-    EnemySpawned,
-    MissileLaunched,
-    MissionEnded,
-    Outcome,
-    PickupTaken,
-    ShotFired,
-)
+from game.rules.battlefield import Battlefield
+from game.rules.components import Health, Player
+from game.rules.mission import MissionEnded, MissionState, Outcome
 
 
 def living_players(world: World) -> list[tuple[int, Transform]]:
@@ -50,20 +42,3 @@ class MissionStatusSystem:
         mission.outcome = outcome
         mission.ended_at_step = world.time.step
         world.events.emit(MissionEnded(outcome))
-
-
-class StatsSystem:
-    """Count what happened this step into MissionStats."""
-
-    def update(self, world: World, dt: float) -> None:
-        stats = world.resource(MissionStats)
-        events = world.events
-        stats.enemies_spawned += len(events.read(EnemySpawned))
-        for destroyed in events.read(Destroyed):
-            if destroyed.side is Side.ENEMY:
-                stats.enemies_destroyed += 1
-            else:
-                stats.players_lost += 1
-        stats.pickups_taken += len(events.read(PickupTaken))
-        stats.shots_fired += sum(shot.bullets for shot in events.read(ShotFired))
-        stats.missiles_launched += len(events.read(MissileLaunched))

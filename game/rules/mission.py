@@ -1,0 +1,135 @@
+"""The mission's lifecycle: held at the start, started, ended once, restarted after a pause.
+
+The rules own it and announce it as events; they never know who is connected.
+
+- `start_mission` begins a mission: it is no longer held, `MissionState.number`
+  counts it, and `MissionStarted(number)` is emitted.
+- The mission ends once (`MissionStatusSystem`, in the `MissionStatus` set, emits
+  `MissionEnded(outcome)`).
+- `MissionRestartSystem` (SPAWN, set `MissionLifecycle`, after `MissionStatus`)
+  restarts an ended mission RESTART_DELAY seconds later: everything back to the
+  start (`reset_mission`), then `start_mission`.
+- `hold_mission` puts everything back to the start and waits there, held (no
+  scrolling, no spawning, no verdict), until someone calls `start_mission`. The
+  server holds the mission while nobody is seated; the headless sim starts its
+  mission at once.
+
+Whoever reacts to `MissionStarted` sees it in the step it is emitted: a restart
+emits it in SPAWN, so order a reacting system `after=MissionLifecycle`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from engine.components import Transform
+from engine.world import World
+from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Pickup, Projectile
+from game.rules.content import GameContent
+from game.rules.systems.spawning import WaveClock, script_for
+from game.rules.systems.stats import MissionStats
+
+RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
+
+
+class Outcome(Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True, slots=True)
+class MissionStarted:
+    """A mission began: the `number`th since the world was made (1, 2, ...)."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissionEnded:
+    """The mission ended, in success or failure: emitted once per mission."""
+
+    outcome: Outcome
+
+
+@dataclass(slots=True)
+class MissionState:
+    """Where the mission stands. Its outcome is set once per mission, never changed after."""
+
+    outcome: Outcome | None = None
+    ended_at_step: int = -1
+    had_players: bool = False
+    held: bool = False  # waiting at the start (a server with nobody seated)
+    number: int = 0  # missions begun so far (0: the first has not begun)
+    restart_at: float = -1.0  # simulation seconds the ended mission restarts at; -1: none
+
+    @property
+    def running(self) -> bool:
+        return self.outcome is None and not self.held
+
+
+def mission_running(world: World) -> bool:
+    """Run condition: the mission is under way (neither held for players nor ended)."""
+    return world.resource(MissionState).running
+
+
+def mission_not_held(world: World) -> bool:
+    """Run condition: the mission is not held at the start waiting for players."""
+    mission = world.try_resource(MissionState)
+    return mission is None or not mission.held
+
+
+def reset_mission(world: World) -> None:
+    """Everything back to the start: aircraft, projectiles and pickups gone, the view at the
+    bottom, the script, the waves and the tallies from scratch. Held and the count stay."""
+    content = world.resource(GameContent)
+    for entity, _ in world.query(Aircraft, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Projectile, Transform):
+        world.despawn(entity)
+    for entity, _ in world.query(Pickup, Transform):
+        world.despawn(entity)
+    world.resource(Battlefield).view_top = content.battlefield.start_view_top
+    mission = world.resource(MissionState)
+    mission.outcome = None
+    mission.ended_at_step = -1
+    mission.had_players = False
+    mission.restart_at = -1.0
+    world.insert_resource(MissionStats())
+    world.insert_resource(script_for(content))
+    waves = content.waves
+    world.insert_resource(
+        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
+    )
+
+
+def start_mission(world: World) -> None:
+    """Begin the mission from where it stands (held, or just reset): emits MissionStarted."""
+    mission = world.resource(MissionState)
+    mission.held = False
+    mission.number += 1
+    world.events.emit(MissionStarted(mission.number))
+
+
+def hold_mission(world: World) -> None:
+    """Back to the start, and wait there (held) until `start_mission`."""
+    reset_mission(world)
+    world.resource(MissionState).held = True
+
+
+def restart_mission(world: World) -> None:
+    """Back to the start and begin again at once."""
+    reset_mission(world)
+    start_mission(world)
+
+
+class MissionRestartSystem:
+    """An ended mission restarts RESTART_DELAY seconds after it ended (MissionEnded)."""
+
+    def update(self, world: World, dt: float) -> None:
+        mission = world.resource(MissionState)
+        for _ in world.events.read(MissionEnded):
+            mission.restart_at = world.time.seconds + RESTART_DELAY
+        if mission.restart_at >= 0 and world.time.seconds >= mission.restart_at:
+            restart_mission(world)
