@@ -55,6 +55,7 @@ class ShooterServerNetPlugin(Plugin):
         hold_mission(world)  # nobody is seated yet
         world.configure_set(Seating, after=NetReceive)
         world.configure_set(Commands, after=Seating)
+        world.configure_set(Cues, after=MissionLifecycle)
         world.configure_set(MissionNews, after=(MissionLifecycle, Cues))
         world.add_system(SeatingSystem(), Phase.INPUT, in_set=Seating)
         world.add_system(PositionSystem(), Phase.INPUT, in_set=Commands)

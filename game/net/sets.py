@@ -2,8 +2,9 @@
 
 Server, INPUT: `Seating` runs after the engine's `NetReceive` and `Commands` after
 `Seating` (a command is checked against the seats as they are after this step's
-joins and leaves). Server, SPAWN: `Cues` and then `MissionNews`, after the rules'
-sets, so what they send is what the rules decided this step.
+joins and leaves). Server, SPAWN: `Cues` and then `MissionNews`, both after the
+rules' `MissionLifecycle`, so what they send is what the rules decided this step
+(`MissionNews` sees the step's MissionEnded and MissionStarted).
 """
 
 from __future__ import annotations

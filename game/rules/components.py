@@ -12,7 +12,7 @@ class Side(IntEnum):
 
 
 class Category(IntFlag):
-    """Collision categories; see game.collision for who touches whom."""
+    """Collision categories; see game.rules.spawn (MASKS) for who touches whom."""
 
     PLAYER = 1
     ENEMY = 2

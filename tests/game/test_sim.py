@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from engine import Phase
 from engine.components import Transform
 from game import sim
 from game.rules.battlefield import Battlefield
 from game.rules.components import Player
+from game.rules.mission import MissionStarted, MissionState
 from game.rules.systems.stats import MissionStats
 
 
@@ -91,3 +93,16 @@ def test_an_entity_made_in_one_world_is_not_in_the_other(built):
     a.step()
     assert b.query_one(Marker) == []
     assert a.query_one(Marker) == [(entity, Marker("a"))]
+
+
+def test_the_sim_uses_the_rules_lifecycle_and_starts_its_mission_unheld():
+    world = sim.build(players=1, seed=3)
+    try:
+        seen = []
+        world.add_system(lambda w, dt: seen.extend(w.events.read(MissionStarted)), Phase.NETWORK)
+        mission = world.resource(MissionState)
+        assert not mission.held and mission.running and mission.number == 1
+        world.step()
+        assert seen == [MissionStarted(1)]
+    finally:
+        world.close()
