@@ -97,3 +97,19 @@ def test_report_scores_only_the_sample_when_one_was_drawn(tmp_path, monkeypatch,
     assert mutation.main(["report"]) == 0
     out = capsys.readouterr().out
     assert "a sample of 1 mutants per area (seed 1)" in out and "100.0%" in out
+
+
+def test_every_headless_engine_module_is_in_an_area():
+    """A new engine module is mutated too: only the pygame layer and package markers are out."""
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("engine/client/") or path.name == "__init__.py":
+            continue
+        assert mutation.area_of(relative) in ("engine core", "engine/net"), relative
+
+
+def test_every_server_side_game_net_module_is_in_server_authority():
+    client_side = {"claims.py", "sending.py", "client.py", "__init__.py"}
+    for path in sorted((ROOT / "game" / "net").glob("*.py")):
+        area = mutation.area_of(path.relative_to(ROOT).as_posix())
+        assert area == (None if path.name in client_side else "server authority"), path.name
