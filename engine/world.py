@@ -383,18 +383,9 @@ class World:
         self.flush()
         dt = self.time.dt
         for runs in self._fixed_runs:
-            if not runs:
-                continue
-            for fn, conditions in runs:
-                if conditions:
-                    for condition in conditions:
-                        if not condition(self):
-                            break
-                    else:
-                        fn(self, dt)
-                else:
-                    fn(self, dt)
-            self.flush()
+            if runs:
+                self._run_phase(runs, dt)
+                self.flush()
         events = self.events
         if self._collect_frame_events:
             self._frame_events.extend(events)
@@ -416,19 +407,23 @@ class World:
         self._enter()
         step_events, self.events = self.events, self._frame_events
         try:
-            for fn, conditions in runs:
-                if conditions:
-                    for condition in conditions:
-                        if not condition(self):
-                            break
-                    else:
-                        fn(self, dt)
-                else:
-                    fn(self, dt)
+            self._run_phase(runs, dt)
             self.flush()
         finally:
             self.events = step_events
             self._frame_events.clear()
+
+    def _run_phase(self, runs: list[tuple[SystemFn, tuple[Condition, ...]]], dt: float) -> None:
+        """Call each system of a phase whose run conditions all hold, in order."""
+        for fn, conditions in runs:
+            if conditions:
+                for condition in conditions:
+                    if not condition(self):
+                        break
+                else:
+                    fn(self, dt)
+            else:
+                fn(self, dt)
 
     def run(self, steps: int) -> None:
         for _ in range(steps):
