@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.client import GameClient
 from game.server import DEFAULT_SPECTATORS, GameServer
@@ -25,11 +26,14 @@ class Harness:
         spectators: int = DEFAULT_SPECTATORS,
         mods=(),  # noqa: ANN001
         seed: int = 11,
+        tcp: bool = True,
     ) -> None:
         self.clock = ManualClock(1000.0)
         self.mods = tuple(mods)
+        self.tcp = tcp  # False: clients join over in-memory links, and the server has no socket
         self.server = GameServer(
             port=0,
+            listen=tcp,
             seed=seed,
             clock=self.clock,
             max_players=max_players,
@@ -44,8 +48,13 @@ class Harness:
         return self.server.address
 
     def connect(self, name: str) -> GameClient:
-        host, port = self.address
-        client = GameClient.connect(host, port, name, clock=self.clock, mods=self.mods)
+        if self.tcp:
+            host, port = self.address
+            client = GameClient.connect(host, port, name, clock=self.clock, mods=self.mods)
+        else:
+            end_server, end_client = loopback_pair()
+            self.server.net.add_stream(end_server, self.clock.now())
+            client = GameClient.over(end_client, name, clock=self.clock, mods=self.mods)
         self.clients.append(client)
         return client
 

@@ -8,57 +8,28 @@ from __future__ import annotations
 import pytest
 
 from engine.components import Transform
-from engine.net.transport import loopback_pair
-from engine.time import ManualClock
-from game.net.client import GameClient
 from game.net.protocol import Outcome8, PositionUpdate
 from game.net.seats import Roster
 from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Player, PlayerInput
 from game.rules.content import load_content
 from game.rules.mission import RESTART_DELAY, MissionState
-from game.server import GameServer
+from tests.netgame.conftest import Harness
 
 STEP = 1 / 60
 FIELD = load_content().battlefield
 
 
-class Game:
+class Game(Harness):
+    """One server and GameClients over in-memory links (no socket), on one manual clock."""
+
     def __init__(self, max_players: int = 4) -> None:
-        self.clock = ManualClock(1000.0)
-        self.server = GameServer(listen=False, seed=5, clock=self.clock, max_players=max_players)
+        super().__init__(max_players, seed=5, tcp=False)
         self.world = self.server.world
-        self.clients: list[GameClient] = []
-        self.paused: set[int] = set()
-
-    def join(self, name: str) -> GameClient:
-        end_server, end_client = loopback_pair()
-        self.server.net.add_stream(end_server, self.clock.now())
-        client = GameClient.over(end_client, name, clock=self.clock)
-        self.clients.append(client)
-        for _ in range(30):
-            if client.own_aircraft():
-                return client
-            self.step()
-        raise AssertionError(f"{name} got no aircraft")
-
-    def step(self, count: int = 1) -> None:
-        for _ in range(count):
-            self.clock.advance(STEP)
-            self.server.step()
-            for client in self.clients:
-                if id(client) not in self.paused and not client.world.closed:
-                    client.step()
 
     def server_aircraft(self, name: str) -> int:
         roster = self.world.resource(Roster)
         return next(s.entity for s in roster.seats.values() if s.name == name)
-
-    def close(self) -> None:
-        for client in self.clients:
-            if not client.world.closed:
-                client.close()
-        self.server.close()
 
 
 @pytest.fixture
@@ -154,10 +125,7 @@ def test_a_spectator_is_told_its_place_and_loses_it_when_seated(game):
     one_seat = Game(max_players=1)
     try:
         alice = one_seat.join("alice")
-        end_server, end_client = loopback_pair()
-        one_seat.server.net.add_stream(end_server, one_seat.clock.now())
-        bob = GameClient.over(end_client, "bob", clock=one_seat.clock)
-        one_seat.clients.append(bob)
+        bob = one_seat.connect("bob")
         one_seat.step(6)
         assert bob.session.spectating == 1 and bob.session.seats == 1
         assert "bob is watching" in alice.session.broadcasts
