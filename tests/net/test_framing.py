@@ -240,3 +240,14 @@ def test_message_exactly_max_message_is_accepted() -> None:
     reassembler = Reassembler(max_message=len(original))
     results = [reassembler.accept(p) for p in split_message(original, SMALL, message_id=0)]
     assert results[-1] == original
+
+
+def test_a_message_of_more_than_256_fragments_is_rebuilt_in_order():
+    """Fragment indexes are 16 bits: with small frames a message needs hundreds of them."""
+    message = bytes(random.Random(7).randrange(256) for _ in range(300 * SMALL))
+    parts = split_message(message, SMALL, message_id=9)
+    assert len(parts) > 256
+    reassembler = Reassembler()
+    rebuilt = [reassembler.accept(part) for part in parts]
+    assert rebuilt[:-1] == [None] * (len(parts) - 1)
+    assert rebuilt[-1] == message

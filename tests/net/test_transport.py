@@ -347,3 +347,22 @@ def test_a_failed_listen_names_the_port_and_the_reason(monkeypatch: pytest.Monke
     with pytest.raises(ListenError) as info:
         TcpListener("127.0.0.1", 80)
     assert str(info.value) == "cannot listen on port 80 of 127.0.0.1: Permission denied"
+
+
+def test_an_ipv6_peer_address_is_bracketed_so_its_port_stays_readable():
+    try:
+        listener = TcpListener("::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    client = socket.create_connection(("::1", listener.address[1]), timeout=5)
+    try:
+        deadline = time.monotonic() + 5
+        streams = listener.accept()
+        while not streams and time.monotonic() < deadline:
+            streams = listener.accept()
+        assert streams, "the connection never arrived"
+        assert streams[0].peer == f"[::1]:{client.getsockname()[1]}"
+        streams[0].close("done")
+    finally:
+        client.close()
+        listener.close()
