@@ -212,3 +212,8 @@ def test_an_entity_that_is_not_predicted_is_not_smoothed(client_world):
     world.present(1 / 60, 0.5)
     assert world.try_component(remote, DrawnTransform) is None
     assert world.try_component(remote, PreviousTransform) is None
+
+
+def test_a_manual_clock_starts_at_zero_unless_told_otherwise():
+    assert ManualClock().now() == 0.0
+    assert ManualClock(12.5).now() == 12.5

@@ -286,11 +286,23 @@ def test_step_never_runs_present_systems_and_present_runs_only_them(world):
     assert world.time.step == 1  # a frame is not a step
 
 
-def test_present_passes_the_frames_wall_time(world):
+def test_present_passes_the_frames_wall_time_and_draws_at_the_last_step_by_default(world):
     seen = []
-    world.add_system(lambda w, dt: seen.append(dt), Phase.PRESENT)
+    world.add_system(lambda w, dt: seen.append((dt, w.time.alpha)), Phase.PRESENT)
     world.present(0.007)
-    assert seen == [0.007]
+    assert seen == [(0.007, 1.0)]
+
+
+def test_a_present_system_runs_only_on_frames_its_conditions_allow(world):
+    seen = []
+    shown = {"on": False}
+    world.add_system(
+        lambda w, dt: seen.append((w.name, dt)), Phase.PRESENT, run_if=lambda w: shown["on"]
+    )
+    world.present(0.01)
+    shown["on"] = True
+    world.present(0.02)
+    assert seen == [(world.name, 0.02)]
 
 
 def test_a_frame_sees_the_events_of_every_step_since_the_last_frame(world):
