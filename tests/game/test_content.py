@@ -129,6 +129,20 @@ BAD_VALUES = [
     ("battlefield.toml", set_in("world", "max_players", 17), "world.max_players", "17"),
     ("battlefield.toml", set_in("world", "scroll_speed", -50.0), "world.scroll_speed", "-50.0"),
     ("battlefield.toml", set_in("world", "spawn_margin", 500.0), "world.spawn_margin", "500.0"),
+    ("battlefield.toml", set_in("world", "height", 700.0), "world.height", "700.0"),
+    ("battlefield.toml", set_in("world", "start_offset", 800.0), "world.start_offset", "800.0"),
+    (
+        "weapons.toml",
+        set_in("projectiles", "missile", "homing_rate", -1.0),
+        "projectiles.missile.homing_rate",
+        "-1.0",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "raptor", "fire_interval", -0.5),
+        "aircraft.raptor.fire_interval",
+        "-0.5",
+    ),
     ("mission.toml", set_in("enemy", 0, "kind", "zeppelin"), "enemy[0].kind", "'zeppelin'"),
     ("mission.toml", set_in("enemy", 3, "x", 9000.0), "enemy[3].x", "9000.0"),
     ("mission.toml", set_in("waves", "kinds", ["raptor", "eagle"]), "waves.kinds", "'eagle'"),
@@ -193,7 +207,6 @@ def test_the_missile_projectile_is_required(data):
     path = edit(data, "weapons.toml", lambda tree: tree["projectiles"].pop("missile"))
     message = refused(data)
     assert message.startswith(f"{path}: projectiles.missile")
-
 
 
 def test_the_player_aircraft_must_be_an_ally(data):

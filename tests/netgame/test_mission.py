@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine import Phase
+from engine.components import Transform
 from engine.net.replication import Replicated
 from game.net.mission import MissionEndSystem, ReseatSystem
 from game.net.protocol import (
@@ -22,6 +23,8 @@ from game.net.protocol import (
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster
 from game.rules.battlefield import Battlefield
+from game.rules.components import Aircraft, Side
+from game.rules.content import GameContent, load_content
 from game.rules.mission import (
     RESTART_DELAY,
     MissionEnded,
@@ -30,7 +33,9 @@ from game.rules.mission import (
     restart_mission,
     start_mission,
 )
+from game.server import GameServer
 from tests.netgame.bare import a_peer, bare_server, seat
+from tests.netgame.conftest import Harness
 
 
 @pytest.fixture
@@ -137,3 +142,34 @@ def test_the_server_reads_seats_then_commands_and_tells_the_mission_after_the_ru
         "ReseatSystem",
         "MirrorSystem",
     ]
+
+
+def _enemy_path(seed: int, steps: int = 60 * 25) -> list[tuple[str, int, int]]:
+    """Where enemies are, a whole number of px, after `steps` of one player's mission."""
+    harness = Harness(seed=seed, tcp=False)
+    try:
+        harness.join("pilot")
+        harness.step(steps)
+        world = harness.server.world
+        return sorted(
+            (aircraft.kind, round(transform.x), round(transform.y))
+            for _, (aircraft, transform) in world.query(Aircraft, Transform)
+            if aircraft.side is Side.ENEMY
+        )
+    finally:
+        harness.close()
+
+
+def test_the_servers_seed_makes_its_missions_reproducible():
+    first, again, other = _enemy_path(3), _enemy_path(3), _enemy_path(4)
+    assert first and first == again
+    assert other != first
+
+
+def test_a_server_plays_the_content_it_was_given():
+    content = load_content()
+    server = GameServer(listen=False, seed=1, content=content)
+    try:
+        assert server.world.resource(GameContent) is content
+    finally:
+        server.close()
