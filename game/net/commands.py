@@ -42,10 +42,17 @@ MAX_PENDING_MISSILES = 3
 
 
 def own_seat(world: World, peer: Peer, net_id: int, what: str) -> Seat | None:
-    """The sender's seat flying aircraft `net_id`, or None (logged) if that is not theirs."""
+    """The sender's seat flying aircraft `net_id`, or None (logged) if that is not theirs.
+
+    A peer that is leaving lost its seats when it left, maybe earlier in this very step
+    (a last PositionUpdate sent just before Quit): its commands are dropped without a
+    warning, since nobody did anything wrong."""
     seat = world.resource(Roster).by_net_id(peer, net_id)
     if seat is None or not seat.entity or not world.is_alive(seat.entity):
-        log.warning("%s: refused %s for aircraft %d (not theirs)", peer.name, what, net_id)
+        if peer.leaving:
+            log.debug("%s: dropped %s from a peer that has left", peer.name, what)
+        else:
+            log.warning("%s: refused %s for aircraft %d (not theirs)", peer.name, what, net_id)
         return None
     return seat
 

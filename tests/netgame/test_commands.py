@@ -10,7 +10,7 @@ import pytest
 from engine import Phase, World
 from engine.components import Transform
 from engine.net.messages import BroadcastMessage
-from engine.net.server import FromPeer
+from engine.net.server import FromPeer, PeerLeft
 from game.net.commands import (
     FireSystem,
     MarkerSystem,
@@ -27,7 +27,7 @@ from game.net.protocol import (
     PositionUpdate,
     RequestCoopPartner,
 )
-from game.net.seats import Roster, Seat
+from game.net.seats import Roster, Seat, SeatingSystem
 from game.rules.components import PlayerInput
 from tests.netgame.bare import Outbox, a_peer, bare_server, seat
 
@@ -134,3 +134,21 @@ def test_a_command_about_someone_elses_aircraft_changes_nothing(server, system, 
     assert f"bob: refused {message.__name__} for aircraft {alice.net_id} (not theirs)" in (
         caplog.text
     )
+
+
+@pytest.mark.parametrize(("system", "message"), OWNED, ids=[s.__name__ for s, _ in OWNED])
+def test_a_last_command_from_a_peer_that_quit_in_the_same_step_is_dropped_quietly(
+    server, system, message, caplog
+):
+    """Seating runs before the commands, so a Quit right after a PositionUpdate removes the
+    seat first: the command is dropped, and nobody is accused of flying another's plane."""
+    world, bob = server.world, server.bob
+    world.add_system(SeatingSystem(), Phase.INPUT)
+    world.add_system(system(), Phase.INPUT)
+    bob.peer.leaving = "quit"
+    world.events.emit(PeerLeft(bob.peer, "quit", clean=True))
+    for event in server.commands(bob, bob):
+        world.events.emit(event)
+    world.step()
+    assert not world.is_alive(bob.entity)
+    assert "not theirs" not in caplog.text
