@@ -353,13 +353,9 @@ class World:
             raise PluginError(f"plugin {name!r} is already in world {self.name!r}")
         for required in plugin.requires:
             if not (isinstance(required, type) and issubclass(required, Plugin)):
-                raise TypeError(
-                    f"plugin {name!r}: requires takes Plugin classes, not {required!r}"
-                )
+                raise TypeError(f"plugin {name!r}: requires takes Plugin classes, not {required!r}")
         added = tuple(self.plugins.values())
-        missing = [
-            r.__name__ for r in plugin.requires if not any(isinstance(p, r) for p in added)
-        ]
+        missing = [r.__name__ for r in plugin.requires if not any(isinstance(p, r) for p in added)]
         if missing:
             raise PluginError(f"plugin {name!r} requires {', '.join(missing)} first")
         plugin.build(self)

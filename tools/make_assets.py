@@ -117,9 +117,7 @@ def vertical_gradient(width: int, height: int, stops: Stops) -> pygame.Surface:
     return surf
 
 
-def rounded_gradient(
-    width: int, height: int, radius: int, stops: Stops
-) -> pygame.Surface:
+def rounded_gradient(width: int, height: int, radius: int, stops: Stops) -> pygame.Surface:
     """A rounded rectangle filled with a vertical gradient, transparent outside."""
     fill = vertical_gradient(width, height, stops)
     shape = new_surface(width, height)
@@ -140,8 +138,12 @@ def radial_sprite(size: int, stops: Stops) -> pygame.Surface:
 
 
 def soft_circle(
-    surf: pygame.Surface, centre: Point, radius: float, inner: Sequence[int],
-    outer: Sequence[int], hardness: float = 1.0,
+    surf: pygame.Surface,
+    centre: Point,
+    radius: float,
+    inner: Sequence[int],
+    outer: Sequence[int],
+    hardness: float = 1.0,
 ) -> None:
     """Blit a soft disc fading from ``inner`` (centre) to ``outer`` (rim).
 
@@ -413,8 +415,12 @@ def draw_effects(surf: pygame.Surface, frame: Airframe, view: View) -> None:
             rect = pygame.Rect(0, 0, round(w), 4)
             rect.center = snap((cx, cy))
             pygame.draw.ellipse(blur, (205, 210, 220, 115), rect)
-            pygame.draw.line(blur, (34, 34, 40, 190), (rect.left + 1, rect.centery),
-                             (rect.right - 2, rect.centery))
+            pygame.draw.line(
+                blur,
+                (34, 34, 40, 190),
+                (rect.left + 1, rect.centery),
+                (rect.right - 2, rect.centery),
+            )
     surf.blit(blur, (0, 0))
 
 
@@ -443,11 +449,20 @@ def aircraft_sheet(frame: Airframe, livery: Livery, nose_down: bool) -> pygame.S
 # --------------------------------------------------------------------------- airframes
 
 EAGLE_BODY = (
-    (-29, 0.0), (-26, 1.6), (-22, 2.8), (-16, 3.8), (-8, 4.6),
-    (0, 5.0), (12, 5.0), (20, 4.4), (26, 3.6), (28, 3.2),
+    (-29, 0.0),
+    (-26, 1.6),
+    (-22, 2.8),
+    (-16, 3.8),
+    (-8, 4.6),
+    (0, 5.0),
+    (12, 5.0),
+    (20, 4.4),
+    (26, 3.6),
+    (28, 3.2),
 )
 EAGLE = Airframe(
-    64, 64,
+    64,
+    64,
     parts=(
         Part(((4, 17), (14, 24), (14, 28), (4, 27)), "wing", mirror=True),  # tailplane
         Part(((4.5, -13), (7, -5), (27, 10), (27, 15), (5, 14)), "wing", mirror=True),  # swept wing
@@ -467,11 +482,18 @@ EAGLE = Airframe(
 )
 
 RAPTOR_BODY = (
-    (-28, 0.0), (-25, 1.8), (-20, 3.2), (-12, 4.4), (0, 4.8),
-    (14, 4.6), (22, 3.8), (27, 3.0),
+    (-28, 0.0),
+    (-25, 1.8),
+    (-20, 3.2),
+    (-12, 4.4),
+    (0, 4.8),
+    (14, 4.6),
+    (22, 3.8),
+    (27, 3.0),
 )
 RAPTOR = Airframe(
-    64, 64,
+    64,
+    64,
     parts=(
         Part(((3, 15), (13, 21), (13, 25), (3, 24)), "wing", mirror=True),  # tailplane
         Part(((4, -8), (24, 6), (26, 9), (26, 12), (4, 10)), "wing", mirror=True),  # wing
@@ -488,19 +510,32 @@ RAPTOR = Airframe(
 )
 
 AVENGER_BODY = (
-    (-35, 0.0), (-34, 2.5), (-31, 4.5), (-26, 5.8), (-10, 6.4),
-    (8, 6.0), (22, 4.5), (32, 2.6), (34, 1.8),
+    (-35, 0.0),
+    (-34, 2.5),
+    (-31, 4.5),
+    (-26, 5.8),
+    (-10, 6.4),
+    (8, 6.0),
+    (22, 4.5),
+    (32, 2.6),
+    (34, 1.8),
 )
 NACELLE = ((-21, 2.0), (-19, 3.6), (-14, 4.3), (4, 4.0), (10, 2.8), (14, 1.2))
 AVENGER = Airframe(
-    80, 80,
+    80,
+    80,
     parts=(
         Part(((3, 25), (16, 26), (17, 28.5), (16, 31), (3, 32)), "wing", mirror=True),  # tailplane
         # long straight wing
         Part(((5, -9), (34, -5.5), (37, -3.5), (37, 0.5), (34, 1.8), (5, 6)), "wing", mirror=True),
         Part(body_outline(NACELLE, 15), "accent", "cylinder", mirror=True, lift=2),  # engine
-        Part(body_outline(slice_profile(NACELLE, -21, -16.5), 15), "cowl", "cylinder",
-             mirror=True, lift=2),  # cowling ring
+        Part(
+            body_outline(slice_profile(NACELLE, -21, -16.5), 15),
+            "cowl",
+            "cylinder",
+            mirror=True,
+            lift=2,
+        ),  # cowling ring
         # spinner
         Part(ellipse_points(15, -21, 1.8, 2.2), "metal", "cylinder", mirror=True, lift=2),
         Part(body_outline(AVENGER_BODY), "body", "cylinder", lift=2),  # fuselage
@@ -516,31 +551,53 @@ AVENGER = Airframe(
 
 LIVERIES: dict[str, Livery] = {
     "eagle": {
-        "body": (222, 229, 240), "wing": (58, 110, 200), "trim": (30, 60, 135),
-        "glass": (34, 44, 62), "metal": (120, 128, 142), "white": (244, 246, 250),
+        "body": (222, 229, 240),
+        "wing": (58, 110, 200),
+        "trim": (30, 60, 135),
+        "glass": (34, 44, 62),
+        "metal": (120, 128, 142),
+        "white": (244, 246, 250),
     },
     "eagle_p2": {
-        "body": (238, 214, 92), "wing": (62, 146, 70), "trim": (28, 92, 40),
-        "glass": (34, 44, 62), "metal": (120, 128, 142), "white": (250, 246, 226),
+        "body": (238, 214, 92),
+        "wing": (62, 146, 70),
+        "trim": (28, 92, 40),
+        "glass": (34, 44, 62),
+        "metal": (120, 128, 142),
+        "white": (250, 246, 226),
     },
     "raptor": {
-        "body": (152, 156, 164), "wing": (122, 127, 138), "trim": (200, 38, 42),
-        "glass": (44, 38, 46), "metal": (90, 94, 102), "white": (236, 236, 236),
+        "body": (152, 156, 164),
+        "wing": (122, 127, 138),
+        "trim": (200, 38, 42),
+        "glass": (44, 38, 46),
+        "metal": (90, 94, 102),
+        "white": (236, 236, 236),
     },
     "avenger": {
-        "body": (98, 106, 60), "wing": (86, 94, 54), "accent": (110, 112, 66),
-        "trim": (72, 58, 40), "glass": (120, 152, 170), "metal": (92, 92, 96),
-        "white": (226, 220, 196), "mark": (150, 40, 30), "cowl": (62, 64, 54),
+        "body": (98, 106, 60),
+        "wing": (86, 94, 54),
+        "accent": (110, 112, 66),
+        "trim": (72, 58, 40),
+        "glass": (120, 152, 170),
+        "metal": (92, 92, 96),
+        "white": (226, 220, 196),
+        "mark": (150, 40, 30),
+        "cowl": (62, 64, 54),
     },
 }
 
 MISSILE = Airframe(
-    12, 32,
+    12,
+    32,
     parts=(
         Part(((1.5, 4), (5.5, 9.5), (5.5, 11.5), (1.5, 9)), "trim", mirror=True),  # tail fins
         Part(((1.5, -7), (3.5, -5), (3.5, -3), (1.5, -4)), "trim", mirror=True),  # canards
-        Part(body_outline(((-15, 0.0), (-13, 1.4), (-11, 2.0), (11, 2.0), (12, 1.5))),
-             "body", "cylinder"),
+        Part(
+            body_outline(((-15, 0.0), (-13, 1.4), (-11, 2.0), (11, 2.0), (12, 1.5))),
+            "body",
+            "cylinder",
+        ),
         Part(body_outline(((-15, 0.0), (-13, 1.4), (-11, 2.0), (-10, 2.0))), "tip", "cylinder"),
     ),
     exhausts=((0, 13.5, 7),),
@@ -636,8 +693,12 @@ def icon_missile(surf: pygame.Surface) -> None:
     pygame.draw.polygon(m, (255, 230, 120), [(4 * s, 23 * s), (8 * s, 23 * s), (6 * s, 30 * s)])
     pygame.draw.rect(m, WHITE, (4 * s, 4 * s, 4 * s, 19 * s))
     for sign in (1, -1):
-        fin = [(6 * s + sign * 2 * s, 16 * s), (6 * s + sign * 5.5 * s, 21 * s),
-               (6 * s + sign * 5.5 * s, 24 * s), (6 * s + sign * 2 * s, 22 * s)]
+        fin = [
+            (6 * s + sign * 2 * s, 16 * s),
+            (6 * s + sign * 5.5 * s, 21 * s),
+            (6 * s + sign * 5.5 * s, 24 * s),
+            (6 * s + sign * 2 * s, 22 * s),
+        ]
         pygame.draw.polygon(m, WHITE, fin)
     pygame.draw.polygon(m, (235, 50, 50), [(6 * s, 0), (8 * s, 4.5 * s), (4 * s, 4.5 * s)])
     pygame.draw.rect(m, (235, 50, 50), (4 * s, 4 * s, 4 * s, 2 * s))
@@ -657,8 +718,11 @@ def icon_spread(surf: pygame.Surface) -> None:
         neck = (base[0] + dx * (length - 5) * s, base[1] + dy * (length - 5) * s)
         pygame.draw.line(surf, WHITE, base, neck, int(2.4 * s))
         px, py = -dy, dx
-        head = [tip, (neck[0] + px * 3.4 * s, neck[1] + py * 3.4 * s),
-                (neck[0] - px * 3.4 * s, neck[1] - py * 3.4 * s)]
+        head = [
+            tip,
+            (neck[0] + px * 3.4 * s, neck[1] + py * 3.4 * s),
+            (neck[0] - px * 3.4 * s, neck[1] - py * 3.4 * s),
+        ]
         pygame.draw.polygon(surf, WHITE, head)
     pygame.draw.circle(surf, WHITE, base, 2.4 * s)
 
@@ -685,8 +749,12 @@ def make_pickup(colour: RGB, icon: Callable[[pygame.Surface], None]) -> pygame.S
 # --------------------------------------------------------------------------- effects
 
 FIRE_RAMP: Stops = (
-    (0.00, (44, 42, 42)), (0.22, (92, 84, 80)), (0.36, (150, 44, 24)),
-    (0.55, (240, 112, 24)), (0.75, (255, 205, 64)), (0.95, (255, 250, 225)),
+    (0.00, (44, 42, 42)),
+    (0.22, (92, 84, 80)),
+    (0.36, (150, 44, 24)),
+    (0.55, (240, 112, 24)),
+    (0.75, (255, 205, 64)),
+    (0.95, (255, 250, 225)),
 )
 
 
@@ -706,16 +774,24 @@ def make_puffs(rng: random.Random, count: int) -> list[Puff]:
     puffs = []
     for _ in range(count):
         angle = rng.uniform(0, 2 * math.pi)
-        puffs.append(Puff(math.cos(angle), math.sin(angle), rng.uniform(1.5, 12.5),
-                          rng.uniform(7.0, 12.5), rng.uniform(-0.45, 0.3)))
+        puffs.append(
+            Puff(
+                math.cos(angle),
+                math.sin(angle),
+                rng.uniform(1.5, 12.5),
+                rng.uniform(7.0, 12.5),
+                rng.uniform(-0.45, 0.3),
+            )
+        )
     return puffs
 
 
 @cache
 def edge_fade(size: int) -> pygame.Surface:
     """White disc whose alpha falls to zero at the rim: multiply by it to avoid hard clipping."""
-    return radial_sprite(size, ((0.0, (255, 255, 255, 255)), (0.78, (255, 255, 255, 255)),
-                                (1.0, (255, 255, 255, 0))))
+    return radial_sprite(
+        size, ((0.0, (255, 255, 255, 255)), (0.78, (255, 255, 255, 255)), (1.0, (255, 255, 255, 0)))
+    )
 
 
 def explosion_frame(puffs: list[Puff], sparks: list[Puff], t: float) -> pygame.Surface:
@@ -738,11 +814,21 @@ def explosion_frame(puffs: list[Puff], sparks: list[Puff], t: float) -> pygame.S
         for p in sparks:
             d = p.reach * (0.5 + 2.0 * t)
             alpha = clamp8(255 * (1 - t / 0.5))
-            soft_circle(surf, ((32 + p.dx * d) * s, (32 + p.dy * d) * s), 2.2 * s,
-                        (255, 245, 190, alpha), (255, 150, 40, 0))
+            soft_circle(
+                surf,
+                ((32 + p.dx * d) * s, (32 + p.dy * d) * s),
+                2.2 * s,
+                (255, 245, 190, alpha),
+                (255, 150, 40, 0),
+            )
     if t < 0.15:
-        soft_circle(surf, (32 * s, 32 * s), (12 + 40 * t) * s,
-                    (255, 255, 240, clamp8(240 * (1 - t / 0.15))), (255, 220, 150, 0))
+        soft_circle(
+            surf,
+            (32 * s, 32 * s),
+            (12 + 40 * t) * s,
+            (255, 255, 240, clamp8(240 * (1 - t / 0.15))),
+            (255, 220, 150, 0),
+        )
     surf.blit(edge_fade(64 * s), (0, 0), special_flags=pygame.BLEND_RGBA_MULT)
     return downsample(surf, 64, 64)
 
@@ -765,8 +851,10 @@ def make_particle_smoke() -> pygame.Surface:
     data = bytearray()
     for y in range(16):
         for x in range(16):
-            density = sum(math.exp(-((x + 0.5 - lx) ** 2 + (y + 0.5 - ly) ** 2) / (r * r))
-                          for lx, ly, r in lumps)
+            density = sum(
+                math.exp(-((x + 0.5 - lx) ** 2 + (y + 0.5 - ly) ** 2) / (r * r))
+                for lx, ly, r in lumps
+            )
             edge = max(0.0, 1 - math.hypot(x - 7.5, y - 7.5) / 8)
             grey = 118 + 80 * max(0.0, 1 - (x + y) / 24)
             alpha = clamp8(240 * min(1.0, density * 1.1) * edge**0.4)
@@ -784,7 +872,10 @@ def make_particle_fire() -> pygame.Surface:
 # --------------------------------------------------------------------------- environment
 
 SEA_RAMP: Stops = (
-    (0.0, (12, 48, 92)), (0.45, (20, 74, 126)), (0.8, (30, 100, 152)), (1.0, (44, 120, 170)),
+    (0.0, (12, 48, 92)),
+    (0.45, (20, 74, 126)),
+    (0.8, (30, 100, 152)),
+    (1.0, (44, 120, 170)),
 )
 
 
@@ -887,8 +978,10 @@ def make_island() -> pygame.Surface:
     for y in range(size):
         for x in range(size):
             h = height[y][x]
-            slope = height[max(0, y - 1)][max(0, x - 1)] - height[min(size - 1, y + 1)][
-                min(size - 1, x + 1)]
+            slope = (
+                height[max(0, y - 1)][max(0, x - 1)]
+                - height[min(size - 1, y + 1)][min(size - 1, x + 1)]
+            )
             light = max(0.7, min(1.35, 1.0 + slope * 12))
             data += bytes(island_pixel(h, veg[y][x], light))
     surf = from_rgba(data, size, size)
@@ -936,13 +1029,25 @@ SUN = (792, 505)
 
 def title_sky() -> pygame.Surface:
     """Sky gradient above the horizon and dark sea below it."""
-    sky = vertical_gradient(TITLE_W, HORIZON, (
-        (0.0, (16, 30, 72)), (0.5, (48, 96, 168)), (0.82, (132, 168, 210)),
-        (1.0, (250, 206, 160)),
-    ))
-    sea = vertical_gradient(TITLE_W, TITLE_H - HORIZON, (
-        (0.0, (92, 112, 140)), (0.12, (40, 74, 112)), (1.0, (8, 26, 54)),
-    ))
+    sky = vertical_gradient(
+        TITLE_W,
+        HORIZON,
+        (
+            (0.0, (16, 30, 72)),
+            (0.5, (48, 96, 168)),
+            (0.82, (132, 168, 210)),
+            (1.0, (250, 206, 160)),
+        ),
+    )
+    sea = vertical_gradient(
+        TITLE_W,
+        TITLE_H - HORIZON,
+        (
+            (0.0, (92, 112, 140)),
+            (0.12, (40, 74, 112)),
+            (1.0, (8, 26, 54)),
+        ),
+    )
     surf = new_surface(TITLE_W, TITLE_H)
     surf.blit(sky, (0, 0))
     surf.blit(sea, (0, HORIZON))
@@ -997,8 +1102,9 @@ DUSK_CLOUD = ((122, 112, 146), (220, 172, 168), (255, 222, 184))
 DAY_CLOUD = ((86, 100, 136), (172, 186, 212), (238, 242, 252))
 
 
-def cumulus(rng: random.Random, width: int, height: int, palette: Sequence[RGB],
-            light_dx: float) -> pygame.Surface:
+def cumulus(
+    rng: random.Random, width: int, height: int, palette: Sequence[RGB], light_dx: float
+) -> pygame.Surface:
     """A flat-bottomed cauliflower cloud: shadow, body and sunlit passes of round blobs."""
     surf = new_surface(width, height + 8, (*palette[0], 0))
     blobs = []
@@ -1023,8 +1129,9 @@ def wisp(rng: random.Random, width: int, colour: RGB) -> pygame.Surface:
         w = width * rng.uniform(0.25, 0.7)
         x = rng.uniform(0, width - w)
         thick = rng.uniform(3, 9)
-        pygame.draw.ellipse(surf, (*colour, rng.randint(18, 40)),
-                            (x, 20 + rng.uniform(-8, 8) - thick / 2, w, thick))
+        pygame.draw.ellipse(
+            surf, (*colour, rng.randint(18, 40)), (x, 20 + rng.uniform(-8, 8) - thick / 2, w, thick)
+        )
     return surf
 
 
@@ -1038,20 +1145,26 @@ def soften(surf: pygame.Surface, factor: int) -> pygame.Surface:
 def title_clouds(rng: random.Random) -> pygame.Surface:
     """Cloud banks on the horizon, high wisps and big foreground clouds in the corners."""
     layer = new_surface(TITLE_W, TITLE_H, (170, 160, 180, 0))
-    for x, cw, ch in ((-40, 300, 110), (190, 190, 64), (430, 150, 44), (560, 210, 80),
-                      (780, 120, 40), (880, 190, 70)):
+    for x, cw, ch in (
+        (-40, 300, 110),
+        (190, 190, 64),
+        (430, 150, 44),
+        (560, 210, 80),
+        (780, 120, 40),
+        (880, 190, 70),
+    ):
         light = 1.0 if x + cw / 2 < SUN[0] else -1.0
         layer.blit(cumulus(rng, cw, ch, DUSK_CLOUD, light), (x, HORIZON - ch + 6))
-    for x, y, cw in ((30, 50, 260), (110, 92, 180), (720, 40, 250), (690, 84, 200),
-                     (20, 170, 150)):
+    for x, y, cw in ((30, 50, 260), (110, 92, 180), (720, 40, 250), (690, 84, 200), (20, 170, 150)):
         layer.blit(wisp(rng, cw, (255, 222, 214)), (x, y))
     for x, y, cw, ch in ((-90, 610, 460, 170), (690, 640, 440, 140)):
         layer.blit(cumulus(rng, cw, ch, DAY_CLOUD, 1.0), (x, y))
     return soften(layer, 3)
 
 
-def aircraft_silhouette(frame: Airframe, livery: Livery, size: int, angle: float,
-                        colour: RGBA, nose_down: bool = False) -> pygame.Surface:
+def aircraft_silhouette(
+    frame: Airframe, livery: Livery, size: int, angle: float, colour: RGBA, nose_down: bool = False
+) -> pygame.Surface:
     """A dark planform silhouette of an aircraft, scaled and rotated for the title art."""
     view = View(frame.width, frame.height, 0, nose_down)
     shape = silhouette(render_aircraft(frame, livery, view), colour)
@@ -1121,12 +1234,19 @@ def make_button(hover: bool) -> pygame.Surface:
     surf = new_surface(w, h, (*rim, 0))
     pygame.draw.rect(surf, rim, surf.get_rect(), border_radius=r)
     inset = 3 * s
-    body = rounded_gradient(w - 2 * inset, h - 2 * inset, r - inset,
-                            ((0.0, shade(top, 1.25)), (0.12, top), (0.88, bottom),
-                             (1.0, shade(bottom, 0.7))))
+    body = rounded_gradient(
+        w - 2 * inset,
+        h - 2 * inset,
+        r - inset,
+        ((0.0, shade(top, 1.25)), (0.12, top), (0.88, bottom), (1.0, shade(bottom, 0.7))),
+    )
     surf.blit(body, (inset, inset))
-    gloss = rounded_gradient(w - 4 * inset, (h - 2 * inset) // 2, r - 2 * inset,
-                             ((0.0, (255, 255, 255)), (1.0, (255, 255, 255))))
+    gloss = rounded_gradient(
+        w - 4 * inset,
+        (h - 2 * inset) // 2,
+        r - 2 * inset,
+        ((0.0, (255, 255, 255)), (1.0, (255, 255, 255))),
+    )
     gloss.fill((255, 255, 255, 34 if hover else 22), special_flags=pygame.BLEND_RGBA_MULT)
     surf.blit(gloss, (2 * inset, inset + s))
     return downsample(surf, 320, 56)
@@ -1147,8 +1267,10 @@ def wavetable(name: str) -> tuple[float, ...]:
         "saw": [(n, 1 / n) for n in range(1, 16)],
         "square": [(n, 1 / n) for n in range(1, 16, 2)],
     }[name]
-    table = [sum(a * math.sin(2 * math.pi * n * i / TABLE_SIZE) for n, a in harmonics)
-             for i in range(TABLE_SIZE)]
+    table = [
+        sum(a * math.sin(2 * math.pi * n * i / TABLE_SIZE) for n, a in harmonics)
+        for i in range(TABLE_SIZE)
+    ]
     peak = max(abs(v) for v in table)
     return tuple(v / peak for v in table)
 
@@ -1189,8 +1311,11 @@ def adsr(n: int, attack: float, release: float, sustain: float = 1.0) -> list[fl
     a = min(seconds(attack), n // 2)
     r = min(seconds(release), n - a)
     hold = n - a - r
-    return ([i / max(1, a) for i in range(a)] + [sustain] * hold
-            + [sustain * (1 - i / max(1, r)) for i in range(r)])
+    return (
+        [i / max(1, a) for i in range(a)]
+        + [sustain] * hold
+        + [sustain * (1 - i / max(1, r)) for i in range(r)]
+    )
 
 
 def times(a: Sequence[float], b: Sequence[float]) -> list[float]:
@@ -1247,8 +1372,9 @@ def line(a: float, b: float, n: int) -> list[float]:
     return [a + (b - a) * i / max(1, n - 1) for i in range(n)]
 
 
-def fade_edges(samples: Sequence[float], fade_in: float = 0.001,
-               fade_out: float = 0.008) -> list[float]:
+def fade_edges(
+    samples: Sequence[float], fade_in: float = 0.001, fade_out: float = 0.008
+) -> list[float]:
     """Short linear fades at both ends so a one-shot sound never starts or stops with a click."""
     out = list(samples)
     a, b = min(seconds(fade_in), len(out)), min(seconds(fade_out), len(out))
@@ -1326,10 +1452,16 @@ def sfx_explosion2() -> list[float]:
     n = seconds(1.2)
     rng = random.Random(22)
     crack = times(highpass(noise(rng, n), 1500), decay(n, 0.02))
-    boom = times(lowpass_fixed(lowpass_fixed(noise(rng, n), 500), 900),
-                 times(adsr(n, 0.01, 0.4), decay(n, 0.45)))
-    return plus(scaled(crack, 2.0), scaled(boom, 4.5), scaled(crackles(rng, n, 45), 2.0),
-                scaled(rumble(n, 55, 26, 0.5), 0.7))
+    boom = times(
+        lowpass_fixed(lowpass_fixed(noise(rng, n), 500), 900),
+        times(adsr(n, 0.01, 0.4), decay(n, 0.45)),
+    )
+    return plus(
+        scaled(crack, 2.0),
+        scaled(boom, 4.5),
+        scaled(crackles(rng, n, 45), 2.0),
+        scaled(rumble(n, 55, 26, 0.5), 0.7),
+    )
 
 
 def sfx_missile_launch() -> list[float]:
@@ -1338,8 +1470,10 @@ def sfx_missile_launch() -> list[float]:
     rng = random.Random(31)
     sweep = [700 + 3600 * math.sin(math.pi * min(1.0, i / (0.75 * n))) ** 1.5 for i in range(n)]
     hiss = noise(rng, n)
-    band = [a - b for a, b in zip(lowpass(hiss, sweep), lowpass(hiss, [f / 4 for f in sweep]),
-                                  strict=True)]
+    band = [
+        a - b
+        for a, b in zip(lowpass(hiss, sweep), lowpass(hiss, [f / 4 for f in sweep]), strict=True)
+    ]
     whoosh = times(band, adsr(n, 0.05, 0.35))
     thump = rumble(n, 140, 55, 0.05)
     return plus(scaled(whoosh, 1.5), scaled(thump, 0.7))
@@ -1347,8 +1481,11 @@ def sfx_missile_launch() -> list[float]:
 
 def bell(freq: float, n: int, tau: float) -> list[float]:
     """A soft bell tone: fundamental plus a quiet octave, quick attack, exponential decay."""
-    tone = plus(osc("sine", freq, n), scaled(osc("sine", freq * 2, n), 0.3),
-                scaled(osc("sine", freq * 3, n), 0.1))
+    tone = plus(
+        osc("sine", freq, n),
+        scaled(osc("sine", freq * 2, n), 0.3),
+        scaled(osc("sine", freq * 3, n), 0.1),
+    )
     return times(tone, times(adsr(n, 0.004, 0.02), decay(n, tau)))
 
 
@@ -1387,7 +1524,7 @@ def mix_into(buf: list[float], start: int, sound: Sequence[float], gain: float) 
     pos = 0
     start %= n
     while pos < len(sound):
-        chunk = sound[pos: pos + n - start]
+        chunk = sound[pos : pos + n - start]
         end = start + len(chunk)
         buf[start:end] = [a + gain * b for a, b in zip(buf[start:end], chunk, strict=True)]
         pos += len(chunk)
@@ -1448,8 +1585,10 @@ def lead(midi: int, n: int) -> tuple[float, ...]:
     vib_table = wavetable("sine")
     vib_step = 5.5 * TABLE_SIZE / RATE
     onset = seconds(0.15)
-    freqs = [f * (1 + (0.006 if i > onset else 0.0) * vib_table[int(i * vib_step) % TABLE_SIZE])
-             for i in range(n)]
+    freqs = [
+        f * (1 + (0.006 if i > onset else 0.0) * vib_table[int(i * vib_step) % TABLE_SIZE])
+        for i in range(n)
+    ]
     tone = lowpass_fixed(osc_sweep("square", freqs), 2800)
     return tuple(times(tone, adsr(n, 0.01, 0.08, 0.85)))
 
@@ -1506,14 +1645,33 @@ def render_song(
 
 MENU_CHORDS = ((48, 55, 64, 71), (45, 52, 60, 67), (41, 57, 60, 64), (43, 55, 62, 71)) * 2
 MENU_MELODY = (
-    (0, 76, 1.5), (1.5, 79, 0.5), (2, 76, 1), (3, 74, 1),
-    (4, 72, 2), (6, 69, 1), (7, 72, 1),
-    (8, 69, 1), (9, 72, 1), (10, 77, 1.5), (11.5, 76, 0.5),
-    (12, 74, 3), (15, 71, 1),
-    (16, 76, 1.5), (17.5, 79, 0.5), (18, 84, 1), (19, 83, 1),
-    (20, 81, 2), (22, 79, 1), (23, 76, 1),
-    (24, 77, 1), (25, 76, 1), (26, 74, 1), (27, 72, 1),
-    (28, 74, 2), (30, 71, 1), (31, 67, 1),
+    (0, 76, 1.5),
+    (1.5, 79, 0.5),
+    (2, 76, 1),
+    (3, 74, 1),
+    (4, 72, 2),
+    (6, 69, 1),
+    (7, 72, 1),
+    (8, 69, 1),
+    (9, 72, 1),
+    (10, 77, 1.5),
+    (11.5, 76, 0.5),
+    (12, 74, 3),
+    (15, 71, 1),
+    (16, 76, 1.5),
+    (17.5, 79, 0.5),
+    (18, 84, 1),
+    (19, 83, 1),
+    (20, 81, 2),
+    (22, 79, 1),
+    (23, 76, 1),
+    (24, 77, 1),
+    (25, 76, 1),
+    (26, 74, 1),
+    (27, 72, 1),
+    (28, 74, 2),
+    (30, 71, 1),
+    (31, 67, 1),
 )
 
 
@@ -1536,18 +1694,55 @@ def music_menu() -> list[float]:
 AM, F, C, G, E = (57, 60, 64), (53, 57, 60), (48, 52, 55), (55, 59, 62), (52, 56, 59)
 MISSION_CHORDS = (AM, F, C, G, AM, F, G, E, F, G, AM, E)
 MISSION_MELODY = (
-    (0, 69, 1), (1, 72, 0.5), (1.5, 76, 0.5), (2, 81, 1), (3, 79, 1),
-    (4, 77, 1.5), (5.5, 76, 0.5), (6, 72, 1), (7, 74, 1),
-    (8, 76, 1), (9, 79, 0.5), (9.5, 76, 0.5), (10, 72, 1), (11, 67, 1),
-    (12, 71, 1.5), (13.5, 74, 0.5), (14, 79, 2),
-    (16, 81, 1), (17, 79, 0.5), (17.5, 76, 0.5), (18, 81, 1), (19, 84, 1),
-    (20, 81, 1.5), (21.5, 77, 0.5), (22, 72, 1), (23, 77, 1),
-    (24, 79, 1), (25, 74, 0.5), (25.5, 79, 0.5), (26, 83, 1), (27, 79, 1),
-    (28, 80, 2), (30, 76, 1), (31, 71, 1),
-    (32, 72, 1), (33, 77, 1), (34, 81, 1), (35, 77, 1),
-    (36, 74, 1), (37, 79, 1), (38, 83, 1), (39, 79, 1),
-    (40, 81, 3), (43, 76, 1),
-    (44, 80, 1), (45, 76, 0.5), (45.5, 80, 0.5), (46, 83, 1), (47, 76, 1),
+    (0, 69, 1),
+    (1, 72, 0.5),
+    (1.5, 76, 0.5),
+    (2, 81, 1),
+    (3, 79, 1),
+    (4, 77, 1.5),
+    (5.5, 76, 0.5),
+    (6, 72, 1),
+    (7, 74, 1),
+    (8, 76, 1),
+    (9, 79, 0.5),
+    (9.5, 76, 0.5),
+    (10, 72, 1),
+    (11, 67, 1),
+    (12, 71, 1.5),
+    (13.5, 74, 0.5),
+    (14, 79, 2),
+    (16, 81, 1),
+    (17, 79, 0.5),
+    (17.5, 76, 0.5),
+    (18, 81, 1),
+    (19, 84, 1),
+    (20, 81, 1.5),
+    (21.5, 77, 0.5),
+    (22, 72, 1),
+    (23, 77, 1),
+    (24, 79, 1),
+    (25, 74, 0.5),
+    (25.5, 79, 0.5),
+    (26, 83, 1),
+    (27, 79, 1),
+    (28, 80, 2),
+    (30, 76, 1),
+    (31, 71, 1),
+    (32, 72, 1),
+    (33, 77, 1),
+    (34, 81, 1),
+    (35, 77, 1),
+    (36, 74, 1),
+    (37, 79, 1),
+    (38, 83, 1),
+    (39, 79, 1),
+    (40, 81, 3),
+    (43, 76, 1),
+    (44, 80, 1),
+    (45, 76, 0.5),
+    (45.5, 80, 0.5),
+    (46, 83, 1),
+    (47, 76, 1),
 )
 
 
@@ -1556,8 +1751,12 @@ def mission_drums() -> list[Note]:
     notes = [Note(0, "crash", 4, 0.5)]
     for bar in range(12):
         b = bar * 4
-        notes += [Note(b, "kick", 1, 1.0), Note(b + 2, "kick", 1, 1.0),
-                  Note(b + 2.5, "kick", 1, 0.7), Note(b + 1, "snare", 1, 0.8)]
+        notes += [
+            Note(b, "kick", 1, 1.0),
+            Note(b + 2, "kick", 1, 1.0),
+            Note(b + 2.5, "kick", 1, 0.7),
+            Note(b + 1, "snare", 1, 0.8),
+        ]
         notes += [Note(b + i / 2, "hat", 0.5, 0.25 if i % 2 else 0.35) for i in range(7)]
         notes.append(Note(b + 3.5, "open", 0.5, 0.3))
         if bar == 11:
@@ -1576,8 +1775,9 @@ def music_mission() -> list[float]:
         bass += [Note(b + i / 2, chord[0] - 24 + k, 0.5, 0.55) for i, k in enumerate(pattern)]
         pads += [Note(b, m, 4, 0.07) for m in chord]
     melody = [Note(b, m, d, 0.3) for b, m, d in MISSION_MELODY]
-    beat_mix = render_song(144, 48, {drum: mission_drums(), synth_bass: bass, pad: pads},
-                           release=0.3)
+    beat_mix = render_song(
+        144, 48, {drum: mission_drums(), synth_bass: bass, pad: pads}, release=0.3
+    )
     tune = render_song(144, 48, {lead: melody}, release=0.1)
     tune = echo(tune, seconds(0.75 * 60 / 144), (0.3, 0.12))
     return [a + b for a, b in zip(beat_mix, tune, strict=True)]
@@ -1657,8 +1857,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m tools.make_assets",
         description="Generate Cloudbreak's sprites (PNG) and sounds (WAV) deterministically.",
     )
-    parser.add_argument("--out", type=Path, default=ASSETS_DIR,
-                        help=f"output folder (default: {ASSETS_DIR})")
+    parser.add_argument(
+        "--out", type=Path, default=ASSETS_DIR, help=f"output folder (default: {ASSETS_DIR})"
+    )
     args = parser.parse_args(argv)
     out_dir = args.out.resolve()
     started = time.perf_counter()

@@ -211,7 +211,10 @@ def _generate() -> dict[str, dict[str, int | None]]:
         env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
         subprocess.run(  # generates every mutant, then finds no mutant of that name: fine
             [sys.executable, "-m", "mutmut", "run", "tools.mutation.generate-only"],
-            cwd=ROOT, env=env, capture_output=True, check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
         )
         results = load_results(ROOT / "mutants")
     return results

@@ -113,9 +113,7 @@ class Connection:
 def server_connection(messages: MessageRegistry, now: float, **limits: int) -> Connection:
     """A server's end: it reads what travels to the server, writes what travels to clients;
     the client must open with Hello."""
-    return Connection(
-        messages.to_server, messages.to_client, now=now, first=(Hello,), **limits
-    )
+    return Connection(messages.to_server, messages.to_client, now=now, first=(Hello,), **limits)
 
 
 def client_connection(messages: MessageRegistry, now: float, **limits: int) -> Connection:

@@ -336,4 +336,3 @@ ENGINE_MESSAGES: tuple[tuple[type[Message], Route, int], ...] = (
     (UpdateClientState, Route.TO_CLIENT, 0x84),
     (BroadcastMessage, Route.TO_CLIENT, 0x85),
 )
-

@@ -49,9 +49,7 @@ class ClientPositionSystem:
             )
         )
         if positions:
-            world.resource(ClientNet).client.send(
-                PositionUpdate(world.time.step, tuple(positions))
-            )
+            world.resource(ClientNet).client.send(PositionUpdate(world.time.step, tuple(positions)))
 
 
 def request_partner(world: World) -> None:

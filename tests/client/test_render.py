@@ -50,11 +50,16 @@ def test_known_world_draws_each_sprite_at_its_entity(sprites):
     world = shooter_world(Role.CLIENT, seed=1)
     try:
         top = world.resource(Battlefield).view_top
-        raptor = world.create(Transform(300, top + 200), Aircraft("raptor", Side.ENEMY),
-                              Health(20, 20))
+        raptor = world.create(
+            Transform(300, top + 200), Aircraft("raptor", Side.ENEMY), Health(20, 20)
+        )
         world.create(Transform(700, top + 400), Pickup("spread"))
-        mine = world.create(Transform(512, top + 600), Aircraft("eagle", Side.ALLY),
-                            Player(1, 0, 0, "me"), LocalSeat(0))
+        mine = world.create(
+            Transform(512, top + 600),
+            Aircraft("eagle", Side.ALLY),
+            Player(1, 0, 0, "me"),
+            LocalSeat(0),
+        )
         surface = pygame.Surface((1024, 768))
         WorldRenderer(sprites).draw(surface, world)
         cases = [
@@ -77,8 +82,9 @@ def test_other_players_are_drawn_in_the_second_livery_with_their_name(sprites):
     world = shooter_world(Role.CLIENT, seed=1)
     try:
         top = world.resource(Battlefield).view_top
-        world.create(Transform(400, top + 300), Aircraft("eagle", Side.ALLY),
-                     Player(2, 7, 0, "bob"))
+        world.create(
+            Transform(400, top + 300), Aircraft("eagle", Side.ALLY), Player(2, 7, 0, "bob")
+        )
         surface = pygame.Surface((1024, 768))
         WorldRenderer(sprites).draw(surface, world)
         image = sprites.strip("eagle_p2", 3).frame(1)
@@ -108,9 +114,9 @@ def test_client_b_draws_client_a_where_a_moved_it(sprites):
         top = bob.world.resource(Battlefield).view_top
         image = sprites.strip("eagle_p2", 3).frame(1)
         offset = opaque_offset(image)
-        seen_at = [
-            (e, t) for e, (p, t) in bob.world.query(Player, Transform) if p.name == "alice"
-        ][0][1]
+        seen_at = [(e, t) for e, (p, t) in bob.world.query(Player, Transform) if p.name == "alice"][
+            0
+        ][1]
         assert seen_at.x == pytest.approx(moved.x, abs=1.0)
         expected = sprite_pixel(image, offset)
         banked = {sprite_pixel(sprites.strip("eagle_p2", 3).frame(f), offset) for f in range(3)}
@@ -126,10 +132,18 @@ def test_what_the_client_moves_in_steps_is_drawn_at_its_drawn_position(sprites):
     try:
         top = world.resource(Battlefield).view_top
         # The Transform is the last step's; the DrawnTransform is where this frame draws it.
-        world.create(Transform(512, top + 600), DrawnTransform(300, top + 420),
-                     Aircraft("eagle", Side.ALLY), Player(1, 0, 0, "me"), LocalSeat(0))
-        world.create(Transform(800, top + 200), DrawnTransform(760, top + 120),
-                     Projectile("missile", Side.ALLY))
+        world.create(
+            Transform(512, top + 600),
+            DrawnTransform(300, top + 420),
+            Aircraft("eagle", Side.ALLY),
+            Player(1, 0, 0, "me"),
+            LocalSeat(0),
+        )
+        world.create(
+            Transform(800, top + 200),
+            DrawnTransform(760, top + 120),
+            Projectile("missile", Side.ALLY),
+        )
         surface = pygame.Surface((1024, 768))
         WorldRenderer(sprites).draw(surface, world)
         for image, (x, y), (old_x, old_y) in (

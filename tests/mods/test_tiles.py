@@ -102,10 +102,12 @@ def test_two_players_contending_for_a_tile_are_settled_the_same_for_everyone(are
     arena.step(3 * LATENCY_STEPS)
     views = []
     for world in (arena.server, *arena.clients):
-        views.append(sorted(
-            (player.player_id, pos.x, pos.y)
-            for _, (pos, player) in world.query(TilePos, TilePlayer)
-        ))
+        views.append(
+            sorted(
+                (player.player_id, pos.x, pos.y)
+                for _, (pos, player) in world.query(TilePos, TilePlayer)
+            )
+        )
     assert views[0] == views[1] == views[2]  # the server's decision, everywhere
     winners = [p for p in views[0] if (p[1], p[2]) == (3, 3)]
     assert len(winners) == 1

@@ -123,8 +123,9 @@ class Table:
         """The server's seat for one of the player's aircraft."""
         roster = self.world.resource(Roster)
         return next(
-            s for s in roster.seats.values() if s.peer.name == player.name
-            and s.local_index == local_index
+            s
+            for s in roster.seats.values()
+            if s.peer.name == player.name and s.local_index == local_index
         )
 
     def aircraft(self, player: Guest, local_index: int = 0) -> int:
@@ -442,8 +443,9 @@ def test_updates_for_someone_elses_aircraft_are_ignored_silently(table):
     before = (bobs.x, bobs.y)
     mine = table.where(alice)
     alice.send(
-        PositionUpdate(1, ((bob.aircraft, before[0] - 30, before[1]), (alice.aircraft, mine.x + 3,
-                                                                          mine.y)))
+        PositionUpdate(
+            1, ((bob.aircraft, before[0] - 30, before[1]), (alice.aircraft, mine.x + 3, mine.y))
+        )
     )
     table.step(2)
     assert (bobs.x, bobs.y) == before  # bob's aircraft did not move
@@ -561,9 +563,11 @@ def test_a_pickup_taken_is_announced_with_the_takers_aircraft_and_kind(table):
     mine = table.where(alice)
     spawn_pickup(table.world, "missiles", mine.x, mine.y)
     table.step(3)
-    assert bob.got(PickupCollected) == alice.got(PickupCollected) == [
-        PickupCollected(alice.aircraft, "missiles")
-    ]
+    assert (
+        bob.got(PickupCollected)
+        == alice.got(PickupCollected)
+        == [PickupCollected(alice.aircraft, "missiles")]
+    )
 
 
 # -- the mission's end, restart and hold ------------------------------------------------------
@@ -583,9 +587,11 @@ def test_a_mission_failure_reaches_every_client_once_then_a_fresh_mission_starts
     table.step(30)
     shoot_down(table, alice, bob)
     table.step(3)
-    assert alice.got(MissionEnd) == bob.got(MissionEnd) == [
-        MissionEnd(Outcome8.FAILURE, RESTART_DELAY)
-    ]
+    assert (
+        alice.got(MissionEnd)
+        == bob.got(MissionEnd)
+        == [MissionEnd(Outcome8.FAILURE, RESTART_DELAY)]
+    )
     assert sum(not b.large for b in bob.got(Explosion)) == 2  # the players' aircraft
     spawned = len(alice.got(SpawnSelf))
     table.step(round(RESTART_DELAY / STEP) - 5)

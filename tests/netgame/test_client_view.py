@@ -163,7 +163,6 @@ def test_a_partners_aircraft_is_flown_from_seat_1(game):
     assert not game.world.component(seats[1], PlayerInput).fire
 
 
-
 def test_a_client_sees_its_aircraft_as_its_own_connections_with_its_name(game):
     alice, bob = game.join("alice"), game.join("bob")
     game.step(6)

@@ -56,8 +56,9 @@ def test_a_hostile_peer_is_dropped_and_good_clients_keep_playing(harness, attack
         evil.sendall(ATTACKS[attack])
         with caplog.at_level(logging.INFO):
             harness.run_until(
-                lambda: harness.server.net.dropped >= 1 or any(
-                    "rejected" in r.getMessage() for r in caplog.records
+                lambda: (
+                    harness.server.net.dropped >= 1
+                    or any("rejected" in r.getMessage() for r in caplog.records)
                 ),
                 steps=60,
                 what=f"the server to drop the peer sending {attack}",

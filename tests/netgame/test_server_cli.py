@@ -314,8 +314,7 @@ def test_a_server_that_steps_records_each_step_time():
 HELP = {  # option (as the usage shows it) -> what its help says, range and default included
     "--host HOST": "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
     "--port PORT": "TCP port (default 5000)",
-    "--max-players MAX_PLAYERS": "aircraft seats, 1..16; a co-op partner takes one too "
-    "(default 8)",
+    "--max-players MAX_PLAYERS": "aircraft seats, 1..16; a co-op partner takes one too (default 8)",
     "--spectators SPECTATORS": "connections that may watch while every seat is taken, waiting "
     "in line for the next free one, 0..64 (default 8)",
     "--seed SEED": "random seed (default: time)",

@@ -125,18 +125,24 @@ def test_background_tiles_seamlessly(generated):
     w, h = img.get_size()
 
     def row_diff(y0: int, y1: int) -> float:
-        return sum(
-            abs(a - b)
-            for x in range(w)
-            for a, b in zip(img.get_at((x, y0))[:3], img.get_at((x, y1))[:3], strict=True)
-        ) / w
+        return (
+            sum(
+                abs(a - b)
+                for x in range(w)
+                for a, b in zip(img.get_at((x, y0))[:3], img.get_at((x, y1))[:3], strict=True)
+            )
+            / w
+        )
 
     def col_diff(x0: int, x1: int) -> float:
-        return sum(
-            abs(a - b)
-            for y in range(h)
-            for a, b in zip(img.get_at((x0, y))[:3], img.get_at((x1, y))[:3], strict=True)
-        ) / h
+        return (
+            sum(
+                abs(a - b)
+                for y in range(h)
+                for a, b in zip(img.get_at((x0, y))[:3], img.get_at((x1, y))[:3], strict=True)
+            )
+            / h
+        )
 
     typical_rows = sum(row_diff(y, y + 1) for y in range(0, h - 1, 16)) / len(range(0, h - 1, 16))
     typical_cols = sum(col_diff(x, x + 1) for x in range(0, w - 1, 16)) / len(range(0, w - 1, 16))
@@ -177,7 +183,11 @@ def test_generate_one_rejects_unknown_names(tmp_path):
 def test_command_line_help():
     result = subprocess.run(
         [sys.executable, "-m", "tools.make_assets", "--help"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0
     assert "--out" in result.stdout
