@@ -22,22 +22,7 @@ from engine.net.replication import (
 )
 from engine.net.schema import NetSchema
 from engine.phases import Phase
-
-POS = Quantized(8, -10000, 10000)
-
-
-@dataclass
-class Hull:
-    hitpoints: int
-    label: str = ""
-
-
-def registry():
-    reg = ReplicationRegistry()
-    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
-    reg.register(Velocity, {"x": POS, "y": POS})
-    reg.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
-    return reg
+from tests.net.replicated import POS, Hull, registry
 
 
 @pytest.fixture

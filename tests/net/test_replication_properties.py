@@ -4,36 +4,17 @@ that joins late from a full state, hold what the server holds as the wire sees i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Role, World
 from engine.components import Transform
-from engine.net.codec import Quantized, Str, SVarint
 from engine.net.replication import (
     Replicated,
-    ReplicationRegistry,
     SnapshotDecoder,
     SnapshotEncoder,
 )
-
-POS = Quantized(8, -1000, 1000)
-
-
-@dataclass
-class Hull:
-    hitpoints: int = 0
-    label: str = ""
-
-
-def registry() -> ReplicationRegistry:
-    reg = ReplicationRegistry()
-    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
-    reg.register(Hull, {"hitpoints": SVarint(-1000, 1000), "label": Str(8)})
-    return reg
-
+from tests.net.replicated import Hull, registry
 
 coordinates = st.floats(-1000, 1000, allow_nan=False)
 hulls = st.builds(Hull, st.integers(-1000, 1000), st.sampled_from(["", "a", "ace", "zz"]))

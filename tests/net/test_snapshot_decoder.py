@@ -3,13 +3,11 @@ the protocol errors of bodies no server sends (built record by record from docs/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from engine import Role, World
 from engine.components import Transform, Velocity
-from engine.net.codec import Quantized, Str, SVarint, Writer
+from engine.net.codec import Writer
 from engine.net.errors import ProtocolError
 from engine.net.replication import (
     MAX_SAMPLES,
@@ -20,24 +18,9 @@ from engine.net.replication import (
     SnapshotDecoder,
     SnapshotEncoder,
 )
+from tests.net.replicated import HULL, POS, TRANSFORM, VELOCITY, Hull, registry
 
-POS = Quantized(8, -10000, 10000)
-TRANSFORM, VELOCITY, HULL = 1, 2, 3
 TOO_BIG = 2**32  # one past the largest net id
-
-
-@dataclass
-class Hull:
-    hitpoints: int = 0
-    label: str = ""
-
-
-def registry() -> ReplicationRegistry:
-    reg = ReplicationRegistry()
-    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
-    reg.register(Velocity, {"x": POS, "y": POS}, initial_only=True)
-    reg.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
-    return reg
 
 
 def body(spawns=(), updates=(), removals=(), despawns=()) -> bytes:

@@ -9,7 +9,7 @@ import pytest
 
 from engine import Role, World
 from engine.components import Transform, Velocity
-from engine.net.codec import ListOf, Quantized, Str, SVarint
+from engine.net.codec import ListOf, SVarint
 from engine.net.replication import (
     FLAG_SPAWN_ONLY,
     NetIds,
@@ -17,16 +17,8 @@ from engine.net.replication import (
     ReplicationRegistry,
     SnapshotEncoder,
 )
+from tests.net.replicated import HULL, TRANSFORM, VELOCITY, Hull, registry
 from tests.net.snapshot_wire import WireView
-
-POS = Quantized(8, -10000, 10000)
-TRANSFORM, VELOCITY, HULL = 1, 2, 3
-
-
-@dataclass
-class Hull:
-    hitpoints: int = 0
-    label: str = ""
 
 
 @dataclass
@@ -37,14 +29,6 @@ class Cargo:
 @dataclass
 class Unreplicated:
     value: int = 0
-
-
-def registry() -> ReplicationRegistry:
-    reg = ReplicationRegistry()
-    reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
-    reg.register(Velocity, {"x": POS, "y": POS}, initial_only=True)
-    reg.register(Hull, {"hitpoints": SVarint(), "label": Str(16)})
-    return reg
 
 
 @pytest.fixture
