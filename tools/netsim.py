@@ -1,7 +1,10 @@
-"""A TCP relay that makes a good network bad, for playing and testing under lag.
+"""A relay that makes a good network bad, for playing and testing under lag: TCP (here)
+or UDP (`--udp`, tools/netsim_udp.py: loss, duplication and reordering too).
 
     python -m tools.netsim --listen 127.0.0.1:6000 --to 127.0.0.1:5000 \\
         --latency 100 --jitter 20 --bandwidth 50 --stall-chance 0.01 --stall-ms 200
+    python -m tools.netsim --udp --listen 127.0.0.1:6000 --to 127.0.0.1:5000 \\
+        --latency 50 --jitter 20 --loss 5
 
 Clients connect to --listen; for every connection the relay opens one to --to
 and forwards bytes both ways. Each direction is its own `DelayLine`:
@@ -38,6 +41,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from engine.cli import address, number
+from engine.net.datagrams import Conditions as DatagramConditions
 from engine.net.transport import (
     CLOSED_BY_PEER,
     ConnectError,
@@ -47,6 +51,7 @@ from engine.net.transport import (
     TcpStream,
 )
 from engine.time import Clock, MonotonicClock
+from tools.netsim_udp import UdpRelay
 
 log = logging.getLogger("tools.netsim")
 
@@ -563,8 +568,12 @@ class Relay:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.netsim",
-        description="Relay TCP connections with added latency, jitter, a bandwidth cap and "
-        "stalls, each direction on its own.",
+        description="Relay TCP connections (or, with --udp, datagrams) with added latency, "
+        "jitter and a bandwidth cap, each direction on its own; TCP adds stalls, UDP adds "
+        "loss, duplication and reordering.",
+    )
+    parser.add_argument(
+        "--udp", action="store_true", help="relay UDP datagrams instead of TCP connections"
     )
     parser.add_argument(
         "--listen",
@@ -611,6 +620,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="how long a stall lasts (default 200)",
     )
+    for flag, what in (
+        ("--loss", "datagrams lost"),
+        ("--duplicate", "datagrams delivered twice"),
+        ("--reorder", "datagrams held back behind later ones"),
+    ):
+        parser.add_argument(
+            flag,
+            type=number(low=0, high=100),
+            default=0.0,
+            metavar="PERCENT",
+            help=f"with --udp: {what}, each way (0..100, default 0)",
+        )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -619,8 +640,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    if args.udp:
+        if args.stall_chance:
+            parser.error("argument --stall-chance: stalls are TCP's; UDP loses datagrams instead")
+        return _main_udp(args)
+    for flag in ("loss", "duplicate", "reorder"):
+        if getattr(args, flag):
+            parser.error(f"argument --{flag}: only with --udp (TCP never loses or reorders)")
     conditions = Conditions(
         latency_ms=args.latency,
         jitter_ms=args.jitter,
@@ -640,6 +669,35 @@ def main(argv: list[str] | None = None) -> int:
         format_address(*args.to),
         conditions.describe(),
     )
+    return _serve_until_signal(relay)
+
+
+def _main_udp(args: argparse.Namespace) -> int:
+    conditions = DatagramConditions(
+        latency_ms=args.latency,
+        jitter_ms=args.jitter,
+        loss=args.loss / 100,
+        duplicate=args.duplicate / 100,
+        reorder=args.reorder / 100,
+        bandwidth_kbps=args.bandwidth,
+    )
+    relay = UdpRelay(args.listen, args.to, conditions, seed=args.seed)
+    try:
+        relay.start()
+    except OSError as error:
+        print(f"error: {error.strerror or error}", file=sys.stderr)
+        return 2
+    log.info(
+        "relaying UDP %s -> %s (%s)",
+        format_address(*relay.address),
+        format_address(*args.to),
+        conditions.describe(),
+    )
+    return _serve_until_signal(relay)
+
+
+def _serve_until_signal(relay: Relay | UdpRelay) -> int:
+    """Serve until SIGINT or SIGTERM, then close and print the summary line."""
     stop = {"requested": False}
 
     def request_stop(signum: int, frame: object) -> None:
