@@ -90,7 +90,7 @@ class UdpRelay:
         if self._socket is None:
             self._socket = UdpSocket.bind(*self.listen)
             self._selector = selectors.DefaultSelector()
-            self._selector.register(self._socket.fileno(), selectors.EVENT_READ, None)
+            self._selector.register(self._socket.filenos()[0], selectors.EVENT_READ, None)
         return self
 
     def __enter__(self) -> UdpRelay:
@@ -201,13 +201,13 @@ class UdpRelay:
             now,
         )
         self._clients[source] = client
-        self._selector.register(upstream.fileno(), selectors.EVENT_READ, client)
+        self._selector.register(upstream.filenos()[0], selectors.EVENT_READ, client)
         log.info("client %d from %s", client.number, format_address(source))
         return client
 
     def _forget(self, client: _Client, reason: str) -> None:
         assert self._selector is not None
-        self._selector.unregister(client.upstream.fileno())
+        self._selector.unregister(client.upstream.filenos()[0])
         client.upstream.close()
         del self._clients[client.address]
         done = self._retired

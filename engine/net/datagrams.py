@@ -6,7 +6,7 @@ to addresses, through one small interface, `DatagramSocket`:
     send_to(datagram, address, now)      queue one datagram (never blocks, never raises)
     receive(now) -> [(datagram, from)]   every datagram that has arrived by `now`
     address                              where this socket is bound
-    fileno() / close()
+    filenos() / close()                  what to wait on (none for memory); let go
 
 `UdpSocket` is the real thing. `MemoryNetwork` binds `MemorySocket`s to made-up
 addresses in one process (single-player, and every test), and puts each datagram
@@ -55,7 +55,7 @@ class DatagramSocket(Protocol):
 
     def receive(self, now: float) -> list[tuple[bytes, Address]]: ...
 
-    def fileno(self) -> int: ...
+    def filenos(self) -> list[int]: ...
 
     def close(self) -> None: ...
 
@@ -259,8 +259,8 @@ class MemorySocket:
         got, self.inbox = self.inbox[:RECEIVE_LIMIT], self.inbox[RECEIVE_LIMIT:]
         return got
 
-    def fileno(self) -> int:
-        return -1
+    def filenos(self) -> list[int]:
+        return []
 
     def close(self) -> None:
         self.closed = True
@@ -328,8 +328,8 @@ class UdpSocket:
             got.append((datagram, source[:2]))
         return got
 
-    def fileno(self) -> int:
-        return -1 if self.closed else self._sock.fileno()
+    def filenos(self) -> list[int]:
+        return [] if self.closed else [self._sock.fileno()]
 
     def close(self) -> None:
         if not self.closed:

@@ -213,7 +213,7 @@ def test_next_due_tells_when_the_next_datagram_lands():
 
 def receive_within(sock: UdpSocket, seconds: float = 2.0) -> list[tuple[bytes, tuple]]:
     """Wait (bounded) until the socket has something, then take it."""
-    ready, _, _ = select.select([sock.fileno()], [], [], seconds)
+    ready, _, _ = select.select(sock.filenos(), [], [], seconds)
     assert ready, "nothing arrived in time"
     return sock.receive(0.0)
 
@@ -230,7 +230,7 @@ def test_udp_sockets_exchange_datagrams_on_loopback():
     finally:
         server.close()
         client.close()
-    assert server.fileno() == -1 and server.receive(0.0) == []
+    assert server.filenos() == [] and server.receive(0.0) == []
 
 
 def test_a_udp_port_in_use_is_one_readable_error():

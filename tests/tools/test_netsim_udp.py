@@ -54,7 +54,7 @@ def answer(sock: UdpSocket, relay: UdpRelay, echo: UdpSocket, seconds: float = D
         relay.poll(0.005)
         for datagram, source in echo.receive(0.0):
             echo.send_to(datagram, source, 0.0)
-        ready, _, _ = select.select([sock.fileno()], [], [], 0)
+        ready, _, _ = select.select(sock.filenos(), [], [], 0)
         if ready:
             return sock.receive(0.0)
     raise AssertionError("no answer in time")
@@ -179,7 +179,7 @@ def test_the_udp_command_relays_with_loss_and_stops_on_sigterm(echo):
             got: list = []
             deadline = time.monotonic() + 1.0  # 20 ms of latency: all are through long before
             while time.monotonic() < deadline:
-                ready, _, _ = select.select([echo.fileno()], [], [], 0.05)
+                ready, _, _ = select.select(echo.filenos(), [], [], 0.05)
                 if ready:
                     got += echo.receive(0.0)
             assert 5 <= len(got) <= 35  # about half of 40 got through
