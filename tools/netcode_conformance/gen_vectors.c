@@ -69,6 +69,8 @@ int netcode_encrypt_connect_token_private(uint8_t *, int, uint8_t *, uint64_t, u
 void netcode_write_connect_token(void *, uint8_t *, int);
 void netcode_write_challenge_token(void *, uint8_t *, int);
 int netcode_encrypt_challenge_token(uint8_t *, int, uint64_t, uint8_t *);
+int netcode_encrypt_aead(uint8_t *, uint64_t, uint8_t *, uint64_t, const uint8_t *,
+                         const uint8_t *);
 void netcode_replay_protection_reset(void *);
 int netcode_replay_protection_already_received(void *, uint64_t);
 void netcode_replay_protection_advance_sequence(void *, uint64_t);
@@ -330,6 +332,37 @@ static void packets(void) {
     verdict("payload_1200", buffer, n);
 }
 
+/* A packet of `kind` whose sealed body is `body_bytes` long, sealed by hand exactly as the
+   reference seals packets (so only the body size can make a reader refuse it). */
+static void odd_body(int kind, int body_bytes) {
+    uint8_t packet[2048];
+    const uint64_t sequence = 77;
+    uint8_t prefix = (uint8_t)((1 << 4) | kind);
+    packet[0] = prefix;
+    packet[1] = (uint8_t)sequence;
+    fill(packet + 2, body_bytes, 0x33, 1);
+    uint8_t aad[13 + 8 + 1], nonce[12] = {0};
+    memcpy(aad, "NETCODE 1.02", 13);
+    for (int i = 0; i < 8; i++) aad[13 + i] = (uint8_t)(PROTOCOL_ID >> (8 * i));
+    aad[21] = prefix;
+    for (int i = 0; i < 8; i++) nonce[4 + i] = (uint8_t)(sequence >> (8 * i));
+    netcode_encrypt_aead(packet + 2, (uint64_t)body_bytes, aad, sizeof(aad), nonce, packet_key);
+    char name[64];
+    snprintf(name, sizeof(name), "body_%d_%d", kind, body_bytes);
+    verdict(name, packet, 2 + body_bytes + 16);
+}
+
+static void odd_bodies(void) {
+    int cases[][2] = {{KIND_DENIED, 0}, {KIND_DENIED, 1}, {KIND_CHALLENGE, 308},
+                      {KIND_CHALLENGE, 307}, {KIND_CHALLENGE, 309}, {KIND_RESPONSE, 308},
+                      {KIND_RESPONSE, 0}, {KIND_KEEP_ALIVE, 8}, {KIND_KEEP_ALIVE, 7},
+                      {KIND_KEEP_ALIVE, 9}, {KIND_PAYLOAD, 0}, {KIND_PAYLOAD, 1},
+                      {KIND_PAYLOAD, 1200}, {KIND_PAYLOAD, 1201}, {KIND_DISCONNECT, 0},
+                      {KIND_DISCONNECT, 1}};
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        odd_body(cases[i][0], cases[i][1]);
+}
+
 /* ---- challenge tokens ---------------------------------------------------------------- */
 
 static void challenge_tokens(void) {
@@ -422,6 +455,7 @@ int main(void) {
     fixed_token("fixed_32", many, 32, 60, 5, 10, 20);
 
     packets();
+    odd_bodies();
     challenge_tokens();
     replays();
     return 0;

@@ -384,3 +384,22 @@ def test_client_sequence_keeps_counting_across_servers():
     assert first_server and later
     assert min(later) > max(first_server)
     assert client.state == ClientState.CONNECTED
+
+
+def test_every_challenge_token_gets_its_own_sequence_and_nonce():
+    """Challenge tokens are sealed under one server key, so each needs a fresh sequence: a
+    repeated nonce under the same key would void ChaCha20-Poly1305's guarantees."""
+    net = Net()
+    server = net.add_server()
+    sequences, global_sequences = [], []
+    for i in range(3):
+        token = make_token(20 + i)
+        client = NetcodeClient(token, now=0.0)
+        client.connect(0.0)
+        server.receive(client.datagrams()[0][0], client_address(i), 0.0)
+        ((challenge, _),) = server.datagrams()
+        global_sequences.append(peek_sequence(challenge))
+        client.receive(challenge, SERVER, 0.0)
+        sequences.append(client._challenge.token_sequence)
+    assert sequences == [0, 1, 2]
+    assert global_sequences == [SERVER_GLOBAL_SEQUENCE_START + i for i in range(3)]
