@@ -9,18 +9,14 @@ can let anyone into the servers that trust it.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
-KEY_BYTES = 32
+from engine.net.netcode import new_key
+from engine.net.netcode.constants import KEY_BYTES
 
 
 class KeyFileError(Exception):
     """A key file that is missing, unreadable or malformed; the message is one line."""
-
-
-def new_key() -> bytes:
-    return secrets.token_bytes(KEY_BYTES)
 
 
 def write_new_key(path: str | Path) -> bytes:

@@ -17,6 +17,10 @@ from typing import Annotated
 from engine.net.codec import Bool, Enum8, ListOf, Quantized, Str, TupleOf, UVarint
 from engine.net.messages import MAX_NAME_BYTES, Message, MessageRegistry, Route
 
+GAME = "cloudbreak"
+"""The game's name in its netcode protocol id (engine.net.tickets.protocol_id): tickets for
+another game never open on a Cloudbreak server."""
+
 POSITION = Quantized(8, -16384, 16384)  # world pixels, 1/8 px
 NET_ID = UVarint(2**32 - 1)
 
