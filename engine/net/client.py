@@ -1,9 +1,11 @@
-"""The client's end of the network: connect without blocking, handshake, keep-alive, loss.
+"""The client's end of the network: connect with a ticket, handshake, keep up, say why it ended.
 
-`NetClient.poll(now)` advances the connect, reads and decodes, answers the
-handshake and pings, and returns the messages the game should handle. When
-the connection ends for any reason, `closed` is true and `close_reason` is a
-one-line sentence fit to show a player.
+Layers as on the server (engine/net/server.py): a DatagramSocket, a
+NetcodeClient (the ticket's servers in turn, the challenge, keep-alives,
+timeouts) and a Session (messages on channels). `poll(now)` reads, advances the
+connection and returns the messages the game should handle; `flush(now)` sends.
+When the connection ends for any reason, `closed` is true and `close_reason` is
+a one-line sentence fit to show a player.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from enum import Enum
 
-from engine.net.connection import Connection, client_connection
+from engine.net.datagrams import DatagramSocket, UdpSocket, format_address
 from engine.net.errors import ProtocolError
 from engine.net.messages import (
     MAGIC,
@@ -19,86 +21,66 @@ from engine.net.messages import (
     Disconnect,
     Hello,
     Message,
-    Ping,
-    Pong,
-    Quit,
     Reject,
     Welcome,
 )
+from engine.net.netcode import ClientState as LinkState
+from engine.net.netcode import ConnectToken, NetcodeClient
+from engine.net.netcode.client import Connected, Disconnected, PayloadReceived
 from engine.net.schema import NetSchema
-from engine.net.transport import ByteStream, ConnectError, TcpConnector
+from engine.net.session import SendQueueFull, Session, client_session
+from engine.net.tcp_datagrams import TcpDatagramClient
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 5.0
-SILENCE_TIMEOUT = 3.0
-PING_INTERVAL = 1.0
-
 
 class ClientState(Enum):
-    CONNECTING = "connecting"
-    HANDSHAKE = "handshake"
+    CONNECTING = "connecting"  # the secure connection is being set up
+    HANDSHAKE = "handshake"  # connected; Hello sent, waiting for Welcome
     CONNECTED = "connected"
     CLOSED = "closed"
 
 
 class NetClient:
-    """One connection to a server, driven by `poll(now)` and `flush()` each frame."""
+    """One connection to a server, driven by `poll(now)` and `flush(now)` each frame."""
 
     def __init__(
         self,
         *,
         name: str,
         schema: NetSchema,
-        mods: tuple[str, ...] = (),
+        token: ConnectToken,
+        socket: DatagramSocket,
         now: float,
-        silence_timeout: float = SILENCE_TIMEOUT,
-        ping_interval: float = PING_INTERVAL,
+        mods: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.schema = schema
         self.mods = mods
-        self.silence_timeout = silence_timeout
-        self.ping_interval = ping_interval
+        self.socket = socket
+        self.link = NetcodeClient(token, now=now)
+        self.session: Session = client_session(schema.messages, now)
         self.state = ClientState.CONNECTING
         self.close_reason: str | None = None
         self.rejected: Reject | None = None
         self.welcome: Welcome | None = None
-        self.stream: ByteStream | None = None
-        self.connection: Connection = client_connection(schema.messages, now)
-        self._connector: TcpConnector | None = None
-        self._next_ping = now
-        self._pings: dict[int, float] = {}
-        self._nonce = 0
-        self.rtt: float | None = None  # smoothed round-trip time, seconds
+        self.timeout = token.timeout_seconds
+        self.target = ", ".join(format_address(a) for a in token.server_addresses)
+        self.link.connect(now)
 
     @classmethod
-    def tcp(
-        cls,
-        host: str,
-        port: int,
-        *,
-        now: float,
-        timeout: float = CONNECT_TIMEOUT,
-        **options: object,
-    ) -> NetClient:
-        client = cls(now=now, **options)  # type: ignore[arg-type]
-        client.target = f"{host}:{port}"
-        try:
-            client._connector = TcpConnector.start(host, port, timeout, now)
-        except ConnectError as error:
-            client._close(f"Could not connect: {error}")
-        return client
+    def udp(cls, token: ConnectToken, *, now: float, **options: object) -> NetClient:
+        """Over a fresh UDP socket of the family of the ticket's first server."""
+        host = token.server_addresses[0][0]
+        sock = UdpSocket.bind("::" if ":" in host else "0.0.0.0", 0)
+        return cls(token=token, socket=sock, now=now, **options)  # type: ignore[arg-type]
 
     @classmethod
-    def over(cls, stream: ByteStream, *, now: float, **options: object) -> NetClient:
-        """A client on an already connected stream (the loopback of single-player)."""
-        client = cls(now=now, **options)  # type: ignore[arg-type]
-        client.target = stream.peer
-        client._start(stream, now)
-        return client
-
-    target = ""
+    def tcp(cls, token: ConnectToken, *, now: float, **options: object) -> NetClient:
+        """Over TCP to the ticket's first server (for networks that block UDP)."""
+        host, port = token.server_addresses[0]
+        sock = TcpDatagramClient(host, port, now=now, timeout=max(1, token.timeout_seconds))
+        return cls(token=token, socket=sock, now=now, **options)  # type: ignore[arg-type]
 
     @property
     def closed(self) -> bool:
@@ -108,38 +90,41 @@ class NetClient:
     def connected(self) -> bool:
         return self.state is ClientState.CONNECTED
 
-    def _start(self, stream: ByteStream, now: float) -> None:
-        self.stream = stream
-        self.state = ClientState.HANDSHAKE
-        self.connection = client_connection(self.schema.messages, now)
-        self._hello_sent = False  # sent by the next poll: mods may still register in the schema
-
-    _hello_sent = False
+    @property
+    def rtt(self) -> float | None:
+        """Smoothed round-trip time in seconds, from acks (None before the first)."""
+        rtt = self.session.rtt
+        return rtt if self.connected and rtt > 0 else None
 
     def poll(self, now: float) -> list[Message]:
         """Progress the connection; return the messages for the game, in order."""
-        if self.state is ClientState.CLOSED:
+        if self.closed:
             return []
-        if self.state is ClientState.CONNECTING:
-            if self._connector is None:
-                return []
-            try:
-                stream = self._connector.poll(now)
-            except ConnectError as error:
-                self._close(f"Could not connect: {error}")
-                return []
-            if stream is None:
-                return []
-            self._start(stream, now)
-        assert self.stream is not None
-        if not self._hello_sent:
-            self._hello_sent = True
-            hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema.hash(), self.mods)
-            self.connection.send(hello)
-            self.flush()
-        data = self.stream.receive()
+        link = self.link
+        for datagram, address in self.socket.receive(now):
+            link.receive(datagram, address, now)
+        link.update(now)
+        out: list[Message] = []
+        for event in link.events():
+            if isinstance(event, PayloadReceived):
+                out += self._read(event.data, now)
+            elif isinstance(event, Connected):
+                self.state = ClientState.HANDSHAKE
+                hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema.hash(), self.mods)
+                self.session.send(hello)
+            elif isinstance(event, Disconnected):
+                self._close(self._why(event.state))
+            if self.closed:
+                break
+        socket_error = getattr(self.socket, "error", None)
+        if socket_error and not self.closed:
+            self._close(f"Lost connection to server ({socket_error})")
+        self._send_link_datagrams(now)
+        return out
+
+    def _read(self, payload: bytes, now: float) -> list[Message]:
         try:
-            messages = self.connection.receive_data(data, now)
+            messages = self.session.receive(payload, now)
         except ProtocolError as error:
             self._close(f"Lost connection to server: it sent something invalid ({error})")
             return []
@@ -148,62 +133,56 @@ class NetClient:
             if isinstance(message, Welcome):
                 self.welcome = message
                 self.state = ClientState.CONNECTED
-                out.append(message)
             elif isinstance(message, Reject):
                 self.rejected = message
                 self._close(f"The server refused to let you in: {message.detail}")
-                return out + [message]
             elif isinstance(message, Disconnect):
                 self._close(f"Disconnected by the server: {message.detail}")
-                return out + [message]
-            elif isinstance(message, Pong):
-                self._on_pong(message, now)
-            else:
-                out.append(message)
-        if self.stream.closed:
-            self._close("Lost connection to server")
-        elif self.connection.silent_for(now) > self.silence_timeout:
-            self._close(f"Lost connection to server (no answer for {self.silence_timeout:g} s)")
-        elif self.state is ClientState.CONNECTED and now >= self._next_ping:
-            self._ping(now)
+            out.append(message)
+            if self.closed:
+                break
         return out
 
-    def _ping(self, now: float) -> None:
-        self._nonce = (self._nonce + 1) & 0xFFFFFFFF
-        self._pings[self._nonce] = now
-        if len(self._pings) > 16:
-            self._pings.pop(next(iter(self._pings)))
-        self.connection.send(Ping(self._nonce))
-        self._next_ping = now + self.ping_interval
-
-    def _on_pong(self, pong: Pong, now: float) -> None:
-        sent = self._pings.pop(pong.nonce, None)
-        if sent is None:
-            return
-        sample = now - sent
-        self.rtt = sample if self.rtt is None else self.rtt * 0.8 + sample * 0.2
+    def _why(self, state: LinkState) -> str:
+        """A player's sentence for how the secure connection ended."""
+        where, seconds = self.target, f"{self.timeout:g} s"
+        return {
+            LinkState.CONNECT_TOKEN_EXPIRED: "Could not connect: the ticket expired (get a new one)",
+            LinkState.INVALID_CONNECT_TOKEN: "Could not connect: the ticket is not valid",
+            LinkState.CONNECTION_TIMED_OUT: f"Lost connection to server (no answer for {seconds})",
+            LinkState.CONNECTION_RESPONSE_TIMED_OUT: f"Could not connect: {where} stopped "
+            f"answering after {seconds}",
+            LinkState.CONNECTION_REQUEST_TIMED_OUT: f"Could not connect: no answer from {where} "
+            f"after {seconds}",
+            LinkState.CONNECTION_DENIED: "Could not connect: the server is full",
+        }.get(state, "Disconnected by the server")
 
     def send(self, message: Message) -> None:
         if self.state in (ClientState.HANDSHAKE, ClientState.CONNECTED):
-            self.connection.send(message)
+            try:
+                self.session.send(message)
+            except SendQueueFull:
+                self._close("Lost connection to server (it stopped acknowledging)")
 
-    def flush(self) -> None:
-        if self.stream is None or self.closed:
-            return
-        data = self.connection.data_to_send()
-        if data:
-            self.stream.send(data)
-        self.stream.flush()
-        if self.stream.closed:
-            self._close("Lost connection to server")
-
-    def close(self, *, quit: bool = True) -> None:
-        """Leave: say Quit (so the server need not wait for a timeout), flush, close."""
+    def flush(self, now: float) -> None:
         if self.closed:
             return
-        if quit and self.stream is not None and self.state is ClientState.CONNECTED:
-            self.connection.send(Quit())
-            self.flush()
+        if self.link.state == LinkState.CONNECTED:
+            for payload in self.session.payloads(now):
+                self.link.send_payload(payload, now)
+        self._send_link_datagrams(now)
+
+    def _send_link_datagrams(self, now: float) -> None:
+        for datagram, address in self.link.datagrams():
+            self.socket.send_to(datagram, address, now)
+
+    def close(self, now: float) -> None:
+        """Leave: flush what is queued, tell the server (redundant disconnect packets), close."""
+        if self.closed:
+            return
+        self.flush(now)
+        self.link.disconnect(now)
+        self._send_link_datagrams(now)
         self._close("You left the game")
 
     def fail(self, reason: str) -> None:
@@ -211,20 +190,17 @@ class NetClient:
         self._close(reason)
 
     def _close(self, reason: str) -> None:
-        if self.state is ClientState.CLOSED:
+        if self.closed:
             return
         self.state = ClientState.CLOSED
         self.close_reason = reason
-        log.info("connection to %s closed: %s", self.target or "server", reason)
-        if self._connector is not None:
-            self._connector.cancel()
-        if self.stream is not None:
-            self.stream.close(reason)
+        log.info("connection to %s closed: %s", self.target, reason)
+        self.socket.close()
 
     @property
     def bytes_in(self) -> int:
-        return self.connection.bytes_in
+        return self.session.bytes_in
 
     @property
     def bytes_out(self) -> int:
-        return self.connection.bytes_out
+        return self.session.bytes_out

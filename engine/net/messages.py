@@ -118,6 +118,7 @@ class MessageSpec:
     type_id: int
     route: Route
     fields: tuple[tuple[str, Codec], ...]
+    reliable: bool = True  # reliable-ordered; False: sent once, may be lost (snapshots, inputs)
 
     @property
     def name(self) -> str:
@@ -126,7 +127,8 @@ class MessageSpec:
     def describe(self) -> str:
         """The line the schema hash covers."""
         fields = "".join(f" {n}:{c.describe()}" for n, c in self.fields)
-        return f"message {self.type_id:#04x} {_ROUTE_NAMES[self.route]} {self.name}{fields}"
+        route = _ROUTE_NAMES[self.route] + ("" if self.reliable else " unreliable")
+        return f"message {self.type_id:#04x} {route} {self.name}{fields}"
 
 
 class MessageTable:
@@ -185,12 +187,20 @@ class MessageRegistry:
         self.to_server = MessageTable(self, Route.TO_SERVER)
         self.to_client = MessageTable(self, Route.TO_CLIENT)
         for cls, route, type_id in ENGINE_MESSAGES:
-            self.register(cls, route, type_id=type_id)
+            self.register(cls, route, type_id=type_id, reliable=cls is not UpdateClientState)
 
     def register(
-        self, message_type: type[M], route: Route, *, type_id: int | None = None
+        self,
+        message_type: type[M],
+        route: Route,
+        *,
+        type_id: int | None = None,
+        reliable: bool = True,
     ) -> MessageSpec:
-        """Let `message_type` travel `route`. Without `type_id`, the next free AUTO_TYPES byte."""
+        """Let `message_type` travel `route`. Without `type_id`, the next free AUTO_TYPES byte.
+
+        Messages are reliable and ordered unless `reliable=False`: then each is sent once
+        and may be lost or overtaken, for what the next one replaces (snapshots, inputs)."""
         fields = message_fields(message_type)
         name = message_type.__name__
         if message_type in self.by_type:
@@ -211,7 +221,7 @@ class MessageRegistry:
             raise ValueError(f"{name}: type {type_id:#x} is not a usable type byte")
         if type_id in self.by_id:
             raise ValueError(f"{name}: type {type_id:#04x} is {self.by_id[type_id].name}'s")
-        spec = MessageSpec(message_type, type_id, route, fields)
+        spec = MessageSpec(message_type, type_id, route, fields, reliable)
         self.by_type[message_type] = spec
         self.by_id[type_id] = spec
         for table in (self.to_server, self.to_client):

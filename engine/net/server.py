@@ -1,23 +1,30 @@
-"""The server's end of the network: peers, handshakes, timeouts, and what they said.
+"""The server's end of the network: secure connections, handshakes, and what peers said.
 
-`NetServer` owns the listening socket (if any) and one `Peer` per connection.
-`poll(now)` moves bytes in and turns them into `ServerEvent`s (PeerJoined, a
-`FromPeer[MessageType]` for every message a peer sent, PeerLeft); `flush()`
-moves bytes out. It never blocks and never raises because of what a peer sent: a
-peer that breaks the protocol, stays silent, or stops reading is dropped with
-a logged reason and a `PeerLeft` event, and everyone else carries on.
+Layers, each its own sans-I/O object, driven from here once per step:
+
+    DatagramSocket(s)   UDP, TCP (datagrams as frames) or the in-memory network
+    NetcodeServer       tickets, challenge, encryption, keep-alives, timeouts
+    Session per peer    messages on reliable-ordered and unreliable channels, acks
+
+`poll(now)` reads every socket and turns what arrived into `ServerEvent`s
+(PeerJoined after a good Hello, a `FromPeer[MessageType]` for every message a
+joined peer sent, PeerLeft); `flush(now)` writes what the game queued. Nothing a
+peer sends raises out of here: a peer that breaks the protocol or stops reading is
+dropped with a logged reason and a `PeerLeft`, and everyone else carries on.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+import select
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from engine.net.codec import clip_utf8
-from engine.net.connection import Connection, server_connection
+from engine.net.datagrams import Address, DatagramSocket, format_address
 from engine.net.errors import ProtocolError
 from engine.net.handshake import check_hello
 from engine.net.messages import (
@@ -26,39 +33,50 @@ from engine.net.messages import (
     Hello,
     Message,
     MessageTable,
-    Ping,
-    Pong,
-    Quit,
     Reject,
     RejectReason,
     Welcome,
 )
+from engine.net.netcode import NetcodeServer
+from engine.net.netcode.server import ClientConnected, ClientDisconnected, PayloadReceived
+from engine.net.netcode.server import DisconnectReason as LinkReason
 from engine.net.schema import NetSchema
-from engine.net.transport import ByteStream, TcpListener, wait_readable
+from engine.net.session import SendQueueFull, Session, server_session
+from engine.net.tickets import ticket_name
 
 log = logging.getLogger(__name__)
 
 HANDSHAKE_TIMEOUT = 5.0
-SILENCE_TIMEOUT = 3.0
+LINGER = 1.0
+"""Seconds a leaving peer keeps its connection so a last Reject or Disconnect can arrive."""
+SPARE_SLOTS = 4
+"""Connections beyond max_peers, so a client of a full server hears why (a Reject)."""
 
 
 @dataclass(eq=False)
 class Peer:
-    """One connected client, from accept to goodbye."""
+    """One connected client, from its first packet to goodbye."""
 
-    client_id: int
-    stream: ByteStream
-    connection: Connection
+    client_index: int  # its netcode slot
+    address: Address
+    session: Session
     connected_at: float
+    ticket_name: str | None = None  # the name its ticket was issued to, if any
     name: str = ""
     joined: bool = False  # handshake accepted
-    caught_up: bool = False  # has had a full state; follows the shared deltas
+    caught_up: bool = False  # has had a full state; follows deltas from there
     leaving: str | None = None  # reason, once the server decided to drop it
+    left: bool = False  # PeerLeft was said
     data: dict[str, object] = field(default_factory=dict)  # the game's per-peer state
 
     @property
-    def address(self) -> str:
-        return self.stream.peer
+    def client_id(self) -> int:
+        """The id the Welcome gave it (its slot, counted from 1)."""
+        return self.client_index + 1
+
+    @property
+    def where(self) -> str:
+        return format_address(self.address)
 
 
 @dataclass(frozen=True)
@@ -74,267 +92,305 @@ class FromPeer(Generic[M]):
     """A message a peer sent, as a world event keyed by the message's type.
 
     `FromPeer[PlayerEvent]` is a class of its own (made once, then cached), so
-    `world.events.read(FromPeer[PlayerEvent])` gets exactly the PlayerEvents
-    peers sent this step, in arrival order, each with `.peer` and `.message`.
+    `world.events.read(FromPeer[PlayerEvent])` yields only that message type's
+    events: each command reaches exactly the systems that asked for it.
     """
 
-    __slots__ = ("peer", "message")
-    message_type: ClassVar[type[Message] | None] = None
-    _classes: ClassVar[dict[type[Message], type[FromPeer[Any]]]] = {}
+    __slots__ = ("message", "peer")
+    _classes: ClassVar[dict[type, type]] = {}
 
     def __init__(self, peer: Peer, message: M) -> None:
-        if type(message) is not self.message_type:
-            raise TypeError(
-                f"{type(self).__name__} cannot carry a {type(message).__name__}; "
-                "use FromPeer[type(message)]"
-            )
         self.peer = peer
         self.message = message
 
-    def __class_getitem__(cls, message_type: type[Message]) -> type[FromPeer[Any]]:
-        if cls is not FromPeer:
-            raise TypeError(f"{cls.__name__} already names its message type")
-        event_type = FromPeer._classes.get(message_type)
-        if event_type is not None:
-            return event_type
-        if not (isinstance(message_type, type) and issubclass(message_type, Message)):
-            raise TypeError(f"FromPeer[...] takes a Message type, not {message_type!r}")
-        name = f"FromPeer[{message_type.__name__}]"
-        event_type = type(
-            name,
-            (FromPeer,),
-            {"__slots__": (), "message_type": message_type, "__qualname__": name},
-        )
-        FromPeer._classes[message_type] = event_type
-        return event_type
+    def __class_getitem__(cls, message_type: Any) -> Any:
+        if not isinstance(message_type, type):  # a TypeVar, in annotations
+            return super().__class_getitem__(message_type)  # type: ignore[misc]
+        made = cls._classes.get(message_type)
+        if made is None:
+            made = type(f"FromPeer[{message_type.__name__}]", (cls,), {"__slots__": ()})
+            cls._classes[message_type] = made
+        return made
 
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.peer is other.peer and self.message == other.message  # type: ignore[attr-defined]
+        return (
+            type(other) is type(self)
+            and other.peer is self.peer  # type: ignore[attr-defined]
+            and other.message == self.message  # type: ignore[attr-defined]
+        )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(peer={self.peer.client_id}, message={self.message!r})"
+        return f"{type(self).__name__}({self.peer.name or self.peer.where}, {self.message!r})"
 
 
 @dataclass(frozen=True)
 class PeerLeft:
     peer: Peer
     reason: str
-    clean: bool  # the peer said Quit
+    clean: bool  # the peer said goodbye itself
 
 
 ServerEvent = PeerJoined | FromPeer | PeerLeft
 
 
 class NetServer:
-    """Accepts peers, runs the handshake, detects silence, queues and flushes messages."""
+    """Admits ticket holders, runs the handshake, queues and flushes messages."""
 
     def __init__(
         self,
         *,
         schema: NetSchema,
+        key: bytes,
+        protocol_id: int,
+        public_addresses: Sequence[Address],
+        welcome: Callable[[Peer], Welcome],
+        now: float,
+        sockets: Sequence[DatagramSocket] = (),
         mods: tuple[str, ...] = (),
         max_peers: int = 8,
-        welcome: Callable[[Peer], Welcome],
-        listener: TcpListener | None = None,
+        unix_time: Callable[[], float] = time.time,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
-        silence_timeout: float = SILENCE_TIMEOUT,
-        max_outbound: int | None = None,
     ) -> None:
         self.schema = schema
         self.mods = mods
         self.max_peers = max_peers
         self.welcome = welcome
-        self.listener = listener
         self.handshake_timeout = handshake_timeout
-        self.silence_timeout = silence_timeout
-        self.max_outbound = max_outbound
+        self.link = NetcodeServer(
+            protocol_id=protocol_id,
+            private_key=key,
+            public_addresses=public_addresses,
+            max_clients=max_peers + SPARE_SLOTS,
+            now=now,
+            unix_time=unix_time,
+        )
+        self.sockets: list[DatagramSocket] = list(sockets)
         self.peers: list[Peer] = []
-        self._ids = itertools.count(1)
+        self._by_index: dict[int, Peer] = {}
+        self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
+        self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
         self._events: list[ServerEvent] = []
         self.dropped = 0  # peers dropped for misbehaving or timing out
         self.joined_total = 0  # handshakes accepted over the server's life
 
-    # -- connections -----------------------------------------------------------------------
-
-    def add_stream(self, stream: ByteStream, now: float) -> Peer:
-        """Adopt a connected stream (an accepted socket, or one end of a loopback pair)."""
-        if self.max_outbound is not None and hasattr(stream, "max_outbound"):
-            stream.max_outbound = self.max_outbound  # type: ignore[attr-defined]
-        peer = Peer(next(self._ids), stream, server_connection(self.schema.messages, now), now)
-        self.peers.append(peer)
-        log.debug("peer %d connected from %s", peer.client_id, peer.address)
-        return peer
+    def add_socket(self, sock: DatagramSocket) -> None:
+        self.sockets.append(sock)
 
     def joined_peers(self) -> list[Peer]:
         return [p for p in self.peers if p.joined and not p.leaving]
 
     # -- inbound ---------------------------------------------------------------------------
 
-    def poll_connections(self, now: float) -> None:
-        """Adopt every connection waiting on the listener."""
-        if self.listener is not None:
-            for stream in self.listener.accept():
-                self.add_stream(stream, now)
-
     def poll(self, now: float) -> list[ServerEvent]:
-        """Accept, read, decode; run handshakes and timeouts. Returns what happened."""
-        self.poll_connections(now)
-        for peer in list(self.peers):
-            if not peer.leaving:
-                self._read(peer, now)
-            if not peer.leaving:
-                self._check_timeouts(peer, now)
+        """Read every socket, run handshakes and timeouts. Returns what happened."""
+        link = self.link
+        for sock in self.sockets:
+            for datagram, address in sock.receive(now):
+                self._route[address] = sock
+                link.receive(datagram, address, now)
+        link.update(now)
+        for event in link.events():
+            if isinstance(event, PayloadReceived):
+                peer = self._by_index.get(event.client_index)
+                if peer is not None and not peer.leaving:
+                    self._read(peer, event.data, now)
+            elif isinstance(event, ClientConnected):
+                self._connected(event, now)
+            elif isinstance(event, ClientDisconnected):
+                peer = self._by_index.pop(event.client_index, None)
+                if peer is not None:
+                    self._closing.pop(peer, None)
+                    clean = event.reason == LinkReason.CLIENT_DISCONNECTED
+                    self._leave(peer, "quit" if clean else str(event.reason), clean=clean)
+                    if not clean:
+                        self.dropped += 1
+        for peer in self.peers:
+            if not peer.joined and not peer.leaving:
+                if now - peer.connected_at > self.handshake_timeout:
+                    self._reject(peer, Reject(RejectReason.PROTOCOL, "no handshake in time"), now)
+                    self.dropped += 1
+        self._send_link_datagrams(now)
         self._reap()
         events, self._events = self._events, []
         return events
 
-    def _read(self, peer: Peer, now: float) -> None:
-        data = peer.stream.receive()
+    def _connected(self, event: ClientConnected, now: float) -> None:
+        peer = Peer(
+            event.client_index,
+            event.address,
+            server_session(self.schema.messages, now),
+            now,
+            ticket_name(event.user_data),
+        )
+        self._by_index[event.client_index] = peer
+        self.peers.append(peer)
+        log.debug("client %d connected from %s", peer.client_id, peer.where)
+
+    def _read(self, peer: Peer, payload: bytes, now: float) -> None:
         try:
-            messages = peer.connection.receive_data(data, now)
+            messages = peer.session.receive(payload, now)
         except ProtocolError as error:
-            self.drop(peer, f"protocol error: {error}", DisconnectReason.PROTOCOL)
+            self.drop(peer, f"protocol error: {error}", DisconnectReason.PROTOCOL, now=now)
             return
         for message in messages:
             if peer.leaving:
                 return
-            self._handle(peer, message)
-        if peer.stream.closed and not peer.leaving:
-            self._leave(peer, peer.stream.close_reason or "connection closed", clean=False)
+            if isinstance(message, Hello):
+                if peer.joined:
+                    self.drop(
+                        peer, "protocol error: second Hello", DisconnectReason.PROTOCOL, now=now
+                    )
+                    return
+                self._handshake(peer, message, now)
+            else:
+                self._events.append(FromPeer[type(message)](peer, message))
 
-    def _handle(self, peer: Peer, message: Message) -> None:
-        if isinstance(message, Hello):
-            if peer.joined:
-                self.drop(peer, "protocol error: second Hello", DisconnectReason.PROTOCOL)
-                return
-            self._handshake(peer, message)
-        elif isinstance(message, Ping):
-            peer.connection.send(Pong(message.nonce, self.welcome(peer).server_tick))
-        elif isinstance(message, Quit):
-            self._leave(peer, "quit", clean=True)
-        else:
-            self._events.append(FromPeer[type(message)](peer, message))
-
-    def _handshake(self, peer: Peer, hello: Hello) -> None:
-        full = len(self.joined_peers()) >= self.max_peers
-        names = [p.name for p in self.joined_peers()]
+    def _handshake(self, peer: Peer, hello: Hello, now: float) -> None:
+        if peer.ticket_name:  # the ticket's issuer vouched for this name: it wins
+            hello = dataclasses.replace(hello, name=peer.ticket_name)
+        joined = self.joined_peers()
         reject = check_hello(
-            hello, schema=self.schema.hash(), mods=self.mods, full=full, taken_names=names
+            hello,
+            schema=self.schema.hash(),
+            mods=self.mods,
+            full=len(joined) >= self.max_peers,
+            taken_names=[p.name for p in joined],
         )
         if reject is not None:
-            self._reject(peer, reject)
+            self._reject(peer, reject, now)
             return
         peer.name = hello.name
         peer.joined = True
         self.joined_total += 1
-        peer.connection.send(self.welcome(peer))
-        log.info("%s joined from %s as client %d", peer.name, peer.address, peer.client_id)
+        self.send(peer, self.welcome(peer))
+        log.info("%s joined from %s as client %d", peer.name, peer.where, peer.client_id)
         self._events.append(PeerJoined(peer, hello))
 
-    def _reject(self, peer: Peer, reject: Reject) -> None:
-        log.info("rejected %s: %s (%s)", peer.address, reject.reason.name.lower(), reject.detail)
-        peer.connection.send(reject)
-        peer.leaving = f"rejected: {reject.detail}"
-        self._flush_peer(peer)
-        peer.stream.close(peer.leaving)
-
-    def _check_timeouts(self, peer: Peer, now: float) -> None:
-        if not peer.joined and now - peer.connected_at > self.handshake_timeout:
-            self._reject(peer, Reject(RejectReason.PROTOCOL, "no handshake in time"))
-            self.dropped += 1
-        elif peer.joined and peer.connection.silent_for(now) > self.silence_timeout:
-            self.drop(
-                peer,
-                f"timed out after {self.silence_timeout:g} s of silence",
-                DisconnectReason.TIMEOUT,
-            )
+    def _reject(self, peer: Peer, reject: Reject, now: float) -> None:
+        log.info("rejected %s: %s (%s)", peer.where, reject.reason.name.lower(), reject.detail)
+        self.send(peer, reject)
+        self._close(peer, f"rejected: {reject.detail}", now)
 
     # -- leaving ---------------------------------------------------------------------------
 
     def drop(
-        self, peer: Peer, reason: str, code: DisconnectReason = DisconnectReason.KICKED
+        self,
+        peer: Peer,
+        reason: str,
+        code: DisconnectReason = DisconnectReason.KICKED,
+        *,
+        now: float | None = None,
     ) -> None:
-        """Remove a peer now, telling it why if it can still hear."""
+        """Remove a peer now, telling it why (it has LINGER seconds to hear it)."""
         if peer.leaving:
             return
-        log.warning("dropping %s (%s): %s", peer.name or "peer", peer.address, reason)
+        log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
         self.dropped += 1
-        if not peer.stream.closed:
-            peer.connection.send(Disconnect(code, clip_utf8(reason, 255)))
-            self._flush_peer(peer)
+        self.send(peer, Disconnect(code, clip_utf8(reason, 255)))
+        self._close(peer, reason, peer.session.last_heard if now is None else now)
         self._leave(peer, reason, clean=False)
 
+    def _close(self, peer: Peer, reason: str, now: float) -> None:
+        """Stop reading the peer; cut its link once its last messages are through."""
+        peer.leaving = peer.leaving or reason
+        self._closing[peer] = now + LINGER
+
     def _leave(self, peer: Peer, reason: str, *, clean: bool) -> None:
-        peer.leaving = reason
-        peer.stream.close(reason)
-        if peer.joined:
+        peer.leaving = peer.leaving or reason
+        if peer.joined and not peer.left:
+            peer.left = True
             log.info("%s left: %s", peer.name, reason)
             self._events.append(PeerLeft(peer, reason, clean))
 
     def _reap(self) -> None:
-        self.peers = [p for p in self.peers if not p.leaving]
+        self.peers = [p for p in self.peers if not p.leaving or p in self._closing]
 
     # -- outbound --------------------------------------------------------------------------
 
-    def send(self, peer: Peer, message: Message) -> None:
-        if not peer.leaving:
-            peer.connection.send(message)
+    def send(self, peer: Peer, message: Message) -> int | None:
+        """Queue `message` for `peer`; its handle (for acks of unreliable messages)."""
+        if peer.leaving and peer not in self._closing:
+            return None
+        try:
+            return peer.session.send(message)
+        except SendQueueFull:
+            self._overflowed(peer)
+            return None
 
-    def send_encoded(self, peer: Peer, payload: bytes) -> None:
-        if not peer.leaving:
-            peer.connection.send_encoded(payload)
+    def send_encoded(self, peer: Peer, payload: bytes, *, reliable: bool = True) -> int | None:
+        if peer.leaving:
+            return None
+        try:
+            return peer.session.send_encoded(payload, reliable=reliable)
+        except SendQueueFull:
+            self._overflowed(peer)
+            return None
+
+    def _overflowed(self, peer: Peer) -> None:
+        reason = "send buffer full (peer not reading)"
+        log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
+        self.dropped += 1
+        self._closing[peer] = -1.0  # nothing more can reach it: cut at the next flush
+        self._leave(peer, reason, clean=False)
 
     def broadcast(self, message: Message, *, exclude: Peer | None = None) -> None:
         """Send to every joined peer (but `exclude`), encoded once."""
         payload = None
+        spec = self.sends.by_type.get(type(message))
+        reliable = spec.reliable if spec is not None else True
         for peer in self.joined_peers():
             if peer is exclude:
                 continue
             if payload is None:
                 payload = self.sends.encode(message)
-            peer.connection.send_encoded(payload)
+            self.send_encoded(peer, payload, reliable=reliable)
 
     @property
     def sends(self) -> MessageTable:
         """What the server may send (to encode a message once for many peers)."""
         return self.schema.messages.to_client
 
-    def _flush_peer(self, peer: Peer) -> None:
-        data = peer.connection.data_to_send()
-        if data:
-            peer.stream.send(data)
-        peer.stream.flush()
-
-    def flush(self) -> None:
-        """Push queued bytes to every peer. A peer whose buffer overflowed is dropped; its
-        PeerLeft comes out of the next `poll`, with everything else that happened."""
+    def flush(self, now: float) -> None:
+        """Packets of every peer's queued messages (and resends and acks) onto the wire."""
+        link = self.link
         for peer in self.peers:
-            if peer.leaving:
+            if peer.leaving and peer not in self._closing:
                 continue
-            self._flush_peer(peer)
-            if peer.stream.closed:
-                self._leave(peer, peer.stream.close_reason or "connection closed", clean=False)
-                self.dropped += 1
+            for payload in peer.session.payloads(now):
+                link.send_payload(peer.client_index, payload, now)
+        for peer, deadline in list(self._closing.items()):
+            if now >= deadline or not peer.session.channels.reliable_pending:
+                del self._closing[peer]
+                self._by_index.pop(peer.client_index, None)
+                link.disconnect(peer.client_index, now)
+        self._send_link_datagrams(now)
         self._reap()
+
+    def _send_link_datagrams(self, now: float) -> None:
+        route = self._route
+        fallback = self.sockets[0] if self.sockets else None
+        for datagram, address in self.link.datagrams():
+            sock = route.get(address, fallback)
+            if sock is not None:
+                sock.send_to(datagram, address, now)
 
     def wait(self, timeout: float) -> None:
         """Sleep until a socket is readable or `timeout` passes (the server's idle)."""
-        entries: Iterable[object] = [p.stream for p in self.peers]
-        if self.listener is not None:
-            entries = [self.listener, *entries]
-        if timeout > 0:
-            ready = wait_readable(entries, timeout)
-            del ready
+        fds = [fd for sock in self.sockets for fd in sock.filenos()]
+        if fds and timeout > 0:
+            select.select(fds, [], [], timeout)
 
-    def close(self, detail: str = "server shutting down") -> None:
-        for peer in list(self.peers):
-            if peer.joined and not peer.stream.closed:
-                peer.connection.send(Disconnect(DisconnectReason.SHUTDOWN, detail))
-                self._flush_peer(peer)
-            peer.leaving = detail
-            peer.stream.close(detail)
+    def close(self, now: float, detail: str = "server shutting down") -> None:
+        for peer in self.joined_peers():
+            self.send(peer, Disconnect(DisconnectReason.SHUTDOWN, detail))
+        for peer in self.peers:
+            for payload in peer.session.payloads(now):
+                self.link.send_payload(peer.client_index, payload, now)
+            peer.leaving = peer.leaving or detail
+        self.link.disconnect_all(now)
+        self._send_link_datagrams(now)
         self.peers.clear()
-        if self.listener is not None:
-            self.listener.close()
+        self._by_index.clear()
+        self._closing.clear()
+        for sock in self.sockets:
+            sock.close()
