@@ -8,7 +8,8 @@ Nothing here reads a clock or touches a socket: callers pass `now` in seconds.
 
 from engine.net.reliable.channels import Channel, ChannelConnection, SendQueueFull
 from engine.net.reliable.config import ChannelConfig, EndpointConfig
-from engine.net.reliable.endpoint import EndpointCounters, ReliableEndpoint
+from engine.net.reliable.counters import EndpointCounters
+from engine.net.reliable.endpoint import ReliableEndpoint
 
 __all__ = [
     "Channel",

@@ -26,11 +26,11 @@ class EndpointConfig:
     """Largest datagram handed to netcode (its payload limit)."""
     fragment_above: int = 1024
     """A payload longer than this is sent as fragments; shorter travels whole."""
-    fragment_size: int = 1152
-    """Bytes of packet per fragment: 256 of them carry a 256 KiB payload and its header."""
+    fragment_size: int = 1024
+    """Bytes of packet per fragment; at most fragment_above, so a fragmented packet has 2+."""
     max_fragments: int = 256
-    max_packet_size: int = 256 * 1024
-    """Largest payload `send` accepts and `receive` reassembles."""
+    max_packet_size: int = 255 * 1024
+    """Largest payload `send` accepts and `receive` reassembles (256 fragments, header too)."""
     sent_packets: int = 1024
     """Sent packets remembered for acks: a packet pushed out unacked counts as lost."""
     received_packets: int = 1024
@@ -53,6 +53,8 @@ class EndpointConfig:
             raise ValueError("fragment_above plus a packet header exceeds max_datagram")
         if not 1 <= self.fragment_size <= self.max_datagram - FRAGMENT_HEADER_SIZE:
             raise ValueError("fragment_size plus a fragment header exceeds max_datagram")
+        if self.fragment_size > self.fragment_above:
+            raise ValueError("fragment_size above fragment_above could make one-fragment packets")
         if not 2 <= self.max_fragments <= 256:
             raise ValueError("max_fragments must be 2..256 (it travels in a byte)")
         if self.max_packet_size + PACKET_HEADER_MAX > self.max_fragments * self.fragment_size:

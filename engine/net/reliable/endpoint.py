@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from engine.net.errors import ProtocolError
 from engine.net.reliable.config import EndpointConfig
+from engine.net.reliable.counters import EndpointCounters
 from engine.net.reliable.estimates import LossEstimator, RateMeter, RttEstimator
 from engine.net.reliable.fragments import Reassembler, split_packet
 from engine.net.reliable.header import (
@@ -37,24 +38,6 @@ from engine.net.reliable.sequence import (
     ack_bits,
     sequence_distance,
 )
-
-
-@dataclass(slots=True)
-class EndpointCounters:
-    """Running totals (live: the endpoint updates this object in place)."""
-
-    packets_sent: int = 0
-    packets_received: int = 0
-    packets_acked: int = 0
-    packets_stale: int = 0
-    packets_duplicate: int = 0
-    packets_invalid: int = 0
-    fragments_sent: int = 0
-    fragments_received: int = 0
-    fragments_duplicate: int = 0
-    fragments_stale: int = 0
-    fragments_invalid: int = 0
-    reassemblies_dropped: int = 0
 
 
 @dataclass(slots=True)
@@ -75,7 +58,7 @@ class ReliableEndpoint:
         self._sequence = 0
         self._sent: SequenceBuffer[_Sent] = SequenceBuffer(config.sent_packets)
         self._received: SequenceBuffer[bool] = SequenceBuffer(config.received_packets)
-        self._reassembler = Reassembler(config)
+        self._reassembler = Reassembler(config, self.counters)
         self._acks: list[int] = []
         # Received packets that asked for an ack (non-empty payload) and are not yet in
         # any header we sent; see _choose_ack.
@@ -186,16 +169,11 @@ class ReliableEndpoint:
         if received.is_stale(header.sequence):
             counters.fragments_stale += 1
             return None
-        reassembler = self._reassembler
-        before = (reassembler.duplicates, reassembler.stale, reassembler.dropped)
         try:
-            packet = reassembler.add(header, datagram[FRAGMENT_HEADER_SIZE:])
+            packet = self._reassembler.add(header, datagram[FRAGMENT_HEADER_SIZE:])
         except ProtocolError:
             counters.fragments_invalid += 1
             raise
-        counters.fragments_duplicate += reassembler.duplicates - before[0]
-        counters.fragments_stale += reassembler.stale - before[1]
-        counters.reassemblies_dropped += reassembler.dropped - before[2]
         if packet is None:
             return None
         wire_size = len(packet) + FRAGMENT_HEADER_SIZE * header.count

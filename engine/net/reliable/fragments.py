@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from engine.net.errors import ProtocolError
 from engine.net.reliable.config import EndpointConfig
+from engine.net.reliable.counters import EndpointCounters
 from engine.net.reliable.header import (
     PACKET_HEADER_MAX,
     FragmentHeader,
@@ -45,15 +46,13 @@ class _Partial:
 class Reassembler:
     """Partial fragmented packets, bounded in number and bytes."""
 
-    __slots__ = ("config", "_partials", "buffered_bytes", "duplicates", "stale", "dropped")
+    __slots__ = ("config", "counters", "_partials", "buffered_bytes")
 
-    def __init__(self, config: EndpointConfig) -> None:
+    def __init__(self, config: EndpointConfig, counters: EndpointCounters) -> None:
         self.config = config
+        self.counters = counters
         self._partials: SequenceBuffer[_Partial] = SequenceBuffer(config.reassembly_packets)
         self.buffered_bytes = 0
-        self.duplicates = 0
-        self.stale = 0
-        self.dropped = 0  # partial packets given up (pushed out or over the byte cap)
 
     @property
     def pending(self) -> int:
@@ -67,7 +66,7 @@ class Reassembler:
 
     def _forget(self, partial: _Partial) -> None:
         self.buffered_bytes -= partial.size
-        self.dropped += 1
+        self.counters.reassemblies_dropped += 1
 
     def add(self, header: FragmentHeader, data: bytes) -> bytes | None:
         """Keep one fragment's slice; the whole packet when this was its last missing slice."""
@@ -82,7 +81,7 @@ class Reassembler:
         partial = partials.find(header.sequence)
         if partial is None:
             if partials.is_stale(header.sequence):
-                self.stale += 1
+                self.counters.fragments_stale += 1
                 return None
             partial = _Partial(header.count, [None] * header.count)
             self.advance(header.sequence)
@@ -90,7 +89,7 @@ class Reassembler:
         elif partial.count != header.count:
             raise ProtocolError(f"fragment count changed from {partial.count} to {header.count}")
         if partial.slices[header.index] is not None:
-            self.duplicates += 1
+            self.counters.fragments_duplicate += 1
             return None
         partial.slices[header.index] = data
         partial.received += 1
