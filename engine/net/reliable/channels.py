@@ -42,7 +42,9 @@ from engine.net.reliable.payload import (
     decode_payload,
     unreliable_overhead,
 )
-from engine.net.reliable.sequence import ACK_BITS, SequenceBuffer
+from engine.net.reliable.sequence import SequenceBuffer
+
+_EPSILON = 1e-9  # times are float seconds: 3 ticks of 1/60 s are 50 ms, not a hair less
 
 
 class Channel(IntEnum):
@@ -163,12 +165,13 @@ class ChannelConnection:
         return datagrams
 
     def _write_acks(self, now: float, datagrams: list[bytes]) -> None:
-        endpoint = self.endpoint
+        """Ack-only packets: at once for packets a burst pushed behind the newest 32, else
+        one per `ack_interval` while received packets are owed acks."""
+        endpoint, interval = self.endpoint, self.config.ack_interval - _EPSILON
         for _ in range(self.config.max_ack_packets):
-            backlog = endpoint.ack_backlog
-            if not backlog:
+            if not endpoint.ack_backlog:
                 return
-            if backlog < ACK_BITS and now - endpoint.last_send_time < self.config.ack_interval:
+            if not endpoint.acks_behind and now - endpoint.last_send_time < interval:
                 return
             datagrams += endpoint.send(b"", now)[1]
 

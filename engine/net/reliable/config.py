@@ -35,6 +35,8 @@ class EndpointConfig:
     """Sent packets remembered for acks: a packet pushed out unacked counts as lost."""
     received_packets: int = 1024
     """Received packets remembered for ack bits and duplicate detection."""
+    ack_redundancy: int = 3
+    """Headers that must acknowledge a received packet before it leaves the ack backlog."""
     reassembly_packets: int = 64
     """Fragmented packets reassembled at once; an older partial one is dropped."""
     reassembly_bytes: int = 1024 * 1024
@@ -63,6 +65,8 @@ class EndpointConfig:
             raise ValueError("reassembly_bytes cannot hold one packet of max_packet_size")
         for name in ("sent_packets", "received_packets", "reassembly_packets"):
             _power_of_two(name, getattr(self, name))
+        if self.ack_redundancy < 1:
+            raise ValueError("ack_redundancy must be at least 1")
         if not 0.0 < self.rtt_smoothing <= 1.0:
             raise ValueError("rtt_smoothing must be in (0, 1]")
         if self.loss_window < 1 or self.loss_timeout <= 0 or self.bandwidth_window <= 0:

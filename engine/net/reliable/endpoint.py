@@ -60,9 +60,9 @@ class ReliableEndpoint:
         self._received: SequenceBuffer[bool] = SequenceBuffer(config.received_packets)
         self._reassembler = Reassembler(config, self.counters)
         self._acks: list[int] = []
-        # Received packets that asked for an ack (non-empty payload) and are not yet in
-        # any header we sent; see _choose_ack.
-        self._ack_backlog: list[int] = []
+        # Received packets that asked for an ack (non-empty payload), and how many of our
+        # headers have covered them so far: they leave at ack_redundancy; see _choose_ack.
+        self._ack_backlog: dict[int, int] = {}
         self._awaiting_judgement: deque[_Sent] = deque()
         self._rtt = RttEstimator(config.rtt_smoothing)
         self._loss = LossEstimator(config.loss_window)
@@ -92,7 +92,7 @@ class ReliableEndpoint:
         self._advance(now)
         sequence = self._sequence
         self._sequence = (sequence + 1) & SEQUENCE_MASK
-        ack, newest = self._choose_ack()
+        ack, newest = self._choose_ack(ack_only=not payload)
         _, bits = ack_bits(self._received, ack)
         packet = write_packet_header(sequence, ack, bits, newest) + payload
         record = _Sent(now, len(packet))
@@ -111,34 +111,47 @@ class ReliableEndpoint:
 
     @property
     def ack_backlog(self) -> int:
-        """Received packets we have not acknowledged in any packet yet."""
+        """Received packets not yet acknowledged in `ack_redundancy` of our headers."""
         return len(self._ack_backlog)
 
-    def _choose_ack(self) -> tuple[int, bool]:
+    @property
+    def acks_behind(self) -> int:
+        """Packets of the backlog more than 32 behind the newest received: only an ack-only
+        packet (an empty `send`) can still acknowledge them, so send one soon."""
+        newest = (self._received.sequence - 1) & SEQUENCE_MASK
+        return sum(sequence_distance(newest, s) >= ACK_BITS for s in self._ack_backlog)
+
+    def _choose_ack(self, ack_only: bool) -> tuple[int, bool]:
         """The ack field of the next header, and whether it is the newest sequence received.
 
-        Normally the newest: its 32 bits cover everything recent, again in every packet.
-        After a burst (more than 32 packets between two of ours) older packets would
-        never be covered, so the header names the newest of those instead, and the
-        caller sends more packets (ack-only ones) until the backlog is empty.
+        A packet with a payload acks the newest: its 32 bits cover everything recent,
+        again in every packet, and its round trip is a fair RTT sample. After a burst
+        (more than 32 packets between two of ours) older packets would drop out of
+        every header unacknowledged, or acknowledged once in a packet that may be
+        lost; so each received packet stays in a backlog until `ack_redundancy`
+        headers have covered it, and an ack-only packet names the newest of those
+        left behind instead.
         """
         received = self._received
         newest = (received.sequence - 1) & SEQUENCE_MASK
         backlog = self._ack_backlog
         if not backlog:
             return newest, True
-        horizon = received.size
-        behind = [s for s in backlog if ACK_BITS <= sequence_distance(newest, s) < horizon]
-        if not behind:
-            backlog.clear()
-            return newest, True
-        ack = min(behind, key=lambda s: sequence_distance(newest, s))
-        self._ack_backlog = [
-            s
-            for s in backlog
-            if sequence_distance(newest, s) < horizon and sequence_distance(ack, s) >= ACK_BITS
-        ]
-        return ack, False
+        ack, is_newest = newest, True
+        if ack_only:
+            behind = [s for s in backlog if sequence_distance(newest, s) >= ACK_BITS]
+            if behind:
+                ack, is_newest = min(behind, key=lambda s: sequence_distance(newest, s)), False
+        horizon, redundancy = received.size, self.config.ack_redundancy
+        for sequence, covered in list(backlog.items()):
+            if sequence_distance(newest, sequence) >= horizon:
+                del backlog[sequence]
+            elif sequence_distance(ack, sequence) < ACK_BITS:
+                if covered + 1 >= redundancy:
+                    del backlog[sequence]
+                else:
+                    backlog[sequence] = covered + 1
+        return ack, is_newest
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -204,14 +217,14 @@ class ReliableEndpoint:
         self._reassembler.advance(sequence)
         payload = packet[header.size :]
         if payload:
-            self._ack_backlog.append(sequence)
+            self._ack_backlog[sequence] = 0
         counters.packets_received += 1
         self._received_meter.add(now, wire_size)
         self._take_ack_field(header.ack, header.ack_bits, header.ack_is_newest, now)
         return sequence, payload
 
     def _take_ack_field(self, ack: int, bits: int, is_newest: bool, now: float) -> None:
-        sent, acks = self._sent, self._acks
+        sent, acks = self._sent, []
         while bits:
             low = bits & -bits
             bits ^= low
@@ -226,6 +239,9 @@ class ReliableEndpoint:
             self._acked_meter.add(now, record.size)
             if offset == 0 and is_newest:
                 self._rtt.sample(now - record.time)
+        if acks:
+            acks.reverse()  # oldest first, as they were sent
+            self._acks += acks
 
     def take_acks(self) -> list[int]:
         """Sequences of our packets newly acknowledged since the last call, each once."""

@@ -96,8 +96,11 @@ class PayloadWriter:
             w.u8(RELIABLE | flags)
             w.u16(message_id)
         else:
+            delta = (message_id - previous) & SEQUENCE_MASK
+            if not 0 < delta < HALF:
+                raise ValueError(f"message id {message_id} does not follow {previous}")
             w.u8(RELIABLE | flags | DELTA)
-            w.uvarint((message_id - previous) & SEQUENCE_MASK)
+            w.uvarint(delta)
         self._previous_id = message_id
         if flags & FIRST and not flags & LAST:
             w.uvarint(total)
