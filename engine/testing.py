@@ -7,7 +7,10 @@
     net.step(30)                                          # server and clients, one clock
     net.client_entity(0, net_id)                          # what client 0 made of an entity
 
-Everything runs on one thread with a ManualClock, so tests never sleep.
+The worlds talk through the very stack of a real game (tickets, netcode, sessions) over
+an in-memory network (engine/net/datagrams.py), which can add latency, jitter, loss,
+duplication and reordering. Everything runs on one thread with a ManualClock and a
+seeded network, so tests never sleep and see the same faults every run.
 """
 
 from __future__ import annotations
@@ -15,17 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from engine.net.client import NetClient
+from engine.net.datagrams import PERFECT, Conditions, MemoryNetwork
 from engine.net.messages import Welcome
+from engine.net.netcode import new_key
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ClientNet, ClientNetPlugin, ServerNet, ServerNetPlugin, snapshot_tick
-from engine.net.transport import loopback_pair
+from engine.net.tickets import issue_ticket, protocol_id
 from engine.phases import Role
 from engine.plugin import Plugin
 from engine.time import ManualClock
 from engine.world import World
 
 STEP = 1 / 60
+SERVER_ADDRESS = ("10.0.0.1", 5000)
+GAME = "test"
+UNIX_START = 1_800_000_000.0  # the wall clock tickets are judged by, when the manual clock is 0
 
 
 def world_with(*plugins: Plugin, role: Role = Role.SERVER, seed: int = 0) -> World:
@@ -57,32 +65,63 @@ class LoopbackNetwork:
         clients: int = 2,
         seed: int = 0,
         latency_steps: int = 0,
+        conditions: Conditions = PERFECT,
     ) -> None:
+        """`latency_steps` delays every datagram each way by that many steps; `conditions`
+        (on top) apply to what every socket sends."""
         self.clock = ManualClock(1000.0)
+        self.network = MemoryNetwork(seed)
+        if latency_steps:
+            extra = conditions.latency_ms + latency_steps * STEP * 1000
+            conditions = Conditions(
+                extra,
+                conditions.jitter_ms,
+                conditions.loss,
+                conditions.duplicate,
+                conditions.reorder,
+                conditions.bandwidth_kbps,
+            )
+        self.conditions = conditions
+        self.key = new_key()
         self.server = World(Role.SERVER, seed=seed)
         self.net_server = NetServer(
-            schema=make_schema(), max_peers=max(clients, 1), welcome=self._welcome
+            schema=make_schema(),
+            key=self.key,
+            protocol_id=protocol_id(GAME),
+            public_addresses=[SERVER_ADDRESS],
+            welcome=self._welcome,
+            now=self.clock.now(),
+            sockets=[self.network.bind(SERVER_ADDRESS, conditions)],
+            max_peers=max(clients, 1),
+            unix_time=self.unix_time,
         )
         self.server.add_plugin(ServerNetPlugin(self.net_server, self.clock))
         self.server.add_plugins(server_plugins())
         self.clients: list[World] = []
         self.latency_steps = latency_steps
-        self._pipes: list[_DelayedPipe] = []
         for index in range(clients):
-            if latency_steps:
-                pipe = _DelayedPipe(latency_steps)
-                self._pipes.append(pipe)
-                server_end, client_end = pipe.server_side, pipe.client_side
-            else:
-                server_end, client_end = loopback_pair()
-            self.net_server.add_stream(server_end, self.clock.now())
-            net = NetClient.over(
-                client_end, now=self.clock.now(), name=f"player{index + 1}", schema=make_schema()
-            )
+            net = self.connect(f"player{index + 1}", make_schema())
             world = World(Role.CLIENT, seed=seed + index + 1)
             world.add_plugin(ClientNetPlugin(net, self.clock))
             world.add_plugins(client_plugins())
             self.clients.append(world)
+
+    def unix_time(self) -> float:
+        return UNIX_START + self.clock.now()
+
+    def connect(self, name: str, schema: NetSchema, **options: object) -> NetClient:
+        """A NetClient with a fresh ticket for this server, on its own socket."""
+        ticket = issue_ticket(
+            key=self.key, game=GAME, servers=[SERVER_ADDRESS], now_unix=self.unix_time()
+        )
+        return NetClient(
+            name=name,
+            schema=schema,
+            token=ticket,
+            socket=self.network.bind(conditions=self.conditions),
+            now=self.clock.now(),
+            **options,  # type: ignore[arg-type]
+        )
 
     def _welcome(self, peer: Peer) -> Welcome:
         time = self.server.time
@@ -93,8 +132,6 @@ class LoopbackNetwork:
         present each client as a frame of one step (alpha 1: drawn at the step's end)."""
         for _ in range(count):
             self.clock.advance(STEP)
-            for pipe in self._pipes:
-                pipe.tick()
             self.server.step()
             for world in self.clients:
                 world.step()
@@ -113,28 +150,3 @@ class LoopbackNetwork:
     def close(self) -> None:
         for world in (*self.clients, self.server):
             world.close()
-
-
-class _DelayedPipe:
-    """Holds bytes for `steps` harness steps in each direction (a latency of steps / 60 s)."""
-
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
-        # Two loopback pairs with this pipe in the middle, holding what crosses it.
-        self.server_side, relay_server = loopback_pair()
-        relay_client, self.client_side = loopback_pair()
-        self._links = (
-            (relay_server, relay_client, []),  # server -> client
-            (relay_client, relay_server, []),  # client -> server
-        )
-        self._age = 0
-
-    def tick(self) -> None:
-        self._age += 1
-        for source, sink, queue in self._links:
-            data = source.receive()
-            if data:
-                queue.append((self._age + self.steps, data))
-            while queue and queue[0][0] <= self._age:
-                sink.send(queue.pop(0)[1])
-                sink.flush()

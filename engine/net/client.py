@@ -27,6 +27,7 @@ from engine.net.messages import (
 from engine.net.netcode import ClientState as LinkState
 from engine.net.netcode import ConnectToken, NetcodeClient
 from engine.net.netcode.client import Connected, Disconnected, PayloadReceived
+from engine.net.reliable import ChannelConfig
 from engine.net.schema import NetSchema
 from engine.net.session import SendQueueFull, Session, client_session
 from engine.net.tcp_datagrams import TcpDatagramClient
@@ -53,13 +54,14 @@ class NetClient:
         socket: DatagramSocket,
         now: float,
         mods: tuple[str, ...] = (),
+        channels: ChannelConfig | None = None,
     ) -> None:
         self.name = name
         self.schema = schema
         self.mods = mods
         self.socket = socket
         self.link = NetcodeClient(token, now=now)
-        self.session: Session = client_session(schema.messages, now)
+        self.session: Session = client_session(schema.messages, now, config=channels)
         self.state = ClientState.CONNECTING
         self.close_reason: str | None = None
         self.rejected: Reject | None = None
@@ -116,9 +118,12 @@ class NetClient:
                 self._close(self._why(event.state))
             if self.closed:
                 break
-        socket_error = getattr(self.socket, "error", None)
+        socket_error = getattr(self.socket, "error", None)  # a TCP connection's end
         if socket_error and not self.closed:
-            self._close(f"Lost connection to server ({socket_error})")
+            if self.state is ClientState.CONNECTING:
+                self._close(f"Could not connect: {socket_error}")
+            else:
+                self._close(f"Lost connection to server ({socket_error})")
         self._send_link_datagrams(now)
         return out
 
@@ -147,7 +152,7 @@ class NetClient:
         """A player's sentence for how the secure connection ended."""
         where, seconds = self.target, f"{self.timeout:g} s"
         return {
-            LinkState.CONNECT_TOKEN_EXPIRED: "Could not connect: the ticket expired (get a new one)",
+            LinkState.CONNECT_TOKEN_EXPIRED: "Could not connect: the ticket expired",
             LinkState.INVALID_CONNECT_TOKEN: "Could not connect: the ticket is not valid",
             LinkState.CONNECTION_TIMED_OUT: f"Lost connection to server (no answer for {seconds})",
             LinkState.CONNECTION_RESPONSE_TIMED_OUT: f"Could not connect: {where} stopped "

@@ -42,8 +42,7 @@ from engine.net.codec import (
 from engine.net.errors import ProtocolError
 
 MAGIC = 0x434C424B  # "CLBK"
-PROTOCOL_VERSION = 2
-FRAGMENT_TYPE = 0x7F  # reserved: first byte of a fragment (see framing)
+PROTOCOL_VERSION = 3
 AUTO_TYPES = range(0xC0, 0xFF)  # type bytes of messages registered without one (mods)
 MAX_NAME_BYTES = 32
 
@@ -217,7 +216,7 @@ class MessageRegistry:
                 f"{name}: type {type_id:#04x} is in the range reserved for messages "
                 f"registered without a type ({AUTO_TYPES.start:#04x}-{AUTO_TYPES.stop - 1:#04x})"
             )
-        elif not 0 < type_id <= 0xFF or type_id == FRAGMENT_TYPE:
+        elif not 0 < type_id <= 0xFF:
             raise ValueError(f"{name}: type {type_id:#x} is not a usable type byte")
         if type_id in self.by_id:
             raise ValueError(f"{name}: type {type_id:#04x} is {self.by_id[type_id].name}'s")
@@ -274,18 +273,6 @@ class Hello(Message):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Ping(Message):
-    """Round-trip probe; the server answers Pong with the same nonce."""
-
-    nonce: Annotated[int, U32()]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Quit(Message):
-    """The client is leaving on purpose."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class Welcome(Message):
     """The handshake succeeded: the client's id and the server's clock rates."""
 
@@ -301,12 +288,6 @@ class Reject(Message):
 
     reason: Annotated[RejectReason, Enum8(RejectReason)]
     detail: Annotated[str, Str(255)]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Pong(Message):
-    nonce: Annotated[int, U32()]
-    server_tick: Annotated[int, U32()]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -337,11 +318,8 @@ class BroadcastMessage(Message):
 # and 0x80-0x9f; games 0x20-0x7e and 0xa0-0xbf; AUTO_TYPES (0xc0-0xfe) go to mods.
 ENGINE_MESSAGES: tuple[tuple[type[Message], Route, int], ...] = (
     (Hello, Route.TO_SERVER, 0x01),
-    (Ping, Route.TO_SERVER, 0x02),
-    (Quit, Route.TO_SERVER, 0x03),
     (Welcome, Route.TO_CLIENT, 0x80),
     (Reject, Route.TO_CLIENT, 0x81),
-    (Pong, Route.TO_CLIENT, 0x82),
     (Disconnect, Route.TO_CLIENT, 0x83),
     (UpdateClientState, Route.TO_CLIENT, 0x84),
     (BroadcastMessage, Route.TO_CLIENT, 0x85),

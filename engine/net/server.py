@@ -40,6 +40,7 @@ from engine.net.messages import (
 from engine.net.netcode import NetcodeServer
 from engine.net.netcode.server import ClientConnected, ClientDisconnected, PayloadReceived
 from engine.net.netcode.server import DisconnectReason as LinkReason
+from engine.net.reliable import ChannelConfig
 from engine.net.schema import NetSchema
 from engine.net.session import SendQueueFull, Session, server_session
 from engine.net.tickets import ticket_name
@@ -150,8 +151,10 @@ class NetServer:
         max_peers: int = 8,
         unix_time: Callable[[], float] = time.time,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        channels: ChannelConfig | None = None,
     ) -> None:
         self.schema = schema
+        self.channels = channels  # each peer's channel settings (None: the defaults)
         self.mods = mods
         self.max_peers = max_peers
         self.welcome = welcome
@@ -204,11 +207,11 @@ class NetServer:
                     self._leave(peer, "quit" if clean else str(event.reason), clean=clean)
                     if not clean:
                         self.dropped += 1
+        late = now - self.handshake_timeout
         for peer in self.peers:
-            if not peer.joined and not peer.leaving:
-                if now - peer.connected_at > self.handshake_timeout:
-                    self._reject(peer, Reject(RejectReason.PROTOCOL, "no handshake in time"), now)
-                    self.dropped += 1
+            if not peer.joined and not peer.leaving and peer.connected_at < late:
+                self._reject(peer, Reject(RejectReason.PROTOCOL, "no handshake in time"), now)
+                self.dropped += 1
         self._send_link_datagrams(now)
         self._reap()
         events, self._events = self._events, []
@@ -218,7 +221,7 @@ class NetServer:
         peer = Peer(
             event.client_index,
             event.address,
-            server_session(self.schema.messages, now),
+            server_session(self.schema.messages, now, config=self.channels),
             now,
             ticket_name(event.user_data),
         )

@@ -123,7 +123,8 @@ class ServerFlushSystem:
     """Every step: hand every peer's queued bytes to its transport."""
 
     def update(self, world: World, dt: float) -> None:
-        world.resource(ServerNet).server.flush()
+        net = world.resource(ServerNet)
+        net.server.flush(net.clock.now())
 
 
 class ServerNetPlugin(Plugin):
@@ -192,7 +193,8 @@ class ClientReceiveSystem:
 
 class ClientFlushSystem:
     def update(self, world: World, dt: float) -> None:
-        world.resource(ClientNet).client.flush()
+        net = world.resource(ClientNet)
+        net.client.flush(net.clock.now())
 
 
 def smooth_predicted(world: World, dt: float) -> None:

@@ -176,7 +176,9 @@ def test_latency_holds_bytes_for_the_given_number_of_steps_each_way():
             made.close()
 
     one, two, three = (steps_to_connect(n) for n in (1, 2, 3))
-    assert two - one == three - two == 2  # a step more each way: the Hello and the Welcome
+    # Joining is three round trips (request/challenge, response/keep-alive, Hello/Welcome):
+    # a step more of latency each way costs six steps.
+    assert two - one == three - two == 6
 
 
 def test_a_welcome_carries_the_servers_rates_and_next_snapshot_number():
