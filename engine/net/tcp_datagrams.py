@@ -9,11 +9,19 @@ a player behind a UDP-blocking firewall accepts.
 `TcpDatagramServer` is a DatagramSocket whose "addresses" are its
 connections' remote (host, port); `TcpDatagramClient` is one connection to a
 server, reporting every datagram as coming from the address it dialled.
+
+The server's port can also answer plain HTTP GET requests (a ticket endpoint,
+for instance): a connection whose first bytes are "GET " cannot be a frame
+(that length would be over a gigabyte), so it is handed to the `http` handler
+and closed after the answer.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_plus, urlsplit
 
 from engine.net.datagrams import MAX_DATAGRAM, RECEIVE_LIMIT, Address, format_address
 from engine.net.errors import ProtocolError
@@ -23,26 +31,60 @@ from engine.net.transport import ConnectError, TcpConnector, TcpListener, TcpStr
 log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 1024
+MAX_REQUEST = 4096
+"""Bytes an HTTP request may take up to its blank line; a longer one is refused."""
 MAX_OUTBOUND = 256 * 1024
 """Bytes a connection may queue unsent before it is closed (a peer that stopped reading)."""
 
 
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """A GET request to the datagram port: its path, query and the local address it
+    reached (which of this host's addresses the caller used)."""
+
+    path: str
+    query: dict[str, str]
+    local: Address
+    remote: Address
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+HttpHandler = Callable[[HttpRequest], HttpResponse]
+
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}
+
+
 class _Framed:
-    """One TCP connection carrying datagrams as frames."""
+    """One TCP connection carrying datagrams as frames (or, on a server, one HTTP GET)."""
 
     def __init__(self, stream: TcpStream, address: Address) -> None:
         self.stream = stream
         self.address = address
         self.decoder = FrameDecoder(MAX_DATAGRAM)
+        self.http: bytearray | None = None  # an HTTP request being read
+        self.first = True
 
     def send(self, datagram: bytes) -> None:
         if len(datagram) <= MAX_DATAGRAM:
             self.stream.send(encode_frame(datagram, MAX_DATAGRAM))
             self.stream.flush()
 
-    def receive(self) -> list[bytes]:
+    def receive(self, http: HttpHandler | None = None) -> list[bytes]:
         data = self.stream.receive()
         if not data:
+            return []
+        if self.first:
+            self.first = False
+            if http is not None and data[:1] == b"G":  # a frame starts with a 0 byte
+                self.http = bytearray()
+        if self.http is not None:
+            self._http(data, http)
             return []
         try:
             return self.decoder.feed(data)
@@ -50,13 +92,51 @@ class _Framed:
             self.stream.close(f"bad frame: {error}")
             return []
 
+    def _http(self, data: bytes, handler: HttpHandler | None) -> None:
+        assert self.http is not None and handler is not None
+        self.http += data
+        end = self.http.find(b"\r\n\r\n", 0, MAX_REQUEST)
+        if end < 0:
+            if len(self.http) >= MAX_REQUEST:
+                self._answer(HttpResponse(400, b'{"error": "request too long"}'))
+            return
+        line = bytes(self.http[: self.http.find(b"\r\n")]).decode("latin-1")
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "GET":
+            self._answer(HttpResponse(400, b'{"error": "only GET is served here"}'))
+            return
+        url = urlsplit(parts[1])
+        query = {}
+        for pair in url.query.split("&"):
+            key, _, value = pair.partition("=")
+            if key:
+                query[unquote_plus(key)] = unquote_plus(value)
+        local = self.stream.socket.getsockname()[:2]
+        self._answer(handler(HttpRequest(url.path, query, local, self.address)))
+
+    def _answer(self, response: HttpResponse) -> None:
+        reason = _REASONS.get(response.status, "Error")
+        head = (
+            f"HTTP/1.1 {response.status} {reason}\r\n"
+            f"Content-Type: {response.content_type}\r\n"
+            f"Content-Length: {len(response.body)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        self.stream.send(head.encode("latin-1") + response.body)
+        self.stream.flush()
+        self.stream.close("answered")
+
 
 class TcpDatagramServer:
-    """Accepts TCP connections on `host:port`; each is one datagram address (DatagramSocket)."""
+    """Accepts TCP connections on `host:port`; each is one datagram address (DatagramSocket).
+    With an `http` handler, GET requests to the port are answered too."""
 
-    def __init__(self, host: str = "0.0.0.0", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "0.0.0.0", port: int = 0, *, http: HttpHandler | None = None
+    ) -> None:
         self._listener = TcpListener(host, port, backlog=128, max_outbound=MAX_OUTBOUND)
         self._connections: dict[Address, _Framed] = {}
+        self.http = http
 
     @property
     def address(self) -> Address:
@@ -81,7 +161,7 @@ class TcpDatagramServer:
         got: list[tuple[bytes, Address]] = []
         for address, connection in list(self._connections.items()):
             if len(got) < RECEIVE_LIMIT:
-                got += [(datagram, address) for datagram in connection.receive()]
+                got += [(datagram, address) for datagram in connection.receive(self.http)]
             if connection.stream.closed:
                 log.debug(
                     "TCP %s closed: %s", format_address(address), connection.stream.close_reason

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from engine.net.tcp_datagrams import TcpDatagramClient, TcpDatagramServer
+from engine.net.tcp_datagrams import HttpResponse, TcpDatagramClient, TcpDatagramServer
 
 DEADLINE = 5.0
 
@@ -135,3 +135,91 @@ def test_the_listening_port_and_connections_are_what_to_wait_on(server):
     finally:
         client.close()
     assert client.filenos() == []
+
+
+# -- HTTP on the datagram port -------------------------------------------------------------
+
+
+def http_get(server: TcpDatagramServer, request: bytes) -> bytes:
+    """Send a raw request, run the server until the connection closes; the raw answer."""
+    raw = socket.create_connection(server.address, timeout=DEADLINE)
+    raw.setblocking(False)
+    answer = bytearray()
+    try:
+        raw.sendall(request)
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            server.receive(0.0)
+            ready, _, _ = select.select([raw], [], [], 0.01)
+            if ready:
+                chunk = raw.recv(65536)
+                if not chunk:
+                    return bytes(answer)
+                answer += chunk
+        raise AssertionError(f"no complete answer in time: {bytes(answer)!r}")
+    finally:
+        raw.close()
+
+
+def test_a_get_request_is_answered_by_the_handler_and_closed():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return HttpResponse(200, b'{"ok": true}')
+
+    server = TcpDatagramServer("127.0.0.1", 0, http=handler)
+    try:
+        answer = http_get(
+            server, b"GET /ticket?name=Ada+Lovelace&x=%C3%A9 HTTP/1.1\r\nHost: a\r\n\r\n"
+        )
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert b"Content-Type: application/json" in head and b"Content-Length: 12" in head
+        assert body == b'{"ok": true}'
+        (request,) = seen
+        assert request.path == "/ticket"
+        assert request.query == {"name": "Ada Lovelace", "x": "é"}
+        assert request.local == server.address
+        assert server.connections == 0
+    finally:
+        server.close()
+
+
+def test_datagrams_and_requests_share_the_port(server):
+    server.http = lambda request: HttpResponse(404, b"{}")
+    client = TcpDatagramClient(*server.address, now=time.monotonic())
+    try:
+        client.send_to(b"game", server.address, time.monotonic())
+        got = pump(server, client, until=lambda got: got[server])
+        assert [d for d, _ in got[server]] == [b"game"]
+        assert http_get(server, b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 404 Not Found")
+        client.send_to(b"still", server.address, time.monotonic())
+        got = pump(server, client, until=lambda got: got[server])
+        assert [d for d, _ in got[server]] == [b"still"]
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /x HTTP/1.1\r\n" + b"X-Long: " + b"a" * 5000 + b"\r\n\r\n", b"400"),
+        (b"GET\r\n\r\n", b"400"),
+        (b"GIVE /x HTTP/1.1\r\n\r\n", b"400"),
+    ],
+)
+def test_a_bad_request_gets_a_400_and_the_handler_never_runs(request_bytes, status):
+    calls = []
+    server = TcpDatagramServer("127.0.0.1", 0, http=lambda r: calls.append(r))
+    try:
+        assert http_get(server, request_bytes).startswith(b"HTTP/1.1 " + status)
+        assert calls == []
+    finally:
+        server.close()
+
+
+def test_without_a_handler_a_request_is_just_a_bad_frame(server):
+    answer = http_get(server, b"GET / HTTP/1.1\r\n\r\n")
+    assert answer == b""  # closed without a word
+    assert server.connections == 0
