@@ -9,30 +9,40 @@ and print a summary. pygame is never imported here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
+import socket
 import statistics
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from socket import SOCK_DGRAM
 
-from engine.cli import number
+from engine.cli import address, number
 from engine.data import DataError
 from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
+from engine.net.datagrams import Address, DatagramSocket, UdpSocket, host_addresses
+from engine.net.keyfile import KeyFileError, read_key
 from engine.net.messages import Welcome
+from engine.net.netcode import ConnectToken, new_key
+from engine.net.netcode.addresses import normalize
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
-from engine.net.transport import ListenError, TcpListener
+from engine.net.tcp_datagrams import TcpDatagramServer
+from engine.net.tickets import issue_ticket, protocol_id, ticket_endpoint
+from engine.net.transport import ListenError
 from engine.phases import Role
 from engine.plugin import Plugin
 from engine.runtime import settle_garbage_collector
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.net.plugin import ShooterServerNetPlugin
+from game.net.protocol import GAME
 from game.net.schema import shooter_schema
 from game.net.seats import Roster
 from game.rules.content import GameContent
@@ -45,6 +55,29 @@ DEFAULT_PORT = 5000
 DEFAULT_MAX_PLAYERS = 8
 DEFAULT_SPECTATORS = 8
 IDLE_WAKE = 0.5  # seconds an idle server blocks before checking for a stop request
+TRANSPORTS = ("udp", "tcp")
+MEMORY_ADDRESS = ("127.0.0.1", DEFAULT_PORT)  # a server with no socket (single-player)
+
+
+def _public_addresses(
+    host: str, sockets: Sequence[DatagramSocket], extra: Sequence[Address]
+) -> list[Address]:
+    """The addresses tickets may name for this server: where it listens (every address
+    of this machine when that is all of them) and what the operator adds (an address a
+    NAT or an orchestrator gives it)."""
+    found = [normalize(a) for a in extra]
+    if sockets:
+        port = sockets[0].address[1]
+        hosts: list[str] = []
+        if host in ("", "0.0.0.0", "::"):
+            hosts = host_addresses()
+        else:
+            with contextlib.suppress(OSError, UnicodeError):
+                hosts = [str(i[4][0]) for i in socket.getaddrinfo(host, port, type=SOCK_DGRAM)]
+        for ip in hosts:
+            with contextlib.suppress(ValueError):
+                found.append(normalize((ip, port)))
+    return list(dict.fromkeys(found))[:32] or [MEMORY_ADDRESS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +101,22 @@ class ServerSummary:
 
 
 class GameServer:
-    """The shooter's authoritative world plus its network endpoint."""
+    """The shooter's authoritative world plus its network endpoint.
+
+    It lets in whoever holds a ticket made with its `key` for one of its addresses
+    (`python -m game.token`, a lobby, or its own ticket endpoint with `open_tickets`).
+    Without `listen` it has no socket: single-player adds an in-memory one.
+    """
 
     def __init__(
         self,
         *,
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
+        transports: Sequence[str] = TRANSPORTS,
+        key: bytes | None = None,
+        public_addresses: Sequence[Address] = (),
+        open_tickets: bool = False,
         max_players: int = DEFAULT_MAX_PLAYERS,
         spectators: int = DEFAULT_SPECTATORS,
         seed: int | None = None,
@@ -82,21 +124,35 @@ class GameServer:
         listen: bool = True,
         content: GameContent | None = None,
         mods: Sequence[Mod] = (),
+        unix_time: Callable[[], float] = time.time,
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
+        self.key = key if key is not None else new_key()
+        self.unix_time = unix_time
         mode = game_mode(mods)
-        listener = TcpListener(host, port) if listen else None
+        sockets = self._listen(host, port, transports, open_tickets) if listen else []
         seed = time.time_ns() if seed is None else seed
+        self.public_addresses = _public_addresses(host, sockets, public_addresses)
         # Connections: a seat each, plus room to watch (the shooter's spectators wait in line
         # for a seat; a game mode seats whoever it accepts, so it gets no spectator room).
         # The schema is complete once the mods have registered their components and messages.
-        self.net = NetServer(
-            schema=shooter_schema() if mode is None else NetSchema(),
-            max_peers=max_players + (spectators if mode is None else 0),
-            welcome=self._welcome,
-            listener=listener,
-        )
+        try:
+            self.net = NetServer(
+                schema=shooter_schema() if mode is None else NetSchema(),
+                key=self.key,
+                protocol_id=protocol_id(GAME),
+                public_addresses=self.public_addresses,
+                max_peers=max_players + (spectators if mode is None else 0),
+                welcome=self._welcome,
+                now=self.clock.now(),
+                sockets=sockets,
+                unix_time=unix_time,
+            )
+        except ValueError:
+            for sock in sockets:
+                sock.close()
+            raise
         if mode is None:
             self.world = shooter_world(Role.SERVER, seed=seed, content=content)
             game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
@@ -119,11 +175,48 @@ class GameServer:
         self.step_times: deque[float] = deque(maxlen=100_000)
         self.started = self.clock.now()
 
+    def _listen(
+        self, host: str, port: int, transports: Sequence[str], open_tickets: bool
+    ) -> list[DatagramSocket]:
+        """UDP and/or TCP on one port number (TCP also when tickets are handed out: the
+        ticket endpoint answers on it). ListenError with a one-line reason."""
+        sockets: list[DatagramSocket] = []
+        try:
+            if "udp" in transports:
+                sockets.append(UdpSocket.bind(host, port))
+                port = sockets[0].address[1]
+            if "tcp" in transports or open_tickets:
+                http = ticket_endpoint(self._issue_for) if open_tickets else None
+                sockets.append(TcpDatagramServer(host, port, http=http))
+        except OSError as error:
+            for sock in sockets:
+                sock.close()
+            raise ListenError(str(error.strerror or error)) from None
+        return sockets
+
     @property
     def address(self) -> tuple[str, int]:
-        if self.net.listener is None:
+        """Where it listens (the first socket's address)."""
+        if not self.net.sockets:
             raise RuntimeError("this server does not listen")
-        return self.net.listener.address
+        return self.net.sockets[0].address
+
+    def ticket(self, name: str = "", *, servers: Sequence[Address] | None = None) -> ConnectToken:
+        """A ticket into this server for `name` (single-player, hosting, tests)."""
+        return issue_ticket(
+            key=self.key,
+            game=GAME,
+            servers=servers or self.public_addresses,
+            name=name,
+            now_unix=self.unix_time(),
+        )
+
+    def _issue_for(self, name: str, reached: Address) -> ConnectToken:
+        """The ticket endpoint's ticket: for the address the asker reached us at."""
+        port = self.address[1]
+        address = normalize((reached[0], port))
+        self.net.link.add_public_address(address)
+        return self.ticket(name, servers=[address])
 
     def _welcome(self, peer: Peer) -> Welcome:
         return Welcome(
@@ -154,15 +247,17 @@ class GameServer:
     def serve(self, should_stop: Callable[[], bool]) -> None:
         """Step on schedule until `should_stop()`; sleep to each deadline or packet.
 
-        An idle server does not step at all: it blocks on the listening socket
-        (waking every IDLE_WAKE s to check `should_stop`), so it costs no CPU.
+        An idle server does not step at all: it blocks on its sockets (waking every
+        IDLE_WAKE s to check `should_stop`), so it costs no CPU; a datagram wakes it
+        for one step, which reads it.
         """
         settle_garbage_collector()
         while not should_stop():
             if self.idle:
-                self.net.wait(IDLE_WAKE)
-                self.net.poll_connections(self.clock.now())
+                woken = self.net.wait(IDLE_WAKE)
                 self.loop.reset()
+                if woken:  # someone is knocking: a step reads it (and answers)
+                    self.step()
                 continue
             self.run_due_steps()
             # Peers are read inside steps, so waking early for their data would only spin:
@@ -187,7 +282,7 @@ class GameServer:
         )
 
     def close(self, detail: str = "server shutting down") -> None:
-        self.net.close(detail)
+        self.net.close(self.clock.now(), detail)
         self.world.close()
 
     @property
@@ -208,7 +303,33 @@ def main(argv: list[str] | None = None) -> int:
         "--port",
         type=number(int, low=0, high=65535),
         default=DEFAULT_PORT,
-        help="TCP port (default 5000)",
+        help="port, UDP and TCP alike (default 5000)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["udp", "tcp", "both"],
+        default="both",
+        help="udp (the game's own), tcp (a fallback for networks that block UDP) or both (default)",
+    )
+    parser.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="the key tickets are made with (python -m game.token --new-key FILE); "
+        "default: a fresh key, so only --open tickets get in",
+    )
+    parser.add_argument(
+        "--open",
+        action="store_true",
+        help="hand a ticket to anyone who asks on this port (LAN play: Join by address)",
+    )
+    parser.add_argument(
+        "--public-address",
+        type=address(),
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="an address players reach this server at that it cannot see itself (behind "
+        "a NAT); tickets may name it (repeatable)",
     )
     parser.add_argument(
         "--max-players",
@@ -244,19 +365,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     try:
+        key = read_key(args.key_file) if args.key_file else None
+        if key is None and not args.open:
+            log.warning("no --key-file and not --open: nobody can get a ticket for this server")
         server = GameServer(
             host=args.host,
             port=args.port,
+            transports=TRANSPORTS if args.transport == "both" else (args.transport,),
+            key=key,
+            public_addresses=args.public_address,
+            open_tickets=args.open,
             max_players=args.max_players,
             spectators=args.spectators,
             seed=args.seed,
             mods=load_mods(args.mod),
         )
-    except (ListenError, DataError, ModError, ValueError) as error:
+    except (ListenError, DataError, ModError, KeyFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     host, port = server.address
-    log.info("listening on %s:%d", host, port)
+    kinds = "+".join(t.upper() for t in TRANSPORTS if args.transport in (t, "both"))
+    log.info("listening on %s:%d (%s)%s", host, port, kinds, ", tickets for all" * args.open)
     if server.mods:
         log.info("mods: %s", ", ".join(server.mods))
     stop = {"requested": False}

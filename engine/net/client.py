@@ -31,6 +31,7 @@ from engine.net.reliable import ChannelConfig
 from engine.net.schema import NetSchema
 from engine.net.session import SendQueueFull, Session, client_session
 from engine.net.tcp_datagrams import TcpDatagramClient
+from engine.net.tickets import TicketError, TicketRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,46 +44,71 @@ class ClientState(Enum):
 
 
 class NetClient:
-    """One connection to a server, driven by `poll(now)` and `flush(now)` each frame."""
+    """One connection to a server, driven by `poll(now)` and `flush(now)` each frame.
+
+    Made with a ticket and a socket, or with `join` (a ticket asked from the server's
+    ticket endpoint first: the client starts connecting when it comes).
+    """
 
     def __init__(
         self,
         *,
         name: str,
         schema: NetSchema,
-        token: ConnectToken,
-        socket: DatagramSocket,
         now: float,
+        token: ConnectToken | None = None,
+        socket: DatagramSocket | None = None,
+        ticket: TicketRequest | None = None,
+        transport: str = "udp",
         mods: tuple[str, ...] = (),
         channels: ChannelConfig | None = None,
     ) -> None:
         self.name = name
         self.schema = schema
         self.mods = mods
-        self.socket = socket
-        self.link = NetcodeClient(token, now=now)
+        self.transport = transport
         self.session: Session = client_session(schema.messages, now, config=channels)
         self.state = ClientState.CONNECTING
         self.close_reason: str | None = None
         self.rejected: Reject | None = None
         self.welcome: Welcome | None = None
-        self.timeout = token.timeout_seconds
-        self.target = ", ".join(format_address(a) for a in token.server_addresses)
-        self.link.connect(now)
+        self.socket: DatagramSocket | None = socket
+        self.link: NetcodeClient | None = None
+        self._ticket = ticket
+        self.timeout = 0
+        self.target = f"{ticket.host}:{ticket.port}" if ticket is not None else ""
+        if token is not None:
+            self._start(token, now)
 
     @classmethod
     def udp(cls, token: ConnectToken, *, now: float, **options: object) -> NetClient:
-        """Over a fresh UDP socket of the family of the ticket's first server."""
-        host = token.server_addresses[0][0]
-        sock = UdpSocket.bind("::" if ":" in host else "0.0.0.0", 0)
-        return cls(token=token, socket=sock, now=now, **options)  # type: ignore[arg-type]
+        """Over UDP to the ticket's servers."""
+        return cls(token=token, now=now, transport="udp", **options)  # type: ignore[arg-type]
 
     @classmethod
     def tcp(cls, token: ConnectToken, *, now: float, **options: object) -> NetClient:
         """Over TCP to the ticket's first server (for networks that block UDP)."""
+        return cls(token=token, now=now, transport="tcp", **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def join(cls, host: str, port: int, *, name: str, now: float, **options: object) -> NetClient:
+        """Ask host:port's ticket endpoint for a ticket, then connect with it."""
+        ticket = TicketRequest(host, port, name)
+        return cls(name=name, ticket=ticket, now=now, **options)  # type: ignore[arg-type]
+
+    def _start(self, token: ConnectToken, now: float) -> None:
+        """Open a socket (unless given one) and begin the secure connection."""
         host, port = token.server_addresses[0]
-        sock = TcpDatagramClient(host, port, now=now, timeout=max(1, token.timeout_seconds))
-        return cls(token=token, socket=sock, now=now, **options)  # type: ignore[arg-type]
+        if self.socket is None:
+            if self.transport == "tcp":
+                timeout = max(1, token.timeout_seconds)
+                self.socket = TcpDatagramClient(host, port, now=now, timeout=timeout)
+            else:
+                self.socket = UdpSocket.bind("::" if ":" in host else "0.0.0.0", 0)
+        self.link = NetcodeClient(token, now=now)
+        self.timeout = token.timeout_seconds
+        self.target = ", ".join(format_address(a) for a in token.server_addresses)
+        self.link.connect(now)
 
     @property
     def closed(self) -> bool:
@@ -102,8 +128,13 @@ class NetClient:
         """Progress the connection; return the messages for the game, in order."""
         if self.closed:
             return []
-        link = self.link
-        for datagram, address in self.socket.receive(now):
+        if self.link is None:
+            self._wait_for_ticket(now)
+            if self.link is None:
+                return []
+        link, sock = self.link, self.socket
+        assert sock is not None
+        for datagram, address in sock.receive(now):
             link.receive(datagram, address, now)
         link.update(now)
         out: list[Message] = []
@@ -118,7 +149,7 @@ class NetClient:
                 self._close(self._why(event.state))
             if self.closed:
                 break
-        socket_error = getattr(self.socket, "error", None)  # a TCP connection's end
+        socket_error = getattr(sock, "error", None)  # a TCP connection's end
         if socket_error and not self.closed:
             if self.state is ClientState.CONNECTING:
                 self._close(f"Could not connect: {socket_error}")
@@ -126,6 +157,16 @@ class NetClient:
                 self._close(f"Lost connection to server ({socket_error})")
         self._send_link_datagrams(now)
         return out
+
+    def _wait_for_ticket(self, now: float) -> None:
+        assert self._ticket is not None
+        try:
+            token = self._ticket.poll()
+        except TicketError as error:
+            self._close(f"Could not connect: {error}")
+            return
+        if token is not None:
+            self._start(token, now)
 
     def _read(self, payload: bytes, now: float) -> list[Message]:
         try:
@@ -170,7 +211,7 @@ class NetClient:
                 self._close("Lost connection to server (it stopped acknowledging)")
 
     def flush(self, now: float) -> None:
-        if self.closed:
+        if self.closed or self.link is None:
             return
         if self.link.state == LinkState.CONNECTED:
             for payload in self.session.payloads(now):
@@ -178,6 +219,8 @@ class NetClient:
         self._send_link_datagrams(now)
 
     def _send_link_datagrams(self, now: float) -> None:
+        if self.link is None or self.socket is None:
+            return
         for datagram, address in self.link.datagrams():
             self.socket.send_to(datagram, address, now)
 
@@ -185,9 +228,10 @@ class NetClient:
         """Leave: flush what is queued, tell the server (redundant disconnect packets), close."""
         if self.closed:
             return
-        self.flush(now)
-        self.link.disconnect(now)
-        self._send_link_datagrams(now)
+        if self.link is not None:
+            self.flush(now)
+            self.link.disconnect(now)
+            self._send_link_datagrams(now)
         self._close("You left the game")
 
     def fail(self, reason: str) -> None:
@@ -200,7 +244,8 @@ class NetClient:
         self.state = ClientState.CLOSED
         self.close_reason = reason
         log.info("connection to %s closed: %s", self.target, reason)
-        self.socket.close()
+        if self.socket is not None:
+            self.socket.close()
 
     @property
     def bytes_in(self) -> int:

@@ -335,3 +335,20 @@ class UdpSocket:
         if not self.closed:
             self.closed = True
             self._sock.close()
+
+
+def host_addresses() -> list[str]:
+    """This machine's IP addresses as far as the standard library can tell (loopbacks,
+    the host name's addresses, the one that routes outward), loopbacks first."""
+    found = ["127.0.0.1", "::1"]
+    with contextlib.suppress(OSError, UnicodeError):
+        for info in socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_DGRAM):
+            found.append(str(info[4][0]))
+    for family, probe in (
+        (socket.AF_INET, ("192.0.2.1", 9)),
+        (socket.AF_INET6, ("2001:db8::1", 9)),
+    ):
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect(probe)  # no packet leaves: this only asks the routing table
+            found.append(sock.getsockname()[0])
+    return list(dict.fromkeys(ip.split("%")[0] for ip in found))

@@ -377,11 +377,14 @@ class NetServer:
             if sock is not None:
                 sock.send_to(datagram, address, now)
 
-    def wait(self, timeout: float) -> None:
-        """Sleep until a socket is readable or `timeout` passes (the server's idle)."""
+    def wait(self, timeout: float) -> bool:
+        """Sleep until a socket is readable or `timeout` passes (the server's idle); True if
+        something arrived."""
         fds = [fd for sock in self.sockets for fd in sock.filenos()]
-        if fds and timeout > 0:
-            select.select(fds, [], [], timeout)
+        if not fds or timeout <= 0:
+            return False
+        readable, _, _ = select.select(fds, [], [], timeout)
+        return bool(readable)
 
     def close(self, now: float, detail: str = "server shutting down") -> None:
         for peer in self.joined_peers():

@@ -15,13 +15,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import secrets
-from collections.abc import Sequence
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
+from engine.net.handshake import name_problem
 from engine.net.messages import MAX_NAME_BYTES, PROTOCOL_VERSION
 from engine.net.netcode import Address, ConnectToken, TokenError, generate_connect_token
 from engine.net.netcode.constants import CONNECT_TOKEN_BYTES
+from engine.net.tcp_datagrams import HttpHandler, HttpRequest, HttpResponse
 
 USER_DATA_LAYOUT = 1
 TICKET_SECONDS = 30
@@ -123,3 +130,78 @@ def read_token_file(path: str | Path) -> ConnectToken:
         return decode_token(data)
     except TicketError as error:
         raise TicketError(f"{path}: {error}") from None
+
+
+# -- a server's ticket endpoint, and asking one ---------------------------------------------
+
+TICKET_PATH = "/ticket"
+
+
+def ticket_endpoint(
+    issue: Callable[[str, Address], ConnectToken], *, expire_seconds: int = TICKET_SECONDS
+) -> HttpHandler:
+    """An HTTP handler (for TcpDatagramServer) that hands a ticket to whoever asks:
+    `GET /ticket?name=NAME` -> {"token": BASE64, "expires_in": SECONDS}. `issue(name,
+    address)` makes it; `address` is the server address the request reached, which the
+    asker can evidently reach. For LAN play and hosting; a public server leaves this off
+    and lets a lobby issue tickets."""
+
+    def handle(request: HttpRequest) -> HttpResponse:
+        if request.path != TICKET_PATH:
+            return _json(404, {"error": f"no such path {request.path!r}; ask {TICKET_PATH}"})
+        name = request.query.get("name", "")
+        problem = name_problem(name)
+        if problem:
+            return _json(400, {"error": problem})
+        try:
+            token = issue(name, request.local)
+        except TicketError as error:
+            return _json(400, {"error": str(error)})
+        return _json(200, {"token": encode_token(token), "expires_in": expire_seconds})
+
+    return handle
+
+
+def _json(status: int, body: dict[str, object]) -> HttpResponse:
+    return HttpResponse(status, json.dumps(body).encode())
+
+
+class TicketRequest:
+    """Asks a server's ticket endpoint for a ticket without blocking the caller: the HTTP
+    request runs on a worker thread; `poll()` says when it is done."""
+
+    def __init__(self, host: str, port: int, name: str, *, timeout: float = 5.0) -> None:
+        self.host, self.port = host, port
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.url = f"http://{netloc}{TICKET_PATH}?{urlencode({'name': name})}"
+        self._timeout = timeout
+        self._result: ConnectToken | TicketError | None = None
+        self._thread = threading.Thread(target=self._fetch, name="ticket request", daemon=True)
+        self._thread.start()
+
+    def _fetch(self) -> None:
+        where = f"{self.host}:{self.port}"
+        try:
+            with urllib.request.urlopen(self.url, timeout=self._timeout) as answer:  # noqa: S310
+                body = json.loads(answer.read(64 * 1024))
+            self._result = decode_token(str(body["token"]))
+        except urllib.error.HTTPError as error:
+            try:
+                detail = json.loads(error.read(4096))["error"]
+            except (ValueError, KeyError, TypeError, OSError):
+                detail = f"HTTP {error.code}"
+            self._result = TicketError(f"{where} refused a ticket: {detail}")
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, ConnectionRefusedError):
+                reason = "connection refused"
+            self._result = TicketError(f"cannot reach {where} for a ticket ({reason})")
+        except (ValueError, KeyError, TypeError, TicketError):
+            self._result = TicketError(f"{where} answered something that is not a ticket")
+
+    def poll(self) -> ConnectToken | None:
+        """The ticket once it has come (None until then); TicketError if it will not."""
+        result = self._result
+        if isinstance(result, TicketError):
+            raise result
+        return result

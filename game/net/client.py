@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from engine.components import Transform
 from engine.mods import Mod, ModError, build_mods, game_mode
 from engine.net.client import NetClient
+from engine.net.datagrams import DatagramSocket
 from engine.net.interpolation import NetClock
 from engine.net.messages import Welcome
+from engine.net.netcode import ConnectToken
 from engine.net.schema import NetSchema
 from engine.net.sync import ClientNet, ClientNetPlugin, NetReceive
-from engine.net.transport import ByteStream
 from engine.phases import Phase, Role
 from engine.plugin import Plugin
 from engine.time import Clock, FixedStepLoop, MonotonicClock
@@ -73,7 +74,7 @@ class GameClient:
         try:
             build_mods(self.world, mods)
         except ModError:
-            net.close(quit=False)
+            net.fail("a mod could not be built")
             self.world.close()
             raise
         # The Hello goes out on the first poll, with the schema the mods have shaped.
@@ -89,29 +90,47 @@ class GameClient:
         name: str,
         *,
         clock: Clock | None = None,
-        timeout: float = 5.0,
+        transport: str = "udp",
         mods: Sequence[Mod] = (),
         smooth: bool = True,
     ) -> GameClient:
-        """Start connecting (non-blocking); step the client to make progress."""
+        """Join host:port: ask its ticket endpoint for a ticket, then connect (non-blocking;
+        step the client to make progress)."""
         clock = clock or MonotonicClock()
-        net = NetClient.tcp(
-            host, port, now=clock.now(), timeout=timeout, name=name, schema=client_schema(mods)
+        net = NetClient.join(
+            host,
+            port,
+            name=name,
+            now=clock.now(),
+            transport=transport,
+            schema=client_schema(mods),
         )
         return cls(net, clock=clock, mods=mods, smooth=smooth)
 
     @classmethod
-    def over(
+    def with_ticket(
         cls,
-        stream: ByteStream,
+        ticket: ConnectToken,
         name: str,
         *,
         clock: Clock | None = None,
+        socket: DatagramSocket | None = None,
+        transport: str = "udp",
         mods: Sequence[Mod] = (),
+        smooth: bool = True,
     ) -> GameClient:
+        """Connect with a ticket: over UDP (or `transport` "tcp"), or over `socket` (the
+        in-memory network of single-player)."""
         clock = clock or MonotonicClock()
-        net = NetClient.over(stream, now=clock.now(), name=name, schema=client_schema(mods))
-        return cls(net, clock=clock, mods=mods)
+        net = NetClient(
+            name=name,
+            schema=client_schema(mods),
+            now=clock.now(),
+            token=ticket,
+            socket=socket,
+            transport=transport,
+        )
+        return cls(net, clock=clock, mods=mods, smooth=smooth)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -134,8 +153,8 @@ class GameClient:
         return frame.steps
 
     def close(self) -> None:
-        """Quit politely and free the world."""
-        self.net.close()
+        """Leave politely and free the world."""
+        self.net.close(self.clock.now())
         self.world.close()
 
     # -- what the player sees and does -----------------------------------------------------

@@ -231,7 +231,7 @@ class NetcodeClient:
             self._last_receive = now
             self.client_index, self.max_clients = packet.client_index, packet.max_clients
             self.state = ClientState.CONNECTED
-            log.info("connected to %s as client %d", self._server_address, self.client_index)
+            log.debug("connected to %s as client %d", self._server_address, self.client_index)
             self._events.append(Connected(self.client_index, self.max_clients))
         elif isinstance(packet, Payload) and state == ClientState.CONNECTED:
             self._last_receive = now
@@ -251,7 +251,7 @@ class NetcodeClient:
         self._challenge = None
         self._replay.reset()
         self.state = ClientState.SENDING_CONNECTION_REQUEST
-        log.info(
+        log.debug(
             "connecting to %s [%d/%d]",
             self._server_address,
             self._server_index + 1,
@@ -270,7 +270,7 @@ class NetcodeClient:
             self._finish(error)
 
     def _finish(self, state: ClientState) -> None:
-        log.info("client stopped: %s", state.name)
+        log.debug("client stopped: %s", state.name)
         self.state = state
         self.client_index = 0
         self.max_clients = 0

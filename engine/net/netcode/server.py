@@ -147,6 +147,13 @@ class NetcodeServer:
 
     # -- what the caller drains -------------------------------------------------------
 
+    def add_public_address(self, address: Address) -> None:
+        """Answer tokens naming `address` too (one of this host's, learned later: the
+        address a ticket endpoint was reached at)."""
+        address = normalize(address)
+        if address not in self.public_addresses:
+            self.public_addresses += (address,)
+
     def events(self) -> list[ServerEvent]:
         events, self._events = self._events, []
         return events
@@ -329,7 +336,7 @@ class NetcodeServer:
         self._by_address[address] = index
         self._by_id[challenge.client_id] = index
         self._pending.remove(address)
-        log.info("client %d (id %x) connected from %s", index, challenge.client_id, address)
+        log.debug("client %d (id %x) connected from %s", index, challenge.client_id, address)
         connected = ClientConnected(index, challenge.client_id, address, challenge.user_data)
         self._events.append(connected)
         self._send_client(index, KeepAlive(index, self.max_clients))
@@ -403,5 +410,5 @@ class NetcodeServer:
         del self._by_address[slot.address]
         del self._by_id[slot.client_id]
         self._pending.remove(slot.address)
-        log.info("client %d (id %x) disconnected: %s", index, slot.client_id, reason)
+        log.debug("client %d (id %x) disconnected: %s", index, slot.client_id, reason)
         self._events.append(ClientDisconnected(index, str(reason)))
