@@ -4,8 +4,10 @@ A Session sits between the game's messages and a secure connection (netcode):
 it encodes each message with its game's MessageRegistry (decoding only what its
 side may receive, encoding only what it may send), puts it on the channel its
 registration names (reliable-ordered unless registered `reliable=False`), and
-turns what arrives back into messages. It checks the order the handshake must
-follow (the peer's first message) and knows which unreliable messages reached
+turns what arrives back into messages. Reliable messages keep their order; an
+unreliable one may overtake them (or be lost). It checks the order the handshake
+must follow (the peer's first reliable message; unreliable ones before it are
+dropped, as nothing can use them yet) and knows which unreliable messages reached
 the peer (`take_acked`), which is how the server learns what snapshot each
 client holds. It knows no socket and no encryption: those are below it.
 
@@ -61,9 +63,11 @@ class Session:
         self.last_heard = now
         messages: list[Message] = []
         try:
-            for _, data in self.channels.receive(payload, now):
+            for channel, data in self.channels.receive(payload, now):
                 message = self.receives.decode(data)
                 if self._first:
+                    if channel == Channel.UNRELIABLE:
+                        continue  # overtook the handshake (or it was lost): too early to use
                     if not isinstance(message, self._first):
                         names = " or ".join(t.__name__ for t in self._first)
                         raise ProtocolError(f"expected {names}, got {type(message).__name__}")
