@@ -1,10 +1,12 @@
 """A play session: the client, and the server it plays on when this process provides one.
 
-- single-player: an in-process server world over the loopback transport: the
-  very code path of multiplayer, with no socket;
-- host: `python -m game.server` as a child process on a chosen port, which this
-  client joins over TCP; the child ends with the host (it watches its parent);
-- join: a client of someone else's server.
+- single-player: an in-process server world on an in-memory network: the very
+  code path of multiplayer (tickets, netcode, channels), with no socket;
+- host: `python -m game.server --open` as a child process on a chosen port,
+  reachable from the LAN, which this client joins like any other player; the
+  child ends with the host (it watches its parent);
+- join: a client of someone else's server, by address (asking that server for
+  a ticket) or with a ticket file.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from engine.mods import Mod
+from engine.net.datagrams import MemoryNetwork
 from engine.net.sync import ClientNet
-from engine.net.transport import loopback_pair
+from engine.net.tickets import read_token_file
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from game.net.client import GameClient
-from game.server import GameServer
+from game.server import MEMORY_ADDRESS, GameServer
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +71,11 @@ class Session:
     ) -> Session:
         clock = clock or MonotonicClock()
         server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
-        server_end, client_end = loopback_pair()
-        server.net.add_stream(server_end, clock.now())
-        client = GameClient.over(client_end, name, clock=clock, mods=mods)
+        network = MemoryNetwork()
+        server.net.add_socket(network.bind(MEMORY_ADDRESS))
+        client = GameClient.with_ticket(
+            server.ticket(name), name, clock=clock, socket=network.bind(), mods=mods
+        )
         return cls("single", client, clock=clock, server=server)
 
     @classmethod
@@ -88,15 +93,34 @@ class Session:
         return cls("join", client, clock=clock)
 
     @classmethod
+    def join_with_ticket(
+        cls,
+        path: str,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+    ) -> Session:
+        """Join the server a ticket file names (TicketError, one line, if it is unusable)."""
+        clock = clock or MonotonicClock()
+        ticket = read_token_file(path)
+        client = GameClient.with_ticket(ticket, name, clock=clock, mods=mods)
+        return cls("join", client, clock=clock)
+
+    @classmethod
     def host(
         cls, port: int, name: str, *, clock: Clock | None = None, mods: Sequence[Mod] = ()
     ) -> Session:
-        """Start a dedicated server as a child process and keep trying to join it."""
+        """Start a dedicated server as a child process, open to the LAN, and keep trying to
+        join it."""
         clock = clock or MonotonicClock()
         command = [
             sys.executable,
             "-m",
             "game.server",
+            "--host",
+            "0.0.0.0",
+            "--open",
             "--port",
             str(port),
             "--exit-with-parent",

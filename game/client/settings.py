@@ -147,6 +147,10 @@ def _read_bindings(table: Table) -> dict[int, dict[str, str]]:
     return bindings
 
 
+def looks_like_a_path(text: str) -> bool:
+    return "/" in text or "\\" in text or text.endswith(".token")
+
+
 def _read_settings(table: Table) -> Settings:
     defaults = Settings(player_name=FALLBACK_NAME)  # only for the other fields' defaults
     if "player_name" in table.raw:
@@ -159,7 +163,8 @@ def _read_settings(table: Table) -> Settings:
     try:
         parse_address(address)
     except ValueError as error:
-        raise table.fail("last_address", str(error)) from None
+        if not looks_like_a_path(address):  # the Join field also takes a ticket file
+            raise table.fail("last_address", str(error)) from None
     settings = Settings(
         player_name=name,
         last_address=address,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pygame
 
 from engine.client.ui import Label, TextField, draw_text
 from engine.mods import ModError
 from engine.net.handshake import name_problem
+from engine.net.tickets import TicketError
 from game.client.session import Session
 from game.client.settings import parse_address
 from game.client.states.base import Screen
@@ -59,29 +62,33 @@ class _Form(Screen):
 
 class JoinState(_Form):
     title = "Join a game"
-    subtitle = "the address of a Cloudbreak server"
+    subtitle = "a server's address, or a ticket file"
     go_label = "Connect"
     first_label = "Address"
 
     def first_field(self) -> TextField:
-        return _field(self.menu, self.app.settings.last_address, 280, max_length=64)
+        return _field(self.menu, self.app.settings.last_address, 280, max_length=200)
 
     def go(self) -> None:
         name = self.checked_name()
         if name is None:
             return
-        try:
-            host, port = parse_address(self.first.text.strip())
-        except ValueError as error:
-            self.message = str(error)
-            return
-        settings = self.app.settings
-        settings.player_name, settings.last_address = name, self.first.text.strip()
-        self.message = self.app.save_settings()
+        text = self.first.text.strip()
         clock, mods = self.app.clock, self.app.mods
-        self.stack.push(
-            ConnectingState(lambda: Session.join(host, port, name, clock=clock, mods=mods))
-        )
+        if os.path.isfile(os.path.expanduser(text)):  # a ticket someone gave this player
+            path = os.path.expanduser(text)
+            make = lambda: Session.join_with_ticket(path, name, clock=clock, mods=mods)  # noqa: E731
+        else:
+            try:
+                host, port = parse_address(text)
+            except ValueError as error:
+                self.message = f"{error} (or the path of a ticket file)"
+                return
+            make = lambda: Session.join(host, port, name, clock=clock, mods=mods)  # noqa: E731
+        settings = self.app.settings
+        settings.player_name, settings.last_address = name, text
+        self.message = self.app.save_settings()
+        self.stack.push(ConnectingState(make))
 
 
 class HostState(_Form):
@@ -129,7 +136,7 @@ class ConnectingState(Screen):
         super().enter()
         try:
             self.session = self.make_session()
-        except (OSError, ValueError, ModError) as error:  # ModError: a mod failed to build
+        except (OSError, ValueError, ModError, TicketError) as error:  # ModError: a mod failed
             self._fail(str(error))
 
     def back(self) -> None:
