@@ -522,7 +522,12 @@ def _server_child(
 
         warnings = _WarningCounter.install()
         server = GameServer(
-            host=HOST, port=0, seed=seed, max_players=max_players, spectators=spectators
+            host=HOST,
+            port=0,
+            seed=seed,
+            max_players=max_players,
+            spectators=spectators,
+            open_tickets=True,  # the bots ask for their tickets, as players on a LAN do
         )
         profiler = cProfile.Profile() if profile else None
         meter: _ServerMeter | None = None
@@ -593,9 +598,7 @@ def _bots_child(conn: Any, port: int, count: int) -> None:
         clock = MonotonicClock()
         bots = []
         for index in range(count):
-            bot = GameClient.connect(
-                HOST, port, f"bench{index + 1}", clock=clock, timeout=10.0, smooth=False
-            )
+            bot = GameClient.connect(HOST, port, f"bench{index + 1}", clock=clock, smooth=False)
             bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
             bot.world.add_system(AutopilotSystem(), Phase.INPUT)
             bots.append(bot)

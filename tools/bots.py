@@ -66,15 +66,19 @@ from collections.abc import Callable, Sequence
 
 from engine import cli
 from engine.components import Transform
+from engine.net.keyfile import KeyFileError, read_key
 from engine.net.replication import Replicated
 from engine.net.sync import ClientNet, NetSend
+from engine.net.tickets import TicketError, issue_ticket
 from engine.phases import Phase
 from engine.time import Clock, MonotonicClock
 from engine.world import World
 from game.net.claims import LocalSeat
 from game.net.client import GameClient
+from game.net.protocol import GAME
 from game.rules.autopilot import AutopilotSystem
 from game.rules.components import Autopilot
+from game.token import resolve
 
 STEP_HZ = 60
 PARTNER_OFFSET = 110.0  # px the co-op partner flies beside its target
@@ -100,7 +104,8 @@ class BotOptions:
     leave_window: tuple[float, float] = (0.3, 0.7)  # when they leave, as fractions of the run
     rejoin_delay: tuple[float, float] = (1.0, 3.0)  # seconds away, uniform
     history_seconds: float = HISTORY_SECONDS
-    connect_timeout: float = 5.0
+    key: bytes | None = None  # the servers' key: bots make their own tickets (else they ask)
+    transport: str = "udp"  # or "tcp"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -271,14 +276,27 @@ class Bot:
 
     def start(self) -> None:
         """Begin connecting (non-blocking)."""
-        self.client = GameClient.connect(
-            self.host,
-            self.port,
-            self.plan.name,
-            clock=self.clock,
-            timeout=self.options.connect_timeout,
-            smooth=False,  # nothing is drawn: remote entities jump to each snapshot
-        )
+        options, name = self.options, self.plan.name
+        if options.key is not None:  # a ticket of our own, for every address of the server
+            ticket = issue_ticket(
+                key=options.key,
+                game=GAME,
+                servers=resolve(self.host, self.port)[:32],
+                name=name,
+                now_unix=time.time(),
+            )
+            self.client = GameClient.with_ticket(
+                ticket, name, clock=self.clock, transport=options.transport, smooth=False
+            )
+        else:  # ask the server's ticket endpoint (a server started with --open)
+            self.client = GameClient.connect(
+                self.host,
+                self.port,
+                name,
+                clock=self.clock,
+                transport=options.transport,
+                smooth=False,  # nothing is drawn: remote entities jump to each snapshot
+            )
         self.client.world.add_system(_FlyOwnSeats(), Phase.INPUT)
         self.client.world.add_system(AutopilotSystem(), Phase.INPUT)
         self.client.world.add_system(_RecordPath(self), Phase.NETWORK, after=NetSend)
@@ -1017,12 +1035,23 @@ def main(argv: list[str] | None = None) -> int:
         "--desync-bound", type=cli.number(above=0), default=DEFAULT_DESYNC_BOUND, metavar="PX"
     )
     parser.add_argument("--name-prefix", default="bot")
+    parser.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="the server's key: bots make their own tickets (default: ask the server, which "
+        "must run with --open)",
+    )
+    parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
     try:
         args = parser.parse_args(argv)
         host, port = parse_address(args.connect)
         if not args.name_prefix.strip():
             raise ValueError("--name-prefix must not be empty")
-    except (_ArgumentError, ValueError) as error:
+        key = read_key(args.key_file) if args.key_file else None
+        if key is not None:
+            resolve(host, port)  # an unknown host is a usage error, said once
+        options = BotOptions(key=key, transport=args.transport)
+    except (_ArgumentError, ValueError, KeyFileError, TicketError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SystemExit as done:  # --help
@@ -1044,6 +1073,7 @@ def main(argv: list[str] | None = None) -> int:
                 on_progress=show,
                 desync_bound=args.desync_bound,
                 name_prefix=args.name_prefix,
+                options=options,
             )
         except RuntimeError as error:  # a worker process crashed
             print(f"error: {error}", file=sys.stderr)
@@ -1058,6 +1088,7 @@ def main(argv: list[str] | None = None) -> int:
             on_progress=show,
             desync_bound=args.desync_bound,
             name_prefix=args.name_prefix,
+            options=options,
         )
     if report.unreachable is not None:
         print(report.unreachable, file=sys.stderr)

@@ -107,11 +107,11 @@ def naive_tick_bytes(world: World, registry) -> int:
 def run(clients: int, seconds: float, seed: int = 1) -> RunFigures:
     clock = ManualClock(1000.0)
     server = GameServer(port=0, seed=seed, clock=clock, max_players=max(clients, 1))
-    host, port = server.address
     bots: list[GameClient] = []
     meters: list[_SnapshotMeter] = []
     for index in range(clients):
-        bot = GameClient.connect(host, port, f"bot{index + 1}", clock=clock, smooth=False)
+        name = f"bot{index + 1}"
+        bot = GameClient.with_ticket(server.ticket(name), name, clock=clock, smooth=False)
         meter = _SnapshotMeter()
         bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
         bot.world.add_system(AutopilotSystem(), Phase.INPUT)
