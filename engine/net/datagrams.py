@@ -194,6 +194,7 @@ class MemoryNetwork:
     def __init__(self, seed: int = 0) -> None:
         self._rng = random.Random(seed)
         self._sockets: dict[Address, MemorySocket] = {}
+        self._closed: list[MemorySocket] = []  # closed, with datagrams still on the wire
         self._ports = itertools.count(40000)
 
     def bind(
@@ -213,19 +214,24 @@ class MemoryNetwork:
 
     def _deliver(self, now: float) -> None:
         """Move every due datagram from the lines into their destination's inbox."""
-        for sock in list(self._sockets.values()):
+        self._closed = [sock for sock in self._closed if len(sock.line)]
+        for sock in [*self._sockets.values(), *self._closed]:
             for datagram, destination in sock.line.pop_due(now):
                 target = self._sockets.get(destination)  # type: ignore[arg-type]
                 if target is not None and not target.closed:
                     target.inbox.append((datagram, sock.address))
 
     def _release(self, sock: MemorySocket) -> None:
+        """Free the address; what the socket sent is still delivered (it left already)."""
         if self._sockets.get(sock.address) is sock:
             del self._sockets[sock.address]
+        if len(sock.line):
+            self._closed.append(sock)
 
     def next_due(self) -> float | None:
         """When the next datagram in flight anywhere arrives (None: nothing in flight)."""
-        dues = [due for s in self._sockets.values() if (due := s.line.next_due()) is not None]
+        lines = [s.line for s in (*self._sockets.values(), *self._closed)]
+        dues = [due for line in lines if (due := line.next_due()) is not None]
         return min(dues, default=None)
 
 

@@ -187,6 +187,17 @@ def test_datagrams_to_nobody_or_to_a_closed_socket_vanish():
     assert sender.receive(2.0) == []
 
 
+def test_what_a_socket_sent_before_closing_still_arrives():
+    net = MemoryNetwork()
+    receiver = net.bind()
+    sender = net.bind(conditions=Conditions(latency_ms=10))
+    sender.send_to(b"last words", receiver.address, 0.0)
+    sender.close()
+    assert net.next_due() == pytest.approx(0.01)
+    assert receiver.receive(0.01) == [(b"last words", sender.address)]
+    assert net.next_due() is None
+
+
 def test_each_socket_applies_its_own_conditions_to_what_it_sends():
     net = MemoryNetwork()
     server = net.bind(conditions=Conditions(latency_ms=50))

@@ -1,19 +1,19 @@
-"""A server and headless clients over real TCP on 127.0.0.1, stepped by one manual clock.
+"""A server and headless clients over real UDP on 127.0.0.1, stepped by one manual clock.
 
 Everything runs on this thread: each harness step advances the clock by one
-fixed step and steps the server and every live client once. Loopback TCP hands
-bytes over as soon as they are flushed, so no test sleeps; waits are bounded
-by a step count.
+fixed step and steps the server and every live client once. Loopback UDP hands
+datagrams over as soon as they are sent, so no test sleeps; waits are bounded
+by a step count. With `udp=False` the same runs on an in-memory network.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from engine.net.transport import loopback_pair
+from engine.net.datagrams import MemoryNetwork
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.server import DEFAULT_SPECTATORS, GameServer
+from game.server import DEFAULT_SPECTATORS, MEMORY_ADDRESS, GameServer
 
 STEP = 1 / 60
 
@@ -26,20 +26,25 @@ class Harness:
         spectators: int = DEFAULT_SPECTATORS,
         mods=(),  # noqa: ANN001
         seed: int = 11,
-        tcp: bool = True,
+        udp: bool = True,
     ) -> None:
         self.clock = ManualClock(1000.0)
         self.mods = tuple(mods)
-        self.tcp = tcp  # False: clients join over in-memory links, and the server has no socket
+        self.udp = udp  # False: everyone on an in-memory network, and the server has no socket
+        self.network = None if udp else MemoryNetwork(seed)
         self.server = GameServer(
+            host="127.0.0.1",
             port=0,
-            listen=tcp,
+            transports=("udp",),
+            listen=udp,
             seed=seed,
             clock=self.clock,
             max_players=max_players,
             spectators=spectators,
             mods=self.mods,
         )
+        if self.network is not None:
+            self.server.net.add_socket(self.network.bind(MEMORY_ADDRESS))
         self.clients: list[GameClient] = []
         self.paused: set[int] = set()  # clients that stop stepping (to go silent)
 
@@ -47,14 +52,17 @@ class Harness:
     def address(self) -> tuple[str, int]:
         return self.server.address
 
-    def connect(self, name: str) -> GameClient:
-        if self.tcp:
-            host, port = self.address
-            client = GameClient.connect(host, port, name, clock=self.clock, mods=self.mods)
-        else:
-            end_server, end_client = loopback_pair()
-            self.server.net.add_stream(end_server, self.clock.now())
-            client = GameClient.over(end_client, name, clock=self.clock, mods=self.mods)
+    def connect(self, name: str, **options) -> GameClient:  # noqa: ANN003
+        """A client with a fresh ticket, connecting (step to make progress)."""
+        socket = self.network.bind() if self.network is not None else None
+        client = GameClient.with_ticket(
+            self.server.ticket(name),
+            name,
+            clock=self.clock,
+            socket=socket,
+            mods=options.pop("mods", self.mods),
+            **options,
+        )
         self.clients.append(client)
         return client
 

@@ -11,8 +11,8 @@ import pytest
 
 from engine.components import Transform
 from engine.net.client import NetClient
+from engine.net.datagrams import MemoryNetwork
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
-from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.budget import BUDGET_SECONDS, SPEED_TOLERANCE, MoveBudget
 from game.net.commands import NO_SEAT_FOR_PARTNER
@@ -43,7 +43,7 @@ from game.rules.content import load_content
 from game.rules.mission import RESTART_DELAY, MissionState
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_pickup
 from game.rules.systems.stats import MissionStats
-from game.server import GameServer
+from game.server import MEMORY_ADDRESS, GameServer
 
 STEP = 1 / 60
 CONTENT = load_content()
@@ -59,10 +59,12 @@ class Guest:
     def __init__(self, table: Table, name: str) -> None:
         self.table = table
         self.name = name
-        end_server, end_client = loopback_pair()
-        table.server.net.add_stream(end_server, table.clock.now())
-        self.net = NetClient.over(
-            end_client, now=table.clock.now(), name=name, schema=table.server.net.schema
+        self.net = NetClient(
+            name=name,
+            schema=table.server.net.schema,
+            now=table.clock.now(),
+            token=table.server.ticket(name),
+            socket=table.network.bind(),
         )
         self.inbox: list = []
 
@@ -75,7 +77,7 @@ class Guest:
     def send(self, *messages) -> None:
         for message in messages:
             self.net.send(message)
-        self.net.flush()
+        self.net.flush(self.table.clock.now())
 
     @property
     def aircraft(self) -> int:
@@ -83,7 +85,7 @@ class Guest:
         return self.got(SpawnSelf)[-1].aircraft
 
     def leave(self) -> None:
-        self.net.close()
+        self.net.close(self.table.clock.now())
         self.table.players.remove(self)
 
 
@@ -97,13 +99,21 @@ class Table:
             max_players=max_players,
             spectators=spectators,
         )
+        self.network = MemoryNetwork(seed)
+        self.server.net.add_socket(self.network.bind(MEMORY_ADDRESS))
         self.world = self.server.world
         self.players: list[Guest] = []
 
     def connect(self, name: str) -> Guest:
+        """A connection, stepped until the server has answered its Hello (and one step more,
+        for what the game sends a newcomer)."""
         player = Guest(self, name)
         self.players.append(player)
-        self.step(2)  # hello, welcome, and the server's answer
+        for _ in range(30):
+            self.step()
+            if player.net.closed or player.net.connected:
+                break
+        self.step()
         return player
 
     def sit(self, name: str) -> Guest:
@@ -117,7 +127,7 @@ class Table:
             self.server.step()
             for player in self.players:
                 player.inbox.extend(player.net.poll(self.clock.now()))
-                player.net.flush()
+                player.net.flush(self.clock.now())
 
     def seat(self, player: Guest, local_index: int = 0):
         """The server's seat for one of the player's aircraft."""
@@ -136,7 +146,7 @@ class Table:
 
     def close(self) -> None:
         for player in self.players:
-            player.net.close()
+            player.net.close(self.clock.now())
         self.server.close()
 
 

@@ -24,7 +24,7 @@ class Game(Harness):
     """One server and GameClients over in-memory links (no socket), on one manual clock."""
 
     def __init__(self, max_players: int = 4) -> None:
-        super().__init__(max_players, seed=5, tcp=False)
+        super().__init__(max_players, seed=5, udp=False)
         self.world = self.server.world
 
     def server_aircraft(self, name: str) -> int:

@@ -146,7 +146,7 @@ def test_the_server_reads_seats_then_commands_and_tells_the_mission_after_the_ru
 
 def _enemy_path(seed: int, steps: int = 60 * 25) -> list[tuple[str, int, int]]:
     """Where enemies are, a whole number of px, after `steps` of one player's mission."""
-    harness = Harness(seed=seed, tcp=False)
+    harness = Harness(seed=seed, udp=False)
     try:
         harness.join("pilot")
         harness.step(steps)
