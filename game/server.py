@@ -25,7 +25,13 @@ from socket import SOCK_DGRAM
 from engine.cli import address, number
 from engine.data import DataError
 from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
-from engine.net.datagrams import Address, DatagramSocket, UdpSocket, host_addresses
+from engine.net.datagrams import (
+    Address,
+    DatagramSocket,
+    MemoryNetwork,
+    UdpSocket,
+    host_addresses,
+)
 from engine.net.keyfile import KeyFileError, read_key
 from engine.net.messages import Welcome
 from engine.net.netcode import ConnectToken, new_key
@@ -201,6 +207,14 @@ class GameServer:
             raise RuntimeError("this server does not listen")
         return self.net.sockets[0].address
 
+    def join_memory_network(self, network: MemoryNetwork) -> Address:
+        """Listen on an in-memory network too (single-player, tests); tickets for the
+        address it takes there work here. Returns that address."""
+        sock = network.bind(MEMORY_ADDRESS)
+        self.net.add_socket(sock)
+        self.net.link.add_public_address(sock.address)
+        return sock.address
+
     def ticket(self, name: str = "", *, servers: Sequence[Address] | None = None) -> ConnectToken:
         """A ticket into this server for `name` (single-player, hosting, tests)."""
         return issue_ticket(
@@ -314,13 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--key-file",
         metavar="FILE",
-        help="the key tickets are made with (python -m game.token --new-key FILE); "
-        "default: a fresh key, so only --open tickets get in",
+        help="the key tickets are made with (python -m game.token --new-key FILE): only "
+        "their holders get in; without it the server hands out tickets itself (--open)",
     )
     parser.add_argument(
         "--open",
         action="store_true",
-        help="hand a ticket to anyone who asks on this port (LAN play: Join by address)",
+        help="hand a ticket to anyone who asks on this port (players Join by address); "
+        "the default without --key-file",
     )
     parser.add_argument(
         "--public-address",
@@ -366,15 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     try:
         key = read_key(args.key_file) if args.key_file else None
-        if key is None and not args.open:
-            log.warning("no --key-file and not --open: nobody can get a ticket for this server")
+        open_tickets = args.open or key is None  # without a key, only its own tickets work
         server = GameServer(
             host=args.host,
             port=args.port,
             transports=TRANSPORTS if args.transport == "both" else (args.transport,),
             key=key,
             public_addresses=args.public_address,
-            open_tickets=args.open,
+            open_tickets=open_tickets,
             max_players=args.max_players,
             spectators=args.spectators,
             seed=args.seed,
@@ -385,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     host, port = server.address
     kinds = "+".join(t.upper() for t in TRANSPORTS if args.transport in (t, "both"))
-    log.info("listening on %s:%d (%s)%s", host, port, kinds, ", tickets for all" * args.open)
+    who = "anyone who asks" if open_tickets else f"holders of tickets made with {args.key_file}"
+    log.info("listening on %s:%d (%s); open to %s", host, port, kinds, who)
     if server.mods:
         log.info("mods: %s", ", ".join(server.mods))
     stop = {"requested": False}

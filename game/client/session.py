@@ -23,7 +23,7 @@ from engine.net.sync import ClientNet
 from engine.net.tickets import read_token_file
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from game.net.client import GameClient
-from game.server import MEMORY_ADDRESS, GameServer
+from game.server import GameServer
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Session:
         clock = clock or MonotonicClock()
         server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
         network = MemoryNetwork()
-        server.net.add_socket(network.bind(MEMORY_ADDRESS))
+        server.join_memory_network(network)
         client = GameClient.with_ticket(
             server.ticket(name), name, clock=clock, socket=network.bind(), mods=mods
         )

@@ -9,9 +9,9 @@ import socket
 import time
 
 import pytest
+from engine.net.connection import client_connection, server_connection
 
 from engine.net.client import NetClient
-from engine.net.connection import client_connection, server_connection
 from engine.net.framing import encode_frame
 from engine.net.messages import (
     MAGIC,

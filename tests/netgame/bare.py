@@ -34,8 +34,9 @@ class Outbox:
 
 
 def a_peer(client_id: int, name: str) -> Peer:
-    """A peer for a bare world: only its id and name are ever read."""
-    return Peer(client_id, None, None, 0.0, name)  # type: ignore[arg-type]
+    """A peer for a bare world: only its id, name and address are ever read."""
+    address = (f"10.0.0.{client_id}", 5000)
+    return Peer(client_id - 1, address, None, 0.0, name=name)  # type: ignore[arg-type]
 
 
 def bare_server(max_players: int = 4) -> tuple[World, Outbox]:

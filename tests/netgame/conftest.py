@@ -13,7 +13,7 @@ import pytest
 from engine.net.datagrams import MemoryNetwork
 from engine.time import ManualClock
 from game.net.client import GameClient
-from game.server import DEFAULT_SPECTATORS, MEMORY_ADDRESS, GameServer
+from game.server import DEFAULT_SPECTATORS, GameServer
 
 STEP = 1 / 60
 
@@ -44,7 +44,7 @@ class Harness:
             mods=self.mods,
         )
         if self.network is not None:
-            self.server.net.add_socket(self.network.bind(MEMORY_ADDRESS))
+            self.server.join_memory_network(self.network)
         self.clients: list[GameClient] = []
         self.paused: set[int] = set()  # clients that stop stepping (to go silent)
 

@@ -43,7 +43,7 @@ from game.rules.content import load_content
 from game.rules.mission import RESTART_DELAY, MissionState
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_pickup
 from game.rules.systems.stats import MissionStats
-from game.server import MEMORY_ADDRESS, GameServer
+from game.server import GameServer
 
 STEP = 1 / 60
 CONTENT = load_content()
@@ -100,7 +100,7 @@ class Table:
             spectators=spectators,
         )
         self.network = MemoryNetwork(seed)
-        self.server.net.add_socket(self.network.bind(MEMORY_ADDRESS))
+        self.server.join_memory_network(self.network)
         self.world = self.server.world
         self.players: list[Guest] = []
 

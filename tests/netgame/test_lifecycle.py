@@ -25,15 +25,15 @@ def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):
     assert len(world.resource(ServerNet).encoder.full_state(world)) > 64 * 1024
 
 
-def test_a_client_gives_up_on_a_silent_server_after_three_seconds(harness):
+def test_a_client_gives_up_on_a_silent_server_after_five_seconds(harness):
     alice = harness.join("alice")
     silent_steps = 0
-    while alice.connected and silent_steps < 400:  # the server stops stepping: no snapshots
+    while alice.connected and silent_steps < 600:  # the server stops stepping: no snapshots
         harness.clock.advance(1 / 60)
         alice.step()
         silent_steps += 1
     assert not alice.connected
-    assert 2.9 <= silent_steps / 60 <= 3.2
+    assert 4.9 <= silent_steps / 60 <= 5.2  # the ticket's timeout
     assert alice.close_reason.startswith("Lost connection to server")
 
 
@@ -50,7 +50,7 @@ def test_sigterm_tells_clients_closes_and_prints_a_summary(tmp_path):
     try:
         line = process.stdout.readline()  # bounded: the server logs this first
         assert "listening on 127.0.0.1:" in line, line
-        port = int(line.rsplit(":", 1)[1])
+        port = int(line.split("listening on 127.0.0.1:", 1)[1].split(" ", 1)[0])
         client = GameClient.connect("127.0.0.1", port, "alice")
         deadline = time.monotonic() + 10
         while not client.own_aircraft() and time.monotonic() < deadline:

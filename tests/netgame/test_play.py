@@ -4,9 +4,9 @@ import pytest
 
 from engine import Phase
 from engine.components import Transform, Velocity
+from engine.net.datagrams import MemoryNetwork
 from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
-from engine.net.transport import loopback_pair
 from engine.time import ManualClock
 from game.net.budget import MoveBudget
 from game.net.client import GameClient
@@ -131,7 +131,7 @@ def test_a_teleport_is_clamped_and_corrected(harness):
     start = (server_plane.x, server_plane.y)
     harness.paused.add(id(alice))  # stop alice's own updates while we forge one
     alice.net.send(PositionUpdate(1, ((seat.net_id, 40.0, server_plane.y - 600),)))
-    alice.net.flush()
+    alice.net.flush(harness.clock.now())
     harness.step(1)
     moved = ((server_plane.x - start[0]) ** 2 + (server_plane.y - start[1]) ** 2) ** 0.5
     assert 0 < moved <= 250 * 1.15 * 0.5 + 1  # at most the speed budget
@@ -166,12 +166,14 @@ def test_mission_success_is_sent_once_then_the_mission_restarts(harness):
     assert len(alice.own_aircraft()) == 1
 
 
-def test_single_player_runs_the_same_code_over_the_loopback(harness):
+def test_single_player_runs_the_same_code_over_an_in_memory_network(harness):
     clock = ManualClock()
     server = GameServer(listen=False, seed=2, clock=clock)
-    server_end, client_end = loopback_pair()
-    server.net.add_stream(server_end, clock.now())
-    client = GameClient.over(client_end, "solo", clock=clock)
+    network = MemoryNetwork()
+    server.join_memory_network(network)
+    client = GameClient.with_ticket(
+        server.ticket("solo"), "solo", clock=clock, socket=network.bind()
+    )
     try:
         for _ in range(30):
             clock.advance(1 / 60)
@@ -220,7 +222,7 @@ def test_a_client_that_lost_its_connection_sends_and_spends_nothing(harness):
     harness.step(3)
     entity = alice.own_aircraft()[0]
     sent_before = dict(alice.session.sent_fire)
-    alice.net.close(quit=False)
+    alice.net.fail("pulled the plug")
     assert not alice.connected
     alice.control(0, fire=True, missile=True)
     alice.step()

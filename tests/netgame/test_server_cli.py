@@ -17,13 +17,19 @@ import pytest
 import game.server
 from engine.mods import load_mods
 from engine.net.client import NetClient
-from engine.net.transport import loopback_pair
+from engine.net.datagrams import MemoryNetwork
 from engine.time import ManualClock
 from game.net.client import GameClient
 from game.rules.components import Health, Player
 from game.rules.content import load_content
 from game.rules.mission import RESTART_DELAY
-from game.server import DEFAULT_MAX_PLAYERS, DEFAULT_PORT, DEFAULT_SPECTATORS, GameServer, main
+from game.server import (
+    DEFAULT_MAX_PLAYERS,
+    DEFAULT_PORT,
+    DEFAULT_SPECTATORS,
+    GameServer,
+    main,
+)
 
 STEP = 1 / 60
 NOT_MY_PARENT = str(os.getppid() + 1)  # --exit-with-parent of a process that is not the parent
@@ -83,7 +89,9 @@ def test_an_idle_server_started_and_stopped_prints_an_empty_summary(started, cap
     (server,) = started.servers
     messages = [r.getMessage() for r in caplog.records]
     assert messages[0].startswith("listening on 127.0.0.1:")
-    assert int(messages[0].rsplit(":", 1)[1]) > 0
+    port = int(messages[0].split("listening on 127.0.0.1:", 1)[1].split(" ", 1)[0])
+    assert port > 0
+    assert messages[0].endswith(" (UDP+TCP); open to anyone who asks")
     assert f"the hosting game (pid {NOT_MY_PARENT}) is gone" in messages
     assert messages[-1] == "stopped"
     assert server.world.closed
@@ -92,21 +100,32 @@ def test_an_idle_server_started_and_stopped_prints_an_empty_summary(started, cap
 def test_the_defaults_are_8_seats_8_spectators_port_5000_on_localhost(started, monkeypatch):
     asked = {}
 
-    class Listener:
-        def __init__(self, host, port) -> None:
-            asked["address"] = (host, port)
+    class Socket:
+        """Stands in for both sockets: records where the server asked to listen."""
+
+        def __init__(self, host, port, **options) -> None:
+            asked.setdefault("addresses", []).append((host, port))
             self.address = (host, port)
+
+        @classmethod
+        def bind(cls, host, port):
+            return cls(host, port)
+
+        def filenos(self):
+            return []
 
         def close(self) -> None:
             pass
 
         def __getattr__(self, name):  # accept and do nothing for the rest
-            return lambda *args, **kwargs: None
+            return lambda *args, **kwargs: []
 
-    monkeypatch.setattr(game.server, "TcpListener", Listener)
+    monkeypatch.setattr(game.server, "UdpSocket", Socket)
+    monkeypatch.setattr(game.server, "TcpDatagramServer", Socket)
     assert main(["--exit-with-parent", NOT_MY_PARENT]) == 0
     (server,) = started.servers
-    assert asked["address"] == ("127.0.0.1", DEFAULT_PORT) == ("127.0.0.1", 5000)
+    assert asked["addresses"] == [("127.0.0.1", DEFAULT_PORT)] * 2  # UDP, then TCP
+    assert DEFAULT_PORT == 5000
     assert server.max_players == DEFAULT_MAX_PLAYERS == 8
     assert server.net.max_peers == DEFAULT_MAX_PLAYERS + DEFAULT_SPECTATORS == 16
 
@@ -155,9 +174,11 @@ def test_a_server_not_told_to_stop_keeps_serving(started, capsys):
 def test_the_summary_counts_steps_players_and_missions_of_the_session(started, capsys):
     def script(server, should_stop):
         clock = server.clock
-        end_a, end_b = loopback_pair()
-        server.net.add_stream(end_a, clock.now())
-        alice = GameClient.over(end_b, "alice", clock=clock)
+        network = MemoryNetwork()
+        at = server.join_memory_network(network)
+        alice = GameClient.with_ticket(
+            server.ticket("alice", servers=[at]), "alice", clock=clock, socket=network.bind()
+        )
         try:
             for _ in range(90):
                 clock.advance(STEP)
@@ -237,10 +258,19 @@ def test_one_to_sixteen_seats_are_accepted(started, seats):
 # -- GameServer.summary ------------------------------------------------------------------------
 
 
-def join_over_loopback(server: GameServer, name: str) -> NetClient:
-    end_a, end_b = loopback_pair()
-    server.net.add_stream(end_a, server.clock.now())
-    return NetClient.over(end_b, now=server.clock.now(), name=name, schema=server.net.schema)
+def join_in_memory(server: GameServer, name: str) -> NetClient:
+    """A NetClient on the server's in-memory network (made on first use)."""
+    network = getattr(server, "test_network", None)
+    if network is None:
+        network = server.test_network = MemoryNetwork()
+        server.join_memory_network(network)
+    return NetClient(
+        name=name,
+        schema=server.net.schema,
+        now=server.clock.now(),
+        token=server.ticket(name),
+        socket=network.bind(),
+    )
 
 
 def test_summary_reports_uptime_steps_joins_drops_and_missions():
@@ -250,18 +280,18 @@ def test_summary_reports_uptime_steps_joins_drops_and_missions():
         quiet = server.summary()
         assert (quiet.uptime, quiet.steps, quiet.peers_joined, quiet.peers_dropped) == (0, 0, 0, 0)
         assert quiet.missions_started == 0
-        alice, bob = join_over_loopback(server, "alice"), join_over_loopback(server, "bob")
-        for step in range(240):
+        alice, bob = join_in_memory(server, "alice"), join_in_memory(server, "bob")
+        for step in range(360):
             clock.advance(STEP)
             server.step()
             alice.poll(clock.now())
-            alice.flush()
-            if step < 10:  # bob says hello, then goes silent: dropped after the timeout
+            alice.flush(clock.now())
+            if step < 20:  # bob says hello, then goes silent: dropped after the timeout
                 bob.poll(clock.now())
-                bob.flush()
+                bob.flush(clock.now())
         summary = server.summary()
-        assert summary.uptime == pytest.approx(4.0)
-        assert summary.steps == 240
+        assert summary.uptime == pytest.approx(6.0)
+        assert summary.steps == 360
         assert summary.peers_joined == 2
         assert summary.peers_dropped == 1
         assert summary.missions_started == 1
@@ -271,7 +301,7 @@ def test_summary_reports_uptime_steps_joins_drops_and_missions():
             clock.advance(STEP)
             server.step()
             alice.poll(clock.now())
-            alice.flush()
+            alice.flush(clock.now())
         assert server.summary().missions_started == 2
         assert server.summary().lines()[2] == "missions started: 2"
     finally:
@@ -313,7 +343,15 @@ def test_a_server_that_steps_records_each_step_time():
 
 HELP = {  # option (as the usage shows it) -> what its help says, range and default included
     "--host HOST": "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
-    "--port PORT": "TCP port (default 5000)",
+    "--port PORT": "port, UDP and TCP alike (default 5000)",
+    "--transport {udp,tcp,both}": "udp (the game's own), tcp (a fallback for networks that "
+    "block UDP) or both (default)",
+    "--key-file FILE": "the key tickets are made with (python -m game.token --new-key FILE): "
+    "only their holders get in; without it the server hands out tickets itself (--open)",
+    "--open": "hand a ticket to anyone who asks on this port (players Join by address); the "
+    "default without --key-file",
+    "--public-address HOST:PORT": "an address players reach this server at that it cannot see "
+    "itself (behind a NAT); tickets may name it (repeatable)",
     "--max-players MAX_PLAYERS": "aircraft seats, 1..16; a co-op partner takes one too (default 8)",
     "--spectators SPECTATORS": "connections that may watch while every seat is taken, waiting "
     "in line for the next free one, 0..64 (default 8)",
