@@ -98,19 +98,34 @@ class FromPeer(Generic[M]):
     """
 
     __slots__ = ("message", "peer")
+    message_type: ClassVar[type[Message] | None] = None  # set on each FromPeer[T]
     _classes: ClassVar[dict[type, type]] = {}
 
     def __init__(self, peer: Peer, message: M) -> None:
+        if type(message) is not self.message_type:
+            raise TypeError(
+                f"{type(self).__name__} cannot carry a {type(message).__name__}; "
+                "use FromPeer[type(message)]"
+            )
         self.peer = peer
         self.message = message
 
     def __class_getitem__(cls, message_type: Any) -> Any:
-        if not isinstance(message_type, type):  # a TypeVar, in annotations
+        if isinstance(message_type, TypeVar):  # FromPeer[M], in annotations
             return super().__class_getitem__(message_type)  # type: ignore[misc]
-        made = cls._classes.get(message_type)
+        if cls is not FromPeer:
+            raise TypeError(f"{cls.__name__} already names its message type")
+        made = FromPeer._classes.get(message_type)
         if made is None:
-            made = type(f"FromPeer[{message_type.__name__}]", (cls,), {"__slots__": ()})
-            cls._classes[message_type] = made
+            if not (isinstance(message_type, type) and issubclass(message_type, Message)):
+                raise TypeError(f"FromPeer[...] takes a Message type, not {message_type!r}")
+            name = f"FromPeer[{message_type.__name__}]"
+            made = type(
+                name,
+                (FromPeer,),
+                {"__slots__": (), "message_type": message_type, "__qualname__": name},
+            )
+            FromPeer._classes[message_type] = made
         return made
 
     def __eq__(self, other: object) -> bool:
