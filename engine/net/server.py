@@ -187,6 +187,7 @@ class NetServer:
         self._by_index: dict[int, Peer] = {}
         self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
         self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
+        self._now = now  # the latest time poll or flush was given
         self._events: list[ServerEvent] = []
         self.dropped = 0  # peers dropped for misbehaving or timing out
         self.joined_total = 0  # handshakes accepted over the server's life
@@ -201,6 +202,7 @@ class NetServer:
 
     def poll(self, now: float) -> list[ServerEvent]:
         """Read every socket, run handshakes and timeouts. Returns what happened."""
+        self._now = now
         link = self.link
         for sock in self.sockets:
             for datagram, address in sock.receive(now):
@@ -299,13 +301,14 @@ class NetServer:
         *,
         now: float | None = None,
     ) -> None:
-        """Remove a peer now, telling it why (it has LINGER seconds to hear it)."""
+        """Remove a peer now, telling it why (it has LINGER seconds to hear it, counted from
+        `now`, or from the server's latest poll or flush)."""
         if peer.leaving:
             return
         log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
         self.dropped += 1
         self.send(peer, Disconnect(code, clip_utf8(reason, 255)))
-        self._close(peer, reason, peer.session.last_heard if now is None else now)
+        self._close(peer, reason, self._now if now is None else now)
         self._leave(peer, reason, clean=False)
 
     def _close(self, peer: Peer, reason: str, now: float) -> None:
@@ -370,6 +373,7 @@ class NetServer:
 
     def flush(self, now: float) -> None:
         """Packets of every peer's queued messages (and resends and acks) onto the wire."""
+        self._now = now
         link = self.link
         for peer in self.peers:
             if peer.leaving and peer not in self._closing:
