@@ -329,8 +329,10 @@ class NetServer:
     # -- outbound --------------------------------------------------------------------------
 
     def send(self, peer: Peer, message: Message) -> int | None:
-        """Queue `message` for `peer`; its handle (for acks of unreliable messages)."""
-        if peer.leaving and peer not in self._closing:
+        """Queue `message` for `peer`; its handle (for acks of unreliable messages). None,
+        and nothing sent, once the peer is leaving: its last message was its Reject or
+        Disconnect."""
+        if peer.leaving:
             return None
         try:
             return peer.session.send(message)
