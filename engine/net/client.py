@@ -68,6 +68,7 @@ class NetClient:
         self.welcome: Welcome | None = None
         self.timeout = token.timeout_seconds
         self.target = ", ".join(format_address(a) for a in token.server_addresses)
+        self._now = now  # the latest time poll, flush or close was given
         self.link.connect(now)
 
     @classmethod
@@ -102,6 +103,7 @@ class NetClient:
         """Progress the connection; return the messages for the game, in order."""
         if self.closed:
             return []
+        self._now = now
         link = self.link
         for datagram, address in self.socket.receive(now):
             link.receive(datagram, address, now)
@@ -172,6 +174,7 @@ class NetClient:
     def flush(self, now: float) -> None:
         if self.closed:
             return
+        self._now = now
         if self.link.state == LinkState.CONNECTED:
             for payload in self.session.payloads(now):
                 self.link.send_payload(payload, now)
@@ -186,8 +189,6 @@ class NetClient:
         if self.closed:
             return
         self.flush(now)
-        self.link.disconnect(now)
-        self._send_link_datagrams(now)
         self._close("You left the game")
 
     def fail(self, reason: str) -> None:
@@ -195,11 +196,16 @@ class NetClient:
         self._close(reason)
 
     def _close(self, reason: str) -> None:
+        """End the connection for `reason`. Unless the link itself ended, tell the server
+        (redundant disconnect packets), so it frees the player's seat and name at once rather
+        than after a timeout."""
         if self.closed:
             return
         self.state = ClientState.CLOSED
         self.close_reason = reason
         log.info("connection to %s closed: %s", self.target, reason)
+        self.link.disconnect(self._now)  # a no-op once the link has ended
+        self._send_link_datagrams(self._now)
         self.socket.close()
 
     @property
