@@ -77,6 +77,7 @@ class NetClient:
         self._ticket = ticket
         self.timeout = 0
         self.target = f"{ticket.host}:{ticket.port}" if ticket is not None else ""
+        self._now = now  # the latest time poll, flush or close was given
         if token is not None:
             self._start(token, now)
 
@@ -128,6 +129,7 @@ class NetClient:
         """Progress the connection; return the messages for the game, in order."""
         if self.closed:
             return []
+        self._now = now
         if self.link is None:
             self._wait_for_ticket(now)
             if self.link is None:
@@ -213,6 +215,7 @@ class NetClient:
     def flush(self, now: float) -> None:
         if self.closed or self.link is None:
             return
+        self._now = now
         if self.link.state == LinkState.CONNECTED:
             for payload in self.session.payloads(now):
                 self.link.send_payload(payload, now)
@@ -228,10 +231,7 @@ class NetClient:
         """Leave: flush what is queued, tell the server (redundant disconnect packets), close."""
         if self.closed:
             return
-        if self.link is not None:
-            self.flush(now)
-            self.link.disconnect(now)
-            self._send_link_datagrams(now)
+        self.flush(now)
         self._close("You left the game")
 
     def fail(self, reason: str) -> None:
@@ -239,11 +239,17 @@ class NetClient:
         self._close(reason)
 
     def _close(self, reason: str) -> None:
+        """End the connection for `reason`. Unless the link itself ended, tell the server
+        (redundant disconnect packets), so it frees the player's seat and name at once rather
+        than after a timeout."""
         if self.closed:
             return
         self.state = ClientState.CLOSED
         self.close_reason = reason
         log.info("connection to %s closed: %s", self.target, reason)
+        if self.link is not None:
+            self.link.disconnect(self._now)  # a no-op once the link has ended
+            self._send_link_datagrams(self._now)
         if self.socket is not None:
             self.socket.close()
 

@@ -98,19 +98,34 @@ class FromPeer(Generic[M]):
     """
 
     __slots__ = ("message", "peer")
+    message_type: ClassVar[type[Message] | None] = None  # set on each FromPeer[T]
     _classes: ClassVar[dict[type, type]] = {}
 
     def __init__(self, peer: Peer, message: M) -> None:
+        if type(message) is not self.message_type:
+            raise TypeError(
+                f"{type(self).__name__} cannot carry a {type(message).__name__}; "
+                "use FromPeer[type(message)]"
+            )
         self.peer = peer
         self.message = message
 
     def __class_getitem__(cls, message_type: Any) -> Any:
-        if not isinstance(message_type, type):  # a TypeVar, in annotations
+        if isinstance(message_type, TypeVar):  # FromPeer[M], in annotations
             return super().__class_getitem__(message_type)  # type: ignore[misc]
-        made = cls._classes.get(message_type)
+        if cls is not FromPeer:
+            raise TypeError(f"{cls.__name__} already names its message type")
+        made = FromPeer._classes.get(message_type)
         if made is None:
-            made = type(f"FromPeer[{message_type.__name__}]", (cls,), {"__slots__": ()})
-            cls._classes[message_type] = made
+            if not (isinstance(message_type, type) and issubclass(message_type, Message)):
+                raise TypeError(f"FromPeer[...] takes a Message type, not {message_type!r}")
+            name = f"FromPeer[{message_type.__name__}]"
+            made = type(
+                name,
+                (FromPeer,),
+                {"__slots__": (), "message_type": message_type, "__qualname__": name},
+            )
+            FromPeer._classes[message_type] = made
         return made
 
     def __eq__(self, other: object) -> bool:
@@ -172,6 +187,7 @@ class NetServer:
         self._by_index: dict[int, Peer] = {}
         self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
         self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
+        self._now = now  # the latest time poll or flush was given
         self._events: list[ServerEvent] = []
         self.dropped = 0  # peers dropped for misbehaving or timing out
         self.joined_total = 0  # handshakes accepted over the server's life
@@ -186,6 +202,7 @@ class NetServer:
 
     def poll(self, now: float) -> list[ServerEvent]:
         """Read every socket, run handshakes and timeouts. Returns what happened."""
+        self._now = now
         link = self.link
         for sock in self.sockets:
             for datagram, address in sock.receive(now):
@@ -284,13 +301,14 @@ class NetServer:
         *,
         now: float | None = None,
     ) -> None:
-        """Remove a peer now, telling it why (it has LINGER seconds to hear it)."""
+        """Remove a peer now, telling it why (it has LINGER seconds to hear it, counted from
+        `now`, or from the server's latest poll or flush)."""
         if peer.leaving:
             return
         log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
         self.dropped += 1
         self.send(peer, Disconnect(code, clip_utf8(reason, 255)))
-        self._close(peer, reason, peer.session.last_heard if now is None else now)
+        self._close(peer, reason, self._now if now is None else now)
         self._leave(peer, reason, clean=False)
 
     def _close(self, peer: Peer, reason: str, now: float) -> None:
@@ -311,8 +329,10 @@ class NetServer:
     # -- outbound --------------------------------------------------------------------------
 
     def send(self, peer: Peer, message: Message) -> int | None:
-        """Queue `message` for `peer`; its handle (for acks of unreliable messages)."""
-        if peer.leaving and peer not in self._closing:
+        """Queue `message` for `peer`; its handle (for acks of unreliable messages). None,
+        and nothing sent, once the peer is leaving: its last message was its Reject or
+        Disconnect."""
+        if peer.leaving:
             return None
         try:
             return peer.session.send(message)
@@ -355,6 +375,7 @@ class NetServer:
 
     def flush(self, now: float) -> None:
         """Packets of every peer's queued messages (and resends and acks) onto the wire."""
+        self._now = now
         link = self.link
         for peer in self.peers:
             if peer.leaving and peer not in self._closing:

@@ -17,7 +17,6 @@ from engine.movement import (
     KeepPreviousSystem,
     PreviousTransform,
 )
-from engine.net.client import NetClient
 from engine.net.codec import Quantized, Str
 from engine.net.interpolation import InterpolationSystem, NetClock
 from engine.net.messages import (
@@ -39,7 +38,6 @@ from engine.net.sync import (
     smooth_predicted,
     snapshot_tick,
 )
-from engine.net.transport import loopback_pair
 from engine.testing import LoopbackNetwork
 
 POS = Quantized(8, -10000, 10000)
@@ -100,7 +98,9 @@ def test_each_world_gets_its_net_resources_and_schema(net):
 def test_a_peer_joins_and_its_messages_become_from_peer_events(net):
     joined = received(net.server, PeerJoined)
     shouts = received(net.server, FromPeer[Shout])
-    net.step(3)
+    net.step(3)  # the secure connection is up; the Hello is on its way
+    assert joined == []
+    net.step(1)
     assert [event.peer.name for event in joined] == ["player1"]
     net.client_net(0).client.send(Shout("hey"))
     net.clients[0].step()  # flushed in its NETWORK phase
@@ -156,10 +156,12 @@ def test_a_bad_snapshot_closes_the_client_and_nothing_after_it_reaches_the_world
     count = client_net.snapshots
     last = client_net.decoder.last_tick
     assert count and last > 0
+    now = net.clock.now()
     net.net_server.send(peer, BroadcastMessage("before"))
+    net.net_server.flush(now)  # a packet of its own: channels do not order one another
     net.net_server.send(peer, UpdateClientState(last + 5, last + 3, bytes(4)))
     net.net_server.send(peer, BroadcastMessage("after"))
-    net.net_server.flush()
+    net.net_server.flush(now)
     snapshots.clear()
     net.clients[0].step()
     assert client_net.client.closed
@@ -175,10 +177,8 @@ def test_a_bad_snapshot_closes_the_client_and_nothing_after_it_reaches_the_world
 def test_a_client_that_does_not_draw_has_no_frame_systems_and_snaps_every_component():
     made = LoopbackNetwork(schema, clients=0)
     try:
-        server_end, client_end = loopback_pair()
-        made.net_server.add_stream(server_end, made.clock.now())
         plain = World(Role.CLIENT)
-        client = NetClient.over(client_end, now=made.clock.now(), name="bot", schema=schema())
+        client = made.connect("bot", schema())
         plain.add_plugin(ClientNetPlugin(client, made.clock, smooth=False))
         assert plain.systems(Phase.PRESENT) == []
         assert [type(s).__name__ for s in plain.systems(Phase.INPUT)] == ["ClientReceiveSystem"]
