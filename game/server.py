@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from socket import SOCK_DGRAM
 
-from engine.cli import address, number
+from engine.cli import address, number, parse_address
 from engine.data import DataError
 from engine.mods import Mod, ModError, build_mods, game_mode, load_mods
 from engine.net.datagrams import (
@@ -39,7 +39,7 @@ from engine.net.netcode.addresses import normalize
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
-from engine.net.tcp_datagrams import TcpDatagramServer
+from engine.net.tcp_datagrams import HttpRequest, TcpDatagramServer
 from engine.net.tickets import issue_ticket, protocol_id, ticket_endpoint
 from engine.net.transport import ListenError
 from engine.phases import Role
@@ -110,8 +110,10 @@ class GameServer:
     """The shooter's authoritative world plus its network endpoint.
 
     It lets in whoever holds a ticket made with its `key` for one of its addresses
-    (`python -m game.token`, a lobby, or its own ticket endpoint with `open_tickets`).
-    Without `listen` it has no socket: single-player adds an in-memory one.
+    (`python -m game.token`, a lobby, or its own ticket endpoint with `open_tickets`,
+    which is on unless a `key` was given: a server whose key nobody else has must hand
+    out its tickets itself). Without `listen` it has no socket: single-player adds an
+    in-memory one.
     """
 
     def __init__(
@@ -122,7 +124,7 @@ class GameServer:
         transports: Sequence[str] = TRANSPORTS,
         key: bytes | None = None,
         public_addresses: Sequence[Address] = (),
-        open_tickets: bool = False,
+        open_tickets: bool | None = None,
         max_players: int = DEFAULT_MAX_PLAYERS,
         spectators: int = DEFAULT_SPECTATORS,
         seed: int | None = None,
@@ -134,12 +136,14 @@ class GameServer:
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
+        if open_tickets is None:
+            open_tickets = key is None
         self.key = key if key is not None else new_key()
         self.unix_time = unix_time
         mode = game_mode(mods)
         sockets = self._listen(host, port, transports, open_tickets) if listen else []
         seed = time.time_ns() if seed is None else seed
-        self.public_addresses = _public_addresses(host, sockets, public_addresses)
+        self.public_addresses: list[Address] = _public_addresses(host, sockets, public_addresses)
         # Connections: a seat each, plus room to watch (the shooter's spectators wait in line
         # for a seat; a game mode seats whoever it accepts, so it gets no spectator room).
         # The schema is complete once the mods have registered their components and messages.
@@ -225,12 +229,26 @@ class GameServer:
             now_unix=self.unix_time(),
         )
 
-    def _issue_for(self, name: str, reached: Address) -> ConnectToken:
-        """The ticket endpoint's ticket: for the address the asker reached us at."""
-        port = self.address[1]
-        address = normalize((reached[0], port))
+    def add_public_address(self, address: Address) -> None:
+        """Let tickets name `address` too (a relay's or a NAT's in front of this server)."""
+        address = normalize(address)
+        if address not in self.public_addresses:
+            self.public_addresses.append(address)
         self.net.link.add_public_address(address)
-        return self.ticket(name, servers=[address])
+
+    def _issue_for(self, name: str, request: HttpRequest) -> ConnectToken:
+        """The ticket endpoint's ticket, for one address: the one the asker dialled (the
+        Host header) when it is one of ours, else the one its request reached. Naming only
+        our own addresses keeps an open server from minting tickets for another server
+        that shares its key."""
+        port = self.address[1]
+        with contextlib.suppress(ValueError):
+            dialled = normalize(parse_address(request.host))
+            if dialled in self.public_addresses:
+                return self.ticket(name, servers=[dialled])
+        reached = normalize((request.local[0], port))
+        self.add_public_address(reached)  # one of this host's: the request came in on it
+        return self.ticket(name, servers=[reached])
 
     def _welcome(self, peer: Peer) -> Welcome:
         return Welcome(

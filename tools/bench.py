@@ -459,7 +459,7 @@ class _ServerMeter:
         self.dropped = server.net.dropped
         self.late = server.loop.dropped_steps
         # client id -> (peer, its bytes_out when first seen in the window)
-        self.peers = {p.client_id: (p, p.connection.bytes_out) for p in server.net.peers}
+        self.peers = {p.client_id: (p, p.session.bytes_out) for p in server.net.peers}
         self.tick_times: list[float] = []
         self.other_times: list[float] = []
         self.entities: list[int] = []
@@ -484,7 +484,7 @@ class _ServerMeter:
         server = self.server
         wall = time.perf_counter() - self.wall
         steps = server.world.time.step - self.steps
-        sent = sum(peer.connection.bytes_out - before for peer, before in self.peers.values())
+        sent = sum(peer.session.bytes_out - before for peer, before in self.peers.values())
         return {
             "seconds": wall,
             "steps": steps,

@@ -46,6 +46,7 @@ class HttpRequest:
     query: dict[str, str]
     local: Address
     remote: Address
+    host: str = ""  # the Host header: the name or address:port the caller dialled
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,12 @@ class _Framed:
             if key:
                 query[unquote_plus(key)] = unquote_plus(value)
         local = self.stream.socket.getsockname()[:2]
-        self._answer(handler(HttpRequest(url.path, query, local, self.address)))
+        host = ""
+        for header in bytes(self.http[:end]).decode("latin-1").split("\r\n")[1:]:
+            name, _, value = header.partition(":")
+            if name.strip().lower() == "host":
+                host = value.strip()
+        self._answer(handler(HttpRequest(url.path, query, local, self.address, host)))
 
     def _answer(self, response: HttpResponse) -> None:
         reason = _REASONS.get(response.status, "Error")

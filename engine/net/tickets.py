@@ -138,13 +138,14 @@ TICKET_PATH = "/ticket"
 
 
 def ticket_endpoint(
-    issue: Callable[[str, Address], ConnectToken], *, expire_seconds: int = TICKET_SECONDS
+    issue: Callable[[str, HttpRequest], ConnectToken], *, expire_seconds: int = TICKET_SECONDS
 ) -> HttpHandler:
     """An HTTP handler (for TcpDatagramServer) that hands a ticket to whoever asks:
-    `GET /ticket?name=NAME` -> {"token": BASE64, "expires_in": SECONDS}. `issue(name,
-    address)` makes it; `address` is the server address the request reached, which the
-    asker can evidently reach. For LAN play and hosting; a public server leaves this off
-    and lets a lobby issue tickets."""
+    `GET /ticket?name=NAME` -> {"token": BASE64, "expires_in": SECONDS}. For LAN play and
+    hosting; a public server leaves this off and lets a lobby issue tickets.
+
+    `issue(name, request)` makes the ticket; which server address to name is its choice
+    (the address the request reached, or the Host header when that is one of its own)."""
 
     def handle(request: HttpRequest) -> HttpResponse:
         if request.path != TICKET_PATH:
@@ -154,7 +155,7 @@ def ticket_endpoint(
         if problem:
             return _json(400, {"error": problem})
         try:
-            token = issue(name, request.local)
+            token = issue(name, request)
         except TicketError as error:
             return _json(400, {"error": str(error)})
         return _json(200, {"token": encode_token(token), "expires_in": expire_seconds})

@@ -290,7 +290,7 @@ def test_hosting_on_a_port_in_use_says_why(driver):
     try:
         host_on(driver, port)
         assert driver.is_top("MessageState")
-        assert f"port {port} on 127.0.0.1 is already in use" in driver.top.detail
+        assert f"port {port} on 0.0.0.0 is already in use" in driver.top.detail
     finally:
         taken.close()
 

@@ -421,7 +421,8 @@ def test_a_game_client_joins_through_a_50_ms_relay_and_measures_the_added_ping()
     clock = MonotonicClock()
     server = GameServer(port=0, seed=1, clock=clock)
     relay = relay_to(server.address, latency_ms=50)
-    client = GameClient.connect(*relay.address, "lagged", clock=clock)
+    server.add_public_address(relay.address)  # players reach it through the relay
+    client = GameClient.connect(*relay.address, "lagged", clock=clock, transport="tcp")
     try:
         deadline = time.monotonic() + DEADLINE
 
@@ -439,7 +440,8 @@ def test_a_game_client_joins_through_a_50_ms_relay_and_measures_the_added_ping()
         started = time.monotonic()
         run_until(lambda: bool(client.own_aircraft()), "the client to get its aircraft")
         assert time.monotonic() - started >= 0.1  # the handshake alone is a round trip
-        run_until(lambda: client.net.rtt is not None, "a ping to come back")
+        assert client.net.link.server_address == relay.address  # the ticket named the relay
+        run_until(lambda: client.net.rtt is not None, "an ack to come back")
         assert 0.1 <= client.net.rtt < 1.0
     finally:
         client.close()
