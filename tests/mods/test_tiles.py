@@ -25,7 +25,7 @@ def arena():
         clients=2,
         latency_steps=LATENCY_STEPS,
     )
-    net.step(40)  # handshakes and first snapshots through the delay
+    net.step(80)  # handshakes (three round trips) and first snapshots through the delay
     yield net
     net.close()
 
