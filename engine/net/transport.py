@@ -1,8 +1,8 @@
-"""Transports: move raw bytes between a socket (or memory) and a sans-I/O connection.
+"""TCP streams: move raw bytes between a socket and whatever parses them.
 
-Nothing here knows about frames or messages. Every call is non-blocking: a
-game loop calls `receive()`, feeds the bytes to its connection, `send()`s what
-the connection produced and `flush()`es, once per tick. Failures never raise
+Used by the TCP fallback (tcp_datagrams.py: datagrams as frames) and by
+tools.netsim's relay. Nothing here knows about frames or messages. Every call
+is non-blocking: a loop calls `receive()`, parses, `send()`s and `flush()`es. Failures never raise
 out of a stream; the stream closes itself with a human reason instead, so the
 caller has one thing to check (`closed` / `close_reason`).
 """
@@ -47,7 +47,7 @@ class ListenError(OSError):
 
 @runtime_checkable
 class ByteStream(Protocol):
-    """A non-blocking, bidirectional byte pipe to one peer (TCP or in-memory)."""
+    """A non-blocking, bidirectional byte pipe to one peer."""
 
     def send(self, data: bytes) -> None:
         """Queue bytes; closes the stream (never raises) if the peer left more than
@@ -67,7 +67,7 @@ class ByteStream(Protocol):
         ...
 
     def fileno(self) -> int:
-        """The socket's descriptor for selectors, or -1 (in-memory or closed)."""
+        """The socket's descriptor for selectors, or -1 once closed."""
         ...
 
     @property
@@ -437,77 +437,6 @@ class TcpListener:
             self._sock.close()
 
 
-class LoopbackStream(_StreamBase):
-    """One end of an in-memory pipe with the same interface and semantics as TcpStream.
-
-    Sent bytes reach the peer only when the sender flushes; `chunk_limit`
-    caps the bytes one flush moves, to exercise partial sends. When the peer
-    has closed, flushing drops the queue silently and `receive()` reports
-    "closed by peer" once the bytes already delivered are drained. The peer's
-    inbox is unbounded, so "send buffer full" only happens when not flushing.
-    """
-
-    def __init__(
-        self, *, max_outbound: int = DEFAULT_MAX_OUTBOUND, chunk_limit: int | None = None
-    ) -> None:
-        super().__init__(max_outbound)
-        self.chunk_limit = chunk_limit
-        self._inbox = bytearray()
-        self._peer_stream: LoopbackStream | None = None
-
-    @property
-    def peer(self) -> str:
-        return "loopback"
-
-    def fileno(self) -> int:
-        return -1
-
-    def _peer_gone(self) -> bool:
-        return self._peer_stream is None or self._peer_stream._closed
-
-    def flush(self) -> None:
-        if self._closed or not self._out:
-            return
-        if self._peer_gone():
-            self._out.clear()
-            return
-        assert self._peer_stream is not None
-        size = len(self._out) if self.chunk_limit is None else min(self.chunk_limit, len(self._out))
-        self._peer_stream._inbox += self._out[:size]
-        del self._out[:size]
-        self._bytes_sent += size
-
-    def receive(self) -> bytes:
-        if self._closed:
-            return b""
-        size = min(len(self._inbox), RECEIVE_CAP)
-        data = bytes(self._inbox[:size])
-        del self._inbox[:size]
-        self._bytes_received += size
-        if not self._inbox and self._peer_gone():
-            self.close(CLOSED_BY_PEER)
-        return data
-
-    def close(self, reason: str) -> None:
-        if self._closed:
-            return
-        self.flush()
-        self._closed = True
-        self._close_reason = reason
-        self._out.clear()
-        self._inbox.clear()
-
-
-def loopback_pair(
-    max_outbound: int = DEFAULT_MAX_OUTBOUND, chunk_limit: int | None = None
-) -> tuple[LoopbackStream, LoopbackStream]:
-    """Two connected in-memory streams, for tests and a local (same-process) game."""
-    a = LoopbackStream(max_outbound=max_outbound, chunk_limit=chunk_limit)
-    b = LoopbackStream(max_outbound=max_outbound, chunk_limit=chunk_limit)
-    a._peer_stream, b._peer_stream = b, a
-    return a, b
-
-
 class _HasFileno(Protocol):
     def fileno(self) -> int: ...
 
@@ -518,9 +447,8 @@ T = TypeVar("T", bound=_HasFileno)
 def wait_readable(entries: Iterable[T], timeout: float) -> list[T]:
     """Sleep until a socket entry is readable (data, EOF or a pending accept) or `timeout`.
 
-    Returns the ready entries. Entries with fileno() < 0 (loopback streams,
-    closed sockets) are ignored, so memory-only peers never wake the caller;
-    with no socket entry at all it returns [] at once instead of sleeping.
+    Returns the ready entries. Entries with fileno() < 0 (closed sockets) are
+    ignored; with no socket entry at all it returns [] at once instead of sleeping.
     """
     entries = [entry for entry in entries if entry.fileno() >= 0]
     if not entries:

@@ -14,11 +14,9 @@ from engine.net.transport import (
     ByteStream,
     ConnectError,
     ListenError,
-    LoopbackStream,
     TcpConnector,
     TcpListener,
     TcpStream,
-    loopback_pair,
     wait_readable,
 )
 
@@ -223,100 +221,6 @@ def test_wait_readable_times_out_and_reports_ready(listener: TcpListener) -> Non
     sock = socket.create_connection((host, port), timeout=5)
     assert wait_readable([listener], DEADLINE) == [listener]
     sock.close()
-
-
-def test_wait_readable_with_only_loopback_returns_at_once() -> None:
-    a, b = loopback_pair()
-    start = time.monotonic()
-    assert wait_readable([a, b], 5.0) == []
-    assert time.monotonic() - start < 1.0
-
-
-# -- loopback -------------------------------------------------------------------------
-
-
-def test_streams_satisfy_the_protocol(listener: TcpListener) -> None:
-    a, b = loopback_pair()
-    client, server = connect(listener)
-    assert all(isinstance(s, ByteStream) for s in (a, b, client, server))
-    client.close("done")
-    server.close("done")
-
-
-def test_loopback_exchange_3mb_with_partial_sends() -> None:
-    a, b = loopback_pair(chunk_limit=50_000)
-    exchange(a, b, 3 * 1024 * 1024, lambda: None)
-    assert a.peer == "loopback" and a.fileno() == -1
-
-
-def test_loopback_bytes_move_only_on_flush_and_by_chunk_limit() -> None:
-    a, b = loopback_pair(chunk_limit=4)
-    assert isinstance(a, LoopbackStream)
-    a.send(b"0123456789")
-    assert b.receive() == b""
-    a.flush()
-    assert b.receive() == b"0123" and a.pending_bytes == 6
-    a.flush()
-    a.flush()
-    assert a.pending_bytes == 0 and a.bytes_sent == 10
-    assert b.receive() == b"456789" and b.bytes_received == 10
-
-
-def test_loopback_close_gives_peer_eof_after_data() -> None:
-    a, b = loopback_pair()
-    a.send(b"bye")
-    a.close("quit")
-    assert not b.closed
-    assert b.receive() == b"bye"
-    assert b.closed and b.close_reason == "closed by peer"
-    assert a.close_reason == "quit"
-
-
-def test_loopback_eof_waits_until_inbox_drained(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "RECEIVE_CAP", 4)
-    a, b = loopback_pair()
-    a.send(b"abcdefgh")
-    a.close("quit")
-    assert b.receive() == b"abcd" and not b.closed
-    assert b.receive() == b"efgh" and b.closed
-
-
-def test_loopback_send_buffer_full() -> None:
-    a, b = loopback_pair(max_outbound=10)
-    a.send(b"x" * 11)  # one message over the cap is queued: the peer has read all before it
-    assert not a.closed
-    a.send(b"y")  # but 11 unread bytes from earlier are more than the peer may owe
-    assert a.close_reason == "send buffer full (peer not reading)"
-    assert b.receive() == b"x" * 11  # close flushed what was queued before the overflow
-    assert b.close_reason == "closed by peer"
-
-
-def test_both_ends_of_a_loopback_pair_share_its_limits() -> None:
-    a, b = loopback_pair(max_outbound=10, chunk_limit=3)
-    b.send(b"abcdef")
-    b.flush()
-    assert a.receive() == b"abc"  # b's flushes move 3 bytes too
-    b.send(b"x" * 8)  # 11 bytes now wait for a: more than b may owe
-    assert not b.closed
-    b.send(b"y")
-    assert b.closed and b.close_reason == "send buffer full (peer not reading)"
-
-
-def test_a_closed_loopback_end_hears_nothing_more() -> None:
-    a, b = loopback_pair()
-    b.close("done")
-    a.send(b"late")
-    a.flush()  # the peer is gone: the bytes are dropped, not kept
-    assert a.pending_bytes == 0 and a.bytes_sent == 0
-    assert b.receive() == b""
-
-
-def test_a_loopback_end_that_flushes_after_closing_sends_nothing() -> None:
-    a, b = loopback_pair()
-    a.close("done")
-    a.send(b"late")
-    a.flush()
-    assert b.receive() == b"" and b.closed
 
 
 def test_closed_sockets_have_no_file_number_and_do_not_wake_a_wait() -> None:
