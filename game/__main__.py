@@ -42,12 +42,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--connect", type=address(DEFAULT_PORT), metavar="HOST:PORT", help="join this server"
     )
     mode.add_argument(
+        "--ticket",
+        metavar="FILE",
+        help="join the server a ticket file names (python -m game.token makes one)",
+    )
+    mode.add_argument(
         "--host-game",
         type=number(int, low=1, high=65535),
         nargs="?",
         const=DEFAULT_PORT,
         metavar="PORT",
         help=f"host a game on PORT (default {DEFAULT_PORT}) and join it",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=["udp", "tcp"],
+        default="udp",
+        help="with --connect or --ticket: udp (default) or tcp, for networks that block UDP",
     )
     parser.add_argument("--name", type=_name, help="your player name (saved in the settings)")
     parser.add_argument(
@@ -111,9 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.name:
         app.settings.player_name = clean_player_name(args.name)
     name = app.settings.player_name
+    transport = args.transport
     if args.connect:
         host, port = args.connect
-        first = ConnectingState(lambda: Session.join(host, port, name, mods=mods))
+        first = ConnectingState(
+            lambda: Session.join(host, port, name, mods=mods, transport=transport)
+        )
+        app.stack.push(MenuState())
+    elif args.ticket:
+        path = args.ticket
+        first = ConnectingState(
+            lambda: Session.join_with_ticket(path, name, mods=mods, transport=transport)
+        )
         app.stack.push(MenuState())
     elif args.host_game:
         port = args.host_game

@@ -87,9 +87,10 @@ class Session:
         *,
         clock: Clock | None = None,
         mods: Sequence[Mod] = (),
+        transport: str = "udp",
     ) -> Session:
         clock = clock or MonotonicClock()
-        client = GameClient.connect(host, port, name, clock=clock, mods=mods)
+        client = GameClient.connect(host, port, name, clock=clock, mods=mods, transport=transport)
         return cls("join", client, clock=clock)
 
     @classmethod
@@ -100,11 +101,12 @@ class Session:
         *,
         clock: Clock | None = None,
         mods: Sequence[Mod] = (),
+        transport: str = "udp",
     ) -> Session:
         """Join the server a ticket file names (TicketError, one line, if it is unusable)."""
         clock = clock or MonotonicClock()
         ticket = read_token_file(path)
-        client = GameClient.with_ticket(ticket, name, clock=clock, mods=mods)
+        client = GameClient.with_ticket(ticket, name, clock=clock, mods=mods, transport=transport)
         return cls("join", client, clock=clock)
 
     @classmethod
