@@ -52,7 +52,13 @@ class Peer:
     connected_at: float
     name: str = ""
     joined: bool = False  # handshake accepted
-    caught_up: bool = False  # has had a full state; follows the shared deltas
+    # The last snapshot tick the peer is known to hold (0: none): the baseline of its next
+    # snapshot. Moved forward by ServerNet.acknowledge.
+    acked_tick: int = 0
+    # The transport delivers snapshots in order and reliably (TCP, the loopback), so one
+    # sent counts as acknowledged at once. A transport that can lose them sets this False
+    # and acknowledges what the client reports.
+    in_order: bool = True
     leaving: str | None = None  # reason, once the server decided to drop it
     data: dict[str, object] = field(default_factory=dict)  # the game's per-peer state
 
