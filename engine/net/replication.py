@@ -624,18 +624,10 @@ SpawnHook = Callable[[World, int, int], None]  # (world, entity, net_id)
 MAX_SAMPLES = 32
 
 
-class _Known:
-    """One entity in one decoded tick: its flag and component keys. Never changed once a
-    tick is decoded; the next tick shares it until something of the entity changes."""
-
-    __slots__ = ("spawn_only", "components")
-
-    def __init__(self, spawn_only: bool, components: dict[int, Keys]) -> None:
-        self.spawn_only = spawn_only
-        self.components = components  # type id -> keys
-
-
-State = dict[int, _Known]  # net id -> what a decoded tick holds of it
+# One entity in one decoded tick: (spawn-only, type id -> keys). Never changed once its tick
+# is decoded; the next tick shares it (the very object) until something of the entity changes.
+Known = tuple[bool, dict[int, Keys]]
+State = dict[int, Known]  # net id -> what a decoded tick holds of it
 
 
 class StateView(Mapping[int, dict[int, Keys]]):
@@ -647,13 +639,25 @@ class StateView(Mapping[int, dict[int, Keys]]):
         self._state = state
 
     def __getitem__(self, net_id: int) -> dict[int, Keys]:
-        return self._state[net_id].components
+        return self._state[net_id][1]
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._state)
 
     def __len__(self) -> int:
         return len(self._state)
+
+
+@dataclass(slots=True)
+class _Decoded:
+    """A body decoded against a baseline: the state it makes, and what it said."""
+
+    state: State
+    fresh: set[int] = field(default_factory=set)  # net ids whose entry this body made
+    spawned: list[int] = field(default_factory=list)
+    despawned: list[int] = field(default_factory=list)
+    # (net id, type id, keys before or None, keys after or None), in body order
+    changes: list[tuple[int, int, Keys | None, Keys | None]] = field(default_factory=list)
 
 
 class SnapshotDecoder:
@@ -715,33 +719,40 @@ class SnapshotDecoder:
             if held is None:
                 return ApplyResult(outcome=Outcome.NO_BASELINE)
             base = held
-        state, touched = self._decode(base, body, tick)
+        decoded = _Decoded(dict(base))
+        self._decode(decoded, body)
+        state = decoded.state
         states[tick] = state
         if len(states) > self.history:
             del states[min(states)]
         if tick < self.last_tick:
             return ApplyResult(outcome=Outcome.STORED)
         shown = self.applied
-        if base is not shown:
-            # The world shows another tick than the baseline: whatever differs between the
-            # two states (entities changed since the baseline, changed back, or not at all
-            # in this delta) differs now. Unchanged entities are the same objects.
-            touched = {net_id for net_id, _ in state.items() - shown.items()}
-            touched.update(shown.keys() - state.keys())
         result = ApplyResult()
-        for net_id in sorted(touched):
-            self._apply_entity(world, net_id, shown.get(net_id), state.get(net_id), tick, result)
+        if base is shown:
+            # The world shows the baseline: what the body says is all that changes.
+            self._apply_changes(world, decoded, tick, result)
+        else:
+            # The world shows another tick: whatever differs between its state and this one
+            # (entities changed since the baseline, changed back, or not at all in this delta)
+            # differs now. An entity unchanged between two ticks is the same object in both.
+            get = shown.get
+            touched = [net_id for net_id, known in state.items() if get(net_id) is not known]
+            touched.extend(shown.keys() - state.keys())
+            for net_id in sorted(touched):
+                self._apply_entity(world, net_id, get(net_id), state.get(net_id), tick, result)
         self.applied = state
         self.last_tick = tick
         return result
 
     # -- decoding --------------------------------------------------------------------------
 
-    def _decode(self, base: State, body: bytes, tick: int) -> tuple[State, set[int]]:
-        """The state `body` makes of `base` (copied on write), and the net ids it names."""
-        state = dict(base)
-        fresh: set[int] = set()  # net ids whose _Known this body made
-        gone: set[int] = set()
+    def _decode(self, decoded: _Decoded, body: bytes) -> None:
+        """Apply `body` to `decoded.state` (a copy of the baseline's, whose entities are
+        copied on write), noting what changed."""
+        state = decoded.state
+        fresh = decoded.fresh
+        changes = decoded.changes
         reader = Reader(body)
         by_id = self.registry.by_id
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "spawn count")):
@@ -758,17 +769,28 @@ class SnapshotDecoder:
                 if type_id in components:
                     raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
                 components[type_id] = _read_keys(reader, spec)
-            state[net_id] = _Known(bool(flags & FLAG_SPAWN_ONLY), components)
+            state[net_id] = (bool(flags & FLAG_SPAWN_ONLY), components)
             fresh.add(net_id)
+            decoded.spawned.append(net_id)
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "update count")):
             net_id = self._net_id(reader)
-            components = self._writable(state, fresh, net_id)
+            known = state.get(net_id)
+            if known is None:
+                raise ProtocolError(f"unknown entity {net_id}")
+            if net_id in fresh:
+                components = known[1]
+            else:
+                components = dict(known[1])
+                state[net_id] = (known[0], components)
+                fresh.add(net_id)
             for _ in range(reader.u8()):
                 type_id = reader.u8()
                 spec = by_id.get(type_id) or self._spec(type_id)
                 mask = reader.uvarint()
-                if mask == COMPONENT_ADDED:
-                    components[type_id] = _read_keys(reader, spec)
+                if mask == COMPONENT_ADDED:  # whole: added, or replacing what it had
+                    was = components.get(type_id)
+                    keys = components[type_id] = _read_keys(reader, spec)
+                    changes.append((net_id, type_id, was, keys))
                     continue
                 fields = spec.fields
                 if mask >> len(fields):
@@ -776,37 +798,33 @@ class SnapshotDecoder:
                 old = components.get(type_id)
                 if old is None:
                     raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
-                keys = list(old)
+                new = list(old)
                 for index in range(len(fields)):
                     if mask >> index & 1:
-                        keys[index] = fields[index][1].read_delta(reader, old[index])
-                components[type_id] = tuple(keys)
+                        new[index] = fields[index][1].read_delta(reader, old[index])
+                keys = components[type_id] = tuple(new)
+                changes.append((net_id, type_id, old, keys))
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
             net_id, type_id = self._net_id(reader), reader.u8()
-            if net_id not in state:
+            known = state.get(net_id)
+            if known is None:
                 raise ProtocolError(f"unknown entity {net_id}")
             self._spec(type_id)
-            if type_id not in state[net_id].components:
+            if type_id not in known[1]:
                 raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
-            del self._writable(state, fresh, net_id)[type_id]
+            if net_id in fresh:
+                components = known[1]
+            else:
+                components = dict(known[1])
+                state[net_id] = (known[0], components)
+                fresh.add(net_id)
+            changes.append((net_id, type_id, components.pop(type_id), None))
         for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
             net_id = self._net_id(reader)
             if state.pop(net_id, None) is None:
                 raise ProtocolError(f"unknown entity {net_id}")
-            gone.add(net_id)
+            decoded.despawned.append(net_id)
         reader.expect_end("snapshot")
-        fresh.update(gone)
-        return state, fresh
-
-    def _writable(self, state: State, fresh: set[int], net_id: int) -> dict[int, Keys]:
-        """The components of `net_id` in `state`, copied first if an older tick shares them."""
-        known = state.get(net_id)
-        if known is None:
-            raise ProtocolError(f"unknown entity {net_id}")
-        if net_id not in fresh:
-            known = state[net_id] = _Known(known.spawn_only, dict(known.components))
-            fresh.add(net_id)
-        return known.components
 
     def _net_id(self, reader: Reader) -> int:
         net_id = reader.uvarint()
@@ -822,85 +840,127 @@ class SnapshotDecoder:
 
     # -- applying --------------------------------------------------------------------------
 
+    def _apply_changes(
+        self, world: World, decoded: _Decoded, tick: int, result: ApplyResult
+    ) -> None:
+        """Bring the world from the baseline's state to the decoded one, record by record."""
+        state = decoded.state
+        spawned = sorted(set(decoded.spawned) & state.keys())  # not despawned in the same body
+        for net_id in spawned:
+            self._spawn(world, net_id, state[net_id], tick, result)
+        skip = set(decoded.spawned).union(decoded.despawned)
+        entities, all_parts = self.entities, self.parts
+        updated: set[int] = set()
+        for net_id, type_id, was, keys in decoded.changes:
+            if skip and net_id in skip:
+                continue
+            updated.add(net_id)
+            self._apply_component(
+                world,
+                net_id,
+                entities[net_id],
+                all_parts[net_id],
+                state[net_id][0],
+                type_id,
+                was,
+                keys,
+                tick,
+            )
+        result.updated = len(updated)
+        for net_id in sorted(set(decoded.despawned).difference(decoded.spawned)):
+            self._despawn(world, net_id, result)
+
+    def _apply_component(
+        self,
+        world: World,
+        net_id: int,
+        entity: int,
+        parts: dict[int, Any],
+        spawn_only: bool,
+        type_id: int,
+        was: Keys | None,
+        keys: Keys | None,
+        tick: int,
+    ) -> None:
+        """Bring one component of the world from keys `was` to `keys` (None: absent)."""
+        spec = self.registry.by_id[type_id]
+        if keys is None:
+            parts.pop(type_id, None)
+            world.remove_component(entity, spec.component_type)
+            return
+        if was is None:  # added
+            part = parts[type_id] = spec.build(keys)
+            world.add_component(entity, part)
+            if spec.interpolate and self.smooth:
+                self._track_added(world, entity, net_id, type_id, tick, keys)
+            return
+        if spawn_only:
+            return  # the client simulates its values from the spawn
+        if spec.interpolate:
+            if self.smooth:
+                # Buffered for the InterpolationSystem (which leaves Predicted entities alone).
+                buffer = self.buffers.get(net_id)
+                if buffer is not None:
+                    buffer.push(type_id, tick, keys)
+                return
+            if world.has_component(entity, Predicted):
+                return  # the client moves it; only the state follows the server
+        component = parts.get(type_id)
+        if component is None:
+            return  # an initial-only component this client does not attach
+        for index, (name, codec) in enumerate(spec.fields):
+            if was[index] != keys[index]:
+                setattr(component, name, codec.from_key(keys[index]))
+
     def _apply_entity(
         self,
         world: World,
         net_id: int,
-        old: _Known | None,
-        new: _Known | None,
+        old: Known | None,
+        new: Known | None,
         tick: int,
         result: ApplyResult,
     ) -> None:
         """Bring one entity of the world from `old` (what it shows) to `new`."""
-        if old is new:
-            return
-        if old is not None and (new is None or new.spawn_only != old.spawn_only):
-            entity = self.entities.pop(net_id)
-            self.parts.pop(net_id, None)
-            self.buffers.pop(net_id, None)
-            world.despawn(entity)
-            result.despawned.append(entity)
+        if old is not None and (new is None or new[0] != old[0]):
+            self._despawn(world, net_id, result)
             old = None
         if new is None:
             return
         if old is None:
             self._spawn(world, net_id, new, tick, result)
             return
-        before, after = old.components, new.components
-        if before is after:
-            return
-        entity = self.entities[net_id]
-        parts = self.parts[net_id]
-        by_id = self.registry.by_id
+        before, after = old[1], new[1]
+        entity, parts = self.entities[net_id], self.parts[net_id]
         changed = False
         for type_id, keys in after.items():
             was = before.get(type_id)
-            if was is keys:
-                continue
-            spec = by_id[type_id]
-            if was is None:  # added
-                part = spec.build(keys)
-                parts[type_id] = part
-                world.add_component(entity, part)
-                if spec.interpolate and self.smooth:
-                    self._track_added(world, entity, net_id, type_id, tick, keys)
-                changed = True
-                continue
-            if was == keys:
+            if was is keys or was == keys:
                 continue
             changed = True
-            if new.spawn_only:
-                continue  # the client simulates its values from the spawn
-            if spec.interpolate and self.smooth:
-                # Buffered for the InterpolationSystem (which leaves Predicted entities alone).
-                buffer = self.buffers.get(net_id)
-                if buffer is not None:
-                    buffer.push(type_id, tick, keys)
-                continue
-            component = parts.get(type_id)
-            if component is None:
-                continue  # an initial-only component this client does not attach
-            if spec.interpolate and world.has_component(entity, Predicted):
-                continue  # the client moves it; only the state follows the server
-            for index, (name, codec) in enumerate(spec.fields):
-                if was[index] != keys[index]:
-                    setattr(component, name, codec.from_key(keys[index]))
+            self._apply_component(world, net_id, entity, parts, new[0], type_id, was, keys, tick)
         for type_id in before.keys() - after.keys():
-            parts.pop(type_id, None)
-            world.remove_component(entity, by_id[type_id].component_type)
             changed = True
+            self._apply_component(world, net_id, entity, parts, new[0], type_id, None, None, tick)
         if changed:
             result.updated += 1
 
+    def _despawn(self, world: World, net_id: int, result: ApplyResult) -> None:
+        entity = self.entities.pop(net_id)
+        self.parts.pop(net_id, None)
+        self.buffers.pop(net_id, None)
+        world.despawn(entity)
+        result.despawned.append(entity)
+
     def _spawn(
-        self, world: World, net_id: int, known: _Known, tick: int, result: ApplyResult
+        self, world: World, net_id: int, known: Known, tick: int, result: ApplyResult
     ) -> None:
-        spawn_only = known.spawn_only
+        spawn_only = known[0]
         parts: list[Any] = [Replicated(net_id, spawn_only)]
         made: dict[int, Any] = {}
         interpolated: Interpolated | None = None
         by_id = self.registry.by_id
-        for type_id, keys in sorted(known.components.items()):
+        for type_id, keys in sorted(known[1].items()):
             spec = by_id[type_id]
             if spec.initial_only and not spawn_only:
                 continue  # clients simulate initial-only values of spawn-only entities only

@@ -14,6 +14,7 @@ from engine.net.replication import (
     Replicated,
     SnapshotDecoder,
     SnapshotEncoder,
+    StateView,
 )
 from engine.net.sync import ClientNet, ServerNet
 from engine.testing import LoopbackNetwork
@@ -62,8 +63,8 @@ class Link:
     def wire(self, baseline: int) -> WireView:
         """A reader of bodies primed with what the client decoded at `baseline`."""
         view = WireView(self.reg)
-        for net_id, known in self.decoder.states[baseline].items():
-            view.keys[net_id] = {t: list(keys) for t, keys in known.components.items()}
+        for net_id, components in StateView(self.decoder.states[baseline]).items():
+            view.keys[net_id] = {t: list(keys) for t, keys in components.items()}
         return view
 
     def shows(self, tick: int) -> None:
