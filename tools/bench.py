@@ -7,7 +7,10 @@ Scenarios (default: all four):
 replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missiles and
              pickups from the game's spawn factories) with 10% and then 100% of them
              moving a few px each tick. Per tick: the server's diff+encode
-             (`SnapshotEncoder.encode_delta`), the client's decode+apply
+             (`SnapshotEncoder.capture` and `encode` from the previous tick, what
+             every caught-up peer gets), the extra cost of encoding from a baseline
+             5 ticks old (a peer whose last 4 snapshots or acks were lost), the
+             client's decode+apply
              (`SnapshotDecoder.apply` into a client World), the snapshot's bytes (body +
              13 bytes of frame and UpdateClientState header) and the naive encoding's
              (every replicated component of every entity every tick: 4 bytes of entity
@@ -99,6 +102,7 @@ MOVING_FRACTIONS = (0.1, 1.0)
 REPLICATION_TICKS = 100
 REPLICATION_TICKS_QUICK = 10
 WARMUP_TICKS = 3  # after the spawn tick, before measuring
+OLD_BASELINE = 5  # ticks: the older baseline a lossy peer's delta is also encoded from
 
 BOT_COUNTS = (1, 8, 32)
 SERVER_SECONDS = 20.0
@@ -288,7 +292,8 @@ def replication_run(
         populate(server, count, random.Random(seed), top=0.0, height=battlefield.spec.world_height)
         encoder = SnapshotEncoder(registry)
         decoder = SnapshotDecoder(registry)
-        body = encoder.encode_delta(server)  # the spawn tick: every net id assigned
+        encoder.capture(server, 1)  # the spawn tick: every net id assigned
+        _, body = encoder.encode(0)
         decoder.apply(client, 1, 0, body)
         started = time.perf_counter()
         full = encoder.full_state(server)
@@ -298,6 +303,7 @@ def replication_run(
         encode_profile = _Profiler(_profile_path(profile_dir, f"replication-encode-{tag}"))
         decode_profile = _Profiler(_profile_path(profile_dir, f"replication-decode-{tag}"))
         encode_times: list[float] = []
+        old_baseline_times: list[float] = []
         decode_times: list[float] = []
         sizes: list[int] = []
         naive_sizes: list[int] = []
@@ -309,8 +315,12 @@ def replication_run(
             measured = index >= WARMUP_TICKS
             with encode_profile if measured else contextlib.nullcontext():
                 started = time.perf_counter()
-                body = encoder.encode_delta(server)
+                encoder.capture(server, tick)
+                _, body = encoder.encode(tick - 1)
                 encoded = time.perf_counter()
+                if tick > OLD_BASELINE:
+                    encoder.encode(tick - OLD_BASELINE)
+                    old_baseline_times.append(time.perf_counter() - encoded)
             with decode_profile if measured else contextlib.nullcontext():
                 decode_start = time.perf_counter()
                 decoder.apply(client, tick, tick - 1, body)
@@ -333,6 +343,7 @@ def replication_run(
             "moving": len(movers),
             "ticks": ticks,
             "encode_ms": summarize(encode_times, 1000),
+            "encode_old_baseline_ms": summarize(old_baseline_times, 1000),
             "decode_ms": summarize(decode_times, 1000),
             "bytes": summarize(sizes),
             "naive_bytes": summarize(naive_sizes),
@@ -1008,6 +1019,7 @@ REPLICATION_TABLE = Table(
         ("moving", 6, _cell("moving_fraction", ".0%")),
         ("encode ms", 9, _cell("encode_ms.median", ".3f")),
         ("p99", 7, _cell("encode_ms.p99", ".3f")),
+        ("from -5 ms", 10, _cell("encode_old_baseline_ms.median", ".3f")),
         ("decode ms", 9, _cell("decode_ms.median", ".3f")),
         ("p99", 7, _cell("decode_ms.p99", ".3f")),
         ("bytes/tick", 10, _cell("bytes.median", ".0f")),

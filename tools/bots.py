@@ -445,7 +445,7 @@ class Bot:
             return None
         net = self.client.world.resource(ClientNet)
         spec = net.registry.by_type[Transform]
-        keys = net.decoder.baseline.get(net_id, {}).get(spec.type_id)
+        keys = net.decoder.state.get(net_id, {}).get(spec.type_id)
         if keys is None:
             return None
         (_, x_codec), (_, y_codec) = spec.fields[0], spec.fields[1]

@@ -1,30 +1,46 @@
 """Replication: registered component types, diffed on the server, applied on clients.
 
 A component type is registered with a codec per replicated field. Entities that
-carry a `Replicated` component are sent: the server's encoder compares every
-replicated component, field by field as the wire sees it (after quantization),
-with the previous tick, and writes one snapshot body that every caught-up peer
-shares:
+carry a `Replicated` component are sent. Once a network tick the server's encoder
+captures the world (`SnapshotEncoder.capture`): it compares every replicated
+component, field by field as the wire sees it (after quantization), with the
+previous tick, and keeps that tick's change set in a ring of the last `HISTORY`
+(32) ticks. A snapshot body brings a client from a **baseline** tick to the
+current one:
 
     spawns    net id, flags, then each component in full
     updates   net id, then per changed component a field mask and field deltas
     removals  net id and component id of components taken off a live entity
     despawns  net ids
 
-A `spawn_only` entity (a bullet flying straight) is sent once, in its spawn
-record; clients simulate it and only its despawn follows. A joining peer gets
-`full_state(world)` first: every live entity as a spawn, baseline 0.
+Snapshots may be lost, duplicated or reordered (unreliable transports), so as in
+Quake 3 each peer's snapshot is a delta from the last tick that peer acknowledged
+(`SnapshotEncoder.encode(baseline)`): entities spawned since the baseline come
+whole, those alive then and now with the fields that differ from the baseline,
+those gone since as despawns; an entity that came and went in between never
+appears. Baseline 0, or a tick that fell out of the ring, gets the full state:
+every live entity as a spawn. Peers on the same baseline share one body.
 
-TCP delivers every snapshot in order, so each delta's baseline is simply the
-previous tick; the decoder refuses a snapshot whose baseline is not the tick
-it last applied.
+A `spawn_only` entity (a bullet flying straight) is sent in a spawn record only,
+with its values at the snapshot's tick; clients simulate it and only its despawn
+follows (and components added or removed). `initial_only` components travel in
+spawn records and additions only.
+
+The client's decoder keeps the states of the last `HISTORY` ticks it decoded
+(copy on write) and decodes a snapshot against whichever baseline it names: a
+baseline it does not hold (lost, or dropped from its history) is reported, not
+raised, and the server falls back to an older acknowledged tick or a full state.
+The world shows the newest snapshot decoded; an older one that arrives late only
+joins the baselines, and a duplicate is ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import operator
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any
@@ -179,15 +195,32 @@ class NetIds:
         return net_id
 
 
+Keys = tuple[Any, ...]
+Change = tuple[int, Keys | None, Keys]  # type id, keys before (None: added), keys after
+
+
 @dataclass(slots=True, eq=False)
 class _Record:
-    """What peers know of one entity; kept and updated in place from tick to tick."""
+    """What peers know of one entity as of the newest captured tick; updated in place."""
 
     net_id: int
     entity: int
     spawn_only: bool
-    components: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # type id -> keys
-    changes: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...]]] | None = None
+    spawned_at: int = 0  # the tick whose snapshot first carried it
+    components: dict[int, Keys] = field(default_factory=dict)  # type id -> keys
+    changes: list[Change] | None = None
+
+
+@dataclass(slots=True, eq=False)
+class _TickChanges:
+    """What one captured tick changed against the tick before it: the ring keeps these, not
+    whole states, so its memory follows what changed. Lists are in wire order."""
+
+    tick: int
+    spawned: list[_Record]  # by net id
+    updated: list[tuple[_Record, list[Change]]]  # by net id, changes by type id
+    removed: list[tuple[_Record, int, Keys]]  # by net id and type id, with the keys removed
+    despawned: list[_Record]  # by net id
 
 
 @dataclass(slots=True)
@@ -200,28 +233,53 @@ class EncodeStats:
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
+HISTORY = 32  # ticks of state the encoder can delta from (and a decoder keeps), as in Quake 3
+
 
 class SnapshotEncoder:
-    """Diffs a server world's replicated components tick to tick.
+    """Diffs a server world's replicated components tick to tick, and encodes the delta from
+    any recent tick a peer acknowledged.
 
-    Hot path, once a tick, where C does the comparing: per component type, the
-    raw field values of every entity are gathered into {entity: values} with
-    `attrgetter` over esper's cached query, and compared with last tick's by a
-    set difference of dict items. Python code runs only for what changed; each
-    entity's record of what peers know is kept and updated in place.
+    `capture(world, tick)`, once a tick, is the hot path, where C does the comparing: per
+    component type, the raw field values of every entity are gathered into {entity: values}
+    with `attrgetter` over esper's cached query, and compared with last tick's by a set
+    difference of dict items. Python code runs only for what changed; each entity's record
+    of what peers know is updated in place, and the tick's change set goes into a ring of
+    the last `history` ticks.
+
+    `encode(baseline)` writes the body bringing a client from `baseline` (a tick in the
+    ring) to the captured tick, or a full state: from the previous tick straight from the
+    tick's change set, from an older one by folding the change sets since it (a field's
+    value at the baseline is the "before" of its first change after it). Bodies are cached
+    per baseline until the next capture: peers on the same baseline share one.
     """
 
-    def __init__(self, registry: ReplicationRegistry, ids: NetIds | None = None) -> None:
+    def __init__(
+        self, registry: ReplicationRegistry, ids: NetIds | None = None, *, history: int = HISTORY
+    ) -> None:
+        if history < 1:
+            raise ValueError("history must hold at least the current tick")
         self.registry = registry
         self.ids = ids or NetIds()
+        self.history = history
         self.records: dict[int, _Record] = {}  # net id -> record
         self._by_entity: dict[int, _Record] = {}
         # type id -> (entities, their raw field values) as last gathered, in query order
         self._raw: dict[int, tuple[list[int], list[tuple[Any, ...]]]] = {}
+        self._ring: deque[_TickChanges] = deque(maxlen=history)
+        self._held: set[int] = set()  # the ticks in the ring
+        self._bodies: dict[int, bytes] = {}  # baseline -> body, for the captured tick
+        self._world: World | None = None
+        self.tick = 0  # the last captured tick (0: none yet)
+        self.encodings = 0  # bodies written (not served from the cache), over the encoder's life
         self.last_stats = EncodeStats()
 
-    def encode_delta(self, world: World) -> bytes:
-        """The body of this tick's UpdateClientState for peers that have the previous one."""
+    # -- capturing -------------------------------------------------------------------------
+
+    def capture(self, world: World, tick: int) -> None:
+        """Diff `world` against the last capture and make `tick` the current tick."""
+        if tick <= self.tick:
+            raise ValueError(f"tick {tick} does not follow the captured tick {self.tick}")
         by_entity = self._by_entity
         doomed = world.pending_despawns
         replicated = {e: r for e, r in world.query_one(Replicated) if e not in doomed}
@@ -230,13 +288,13 @@ class SnapshotEncoder:
             marker = replicated[entity]
             if marker.net_id == 0:
                 marker.net_id = self.ids.allocate()
-            record = _Record(marker.net_id, entity, marker.spawn_only)
+            record = _Record(marker.net_id, entity, marker.spawn_only, tick)
             by_entity[entity] = record
             self.records[record.net_id] = record
             spawned.append(record)
         gone_entities = by_entity.keys() - replicated.keys()
         dirty: list[_Record] = []
-        removed: list[tuple[_Record, int]] = []
+        removed: list[tuple[_Record, int, Keys]] = []
         for spec in self.registry.by_id.values():
             pairs = world.query_one(spec.component_type)
             entities = list(map(_first, pairs))
@@ -278,11 +336,10 @@ class SnapshotEncoder:
                 record.changes.append((type_id, old, keys))
             for entity in gone_here:
                 record = by_entity.get(entity)
-                alive = record is not None and entity not in gone_entities
-                if alive and record.components.pop(type_id, None) is not None:
-                    removed.append((record, type_id))
-        spawns, updates, removals = Writer(), Writer(), Writer()
-        n_update = 0
+                if record is not None and entity not in gone_entities:
+                    old = record.components.pop(type_id, None)
+                    if old is not None:
+                        removed.append((record, type_id, old))
         spawned.sort(key=_net_id)
         by_type = self.registry.by_type
         for record in spawned:
@@ -294,76 +351,189 @@ class SnapshotEncoder:
                 if spec is not None and spec.type_id not in record.components:
                     record.components[spec.type_id] = spec.keys(component)
             record.components = dict(sorted(record.components.items()))
-            self._write_spawn(spawns, record.net_id, record.spawn_only, record.components)
+        updated: list[tuple[_Record, list[Change]]] = []
         for record in sorted(dirty, key=_net_id):
             changes, record.changes = record.changes, None
-            if not changes:
-                continue  # a spawn: written whole above
-            updates.uvarint(record.net_id)
-            updates.u8(len(changes))
-            for type_id, old, keys in sorted(changes, key=_first):
-                updates.u8(type_id)
-                spec = self.registry.by_id[type_id]
+            if changes:  # else a spawn: carried whole
+                changes.sort(key=_first)
+                updated.append((record, changes))
+        removed.sort(key=_record_and_type)
+        despawned = sorted((by_entity[entity] for entity in gone_entities), key=_net_id)
+        for record in despawned:
+            del by_entity[self.records.pop(record.net_id).entity]
+        if len(self._ring) == self._ring.maxlen:
+            self._held.discard(self._ring[0].tick)
+        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned))
+        self._held.add(tick)
+        self._bodies.clear()
+        self._world = world
+        self.tick = tick
+        self.last_stats = EncodeStats(len(spawned), len(updated), len(despawned))
+
+    # -- encoding --------------------------------------------------------------------------
+
+    def has_baseline(self, tick: int) -> bool:
+        """Whether `encode(tick)` writes a delta (else it writes a full state)."""
+        return tick in self._held
+
+    def encode(self, baseline: int) -> tuple[int, bytes]:
+        """(baseline used, body) bringing a client that holds `baseline` to the captured
+        tick: a delta if the ring still holds `baseline`, else (0, the full state)."""
+        if baseline not in self._held:
+            baseline = 0
+        body = self._bodies.get(baseline)
+        if body is None:
+            if baseline == 0:
+                assert self._world is not None, "capture a tick before encoding it"
+                body = self.full_state(self._world)
+            elif baseline == self.tick:
+                body = bytes(4)  # nothing to bring
+            elif len(self._ring) > 1 and baseline == self._ring[-2].tick:
+                now = self._ring[-1]  # the common case: straight from this tick's changes
+                body = self._write(
+                    [(record, record.components) for record in now.spawned],
+                    [(record.net_id, changes) for record, changes in now.updated],
+                    [(record.net_id, type_id) for record, type_id, _ in now.removed],
+                    [record.net_id for record in now.despawned],
+                )
+            else:
+                body = self._fold(baseline)
+            self._bodies[baseline] = body
+            self.encodings += 1
+        return baseline, body
+
+    def encode_delta(self, world: World) -> bytes:
+        """Capture the next tick and return the delta from the previous one (a full state
+        for the first): what a peer that follows every tick in order needs."""
+        previous = self.tick
+        self.capture(world, previous + 1)
+        return self.encode(previous)[1]
+
+    def _fold(self, baseline: int) -> bytes:
+        """The delta from `baseline` (in the ring, older than the previous tick): the change
+        sets since it folded into one. An entity spawned since then comes whole if still
+        alive (despawned too, it never appears); one alive then and now gets, per component,
+        its keys then (the "before" of its first change since) against its keys now."""
+        live = self.records
+        first: dict[_Record, dict[int, Keys | None]] = {}
+        spawned: list[_Record] = []
+        despawns: list[int] = []
+        for changes in self._ring:
+            if changes.tick <= baseline:
+                continue
+            spawned.extend(changes.spawned)
+            for record, record_changes in changes.updated:
+                before = first.get(record)
+                if before is None:
+                    before = first[record] = {}
+                for type_id, old, _ in record_changes:
+                    before.setdefault(type_id, old)
+            for record, type_id, old in changes.removed:
+                before = first.get(record)
+                if before is None:
+                    before = first[record] = {}
+                before.setdefault(type_id, old)
+            despawns.extend(r.net_id for r in changes.despawned if r.spawned_at <= baseline)
+        spawns = []
+        world = self._world
+        for record in sorted(spawned, key=_net_id):
+            if live.get(record.net_id) is not record:
+                continue  # spawned and despawned since the baseline
+            components = record.components
+            if record.spawn_only and record.spawned_at < self.tick and world is not None:
+                components = self._current(world, record)  # its values hold at this tick
+            spawns.append((record, components))
+        updates: list[tuple[int, list[Change]]] = []
+        removals: list[tuple[int, int]] = []
+        for record, before in sorted(first.items(), key=_record_net_id):
+            if record.spawned_at > baseline or live.get(record.net_id) is not record:
+                continue  # a spawn or a despawn says it all
+            now = record.components
+            record_changes: list[Change] = []
+            for type_id in sorted(before):
+                old, keys = before[type_id], now.get(type_id)
+                if old == keys:
+                    continue  # changed, and changed back
+                if keys is None:
+                    removals.append((record.net_id, type_id))
+                else:
+                    record_changes.append((type_id, old, keys))
+            if record_changes:
+                updates.append((record.net_id, record_changes))
+        despawns.sort()
+        return self._write(spawns, updates, removals, despawns)
+
+    def _write(
+        self,
+        spawns: list[tuple[_Record, dict[int, Keys]]],
+        updates: list[tuple[int, list[Change]]],
+        removals: list[tuple[int, int]],
+        despawns: list[int],
+    ) -> bytes:
+        body = Writer()
+        body.uvarint(len(spawns))
+        for record, components in spawns:
+            self._write_spawn(body, record.net_id, record.spawn_only, components)
+        body.uvarint(len(updates))
+        by_id = self.registry.by_id
+        for net_id, changes in updates:
+            body.uvarint(net_id)
+            body.u8(len(changes))
+            for type_id, old, keys in changes:
+                body.u8(type_id)
+                spec = by_id[type_id]
                 if old is None:
-                    updates.uvarint(COMPONENT_ADDED)
-                    _write_keys(updates, spec, keys)
+                    body.uvarint(COMPONENT_ADDED)
+                    _write_keys(body, spec, keys)
                     continue
                 mask = 0
                 for index, (a, b) in enumerate(zip(old, keys, strict=True)):
                     if a != b:
                         mask |= 1 << index
-                updates.uvarint(mask)
+                body.uvarint(mask)
                 for index, (_, codec) in enumerate(spec.fields):
                     if mask >> index & 1:
-                        codec.write_delta(updates, old[index], keys[index])
-            n_update += 1
-        removed.sort(key=lambda item: (item[0].net_id, item[1]))
-        for record, type_id in removed:
-            removals.uvarint(record.net_id)
-            removals.u8(type_id)
-        gone = sorted(by_entity[entity].net_id for entity in gone_entities)
-        for net_id in gone:
-            del by_entity[self.records.pop(net_id).entity]
-        body = Writer()
-        body.uvarint(len(spawned))
-        body.raw(spawns.buf)
-        body.uvarint(n_update)
-        body.raw(updates.buf)
-        body.uvarint(len(removed))
-        body.raw(removals.buf)
-        body.uvarint(len(gone))
-        for net_id in gone:
+                        codec.write_delta(body, old[index], keys[index])
+        body.uvarint(len(removals))
+        for net_id, type_id in removals:
             body.uvarint(net_id)
-        self.last_stats = EncodeStats(len(spawned), n_update, len(gone))
+            body.u8(type_id)
+        body.uvarint(len(despawns))
+        for net_id in despawns:
+            body.uvarint(net_id)
         return body.getvalue()
 
     def full_state(self, world: World) -> bytes:
-        """Every entity as of the last encode_delta, as spawns (baseline 0), for a joiner.
+        """Every entity as of the last capture, as spawns (baseline 0), for a joiner.
 
         Spawn-only entities are written as they are now, not as they were spawned: the
         joiner starts simulating them from this tick.
         """
         body = Writer()
         body.uvarint(len(self.records))
-        by_type = self.registry.by_type
         for net_id in sorted(self.records):
             sent = self.records[net_id]
             components = sent.components
             if sent.spawn_only and world.is_alive(sent.entity):
-                components = {}
-                for component in world.components_of(sent.entity):
-                    spec = by_type.get(type(component))
-                    if spec is not None:
-                        components[spec.type_id] = spec.keys(component)
-                components = dict(sorted(components.items()))
+                components = self._current(world, sent)
             self._write_spawn(body, net_id, sent.spawn_only, components)
         body.uvarint(0)
         body.uvarint(0)
         body.uvarint(0)
         return body.getvalue()
 
+    def _current(self, world: World, record: _Record) -> dict[int, Keys]:
+        """A spawn-only entity's replicated components as they are in `world` now."""
+        by_type = self.registry.by_type
+        components = {}
+        for component in world.components_of(record.entity):
+            spec = by_type.get(type(component))
+            if spec is not None:
+                components[spec.type_id] = spec.keys(component)
+        return dict(sorted(components.items()))
+
     def _write_spawn(
-        self, w: Writer, net_id: int, spawn_only: bool, components: dict[int, tuple[Any, ...]]
+        self, w: Writer, net_id: int, spawn_only: bool, components: dict[int, Keys]
     ) -> None:
         w.uvarint(net_id)
         w.u8(FLAG_SPAWN_ONLY if spawn_only else 0)
@@ -381,13 +551,21 @@ def _net_id(record: _Record) -> int:
     return record.net_id
 
 
+def _record_net_id(item: tuple[_Record, Any]) -> int:
+    return item[0].net_id
+
+
+def _record_and_type(item: tuple[_Record, int, Any]) -> tuple[int, int]:
+    return item[0].net_id, item[1]
+
+
 def _write_keys(w: Writer, spec: ComponentSpec, keys: tuple[Any, ...]) -> None:
     for (_, codec), key in zip(spec.fields, keys, strict=True):
         codec.write_key(w, key)
 
 
-def _read_keys(r: Reader, spec: ComponentSpec) -> list[Any]:
-    return [codec.read_key(r) for _, codec in spec.fields]
+def _read_keys(r: Reader, spec: ComponentSpec) -> tuple[Any, ...]:
+    return tuple([codec.read_key(r) for _, codec in spec.fields])
 
 
 # -- client side ------------------------------------------------------------------------------
@@ -414,11 +592,31 @@ class Predicted:
     overwrite its interpolated components; the server corrects it explicitly instead."""
 
 
+class Outcome(enum.Enum):
+    """What a decoder did with a snapshot."""
+
+    APPLIED = "applied"  # decoded, kept as a baseline, and the world now shows it
+    STORED = "stored"  # decoded and kept as a baseline; older than the world's: not applied
+    DUPLICATE = "duplicate"  # this tick is held already: ignored
+    STALE = "stale"  # older than every tick held, which are all newer: ignored
+    NO_BASELINE = "no baseline"  # a delta from a tick not held (lost, or dropped): ignored
+
+
 @dataclass(slots=True)
 class ApplyResult:
     spawned: list[int] = field(default_factory=list)  # entities
     despawned: list[int] = field(default_factory=list)  # entities
-    updated: int = 0
+    updated: int = 0  # entities whose replicated components changed in the world
+    outcome: Outcome = Outcome.APPLIED
+
+    @property
+    def applied(self) -> bool:
+        return self.outcome is Outcome.APPLIED
+
+    @property
+    def held(self) -> bool:
+        """The decoder holds the snapshot's tick now: a client acknowledges it."""
+        return self.outcome in (Outcome.APPLIED, Outcome.STORED, Outcome.DUPLICATE)
 
 
 SpawnHook = Callable[[World, int, int], None]  # (world, entity, net_id)
@@ -426,67 +624,207 @@ SpawnHook = Callable[[World, int, int], None]  # (world, entity, net_id)
 MAX_SAMPLES = 32
 
 
+# One entity in one decoded tick: (spawn-only, type id -> keys). Never changed once its tick
+# is decoded; the next tick shares it (the very object) until something of the entity changes.
+Known = tuple[bool, dict[int, Keys]]
+State = dict[int, Known]  # net id -> what a decoded tick holds of it
+
+
+class StateView(Mapping[int, dict[int, Keys]]):
+    """Read-only: net id -> type id -> field keys, as of one decoded tick."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def __getitem__(self, net_id: int) -> dict[int, Keys]:
+        return self._state[net_id][1]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._state)
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+
+@dataclass(slots=True)
+class _Decoded:
+    """A body decoded against a baseline: the state it makes, and what it said."""
+
+    state: State
+    fresh: set[int] = field(default_factory=set)  # net ids whose entry this body made
+    spawned: list[int] = field(default_factory=list)
+    despawned: list[int] = field(default_factory=list)
+    # (net id, type id, keys before or None, keys after or None), in body order
+    changes: list[tuple[int, int, Keys | None, Keys | None]] = field(default_factory=list)
+
+
 class SnapshotDecoder:
-    """Applies snapshot bodies to a client world: net id to entity, spawns, fields, despawns.
+    """Decodes snapshot bodies against any baseline it still holds and keeps a client world
+    at the newest: net id to entity, spawns, fields, despawns.
+
+    The states of the last `history` ticks decoded are kept (copy on write: a tick shares
+    every entity and component it did not change with the tick it was decoded from), as
+    baselines for the server's next deltas. A snapshot newer than the world's is applied:
+    the world goes from the state it shows to the snapshot's, whatever lies between them.
+    An older one is only kept, a duplicate ignored, and a delta from a tick not held is
+    reported (`Outcome.NO_BASELINE`), not raised: on a lossy link that is normal.
 
     With `smooth` (a client that draws), interpolated components are buffered for
     the InterpolationSystem; without it (a bot, a test probe) they are written at
     once like any other, except on Predicted entities, which the client moves itself.
     """
 
-    def __init__(self, registry: ReplicationRegistry, *, smooth: bool = True) -> None:
+    def __init__(
+        self, registry: ReplicationRegistry, *, smooth: bool = True, history: int = HISTORY
+    ) -> None:
+        if history < 1:
+            raise ValueError("history must hold at least the applied tick")
         self.registry = registry
         self.smooth = smooth
+        self.history = history
         self.entities: dict[int, int] = {}  # net id -> local entity
-        self.baseline: dict[int, dict[int, list[Any]]] = {}  # net id -> type id -> keys
+        self.states: dict[int, State] = {}  # tick -> state, the newest `history` decoded
+        self.applied: State = {}  # the state the world shows (that of last_tick)
         self.parts: dict[int, dict[int, Any]] = {}  # net id -> type id -> component
         self.buffers: dict[int, Interpolated] = {}  # net id -> its interpolation samples
-        self.last_tick = -1
+        self.last_tick = -1  # the tick the world shows (-1: none yet)
         self.on_spawn: list[SpawnHook] = []
 
+    @property
+    def state(self) -> StateView:
+        """net id -> type id -> field keys as the server sent them, for the tick the world
+        shows (Predicted entities and interpolated components included)."""
+        return StateView(self.applied)
+
+    def holds(self, tick: int) -> bool:
+        return tick in self.states
+
     def apply(self, world: World, tick: int, baseline: int, body: bytes) -> ApplyResult:
+        """Decode snapshot `tick` against `baseline` (0: a full state); keep it; apply it to
+        the world if it is newer than what the world shows. A malformed body or a baseline
+        not older than the tick is a ProtocolError (nothing is kept or applied then)."""
+        if baseline and baseline >= tick:
+            raise ProtocolError(f"snapshot {tick} is based on {baseline}, not an earlier tick")
+        states = self.states
+        if tick in states:
+            return ApplyResult(outcome=Outcome.DUPLICATE)
+        if len(states) >= self.history and tick < min(states):
+            return ApplyResult(outcome=Outcome.STALE)
         if baseline == 0:
-            self._reset(world)
-        elif baseline != self.last_tick:
-            raise ProtocolError(f"snapshot {tick} is based on {baseline}, have {self.last_tick}")
-        if tick <= self.last_tick:
-            raise ProtocolError(f"snapshot tick {tick} does not follow {self.last_tick}")
+            base: State = {}
+        else:
+            held = states.get(baseline)
+            if held is None:
+                return ApplyResult(outcome=Outcome.NO_BASELINE)
+            base = held
+        decoded = _Decoded(dict(base))
+        self._decode(decoded, body)
+        state = decoded.state
+        states[tick] = state
+        if len(states) > self.history:
+            del states[min(states)]
+        if tick < self.last_tick:
+            return ApplyResult(outcome=Outcome.STORED)
+        shown = self.applied
         result = ApplyResult()
-        reader = Reader(body)
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "spawn count")):
-            self._spawn(world, reader, tick, result)
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "update count")):
-            self._update(world, reader, tick)
-            result.updated += 1
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
-            net_id, type_id = self._net_id(reader), reader.u8()
-            entity = self._entity(net_id)
-            spec = self._spec(type_id)
-            if type_id not in self.baseline[net_id]:
-                raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
-            del self.baseline[net_id][type_id]
-            self.parts[net_id].pop(type_id, None)
-            world.remove_component(entity, spec.component_type)
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
-            net_id = self._net_id(reader)
-            entity = self._entity(net_id)
-            del self.entities[net_id]
-            del self.baseline[net_id]
-            self.parts.pop(net_id, None)
-            self.buffers.pop(net_id, None)
-            world.despawn(entity)
-            result.despawned.append(entity)
-        reader.expect_end("snapshot")
+        if base is shown:
+            # The world shows the baseline: what the body says is all that changes.
+            self._apply_changes(world, decoded, tick, result)
+        else:
+            # The world shows another tick: whatever differs between its state and this one
+            # (entities changed since the baseline, changed back, or not at all in this delta)
+            # differs now. An entity unchanged between two ticks is the same object in both.
+            get = shown.get
+            touched = [net_id for net_id, known in state.items() if get(net_id) is not known]
+            touched.extend(shown.keys() - state.keys())
+            for net_id in sorted(touched):
+                self._apply_entity(world, net_id, get(net_id), state.get(net_id), tick, result)
+        self.applied = state
         self.last_tick = tick
         return result
 
-    def _reset(self, world: World) -> None:
-        for entity in self.entities.values():
-            world.despawn(entity)
-        self.entities.clear()
-        self.baseline.clear()
-        self.parts.clear()
-        self.buffers.clear()
+    # -- decoding --------------------------------------------------------------------------
+
+    def _decode(self, decoded: _Decoded, body: bytes) -> None:
+        """Apply `body` to `decoded.state` (a copy of the baseline's, whose entities are
+        copied on write), noting what changed."""
+        state = decoded.state
+        fresh = decoded.fresh
+        changes = decoded.changes
+        reader = Reader(body)
+        by_id = self.registry.by_id
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "spawn count")):
+            net_id = self._net_id(reader)
+            if net_id == 0 or net_id in state:
+                raise ProtocolError(f"spawn of entity {net_id} which exists or is invalid")
+            flags = reader.u8()
+            if flags & ~FLAG_SPAWN_ONLY:
+                raise ProtocolError(f"unknown spawn flags {flags:#x}")
+            components: dict[int, Keys] = {}
+            for _ in range(reader.u8()):
+                type_id = reader.u8()
+                spec = self._spec(type_id)
+                if type_id in components:
+                    raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
+                components[type_id] = _read_keys(reader, spec)
+            state[net_id] = (bool(flags & FLAG_SPAWN_ONLY), components)
+            fresh.add(net_id)
+            decoded.spawned.append(net_id)
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "update count")):
+            net_id = self._net_id(reader)
+            known = state.get(net_id)
+            if known is None:
+                raise ProtocolError(f"unknown entity {net_id}")
+            if net_id in fresh:
+                components = known[1]
+            else:
+                components = dict(known[1])
+                state[net_id] = (known[0], components)
+                fresh.add(net_id)
+            for _ in range(reader.u8()):
+                type_id = reader.u8()
+                spec = by_id.get(type_id) or self._spec(type_id)
+                mask = reader.uvarint()
+                if mask == COMPONENT_ADDED:  # whole: added, or replacing what it had
+                    was = components.get(type_id)
+                    keys = components[type_id] = _read_keys(reader, spec)
+                    changes.append((net_id, type_id, was, keys))
+                    continue
+                fields = spec.fields
+                if mask >> len(fields):
+                    raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
+                old = components.get(type_id)
+                if old is None:
+                    raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
+                new = list(old)
+                for index in range(len(fields)):
+                    if mask >> index & 1:
+                        new[index] = fields[index][1].read_delta(reader, old[index])
+                keys = components[type_id] = tuple(new)
+                changes.append((net_id, type_id, old, keys))
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
+            net_id, type_id = self._net_id(reader), reader.u8()
+            known = state.get(net_id)
+            if known is None:
+                raise ProtocolError(f"unknown entity {net_id}")
+            self._spec(type_id)
+            if type_id not in known[1]:
+                raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
+            if net_id in fresh:
+                components = known[1]
+            else:
+                components = dict(known[1])
+                state[net_id] = (known[0], components)
+                fresh.add(net_id)
+            changes.append((net_id, type_id, components.pop(type_id), None))
+        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
+            net_id = self._net_id(reader)
+            if state.pop(net_id, None) is None:
+                raise ProtocolError(f"unknown entity {net_id}")
+            decoded.despawned.append(net_id)
+        reader.expect_end("snapshot")
 
     def _net_id(self, reader: Reader) -> int:
         net_id = reader.uvarint()
@@ -494,53 +832,148 @@ class SnapshotDecoder:
             raise ProtocolError(f"net id {net_id} exceeds {MAX_NET_ID}")
         return net_id
 
-    def _entity(self, net_id: int) -> int:
-        entity = self.entities.get(net_id)
-        if entity is None:
-            raise ProtocolError(f"unknown entity {net_id}")
-        return entity
-
     def _spec(self, type_id: int) -> ComponentSpec:
         spec = self.registry.by_id.get(type_id)
         if spec is None:
             raise ProtocolError(f"unknown component type {type_id}")
         return spec
 
-    def _spawn(self, world: World, reader: Reader, tick: int, result: ApplyResult) -> None:
-        net_id = self._net_id(reader)
-        if net_id == 0 or net_id in self.entities:
-            raise ProtocolError(f"spawn of entity {net_id} which exists or is invalid")
-        flags = reader.u8()
-        if flags & ~FLAG_SPAWN_ONLY:
-            raise ProtocolError(f"unknown spawn flags {flags:#x}")
-        count = reader.u8()
-        baseline: dict[int, list[Any]] = {}
-        parts: list[Any] = [Replicated(net_id, bool(flags & FLAG_SPAWN_ONLY))]
+    # -- applying --------------------------------------------------------------------------
+
+    def _apply_changes(
+        self, world: World, decoded: _Decoded, tick: int, result: ApplyResult
+    ) -> None:
+        """Bring the world from the baseline's state to the decoded one, record by record."""
+        state = decoded.state
+        spawned = sorted(set(decoded.spawned) & state.keys())  # not despawned in the same body
+        for net_id in spawned:
+            self._spawn(world, net_id, state[net_id], tick, result)
+        skip = set(decoded.spawned).union(decoded.despawned)
+        entities, all_parts = self.entities, self.parts
+        updated: set[int] = set()
+        for net_id, type_id, was, keys in decoded.changes:
+            if skip and net_id in skip:
+                continue
+            updated.add(net_id)
+            self._apply_component(
+                world,
+                net_id,
+                entities[net_id],
+                all_parts[net_id],
+                state[net_id][0],
+                type_id,
+                was,
+                keys,
+                tick,
+            )
+        result.updated = len(updated)
+        for net_id in sorted(set(decoded.despawned).difference(decoded.spawned)):
+            self._despawn(world, net_id, result)
+
+    def _apply_component(
+        self,
+        world: World,
+        net_id: int,
+        entity: int,
+        parts: dict[int, Any],
+        spawn_only: bool,
+        type_id: int,
+        was: Keys | None,
+        keys: Keys | None,
+        tick: int,
+    ) -> None:
+        """Bring one component of the world from keys `was` to `keys` (None: absent)."""
+        spec = self.registry.by_id[type_id]
+        if keys is None:
+            parts.pop(type_id, None)
+            world.remove_component(entity, spec.component_type)
+            return
+        if was is None:  # added
+            part = parts[type_id] = spec.build(keys)
+            world.add_component(entity, part)
+            if spec.interpolate and self.smooth:
+                self._track_added(world, entity, net_id, type_id, tick, keys)
+            return
+        if spawn_only:
+            return  # the client simulates its values from the spawn
+        if spec.interpolate:
+            if self.smooth:
+                # Buffered for the InterpolationSystem (which leaves Predicted entities alone).
+                buffer = self.buffers.get(net_id)
+                if buffer is not None:
+                    buffer.push(type_id, tick, keys)
+                return
+            if world.has_component(entity, Predicted):
+                return  # the client moves it; only the state follows the server
+        component = parts.get(type_id)
+        if component is None:
+            return  # an initial-only component this client does not attach
+        for index, (name, codec) in enumerate(spec.fields):
+            if was[index] != keys[index]:
+                setattr(component, name, codec.from_key(keys[index]))
+
+    def _apply_entity(
+        self,
+        world: World,
+        net_id: int,
+        old: Known | None,
+        new: Known | None,
+        tick: int,
+        result: ApplyResult,
+    ) -> None:
+        """Bring one entity of the world from `old` (what it shows) to `new`."""
+        if old is not None and (new is None or new[0] != old[0]):
+            self._despawn(world, net_id, result)
+            old = None
+        if new is None:
+            return
+        if old is None:
+            self._spawn(world, net_id, new, tick, result)
+            return
+        before, after = old[1], new[1]
+        entity, parts = self.entities[net_id], self.parts[net_id]
+        changed = False
+        for type_id, keys in after.items():
+            was = before.get(type_id)
+            if was is keys or was == keys:
+                continue
+            changed = True
+            self._apply_component(world, net_id, entity, parts, new[0], type_id, was, keys, tick)
+        for type_id in before.keys() - after.keys():
+            changed = True
+            self._apply_component(world, net_id, entity, parts, new[0], type_id, None, None, tick)
+        if changed:
+            result.updated += 1
+
+    def _despawn(self, world: World, net_id: int, result: ApplyResult) -> None:
+        entity = self.entities.pop(net_id)
+        self.parts.pop(net_id, None)
+        self.buffers.pop(net_id, None)
+        world.despawn(entity)
+        result.despawned.append(entity)
+
+    def _spawn(
+        self, world: World, net_id: int, known: Known, tick: int, result: ApplyResult
+    ) -> None:
+        spawn_only = known[0]
+        parts: list[Any] = [Replicated(net_id, spawn_only)]
+        made: dict[int, Any] = {}
         interpolated: Interpolated | None = None
-        for _ in range(count):
-            type_id = reader.u8()
-            spec = self._spec(type_id)
-            if type_id in baseline:
-                raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
-            keys = _read_keys(reader, spec)
-            baseline[type_id] = keys
-            if spec.initial_only and not flags & FLAG_SPAWN_ONLY:
+        by_id = self.registry.by_id
+        for type_id, keys in sorted(known[1].items()):
+            spec = by_id[type_id]
+            if spec.initial_only and not spawn_only:
                 continue  # clients simulate initial-only values of spawn-only entities only
-            parts.append(spec.build(keys))
-            if spec.interpolate and self.smooth and not flags & FLAG_SPAWN_ONLY:
+            part = made[type_id] = spec.build(keys)
+            parts.append(part)
+            if spec.interpolate and self.smooth and not spawn_only:
                 interpolated = interpolated or Interpolated()
-                interpolated.push(type_id, tick, tuple(keys))
+                interpolated.push(type_id, tick, keys)
         if interpolated is not None:
             parts.append(interpolated)
         entity = world.create(*parts)
         self.entities[net_id] = entity
-        self.baseline[net_id] = baseline
-        # The components this decoder made, by type id: updates write them directly.
-        self.parts[net_id] = {
-            self.registry.by_type[type(part)].type_id: part
-            for part in parts
-            if type(part) in self.registry.by_type
-        }
+        self.parts[net_id] = made  # the components this decoder made: updates write them
         if interpolated is not None:
             self.buffers[net_id] = interpolated
         result.spawned.append(entity)
@@ -548,7 +981,7 @@ class SnapshotDecoder:
             hook(world, entity, net_id)
 
     def _track_added(
-        self, world: World, entity: int, net_id: int, type_id: int, tick: int, keys: list[Any]
+        self, world: World, entity: int, net_id: int, type_id: int, tick: int, keys: Keys
     ) -> None:
         """An interpolated component added to a live entity: its samples start here (the
         entity's first, or a fresh track if it had the component before)."""
@@ -559,47 +992,4 @@ class SnapshotDecoder:
             buffer = self.buffers[net_id] = Interpolated()
             world.add_component(entity, buffer)
         buffer.tracks.pop(type_id, None)
-        buffer.push(type_id, tick, tuple(keys))
-
-    def _update(self, world: World, reader: Reader, tick: int) -> None:
-        net_id = self._net_id(reader)
-        entity = self._entity(net_id)
-        baseline = self.baseline[net_id]
-        parts = self.parts[net_id]
-        by_id = self.registry.by_id
-        for _ in range(reader.u8()):
-            type_id = reader.u8()
-            spec = by_id.get(type_id) or self._spec(type_id)
-            mask = reader.uvarint()
-            if mask == COMPONENT_ADDED:
-                keys = _read_keys(reader, spec)
-                baseline[type_id] = keys
-                part = spec.build(keys)
-                parts[type_id] = part
-                world.add_component(entity, part)
-                if spec.interpolate and self.smooth:
-                    self._track_added(world, entity, net_id, type_id, tick, keys)
-                continue
-            fields = spec.fields
-            if mask >> len(fields):
-                raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
-            old = baseline.get(type_id)
-            if old is None:
-                raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
-            if spec.interpolate and self.smooth:
-                # Buffered for the InterpolationSystem (which leaves Predicted entities alone).
-                for index in range(len(fields)):
-                    if mask >> index & 1:
-                        old[index] = fields[index][1].read_delta(reader, old[index])
-                buffer = self.buffers.get(net_id)
-                if buffer is not None:
-                    buffer.push(type_id, tick, tuple(old))
-                continue
-            component = parts[type_id]
-            if spec.interpolate and world.has_component(entity, Predicted):
-                component = None  # the client moves it; only the baseline follows the server
-            for index, (name, codec) in enumerate(fields):
-                if mask >> index & 1:
-                    old[index] = key = codec.read_delta(reader, old[index])
-                    if component is not None:
-                        setattr(component, name, codec.from_key(key))
+        buffer.push(type_id, tick, keys)

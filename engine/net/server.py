@@ -65,7 +65,11 @@ class Peer:
     ticket_name: str | None = None  # the name its ticket was issued to, if any
     name: str = ""
     joined: bool = False  # handshake accepted
-    caught_up: bool = False  # has had a full state; follows deltas from there
+    # The last snapshot tick the peer is known to hold (0: none): the baseline of its next
+    # snapshot. Moved forward by ServerNet.acknowledge as the peer's acks come in.
+    acked_tick: int = 0
+    snapshots: dict[int, int] = field(default_factory=dict)  # unacked handle -> its tick
+    full_state_handle: int | None = None  # a full state on its way (nothing newer until then)
     leaving: str | None = None  # reason, once the server decided to drop it
     left: bool = False  # PeerLeft was said
     data: dict[str, object] = field(default_factory=dict)  # the game's per-peer state

@@ -2,9 +2,10 @@
 
 Server: INPUT drains the NetServer into world events for the game's systems
 (PeerJoined, one `FromPeer[MessageType]` per message a peer sent, PeerLeft);
-NETWORK, on every tick, diffs the world into one UpdateClientState encoded once
-and shared by every caught-up peer (a new peer gets the full state first), and
-flushes every peer every step. Systems send with
+NETWORK, on every tick, captures the world and sends each peer an
+UpdateClientState against the last tick it acknowledged (a new peer, or one
+whose baseline fell out of the encoder's ring, gets the full state), encoded
+once per baseline and shared, and flushes every peer every step. Systems send with
 `ServerNet.server.send(peer, message)` and `.broadcast(message)`.
 
 Client: INPUT polls the NetClient, applies snapshots into the client world,
@@ -44,12 +45,14 @@ from engine.net.replication import (
     SnapshotEncoder,
 )
 from engine.net.schema import NetSchema
-from engine.net.server import NetServer
+from engine.net.server import NetServer, Peer
 from engine.phases import Phase
 from engine.plugin import Plugin
 from engine.schedule import SystemSet, on_network_tick
 from engine.time import Clock
 from engine.world import World
+
+STALE_SNAPSHOTS = 64  # unacknowledged snapshots remembered per peer (about 3 s at 20 Hz)
 
 NetReceive = SystemSet("net-receive")  # INPUT: peers' messages and snapshots into the world
 NetSend = SystemSet("net-send")  # NETWORK: snapshots out, then every queued message flushed
@@ -63,10 +66,34 @@ class ServerNet:
     clock: Clock
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
-    snapshot_bytes: int = 0  # size of the last shared snapshot message
+    snapshot_bytes: int = 0  # size of the snapshot message most peers got last tick
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
+
+    def take_acks(self, peer: Peer) -> bool:
+        """Turn the snapshots `peer` newly acknowledged into its baseline; True while a full
+        state sent to it is not acknowledged yet."""
+        snapshots = peer.snapshots
+        for handle in peer.session.take_acked():
+            tick = snapshots.pop(handle, None)
+            if tick is not None:
+                self.acknowledge(peer, tick)
+                if handle == peer.full_state_handle:
+                    peer.full_state_handle = None
+        if len(snapshots) > STALE_SNAPSHOTS:  # lost ones are never acked: forget the oldest
+            for handle in sorted(snapshots)[: len(snapshots) - STALE_SNAPSHOTS]:
+                if handle != peer.full_state_handle:
+                    del snapshots[handle]
+        return peer.full_state_handle is not None
+
+    def acknowledge(self, peer: Peer, tick: int) -> None:
+        """`peer` holds snapshot `tick`: its next snapshots may be deltas from it. The
+        transport calls this when it learns a snapshot arrived. Acknowledgements only move
+        a peer's baseline forward (an old one arriving late changes nothing), and one of a
+        tick not sent yet is ignored."""
+        if peer.acked_tick < tick <= self.last_tick:
+            peer.acked_tick = tick
 
     @property
     def schema(self) -> NetSchema:
@@ -98,25 +125,42 @@ class ServerReceiveSystem:
 
 
 class ServerSnapshotSystem:
-    """On network ticks: encode once, send to all; new peers get the full state first."""
+    """On network ticks: capture the world, then send each peer the delta from the last tick
+    it acknowledged, one encoding per baseline.
+
+    Deltas travel unreliably: a lost one costs only its own bytes, since the next is again
+    based on what the peer acknowledged. A full state (a joiner, or a peer whose baseline
+    fell out of the encoder's ring) travels reliably, in chunks resent until they arrive,
+    and the peer gets nothing newer until it has: a big world reaches a joiner on a lossy
+    link, where one fragmented datagram of it almost never would.
+    """
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
         tick = snapshot_tick(world)
-        body = net.encoder.encode_delta(world)
-        sends = net.server.sends
-        payload = sends.encode(UpdateClientState(tick, net.last_tick, body))
-        net.snapshot_bytes = len(payload)
-        full: bytes | None = None
-        for peer in net.server.joined_peers():
-            if peer.caught_up:
-                net.server.send_encoded(peer, payload)
-            else:
-                if full is None:
-                    full = sends.encode(UpdateClientState(tick, 0, net.encoder.full_state(world)))
-                net.server.send_encoded(peer, full)
-                peer.caught_up = True
+        encoder = net.encoder
+        encoder.capture(world, tick)
         net.last_tick = tick
+        server = net.server
+        sends = server.sends
+        payloads: dict[int, bytes] = {}  # baseline -> the message, for every peer on it
+        counts: dict[int, int] = {}
+        for peer in server.joined_peers():
+            if net.take_acks(peer):
+                continue  # its full state is still on its way
+            baseline = peer.acked_tick if encoder.has_baseline(peer.acked_tick) else 0
+            payload = payloads.get(baseline)
+            if payload is None:
+                baseline, body = encoder.encode(baseline)
+                payload = payloads[baseline] = sends.encode(UpdateClientState(tick, baseline, body))
+            counts[baseline] = counts.get(baseline, 0) + 1
+            handle = server.send_encoded(peer, payload, reliable=baseline == 0)
+            if handle is not None:
+                peer.snapshots[handle] = tick
+                if baseline == 0:
+                    peer.full_state_handle = handle
+        if counts:
+            net.snapshot_bytes = len(payloads[max(counts, key=counts.__getitem__)])
 
 
 class ServerFlushSystem:
@@ -155,7 +199,8 @@ class ClientNet:
     clock: Clock
     smooth: bool = True  # interpolate remote entities (a client that draws them)
     decoder: SnapshotDecoder = field(init=False)
-    snapshots: int = 0
+    snapshots: int = 0  # applied to the world
+    skipped: int = 0  # not applied: late, duplicated, or based on a tick not held
 
     def __post_init__(self) -> None:
         self.decoder = SnapshotDecoder(self.registry, smooth=self.smooth)
@@ -182,12 +227,15 @@ class ClientReceiveSystem:
         for message in net.client.poll(net.clock.now()):
             if isinstance(message, UpdateClientState):
                 try:
-                    net.decoder.apply(world, message.tick, message.baseline, message.body)
+                    result = net.decoder.apply(world, message.tick, message.baseline, message.body)
                 except ProtocolError as error:
                     net.client.fail(f"Lost connection to server: bad snapshot ({error})")
                     return
-                net_clock.on_snapshot(message.tick)
-                net.snapshots += 1
+                if result.applied:
+                    net_clock.on_snapshot(message.tick)
+                    net.snapshots += 1
+                else:
+                    net.skipped += 1
             world.events.emit(message)
 
 

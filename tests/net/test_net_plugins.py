@@ -159,7 +159,7 @@ def test_a_bad_snapshot_closes_the_client_and_nothing_after_it_reaches_the_world
     now = net.clock.now()
     net.net_server.send(peer, BroadcastMessage("before"))
     net.net_server.flush(now)  # a packet of its own: channels do not order one another
-    net.net_server.send(peer, UpdateClientState(last + 5, last + 3, bytes(4)))
+    net.net_server.send(peer, UpdateClientState(last + 3, last + 5, bytes(4)))
     net.net_server.send(peer, BroadcastMessage("after"))
     net.net_server.flush(now)
     snapshots.clear()
@@ -167,11 +167,52 @@ def test_a_bad_snapshot_closes_the_client_and_nothing_after_it_reaches_the_world
     assert client_net.client.closed
     assert client_net.client.close_reason == (
         "Lost connection to server: bad snapshot "
-        f"(snapshot {last + 5} is based on {last + 3}, have {last})"
+        f"(snapshot {last + 3} is based on {last + 5}, not an earlier tick)"
     )
     assert [n.text for n in notices] == ["before"]
     assert snapshots == [] and client_net.snapshots == count
     assert net.clients[0].resource(NetClock).latest_tick == last
+
+
+def test_a_snapshot_from_a_baseline_the_client_lacks_is_skipped_and_the_next_one_applies(net):
+    # On a lossy link a delta from a tick the client never got is normal: not an error.
+    net.server.create(Replicated(), Transform(5, 5))
+    net.step(6)
+    peer = net.net_server.joined_peers()[0]
+    client_net = net.client_net(0)
+    count, last = client_net.snapshots, client_net.decoder.last_tick
+    net.net_server.send(peer, UpdateClientState(last + 50, last + 40, bytes(4)))
+    net.net_server.flush()
+    net.clients[0].step()
+    assert not client_net.client.closed
+    assert client_net.skipped == 1 and client_net.snapshots == count
+    assert client_net.decoder.last_tick == last
+    net.step(6)
+    assert client_net.snapshots > count and len(client_net.decoder.entities) == 1
+
+
+def test_the_server_sends_each_peer_a_delta_from_the_tick_it_acknowledged(net):
+    server_net = net.server.resource(ServerNet)
+    snapshots = received(net.clients[0], UpdateClientState)
+    ship = net.server.create(Replicated(), Transform(5, 5))
+    net.step(6)
+    peer = net.net_server.joined_peers()[0]
+    peer.session.take_acked = list  # its acks stop: only explicit acknowledgements count
+    acked = peer.acked_tick
+    server_net.acknowledge(peer, acked - 1)  # older: the baseline stays
+    server_net.acknowledge(peer, server_net.last_tick + 1)  # not sent yet: ignored
+    assert peer.acked_tick == acked
+    snapshots.clear()
+    net.server.component(ship, Transform).x = 40
+    net.step(6)
+    assert len(snapshots) == 2 and {s.baseline for s in snapshots} == {acked}
+    server_net.acknowledge(peer, snapshots[0].tick)
+    snapshots.clear()
+    net.step(3)
+    assert [s.baseline for s in snapshots] == [peer.acked_tick] != [acked]
+    local = net.client_net(0).decoder.entities[1]
+    assert net.client_net(0).decoder.state[1][1][0] == 40 * 8
+    assert net.clients[0].has_component(local, Transform)
 
 
 def test_a_client_that_does_not_draw_has_no_frame_systems_and_snaps_every_component():

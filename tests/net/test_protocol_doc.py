@@ -297,6 +297,10 @@ def test_snapshot_examples_apply_to_the_stated_state(doc):
             stated = namespace()
             exec(example["py"], stated)
             assert (message.tick, message.baseline) == (stated["tick"], stated["baseline"]), name
+            if message.baseline == 0 and decoder.entities:
+                decoder = SnapshotDecoder(registry)  # a full state's example is a joiner's
+                world.close()
+                world = World(Role.CLIENT)
             before = {entity: net_id for net_id, entity in decoder.entities.items()}
             result = decoder.apply(world, message.tick, message.baseline, message.body)
             world.flush()
@@ -313,7 +317,7 @@ def test_snapshot_examples_apply_to_the_stated_state(doc):
                     }
                     for type_id, keys in components.items()
                 }
-                for net_id, components in decoder.baseline.items()
+                for net_id, components in decoder.state.items()
             }
             assert state == stated["state"], name
             spawn_only = {

@@ -14,6 +14,7 @@ from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock, sample
 from engine.net.replication import (
     Interpolated,
+    Outcome,
     Predicted,
     Replicated,
     ReplicationRegistry,
@@ -159,7 +160,7 @@ def test_without_smoothing_interpolated_components_are_written_at_once_but_not_p
         assert client.component(local_remote, Transform).x == 40
         assert not client.has_component(local_remote, Interpolated)
         assert client.component(local_mine, Transform).x == 77
-        assert decoder.baseline[mine_id][1][0] == 40 * 8  # the baseline still follows
+        assert decoder.state[mine_id][1][0] == 40 * 8  # the state still follows
     finally:
         server.close()
         client.close()
@@ -202,8 +203,9 @@ def test_bad_baselines_and_references_are_protocol_errors(pair):
     server.create(Replicated(), Transform(0, 0))
     body = encoder.encode_delta(server)
     decoder.apply(client, 1, 0, body)
-    with pytest.raises(ProtocolError, match="based on 5"):
-        decoder.apply(client, 6, 5, b"\x00\x00\x00\x00")
+    assert decoder.apply(client, 6, 5, b"\x00\x00\x00\x00").outcome is Outcome.NO_BASELINE
+    with pytest.raises(ProtocolError, match="based on 6, not an earlier tick"):
+        decoder.apply(client, 6, 6, b"\x00\x00\x00\x00")
     with pytest.raises(ProtocolError, match="unknown entity 99"):
         decoder.apply(client, 2, 1, b"\x00\x00\x00\x01\x63")
     with pytest.raises(ProtocolError, match="exists"):

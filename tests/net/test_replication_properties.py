@@ -1,15 +1,20 @@
 """Whatever a server world goes through (entities made, made replicated later and despawned,
 fields changed, components added and taken off), a client that applies every delta, and one
-that joins late from a full state, hold what the server holds as the wire sees it."""
+that joins late from a full state, hold what the server holds as the wire sees it; and so do
+clients whose snapshots and acknowledgements are lost, duplicated and reordered, at the
+newest tick they applied."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from dataclasses import dataclass, field
+
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from engine import Role, World
 from engine.components import Transform
 from engine.net.replication import (
+    Outcome,
     Replicated,
     SnapshotDecoder,
     SnapshotEncoder,
@@ -24,7 +29,7 @@ edits = st.one_of(
     st.tuples(
         st.just("create"),
         st.integers(0, 9),
-        st.tuples(transforms, hulls, st.booleans(), st.booleans()),
+        st.tuples(transforms, hulls, st.booleans(), st.booleans(), st.booleans()),
     ),
     st.tuples(st.just("replicate"), st.integers(0, 9), st.none()),
     st.tuples(st.just("despawn"), st.integers(0, 9), st.none()),
@@ -36,8 +41,9 @@ edits = st.one_of(
 
 def edit(world: World, alive: list[int], what: str, index: int, value) -> None:
     if what == "create":
-        transform, hull, with_hull, replicated = value
-        parts = [transform] + ([hull] if with_hull else []) + ([Replicated()] if replicated else [])
+        transform, hull, with_hull, replicated, spawn_only = value
+        marker = [Replicated(spawn_only=spawn_only)] if replicated else []
+        parts = [transform] + ([hull] if with_hull else []) + marker
         alive.append(world.create(*parts))
         return
     if not alive:
@@ -63,11 +69,12 @@ def assert_same(server: World, client: World, decoder: SnapshotDecoder, reg) -> 
     assert set(decoder.entities) == set(server_ids)
     for net_id, entity in server_ids.items():
         local = decoder.entities[net_id]
+        spawn_only = server.component(entity, Replicated).spawn_only
         for component_type, spec in reg.by_type.items():
             theirs = server.try_component(entity, component_type)
             mine = client.try_component(local, component_type)
             assert (theirs is None) == (mine is None)
-            if theirs is not None:
+            if theirs is not None and not spawn_only:  # clients simulate spawn-only values
                 assert spec.keys(mine) == spec.keys(theirs)
 
 
@@ -99,3 +106,135 @@ def test_clients_hold_what_the_server_holds_tick_after_tick(ticks, join_at):
     finally:
         for world in (server, client, joiner):
             world.close()
+
+
+# -- a lossy link: snapshots and acknowledgements lost, duplicated, delayed, reordered --------
+
+WireState = dict[int, tuple[bool, dict[int, tuple]]]  # net id -> (spawn-only, type id -> keys)
+
+
+def wire_state(server: World, reg) -> WireState:
+    """What the server holds at a captured tick, as the wire sees it, read off its world."""
+    doomed = server.pending_despawns
+    state: WireState = {}
+    for entity, marker in server.query_one(Replicated):
+        if entity in doomed:
+            continue
+        components = {}
+        for component_type, spec in reg.by_type.items():
+            component = server.try_component(entity, component_type)
+            if component is not None:
+                components[spec.type_id] = spec.keys(component)
+        state[marker.net_id] = (marker.spawn_only, components)
+    return state
+
+
+def assert_shows(client: World, decoder: SnapshotDecoder, expected: WireState, reg) -> None:
+    """The client world (and the decoder's keys) equal `expected`; spawn-only entities, which
+    clients simulate, by their components but not their values."""
+    assert set(decoder.entities) == set(expected)
+    assert {e for e, _ in client.query_one(Replicated)} == set(decoder.entities.values())
+    held = decoder.state
+    for net_id, (spawn_only, components) in expected.items():
+        local = decoder.entities[net_id]
+        assert client.component(local, Replicated).spawn_only == spawn_only
+        assert set(held[net_id]) == set(components)
+        for component_type, spec in reg.by_type.items():
+            mine = client.try_component(local, component_type)
+            assert (mine is not None) == (spec.type_id in components)
+            if mine is not None and not spawn_only:
+                assert spec.keys(mine) == components[spec.type_id]
+                assert held[net_id][spec.type_id] == components[spec.type_id]
+
+
+@dataclass
+class LossyPeer:
+    """One client behind a lossy link: what is in flight each way, by the tick it lands."""
+
+    world: World
+    decoder: SnapshotDecoder
+    acked: int = 0  # the server's view: the newest tick this peer acknowledged
+    snapshots: dict[int, list[tuple[int, int, bytes]]] = field(default_factory=dict)
+    acks: dict[int, list[int]] = field(default_factory=dict)
+
+
+# Edits biased to changing what entities there are: the deltas of several ticks fold them.
+busy_edits = (
+    edits
+    | st.tuples(st.just("move"), st.integers(0, 9), transforms)
+    | st.tuples(st.just("hull"), st.integers(0, 9), hulls)
+)
+
+# Each snapshot: [] lost, [d] delivered d ticks later, [a, b] duplicated; often on time.
+delays = st.just([0]) | st.lists(st.integers(0, 3), max_size=2)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.lists(busy_edits, max_size=5), min_size=1, max_size=12),
+    st.sampled_from([1, 2, 3, 4, 32]),
+    st.data(),
+)
+def test_clients_on_a_lossy_link_show_the_servers_state_at_the_tick_they_applied(
+    ticks, history, data
+):
+    reg = registry()
+    server = World(Role.SERVER)
+    # Clients keep as many ticks as the server (as they should), or fewer: then a delta may
+    # name a tick they dropped, until the server's ring drops it too.
+    kept = data.draw(st.sampled_from([history, history, 1, 2]), label="client history")
+    peers = [
+        LossyPeer(World(Role.CLIENT), SnapshotDecoder(reg, smooth=False, history=kept))
+        for _ in range(2)
+    ]
+    try:
+        encoder = SnapshotEncoder(reg, history=history)
+        alive: list[int] = []
+        states: dict[int, WireState] = {}
+        quiet = 2 if kept >= history else history + 2  # ticks at the end, delivered at once
+        last = len(ticks) + quiet
+        for tick in range(1, last + 1):
+            for what, index, value in ticks[tick - 1] if tick <= len(ticks) else ():
+                edit(server, alive, what, index, value)
+            encoder.capture(server, tick)
+            states[tick] = wire_state(server, reg)
+            server.flush()
+            settled = tick > len(ticks)
+            for number, peer in enumerate(peers):
+                for acked in peer.acks.pop(tick, []):
+                    peer.acked = max(peer.acked, acked)  # ServerNet.acknowledge's rule
+                baseline, body = encoder.encode(peer.acked)
+                assert baseline in (peer.acked, 0)
+                if 0 < baseline < tick - 1:
+                    event("a delta from an older tick than the previous")
+                fates = [0] if settled else data.draw(delays, label=f"snapshot {tick} to {number}")
+                for delay in fates:
+                    peer.snapshots.setdefault(tick + delay, []).append((tick, baseline, body))
+                arriving = peer.snapshots.pop(tick, [])
+                if len(arriving) > 1 and not settled:
+                    arriving = data.draw(st.permutations(arriving), label="arrival order")
+                for sent, base, payload in arriving:
+                    shown = peer.decoder.last_tick
+                    result = peer.decoder.apply(peer.world, sent, base, payload)
+                    peer.world.flush()
+                    assert result.applied == (sent > shown and result.held), result.outcome
+                    if result.outcome is Outcome.NO_BASELINE:
+                        assert base not in peer.decoder.states
+                    event(f"outcome {result.outcome.name}")
+                    if result.applied and base == 0 and shown > 0:
+                        event("a full state after deltas")
+                    if result.applied and 0 < base < shown:
+                        event("applied from a baseline older than the world's tick")
+                    if result.held:
+                        lag = 0 if settled else data.draw(st.none() | st.integers(0, 2))
+                        if lag is not None:  # None: the acknowledgement is lost
+                            peer.acks.setdefault(tick + 1 + lag, []).append(sent)
+                    assert_shows(peer.world, peer.decoder, states[peer.decoder.last_tick], reg)
+                if settled and (kept >= history or tick == last):
+                    # Delivered at once: whatever was lost before, this tick applies (a full
+                    # state if the peer's baseline fell out of the ring).
+                    assert peer.decoder.last_tick == tick
+    finally:
+        server.close()
+        for peer in peers:
+            peer.world.close()

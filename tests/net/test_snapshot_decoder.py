@@ -12,6 +12,7 @@ from engine.net.errors import ProtocolError
 from engine.net.replication import (
     MAX_SAMPLES,
     Interpolated,
+    Outcome,
     Predicted,
     Replicated,
     ReplicationRegistry,
@@ -144,18 +145,48 @@ def test_a_full_state_replaces_every_entity_the_client_had(client, decoder):
     assert decoder.last_tick == 9
 
 
-def test_snapshots_must_follow_the_last_applied_tick(client, decoder):
+def test_a_snapshot_applies_if_newer_is_kept_if_older_and_needs_a_baseline_it_holds(
+    client, decoder
+):
     assert decoder.last_tick == -1
-    decoder.apply(client, 3, 0, body())
+    assert decoder.apply(client, 3, 0, body(spawns=[SHIP])).outcome is Outcome.APPLIED
     assert decoder.last_tick == 3
-    with pytest.raises(ProtocolError, match="^snapshot 5 is based on 4, have 3$"):
-        decoder.apply(client, 5, 4, body())
-    with pytest.raises(ProtocolError, match="^snapshot tick 3 does not follow 3$"):
+    result = decoder.apply(client, 5, 4, body())  # 4 never arrived: not an error
+    assert result.outcome is Outcome.NO_BASELINE and not result.held
+    with pytest.raises(ProtocolError, match="^snapshot 3 is based on 3, not an earlier tick$"):
         decoder.apply(client, 3, 3, body())
-    with pytest.raises(ProtocolError, match="^snapshot tick 2 does not follow 3$"):
-        decoder.apply(client, 2, 0, body())
-    decoder.apply(client, 4, 3, body())
-    assert decoder.last_tick == 4
+    with pytest.raises(ProtocolError, match="^snapshot 2 is based on 4, not an earlier tick$"):
+        decoder.apply(client, 2, 4, body())
+    assert decoder.apply(client, 3, 0, body()).outcome is Outcome.DUPLICATE
+    older = decoder.apply(client, 2, 0, body())  # late: kept as a baseline, not shown
+    assert older.outcome is Outcome.STORED and older.held and not older.applied
+    assert decoder.last_tick == 3 and list(decoder.entities) == [5]
+    assert sorted(decoder.states) == [2, 3]
+    # A delta from the late tick 2 (empty) applies: the world goes from 3 to 4's state.
+    result = decoder.apply(client, 4, 2, body(spawns=[(6, 0, [])]))
+    client.flush()
+    assert result.applied and decoder.last_tick == 4
+    assert sorted(decoder.entities) == [6]
+    assert len(result.despawned) == 1 and len(result.spawned) == 1
+
+
+def test_a_malformed_body_keeps_nothing(client, decoder):
+    decoder.apply(client, 1, 0, body(spawns=[SHIP]))
+    with pytest.raises(ProtocolError):
+        decoder.apply(client, 2, 1, body(updates=[(5, [(HULL, 0b01, [-6])])]) + b"\x00")
+    assert sorted(decoder.states) == [1] and decoder.last_tick == 1
+    assert client.component(decoder.entities[5], Hull) == Hull(9, "ace")
+
+
+def test_the_decoder_holds_the_newest_ticks_it_decoded(client):
+    decoder = SnapshotDecoder(registry(), smooth=False, history=3)
+    decoder.apply(client, 1, 0, body())
+    for tick in range(2, 6):
+        decoder.apply(client, tick, tick - 1, body())
+    assert sorted(decoder.states) == [3, 4, 5]
+    assert decoder.apply(client, 2, 0, body()).outcome is Outcome.STALE
+    assert decoder.apply(client, 7, 2, body()).outcome is Outcome.NO_BASELINE
+    assert decoder.apply(client, 7, 3, body()).outcome is Outcome.APPLIED
 
 
 def test_net_ids_beyond_32_bits_are_refused_in_every_section(client, decoder):

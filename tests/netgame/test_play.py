@@ -35,8 +35,8 @@ def server_aircraft(harness, name):
 
 def replica(client, net_id):
     """The client's latest replicated keys (x, y, angle) of an entity's Transform."""
-    baseline = client.world.resource(ClientNet).decoder.baseline[net_id]
-    return [k / 8 for k in baseline[1][:2]]
+    keys = client.world.resource(ClientNet).decoder.state[net_id]
+    return [k / 8 for k in keys[1][:2]]
 
 
 def test_movement_by_one_reaches_the_others_within_three_ticks(harness):

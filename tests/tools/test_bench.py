@@ -35,6 +35,8 @@ def test_replication_quick_figures_have_the_right_shape():
         assert row["decode_ms"]["median"] > 0
         assert row["encode_ms"]["p99"] >= row["encode_ms"]["median"]
         assert row["encode_ms"]["samples"] == 5
+        assert row["encode_old_baseline_ms"]["samples"] == 4  # from tick 6 on
+        assert row["encode_old_baseline_ms"]["median"] > 0
         assert row["client_matches_server"]
         assert 0 < row["ratio_to_naive"] < 1
     assert ten["updates_per_tick"] == 10 and full["updates_per_tick"] == 100

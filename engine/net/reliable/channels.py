@@ -9,7 +9,8 @@ Two channels:
 - UNRELIABLE: sent once, in the next packet written; it may arrive or not. A
   message bigger than a packet travels alone in a fragmented packet. `send` returns
   a handle, and `take_acked` names the handles whose packet the peer acknowledged
-  (how replication learns which snapshot a client holds).
+  (how replication learns which snapshot a client holds). Reliable messages are
+  reported too, once every part of one is acknowledged.
 
 Sans-I/O: `send` queues, `write_packets(now)` returns the datagrams for netcode,
 `receive(datagram, now)` returns the messages it completes. Wire format: the
@@ -75,6 +76,7 @@ class ChannelConnection:
         max_packet = config.endpoint.max_packet_size
         self.max_unreliable_size = max_packet - unreliable_overhead(max_packet)
         self._unreliable: deque[tuple[int, bytes]] = deque()
+        self._parts_left: dict[int, int] = {}  # reliable message handle -> parts not acked
         self._contents: SequenceBuffer[_PacketContents] = SequenceBuffer(
             config.endpoint.sent_packets
         )
@@ -111,7 +113,11 @@ class ChannelConnection:
         if channel == Channel.UNRELIABLE:
             self._unreliable.append((handle, message))
         else:
-            self._sender.queue(split_message(message, self._part_size))
+            parts = split_message(message, self._part_size)
+            for part in parts:
+                part.handle = handle
+            self._parts_left[handle] = len(parts)
+            self._sender.queue(parts)
         return handle
 
     def resend_interval(self) -> float:
@@ -202,12 +208,20 @@ class ChannelConnection:
             if packet is None:
                 continue
             contents.remove(sequence)
+            parts_left = self._parts_left
             for part in packet.parts:
+                if part.acked:
+                    continue  # an earlier packet carrying it was acked first
                 sender.acked(part)
+                parts_left[part.handle] -= 1
+                if not parts_left[part.handle]:
+                    del parts_left[part.handle]
+                    self._acked_handles.append(part.handle)
             self._acked_handles += packet.handles
 
     def take_acked(self) -> list[int]:
-        """Handles of unreliable messages whose packet was newly acknowledged, each once."""
+        """Handles of messages the peer newly acknowledged, each once: an unreliable one when
+        its packet was, a reliable one when every chunk of it was."""
         acked, self._acked_handles = self._acked_handles, []
         return acked
 

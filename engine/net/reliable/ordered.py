@@ -30,6 +30,7 @@ class Part:
     message_id: int = -1
     last_sent: float = -math.inf
     acked: bool = False
+    handle: int = -1  # the message's handle (ChannelConnection.send), shared by its chunks
 
 
 def part_size(config: ChannelConfig) -> int:

@@ -256,7 +256,7 @@ class ReconcileSystem:
             world.add_component(entity, Predicted())
         decoder = world.resource(ClientNet).decoder
         registry = world.resource(ReplicationRegistry)
-        keys = decoder.baseline[pilot.net_id]
+        keys = decoder.state[pilot.net_id]
         server_x, server_y = keys[registry.by_type[TilePos].type_id]
         acked = keys[registry.by_type[TilePlayer].type_id][3]
         pilot.pending = [(seq, d) for seq, d in pilot.pending if seq > acked]
