@@ -115,15 +115,17 @@ def test_reliable_messages_survive_loss_and_unreliable_ones_may_not():
     assert len(set(aims)) == len(aims)
 
 
-def test_the_acknowledged_handles_are_those_of_unreliable_messages_that_arrived():
+def test_the_acknowledged_handles_are_those_of_messages_that_arrived():
     client, server = client_session(MESSAGES, 0.0), server_session(MESSAGES, 0.0)
     client.send(hello())
     carry(client, server, 0.0)
-    server.send(Welcome(1, 60, 3, 0))
+    welcome = server.send(Welcome(1, 60, 3, 0))
     carry(server, client, 0.0)
-    arrived = server.send(UpdateClientState(1, 0, b"a"))
+    carry(client, server, 0.05)  # the client's acks
+    assert server.take_acked() == [welcome]  # a reliable message, once it arrived
+    arrived = server.send(UpdateClientState(2, 0, b"a"))
     carry(server, client, 0.1)
-    lost = server.send(UpdateClientState(2, 1, b"b"))
+    lost = server.send(UpdateClientState(3, 2, b"b"))
     server.payloads(0.2)  # dropped on the floor
     carry(client, server, 0.3)  # the client's acks (an ack-only packet)
     assert server.take_acked() == [arrived]
