@@ -33,11 +33,16 @@ from engine.net.reliable.header import (
 )
 from engine.net.reliable.sequence import (
     ACK_BITS,
+    HALF,
     SEQUENCE_MASK,
     SequenceBuffer,
     ack_bits,
     sequence_distance,
 )
+
+_SETTLED_BITS = 256
+"""Sequences below the newest ack whose acknowledgement is remembered as a bit mask."""
+_SETTLED_WINDOW = (1 << _SETTLED_BITS) - 1
 
 
 @dataclass(slots=True)
@@ -57,6 +62,8 @@ class ReliableEndpoint:
         self._time = now
         self._sequence = 0
         self._sent: SequenceBuffer[_Sent] = SequenceBuffer(config.sent_packets)
+        self._ack_top: int | None = None  # the newest ack the peer sent
+        self._ack_mask = 0  # bit i: sequence _ack_top - i is settled (acked, or never sent)
         self._received: SequenceBuffer[bool] = SequenceBuffer(config.received_packets)
         self._reassembler = Reassembler(config, self.counters)
         self._acks: list[int] = []
@@ -224,6 +231,29 @@ class ReliableEndpoint:
         return sequence, payload
 
     def _take_ack_field(self, ack: int, bits: int, is_newest: bool, now: float) -> None:
+        """Acknowledge our packets named by an ack field (`ack` and the 32 before it, by bit).
+
+        Every packet repeats the field, so most of its bits were seen already: a mask of
+        the sequences settled (acked, or never sent) below the newest ack seen skips
+        them, and only new bits cost a lookup. A field far behind that newest ack (an
+        ack-only packet for a backlog) is read bit by bit."""
+        top = self._ack_top
+        if top is None or (ack - top) & SEQUENCE_MASK < HALF:  # a newer (or the same) ack
+            shift = 0 if top is None else (ack - top) & SEQUENCE_MASK
+            self._ack_mask = (self._ack_mask << shift) & _SETTLED_WINDOW
+            self._ack_top = top = ack
+        behind = (top - ack) & SEQUENCE_MASK
+        if behind + ACK_BITS > _SETTLED_BITS:  # too far behind for the mask: the slow way
+            self._acknowledge(ack, bits, is_newest, now)
+            return
+        field = bits << behind  # bit i: sequence top - i
+        fresh = field & ~self._ack_mask
+        self._ack_mask |= field
+        if fresh:
+            self._acknowledge(top, fresh, is_newest and behind == 0, now)
+
+    def _acknowledge(self, ack: int, bits: int, is_newest: bool, now: float) -> None:
+        """Acknowledge sequence `ack - i` for every set bit i of `bits`."""
         sent, acks = self._sent, []
         while bits:
             low = bits & -bits

@@ -53,11 +53,18 @@ def split_message(message: bytes, size: int) -> list[Part]:
 class OrderedSender:
     """Parts in flight (an id each, until acked) and parts waiting for the window."""
 
-    __slots__ = ("window", "_in_flight", "_waiting", "_next_id", "_oldest", "queued_bytes")
+    __slots__ = (
+        "window",
+        "_unacked",
+        "_waiting",
+        "_next_id",
+        "_oldest",
+        "queued_bytes",
+    )
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._in_flight: SequenceBuffer[Part] = SequenceBuffer(window)
+        self._unacked: dict[int, Part] = {}  # id -> part in flight, oldest first
         self._waiting: deque[Part] = deque()
         self._next_id = 0
         self._oldest = 0  # the oldest id not yet acked (== _next_id when none is in flight)
@@ -77,23 +84,17 @@ class OrderedSender:
         self._admit()
 
     def _admit(self) -> None:
-        waiting, in_flight = self._waiting, self._in_flight
+        waiting, unacked = self._waiting, self._unacked
         while waiting and sequence_distance(self._next_id, self._oldest) < self.window:
             part = waiting.popleft()
             part.message_id = self._next_id
-            in_flight.insert(self._next_id, part)
+            unacked[self._next_id] = part
             self._next_id = (self._next_id + 1) & SEQUENCE_MASK
 
     def due(self, now: float, interval: float) -> list[Part]:
         """Parts in flight never sent, or last sent at least `interval` ago, oldest first."""
-        find, oldest = self._in_flight.find, self._oldest
         cutoff = now - interval
-        due = []
-        for offset in range(self.in_flight):
-            part = find((oldest + offset) & SEQUENCE_MASK)
-            if part is not None and part.last_sent <= cutoff:
-                due.append(part)
-        return due
+        return [part for part in self._unacked.values() if part.last_sent <= cutoff]
 
     def acked(self, part: Part) -> None:
         """A packet carrying `part` was acknowledged (any of them: the first ack counts)."""
@@ -101,11 +102,11 @@ class OrderedSender:
             return
         part.acked = True
         self.queued_bytes -= len(part.data)
-        in_flight = self._in_flight
-        in_flight.remove(part.message_id)
+        unacked = self._unacked
+        del unacked[part.message_id]
         if part.message_id != self._oldest:
             return
-        while self._oldest != self._next_id and not in_flight.exists(self._oldest):
+        while self._oldest != self._next_id and self._oldest not in unacked:
             self._oldest = (self._oldest + 1) & SEQUENCE_MASK
         self._admit()
 
