@@ -25,7 +25,7 @@ GAME = "cloudbreak"
 another game never open on a Cloudbreak server."""
 
 POSITION = Quantized(8, -16384, 16384)  # world pixels, 1/8 px
-MOVE = Quantized(8, -32768, 32768)  # the difference of two POSITIONs, exactly
+TURN = Quantized(8, -65536, 65536)  # the change between two moves of POSITIONs, exactly
 NET_ID = UVarint(2**32 - 1)
 
 INPUT_HISTORY = 4
@@ -93,10 +93,11 @@ class PlayerInputs(Message):
 
     Entry i (0 = newest) is the client's state at step `step - i * spacing`. Per
     aircraft: the newest position, the fire bits (bit i: fire held at some step of
-    the tick that entry i ends), the cumulative count of missiles asked for, and
-    the older positions as moves: entry i+1 = entry i - trail[i]. Repeats of an
-    entry are harmless: the server applies each step once, and the count is a total.
-    Build with `PlayerInputs.pack`, read with `unpack`.
+    the tick that entry i ends), the running count of missiles asked for, and the
+    older positions as changes of course: with move_i = entry i-1 - entry i
+    (move_0 = 0), trail[i-1] = move_i - move_(i-1), so a steady course costs a byte
+    a coordinate. Repeats of an entry are harmless: the server applies each step
+    once, and the count is a total. Build with `PlayerInputs.pack`, read with `unpack`.
     """
 
     step: Annotated[int, UVarint()]
@@ -110,7 +111,7 @@ class PlayerInputs(Message):
                 POSITION,
                 UVarint(2**INPUT_HISTORY - 1),
                 UVarint(),
-                ListOf(TupleOf(MOVE, MOVE), INPUT_HISTORY - 1),
+                ListOf(TupleOf(TURN, TURN), INPUT_HISTORY - 1),
             ),
             2,
         ),
@@ -131,9 +132,11 @@ class PlayerInputs(Message):
             missiles, entries = aircraft[net_id]
             keys = [(POSITION.key(x), POSITION.key(y)) for x, y, _ in entries[:INPUT_HISTORY]]
             fire = sum(1 << i for i, (_, _, held) in enumerate(entries[:INPUT_HISTORY]) if held)
+            moves = [(nx - ox, ny - oy) for (nx, ny), (ox, oy) in zip(keys, keys[1:], strict=False)]
+            # Each move as its change from the newer one: 0 while the aircraft holds course.
             trail = tuple(
-                ((nx - ox) / POSITION.scale, (ny - oy) / POSITION.scale)
-                for (nx, ny), (ox, oy) in zip(keys, keys[1:], strict=False)
+                ((mx - px) / POSITION.scale, (my - py) / POSITION.scale)
+                for (mx, my), (px, py) in zip(moves, [(0, 0), *moves], strict=False)
             )
             x, y = keys[0]
             scale = POSITION.scale
@@ -145,8 +148,10 @@ class PlayerInputs(Message):
         found = []
         for net_id, x, y, fire, missiles, trail in self.aircraft:
             entries = [InputEntry(self.step, x, y, bool(fire & 1))]
+            move_x = move_y = 0.0
             for i, (dx, dy) in enumerate(trail, start=1):
-                x, y = x - dx, y - dy
+                move_x, move_y = move_x + dx, move_y + dy
+                x, y = x - move_x, y - move_y
                 entries.append(InputEntry(self.step - i * self.spacing, x, y, bool(fire >> i & 1)))
             found.append(AircraftInputs(net_id, missiles, tuple(reversed(entries))))
         return found

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import Phase
 from engine.components import Transform
@@ -27,6 +29,7 @@ from game.net.protocol import (
     PlayerRealtimeChange,
     PositionCorrection,
 )
+from game.net.schema import shooter_schema
 from game.net.seats import Roster
 from game.rules.battlefield import Battlefield
 from game.rules.components import Health, PlayerInput, Weapon
@@ -35,6 +38,46 @@ from tests.netgame.conftest import Harness
 from tests.netgame.test_authority import CONTENT, STEP, TOP_SPEED, Table, inputs, place
 
 TICK = 3  # client steps between two entries (20 Hz)
+
+
+# -- the message -----------------------------------------------------------------------------
+
+GRID = st.integers(-16384 * 8, 16384 * 8).map(lambda key: key / 8)  # positions on the wire
+ENTRY = st.tuples(GRID, GRID, st.booleans())
+
+
+@given(
+    step=st.integers(INPUT_HISTORY * 60, 2**32 - 1),
+    spacing=st.integers(1, 60),
+    aircraft=st.dictionaries(
+        st.integers(0, 2**32 - 1),
+        st.tuples(st.integers(0, 2**32 - 1), st.lists(ENTRY, min_size=1, max_size=INPUT_HISTORY)),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_inputs_cross_the_wire_exactly(step, spacing, aircraft):
+    table = shooter_schema().messages.to_server
+    message = table.decode(table.encode(PlayerInputs.pack(step, spacing, aircraft)))
+    unpacked = {a.aircraft: a for a in message.unpack()}
+    assert sorted(unpacked) == sorted(aircraft)
+    for net_id, (missiles, entries) in aircraft.items():
+        got = unpacked[net_id]
+        assert got.missiles == missiles
+        assert [(e.x, e.y, e.fire) for e in reversed(got.entries)] == entries
+        assert [e.step for e in reversed(got.entries)] == [
+            step - i * spacing for i in range(len(entries))
+        ]
+
+
+def test_a_steady_course_costs_a_byte_a_coordinate_per_older_entry():
+    table = shooter_schema().messages.to_server
+    path = [(500.0 - 10 * i, 4000.0 + 12.5 * i, True) for i in range(INPUT_HISTORY)]
+    one = len(table.encode(PlayerInputs.pack(3000, 3, {7: (2, path[:1])})))
+    full = len(table.encode(PlayerInputs.pack(3000, 3, {7: (2, path)})))
+    # The first move (10 and 12.5 px: 2 bytes a coordinate), then no change of course.
+    assert full - one == 2 + 2 + 2 * (INPUT_HISTORY - 2)
+    assert (one, full) == (14, 22)
 
 
 # -- over a lossy network --------------------------------------------------------------------
