@@ -11,6 +11,7 @@ engine's NetReceive, in the order below.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from engine.components import Transform, Velocity
@@ -19,7 +20,9 @@ from engine.net.replication import Predicted
 from engine.net.sync import ClientNet
 from engine.world import World
 from game.net.protocol import (
+    INPUT_HISTORY,
     AcceptCoopPartner,
+    InputEntry,
     MissionEnd,
     Outcome8,
     PositionCorrection,
@@ -43,6 +46,16 @@ class LocalSeat:
 
 
 @dataclass(slots=True)
+class InputHistory:
+    """What an own aircraft's pilot did, for PlayerInputs: the last INPUT_HISTORY ticks'
+    entries (step, x, y, fire), newest first, and what goes into the next one."""
+
+    entries: deque[InputEntry] = field(default_factory=lambda: deque(maxlen=INPUT_HISTORY))
+    fire: bool = False  # fire held at some step since the last entry
+    missiles: int = 0  # missiles asked for since the aircraft was given (a running count)
+
+
+@dataclass(slots=True)
 class Correction:
     """What is left to ease in of a server correction (px)."""
 
@@ -62,7 +75,6 @@ class ClientSession:
     partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
     spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
     seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
-    sent_fire: dict[int, bool] = field(default_factory=dict)  # net id -> last fire state sent
 
 
 class SessionLogSystem:
@@ -100,6 +112,7 @@ class ClaimSystem:
             world.add_component(entity, PlayerInput())
             world.add_component(entity, Velocity())
             world.add_component(entity, Correction())
+            world.add_component(entity, InputHistory())
 
 
 class CorrectionSystem:

@@ -2,9 +2,11 @@
 
 Each system reads the `FromPeer` events of its one message type and checks, with
 `own_seat`, that the sender asks only for its own aircraft. Movement is the
-players' own (their clients send PositionUpdate), checked against a speed budget
-and the view and corrected when it has to be; fire and missiles become the
-aircraft's PlayerInput and are relayed to the other players as the same types.
+players' own: their clients send PlayerInputs (positions, fire, missiles) every
+network tick, repeating the last few ticks; the server applies each step once,
+oldest first, checked against a speed budget and the view and corrected when it
+has to be. Fire and missiles become the aircraft's PlayerInput and are told to
+the other players (PlayerRealtimeChange, PlayerEvent).
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
 from engine.net.server import FromPeer, Peer
 from engine.net.sync import ServerNet
 from engine.world import World
-from game.net.budget import BUDGET_SECONDS, MoveBudget, aircraft_speed
+from game.net.budget import BUDGET_SECONDS, InputLedger, MoveBudget, aircraft_speed
 from game.net.protocol import (
+    AircraftInputs,
     GameEvent,
     GameEventKind,
     PlayerAction,
     PlayerEvent,
+    PlayerInputs,
     PlayerRealtimeChange,
     PositionCorrection,
-    PositionUpdate,
     RequestCoopPartner,
 )
 from game.net.seats import Roster, Seat, seat_player
@@ -38,14 +41,14 @@ log = logging.getLogger(__name__)
 MAX_SEATS_PER_CONNECTION = 2
 NO_SEAT_FOR_PARTNER = "Every seat is taken: no aircraft for player 2"
 BOUNDS_SLACK_SECONDS = 0.5  # the client's view may lag the server's by this much scrolling
-MAX_PENDING_MISSILES = 3
+MAX_PENDING_MISSILES = 3  # missiles queued for an aircraft, and told to the others per packet
 
 
 def own_seat(world: World, peer: Peer, net_id: int, what: str) -> Seat | None:
     """The sender's seat flying aircraft `net_id`, or None (logged) if that is not theirs.
 
     A peer that is leaving lost its seats when it left, maybe earlier in this very step
-    (a last PositionUpdate sent just before Quit): its commands are dropped without a
+    (a last PlayerInputs sent just before Quit): its commands are dropped without a
     warning, since nobody did anything wrong."""
     seat = world.resource(Roster).by_net_id(peer, net_id)
     if seat is None or not seat.entity or not world.is_alive(seat.entity):
@@ -57,27 +60,112 @@ def own_seat(world: World, peer: Peer, net_id: int, what: str) -> Seat | None:
     return seat
 
 
-class PositionSystem:
-    """PositionUpdate: move each of the sender's aircraft where it says, within the speed
-    budget and the view; tell the sender (PositionCorrection) where it really is when
-    that differs. Every step refills each budget at top speed."""
+class InputSystem:
+    """PlayerInputs: per own aircraft, apply each entry newer than the last applied, oldest
+    first, once; then fire and missiles.
+
+    Movement: each entry moves the aircraft where it says, clamped into the view and
+    shortened to what the speed allows: at most the client time since the last applied
+    entry at top speed (that gap credited up to BUDGET_SECONDS), and at most the
+    aircraft's MoveBudget, which server steps refill at top speed (capped at
+    BUDGET_SECONDS): made-up steps buy nothing the server's own clock does not give.
+    An entry more than MAX_STEPS_AHEAD beyond the client's clock is refused. When the
+    aircraft ends elsewhere than the newest entry said, its owner is told
+    (PositionCorrection).
+
+    Fire: held for this step when any newly applied entry held it (a tap carried by a
+    lost packet still fires). Missiles: the running count's growth since the last
+    applied, at most MAX_PENDING_MISSILES waiting. Changes of fire and each missile
+    asked for (at most MAX_PENDING_MISSILES a packet) are told to the other players.
+    """
 
     def update(self, world: World, dt: float) -> None:
         speed = aircraft_speed(world)
         for _, budget in world.query_one(MoveBudget):
             budget.pixels = min(speed * BUDGET_SECONDS, budget.pixels + speed * dt)
         net = world.resource(ServerNet)
-        for event in world.events.read(FromPeer[PositionUpdate]):
-            for net_id, x, y in event.message.positions:
-                self._move(world, net, event.peer, net_id, x, y)
+        for event in world.events.read(FromPeer[PlayerInputs]):
+            for inputs in event.message.unpack():
+                seat = own_seat(world, event.peer, inputs.aircraft, "PlayerInputs")
+                if seat is not None:
+                    self._apply(world, net, event.peer, seat, inputs, speed)
 
-    @staticmethod
-    def _move(world: World, net: ServerNet, peer: Peer, net_id: int, x: float, y: float) -> None:
-        seat = own_seat(world, peer, net_id, "PositionUpdate")
-        if seat is None:
+    def _apply(
+        self,
+        world: World,
+        net: ServerNet,
+        peer: Peer,
+        seat: Seat,
+        inputs: AircraftInputs,
+        speed: float,
+    ) -> None:
+        ledger = world.component(seat.entity, InputLedger)
+        budget = world.component(seat.entity, MoveBudget)
+        now = world.time.step
+        if ledger.last_step < 0:  # the first entries: they set the client's clock
+            ledger.offset, ledger.anchored_at = inputs.entries[-1].step - now, now
+        limit = ledger.limit(now)
+        credit_steps = BUDGET_SECONDS * world.time.step_hz
+        fire = False
+        newest = None
+        for entry in inputs.entries:  # oldest first
+            if entry.step <= ledger.last_step:
+                continue  # applied already (a repeat, or an older packet overtaken)
+            if entry.step > limit:
+                ledger.ahead += 1
+                log.info(
+                    "%s: refused input for aircraft %d at step %d (its clock is at most %d)",
+                    peer.name,
+                    seat.net_id,
+                    entry.step,
+                    limit,
+                )
+                break  # the entries after it are later still
+            allowance = budget.pixels
+            if ledger.last_step >= 0:
+                gap = min(entry.step - ledger.last_step, credit_steps)
+                allowance = min(allowance, speed * gap / world.time.step_hz)
+            self._move(world, seat, budget, entry.x, entry.y, allowance)
+            ledger.last_step = entry.step
+            ledger.applied += 1
+            fire = fire or entry.fire
+            newest = entry
+        if newest is None:
             return
         transform = world.component(seat.entity, Transform)
-        budget = world.component(seat.entity, MoveBudget)
+        if abs(transform.x - newest.x) > 0.5 or abs(transform.y - newest.y) > 0.5:
+            budget.refused += 1
+            log.info(
+                "%s: corrected aircraft %d from (%.0f, %.0f) to (%.0f, %.0f)",
+                peer.name,
+                seat.net_id,
+                newest.x,
+                newest.y,
+                transform.x,
+                transform.y,
+            )
+            net.server.send(peer, PositionCorrection(seat.net_id, transform.x, transform.y))
+        intent = world.component(seat.entity, PlayerInput)
+        if intent.fire != fire:
+            intent.fire = fire
+            net.server.broadcast(
+                PlayerRealtimeChange(seat.net_id, PlayerAction.FIRE, fire), exclude=peer
+            )
+        if newest is inputs.entries[-1] and inputs.missiles > ledger.missiles:
+            asked = min(inputs.missiles - ledger.missiles, MAX_PENDING_MISSILES)
+            ledger.missiles = inputs.missiles
+            intent.missile_requests = min(MAX_PENDING_MISSILES, intent.missile_requests + asked)
+            for _ in range(asked):
+                net.server.broadcast(
+                    PlayerEvent(seat.net_id, PlayerAction.LAUNCH_MISSILE), exclude=peer
+                )
+
+    @staticmethod
+    def _move(
+        world: World, seat: Seat, budget: MoveBudget, x: float, y: float, allowance: float
+    ) -> None:
+        """Move toward (x, y), clamped into the view, at most `allowance` px (spent)."""
+        transform = world.component(seat.entity, Transform)
         battlefield = world.resource(Battlefield)
         spec = battlefield.spec
         slack = spec.scroll_speed * BOUNDS_SLACK_SECONDS
@@ -88,51 +176,12 @@ class PositionSystem:
         )
         dx, dy = wanted_x - transform.x, wanted_y - transform.y
         distance = math.hypot(dx, dy)
-        if distance > budget.pixels:
-            scale = budget.pixels / distance
+        if distance > allowance:
+            scale = allowance / distance if distance else 0.0
             wanted_x, wanted_y = transform.x + dx * scale, transform.y + dy * scale
-            distance = budget.pixels
+            distance = allowance
         budget.pixels -= distance
         transform.x, transform.y = wanted_x, wanted_y
-        if abs(wanted_x - x) > 0.5 or abs(wanted_y - y) > 0.5:
-            budget.refused += 1
-            log.info(
-                "%s: corrected aircraft %d from (%.0f, %.0f) to (%.0f, %.0f)",
-                peer.name,
-                net_id,
-                x,
-                y,
-                wanted_x,
-                wanted_y,
-            )
-            net.server.send(peer, PositionCorrection(net_id, wanted_x, wanted_y))
-
-
-class FireSystem:
-    """PlayerRealtimeChange: hold or release an aircraft's trigger; relayed to the others."""
-
-    def update(self, world: World, dt: float) -> None:
-        net = world.resource(ServerNet)
-        for event in world.events.read(FromPeer[PlayerRealtimeChange]):
-            change = event.message
-            seat = own_seat(world, event.peer, change.aircraft, "PlayerRealtimeChange")
-            if seat and change.action is PlayerAction.FIRE:
-                world.component(seat.entity, PlayerInput).fire = change.active
-                net.server.broadcast(change, exclude=event.peer)  # relayed as it came
-
-
-class MissileSystem:
-    """PlayerEvent: queue a missile launch (a few at most); relayed to the others."""
-
-    def update(self, world: World, dt: float) -> None:
-        net = world.resource(ServerNet)
-        for event in world.events.read(FromPeer[PlayerEvent]):
-            action = event.message
-            seat = own_seat(world, event.peer, action.aircraft, "PlayerEvent")
-            if seat and action.action is PlayerAction.LAUNCH_MISSILE:
-                intent = world.component(seat.entity, PlayerInput)
-                intent.missile_requests = min(MAX_PENDING_MISSILES, intent.missile_requests + 1)
-                net.server.broadcast(action, exclude=event.peer)
 
 
 class PartnerSystem:

@@ -7,7 +7,7 @@ into the replicated BattlefieldState.
 
 Client: claims its own aircraft and predicts them with the shared control and
 movement systems, eases in corrections, follows the replicated battlefield, and
-sends its actions as they happen and its positions every tick.
+sends its aircraft's inputs (positions, fire, missiles) every tick, repeating the last few.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from game.net.claims import (
     FollowBattlefieldSystem,
     SessionLogSystem,
 )
-from game.net.commands import FireSystem, MarkerSystem, MissileSystem, PartnerSystem, PositionSystem
+from game.net.commands import InputSystem, MarkerSystem, PartnerSystem
 from game.net.cues import CueSystem
 from game.net.mission import BattlefieldMirror, MirrorSystem, MissionEndSystem, ReseatSystem
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster, SeatingSystem
-from game.net.sending import ClientActionSystem, ClientPositionSystem
+from game.net.sending import ClientActionSystem, ClientInputSystem
 from game.net.sets import Commands, Cues, MissionNews, Seating
 from game.rules.battlefield import Battlefield
 from game.rules.mission import hold_mission
@@ -58,9 +58,7 @@ class ShooterServerNetPlugin(Plugin):
         world.configure_set(Cues, after=MissionLifecycle)
         world.configure_set(MissionNews, after=(MissionLifecycle, Cues))
         world.add_system(SeatingSystem(), Phase.INPUT, in_set=Seating)
-        world.add_system(PositionSystem(), Phase.INPUT, in_set=Commands)
-        world.add_system(FireSystem(), Phase.INPUT, in_set=Commands)
-        world.add_system(MissileSystem(), Phase.INPUT, in_set=Commands)
+        world.add_system(InputSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(PartnerSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(MarkerSystem(), Phase.INPUT, in_set=Commands)
         world.add_system(CueSystem(), Phase.SPAWN, in_set=Cues)
@@ -85,7 +83,7 @@ class ShooterClientNetPlugin(Plugin):
             ClientActionSystem(), Phase.NETWORK, before=NetSend, run_if=client_connected
         )
         world.add_system(
-            ClientPositionSystem(),
+            ClientInputSystem(),
             Phase.NETWORK,
             after=ClientActionSystem,
             before=NetSend,

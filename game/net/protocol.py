@@ -4,15 +4,18 @@
 Names follow the original design notes. Where replication carries a notion
 instead (SpawnEnemy, SpawnPickup, InitialState are spawn records and the full
 state inside UpdateClientState), there is no separate message; docs/PROTOCOL.md
-says so. PlayerEvent and PlayerRealtimeChange travel both ways: the server
-relays a player's to the other players as the same type.
+says so. A client's aircraft inputs (positions, fire, missiles) travel in one
+unreliable PlayerInputs per network tick that repeats the last INPUT_HISTORY
+ticks; the server tells the other players of fire and missiles with
+PlayerRealtimeChange and PlayerEvent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from engine.net.codec import Bool, Enum8, ListOf, Quantized, Str, TupleOf, UVarint
 from engine.net.messages import MAX_NAME_BYTES, Message, MessageRegistry, Route
@@ -22,7 +25,13 @@ GAME = "cloudbreak"
 another game never open on a Cloudbreak server."""
 
 POSITION = Quantized(8, -16384, 16384)  # world pixels, 1/8 px
+TURN = Quantized(8, -65536, 65536)  # the change between two moves of POSITIONs, exactly
 NET_ID = UVarint(2**32 - 1)
+
+INPUT_HISTORY = 4
+"""Network ticks each PlayerInputs describes (the newest and the three before it: 200 ms at
+20 Hz): an entry is lost only when four packets in a row are (at 5 % loss, once in 2 hours)."""
+MAX_INPUT_SPACING = 60  # steps between two entries of a PlayerInputs, at most (a second)
 
 NetId = Annotated[int, NET_ID]  # an entity's net id (an aircraft's, in these messages)
 Position = Annotated[float, POSITION]
@@ -49,26 +58,6 @@ class Outcome8(IntEnum):
     FAILURE = 2
 
 
-# -- both ways (client to server, relayed by the server to the other clients) ---------------
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerEvent(Message):
-    """A one-off action of one of the sender's aircraft (launch a missile)."""
-
-    aircraft: NetId
-    action: Annotated[PlayerAction, Enum8(PlayerAction)]
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerRealtimeChange(Message):
-    """An ongoing action of one of the sender's aircraft starts or stops (hold fire)."""
-
-    aircraft: NetId
-    action: Annotated[PlayerAction, Enum8(PlayerAction)]
-    active: Annotated[bool, Bool()]
-
-
 # -- client to server ------------------------------------------------------------------------
 
 
@@ -77,14 +66,95 @@ class RequestCoopPartner(Message):
     """Ask for a second aircraft on this connection (a second player at the keyboard)."""
 
 
+class InputEntry(NamedTuple):
+    """One aircraft's inputs at one client step: where it is, and whether fire was held."""
+
+    step: int
+    x: float
+    y: float
+    fire: bool
+
+
+class AircraftInputs(NamedTuple):
+    """One aircraft's part of a PlayerInputs, unpacked: its entries, oldest first, and how many
+    missiles its pilot has asked for since the aircraft was given (as of the newest entry)."""
+
+    aircraft: int
+    missiles: int
+    entries: tuple[InputEntry, ...]
+
+
+AircraftRow = tuple[int, float, float, int, int, tuple[tuple[float, float], ...]]
+
+
 @dataclass(frozen=True, slots=True)
-class PositionUpdate(Message):
-    """Where the sender's aircraft are, at the sender's step `step`."""
+class PlayerInputs(Message):
+    """The sender's aircraft inputs at its last few network ticks (unreliable).
+
+    Entry i (0 = newest) is the client's state at step `step - i * spacing`. Per
+    aircraft: the newest position, the fire bits (bit i: fire held at some step of
+    the tick that entry i ends), the running count of missiles asked for, and the
+    older positions as changes of course: with move_i = entry i-1 - entry i
+    (move_0 = 0), trail[i-1] = move_i - move_(i-1), so a steady course costs a byte
+    a coordinate. Repeats of an entry are harmless: the server applies each step
+    once, and the count is a total. Build with `PlayerInputs.pack`, read with `unpack`.
+    """
 
     step: Annotated[int, UVarint()]
-    positions: Annotated[
-        tuple[tuple[int, float, float], ...], ListOf(TupleOf(NET_ID, POSITION, POSITION), 2)
+    spacing: Annotated[int, UVarint(MAX_INPUT_SPACING)]
+    aircraft: Annotated[
+        tuple[AircraftRow, ...],
+        ListOf(
+            TupleOf(
+                NET_ID,
+                POSITION,
+                POSITION,
+                UVarint(2**INPUT_HISTORY - 1),
+                UVarint(),
+                ListOf(TupleOf(TURN, TURN), INPUT_HISTORY - 1),
+            ),
+            2,
+        ),
     ]
+
+    @classmethod
+    def pack(
+        cls,
+        step: int,
+        spacing: int,
+        aircraft: Mapping[int, tuple[int, Sequence[tuple[float, float, bool]]]],
+    ) -> PlayerInputs:
+        """From {net id: (missiles asked for so far, [(x, y, fire), ...] newest first)}; each
+        aircraft's entries are at `step`, `step - spacing`, ... (at least one, at most
+        INPUT_HISTORY)."""
+        rows = []
+        for net_id in sorted(aircraft):
+            missiles, entries = aircraft[net_id]
+            keys = [(POSITION.key(x), POSITION.key(y)) for x, y, _ in entries[:INPUT_HISTORY]]
+            fire = sum(1 << i for i, (_, _, held) in enumerate(entries[:INPUT_HISTORY]) if held)
+            moves = [(nx - ox, ny - oy) for (nx, ny), (ox, oy) in zip(keys, keys[1:], strict=False)]
+            # Each move as its change from the newer one: 0 while the aircraft holds course.
+            trail = tuple(
+                ((mx - px) / POSITION.scale, (my - py) / POSITION.scale)
+                for (mx, my), (px, py) in zip(moves, [(0, 0), *moves], strict=False)
+            )
+            x, y = keys[0]
+            scale = POSITION.scale
+            rows.append((net_id, x / scale, y / scale, fire, missiles, trail))
+        return cls(step, spacing, tuple(rows))
+
+    def unpack(self) -> list[AircraftInputs]:
+        """Per aircraft (in the message's order) its entries, oldest first."""
+        found = []
+        for net_id, x, y, fire, missiles, trail in self.aircraft:
+            entries = [InputEntry(self.step, x, y, bool(fire & 1))]
+            move_x = move_y = 0.0
+            for i, (dx, dy) in enumerate(trail, start=1):
+                move_x, move_y = move_x + dx, move_y + dy
+                x, y = x - move_x, y - move_y
+                entries.append(InputEntry(self.step - i * self.spacing, x, y, bool(fire >> i & 1)))
+            found.append(AircraftInputs(net_id, missiles, tuple(reversed(entries))))
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +167,23 @@ class GameEvent(Message):
 
 
 # -- server to client ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerEvent(Message):
+    """A one-off action of another player's aircraft (it launched a missile)."""
+
+    aircraft: NetId
+    action: Annotated[PlayerAction, Enum8(PlayerAction)]
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerRealtimeChange(Message):
+    """An ongoing action of another player's aircraft starts or stops (it holds fire)."""
+
+    aircraft: NetId
+    action: Annotated[PlayerAction, Enum8(PlayerAction)]
+    active: Annotated[bool, Bool()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +235,7 @@ class MissionEnd(Message):
 
 @dataclass(frozen=True, slots=True)
 class PositionCorrection(Message):
-    """The server refused or clamped a PositionUpdate: your aircraft is really here."""
+    """The server clamped your aircraft's inputs (PlayerInputs): it is really here."""
 
     aircraft: NetId
     x: Position
@@ -179,14 +266,14 @@ class Spectating(Message):
     place: PlayerNumber
 
 
-# (class, route, type byte). 0xa1 and 0xa2 are free: version 1's server-to-client copies
-# of PlayerEvent and PlayerRealtimeChange, which now travel both ways as themselves.
+# (class, route, type byte). Free: 0x23 (PositionUpdate, which PlayerInputs replaced), 0xa1
+# and 0xa2 (version 1's server-to-client copies of PlayerEvent and PlayerRealtimeChange).
 SHOOTER_MESSAGES: tuple[tuple[type[Message], Route, int], ...] = (
-    (PlayerEvent, Route.BOTH, 0x20),
-    (PlayerRealtimeChange, Route.BOTH, 0x21),
+    (PlayerEvent, Route.TO_CLIENT, 0x20),
+    (PlayerRealtimeChange, Route.TO_CLIENT, 0x21),
     (RequestCoopPartner, Route.TO_SERVER, 0x22),
-    (PositionUpdate, Route.TO_SERVER, 0x23),
     (GameEvent, Route.TO_SERVER, 0x24),
+    (PlayerInputs, Route.TO_SERVER, 0x25),
     (SpawnSelf, Route.TO_CLIENT, 0xA0),
     (PlayerConnect, Route.TO_CLIENT, 0xA3),
     (PlayerDisconnect, Route.TO_CLIENT, 0xA4),
@@ -199,6 +286,9 @@ SHOOTER_MESSAGES: tuple[tuple[type[Message], Route, int], ...] = (
 )
 
 
+UNRELIABLE: frozenset[type[Message]] = frozenset({PlayerInputs})  # each repeats the last
+
+
 def register_shooter_messages(messages: MessageRegistry) -> None:
     for cls, route, type_id in SHOOTER_MESSAGES:
-        messages.register(cls, route, type_id=type_id)
+        messages.register(cls, route, type_id=type_id, reliable=cls not in UNRELIABLE)

@@ -16,7 +16,7 @@ from engine.net.messages import BroadcastMessage
 from engine.net.server import Peer, PeerJoined, PeerLeft
 from engine.net.sync import ServerNet
 from engine.world import World
-from game.net.budget import full_budget
+from game.net.budget import InputLedger, full_budget
 from game.net.protocol import (
     AcceptCoopPartner,
     PlayerConnect,
@@ -83,7 +83,7 @@ def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
         name=seat.name,
         net_id=seat.net_id,
         remote=True,
-        extra=(full_budget(world),),
+        extra=(full_budget(world), InputLedger()),
     )
     x, y = world.resource(Battlefield).start_position(seat.player_id - 1)
     if seat.local_index == 0:

@@ -1,5 +1,5 @@
-"""What the client sends: its fire and missile actions as they happen, its positions every
-network tick, and a request for a co-op partner (all only while connected)."""
+"""What the client sends: its aircraft's inputs every network tick (the last few ticks of them,
+in one unreliable PlayerInputs), and a request for a co-op partner (only while connected)."""
 
 from __future__ import annotations
 
@@ -7,49 +7,45 @@ from engine.components import Transform
 from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
 from engine.world import World
-from game.net.claims import ClientSession, LocalSeat
-from game.net.protocol import (
-    PlayerAction,
-    PlayerEvent,
-    PlayerRealtimeChange,
-    PositionUpdate,
-    RequestCoopPartner,
-)
+from game.net.claims import ClientSession, InputHistory, LocalSeat
+from game.net.protocol import InputEntry, PlayerInputs, RequestCoopPartner
 from game.rules.components import PlayerInput
 
 PARTNER_RETRY_SECONDS = 2.0  # a co-op partner request unanswered this long may be sent again
 
 
 class ClientActionSystem:
-    """Every step: fire and missile actions as they happen (while connected)."""
+    """Every step (while connected): note whether fire is held and count the missiles asked
+    for, for the next PlayerInputs."""
 
     def update(self, world: World, dt: float) -> None:
-        client = world.resource(ClientNet).client
-        session = world.resource(ClientSession)
-        for _, (replicated, _at, intent, _seat) in world.query(
-            Replicated, Transform, PlayerInput, LocalSeat
+        for _, (intent, history) in world.query(PlayerInput, InputHistory):
+            history.fire = history.fire or intent.fire
+            history.missiles += intent.missile_requests
+            intent.missile_requests = 0
+
+
+class ClientInputSystem:
+    """On network ticks: one entry per own aircraft (where it is, whether fire was held since
+    the last), and one PlayerInputs with the last INPUT_HISTORY entries of each."""
+
+    def update(self, world: World, dt: float) -> None:
+        step, spacing = world.time.step, world.time.tick_every
+        aircraft = {}
+        for _, (replicated, transform, history, _seat) in world.query(
+            Replicated, Transform, InputHistory, LocalSeat
         ):
-            net_id = replicated.net_id
-            if intent.fire != session.sent_fire.get(net_id, False):
-                client.send(PlayerRealtimeChange(net_id, PlayerAction.FIRE, intent.fire))
-                session.sent_fire[net_id] = intent.fire
-            while intent.missile_requests > 0:
-                client.send(PlayerEvent(net_id, PlayerAction.LAUNCH_MISSILE))
-                intent.missile_requests -= 1
-
-
-class ClientPositionSystem:
-    """On network ticks: where this client's own aircraft are, in one PositionUpdate."""
-
-    def update(self, world: World, dt: float) -> None:
-        positions = sorted(
-            (replicated.net_id, transform.x, transform.y)
-            for _, (replicated, transform, _intent, _seat) in world.query(
-                Replicated, Transform, PlayerInput, LocalSeat
+            entries = history.entries
+            if entries and entries[0].step != step - spacing:
+                entries.clear()  # a tick went unsent: what is left would be misdated
+            entries.appendleft(InputEntry(step, transform.x, transform.y, history.fire))
+            history.fire = False
+            aircraft[replicated.net_id] = (
+                history.missiles,
+                [(e.x, e.y, e.fire) for e in entries],
             )
-        )
-        if positions:
-            world.resource(ClientNet).client.send(PositionUpdate(world.time.step, tuple(positions)))
+        if aircraft:
+            world.resource(ClientNet).client.send(PlayerInputs.pack(step, spacing, aircraft))
 
 
 def request_partner(world: World) -> None:

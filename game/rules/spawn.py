@@ -53,7 +53,7 @@ def spawn_player(
     """A player's aircraft at the bottom of the current view, in start slot `slot`.
 
     A `remote` aircraft is flown by its owner's client: it gets no Velocity, so
-    the server's control and movement systems leave it where PositionUpdates put it.
+    the server's control and movement systems leave it where its PlayerInputs put it.
     """
     content = world.resource(GameContent)
     spec = content.aircraft[content.player_aircraft]

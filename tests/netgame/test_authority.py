@@ -28,9 +28,9 @@ from game.net.protocol import (
     PlayerConnect,
     PlayerDisconnect,
     PlayerEvent,
+    PlayerInputs,
     PlayerRealtimeChange,
     PositionCorrection,
-    PositionUpdate,
     RequestCoopPartner,
     SpawnSelf,
     Spectating,
@@ -50,7 +50,7 @@ CONTENT = load_content()
 FIELD = CONTENT.battlefield
 EAGLE = CONTENT.aircraft[CONTENT.player_aircraft]
 TOP_SPEED = (EAGLE.speed + FIELD.scroll_speed) * SPEED_TOLERANCE  # px/s a check allows
-BUDGET = TOP_SPEED * BUDGET_SECONDS  # px one PositionUpdate may cover after a rest
+BUDGET = TOP_SPEED * BUDGET_SECONDS  # px an aircraft may cover at once after a rest
 
 
 class Guest:
@@ -299,10 +299,16 @@ def test_a_partner_aircraft_leaves_with_its_connection(table):
 # -- movement checks ---------------------------------------------------------------------------
 
 
+def inputs(step: int, net_id: int, x: float, y: float, *, fire=False, missiles=0) -> PlayerInputs:
+    """A PlayerInputs of one entry for one aircraft."""
+    return PlayerInputs.pack(step, 3, {net_id: (missiles, [(x, y, fire)])})
+
+
 def fly(table: Table, player: Guest, x: float, y: float, index: int = 0) -> None:
-    """Send one PositionUpdate for the player's aircraft and let the server read it."""
+    """Send one entry for the player's aircraft, at the server's step (the client's clock
+    here), and let the server read it."""
     net_id = (player.got(SpawnSelf) if index == 0 else player.got(AcceptCoopPartner))[-1].aircraft
-    player.send(PositionUpdate(table.world.time.step, ((net_id, x, y),)))
+    player.send(inputs(table.world.time.step, net_id, x, y))
     table.step()
 
 
@@ -337,7 +343,8 @@ def test_a_move_past_the_side_of_the_view_is_clamped_and_corrected(table):
     (correction,) = alice.got(PositionCorrection)
     assert (correction.aircraft, correction.x) == (alice.aircraft, margin)
     assert correction.y == pytest.approx(y, abs=0.125)
-    where.x = FIELD.view_width - margin - 10
+    where = place(table, alice, FIELD.view_width - margin - 10, y)
+    y = where.y
     fly(table, alice, FIELD.view_width - margin + 30, y)
     assert where.x == FIELD.view_width - margin
     table.step()
@@ -369,6 +376,7 @@ def test_half_a_pixel_below_the_bottom_bound_is_not_worth_a_correction(table):
     battlefield = table.world.resource(Battlefield)
     slack = FIELD.scroll_speed * 0.5
     for off, corrected in ((0.5, 0), (0.625, 1), (0.375, 1), (0.75, 2)):
+        table.step(30)  # a rest: time enough for the next entry to cover the set-up's jump
         where = table.where(alice)
         battlefield.view_top = round(battlefield.view_top)  # on the wire's 1/8 px grid
         where.y = battlefield.view_bottom - FIELD.player_margin - 5
@@ -452,13 +460,22 @@ def test_updates_for_someone_elses_aircraft_are_ignored_silently(table):
     bobs = table.where(bob)
     before = (bobs.x, bobs.y)
     mine = table.where(alice)
+    before_mine = mine.x
     alice.send(
-        PositionUpdate(
-            1, ((bob.aircraft, before[0] - 30, before[1]), (alice.aircraft, mine.x + 3, mine.y))
+        PlayerInputs.pack(
+            1,
+            3,
+            {
+                bob.aircraft: (2, [(before[0] - 30, before[1], True)]),
+                alice.aircraft: (0, [(mine.x + 3, mine.y, False)]),
+            },
         )
     )
     table.step(2)
-    assert (bobs.x, bobs.y) == before  # bob's aircraft did not move
+    assert (bobs.x, bobs.y) == before  # bob's aircraft did not move, fire or launch
+    intent = table.world.component(table.aircraft(bob), PlayerInput)
+    assert not intent.fire and not intent.missile_requests
+    assert mine.x == pytest.approx(before_mine + 3, abs=0.125)  # alice's own entry counts
     assert alice.got(PositionCorrection) == []  # and nobody was corrected
     assert bob.got(PositionCorrection) == []
 
@@ -468,7 +485,7 @@ def test_an_update_for_an_aircraft_that_was_shot_down_is_ignored(table):
     net_id = alice.aircraft
     table.world.despawn(table.aircraft(alice))
     table.step()
-    alice.send(PositionUpdate(1, ((net_id, 100.0, 100.0),)))
+    alice.send(inputs(1, net_id, 100.0, 100.0, fire=True, missiles=1))
     table.step(2)
     assert alice.got(PositionCorrection) == []
 
@@ -489,38 +506,32 @@ def test_a_partners_position_is_checked_like_any_other(table):
 def test_fire_is_held_and_released_for_ones_own_aircraft_and_relayed_to_the_others(table):
     alice, bob, carol = table.sit("alice"), table.sit("bob"), table.sit("carol")
     intent = table.world.component(table.aircraft(alice), PlayerInput)
-    hold = PlayerRealtimeChange(alice.aircraft, PlayerAction.FIRE, True)
-    alice.send(hold)
+    where = table.where(alice)
+    step = table.world.time.step
+    alice.send(inputs(step, alice.aircraft, where.x, where.y, fire=True))
     table.step(2)
     assert intent.fire
+    hold = PlayerRealtimeChange(alice.aircraft, PlayerAction.FIRE, True)
     assert bob.got(PlayerRealtimeChange) == carol.got(PlayerRealtimeChange) == [hold]
     assert alice.got(PlayerRealtimeChange) == []
-    release = PlayerRealtimeChange(alice.aircraft, PlayerAction.FIRE, False)
-    alice.send(release)
+    alice.send(inputs(step + 3, alice.aircraft, where.x, where.y, fire=True))  # still held
+    table.step(2)
+    assert bob.got(PlayerRealtimeChange) == [hold]  # told of changes only
+    alice.send(inputs(step + 6, alice.aircraft, where.x, where.y))
     table.step(2)
     assert not intent.fire
+    release = PlayerRealtimeChange(alice.aircraft, PlayerAction.FIRE, False)
     assert bob.got(PlayerRealtimeChange) == [hold, release]
 
 
 def test_fire_for_another_players_aircraft_is_refused_and_not_relayed(table):
     alice, bob = table.sit("alice"), table.sit("bob")
     bobs = table.world.component(table.aircraft(bob), PlayerInput)
-    alice.send(PlayerRealtimeChange(bob.aircraft, PlayerAction.FIRE, True))
-    alice.send(PlayerEvent(bob.aircraft, PlayerAction.LAUNCH_MISSILE))
+    there = table.where(bob)
+    alice.send(inputs(5, bob.aircraft, there.x, there.y, fire=True, missiles=1))
     table.step(3)
     assert not bobs.fire
     assert table.world.component(table.aircraft(bob), Weapon).missiles == EAGLE.missiles
-    assert bob.got(PlayerRealtimeChange) == [] and bob.got(PlayerEvent) == []
-
-
-def test_other_actions_in_fire_and_missile_messages_do_nothing(table):
-    alice, bob = table.sit("alice"), table.sit("bob")
-    intent = table.world.component(table.aircraft(alice), PlayerInput)
-    alice.send(PlayerRealtimeChange(alice.aircraft, PlayerAction.MOVE_LEFT, True))
-    alice.send(PlayerEvent(alice.aircraft, PlayerAction.FIRE))
-    table.step(3)
-    assert not intent.fire
-    assert table.world.component(table.aircraft(alice), Weapon).missiles == EAGLE.missiles
     assert bob.got(PlayerRealtimeChange) == [] and bob.got(PlayerEvent) == []
 
 
@@ -528,11 +539,12 @@ def test_missile_requests_are_relayed_and_at_most_three_wait_their_turn(table):
     alice, bob = table.sit("alice"), table.sit("bob")
     weapon = table.world.component(table.aircraft(alice), Weapon)
     weapon.missiles = CONTENT.firing.max_missiles
-    launch = PlayerEvent(alice.aircraft, PlayerAction.LAUNCH_MISSILE)
-    alice.send(*[launch] * 6)
+    where = table.where(alice)
+    alice.send(inputs(table.world.time.step, alice.aircraft, where.x, where.y, missiles=6))
     table.step(round(6 * CONTENT.firing.missile_interval / STEP))
     assert CONTENT.firing.max_missiles - weapon.missiles == 3
-    assert bob.got(PlayerEvent) == [launch] * 6  # every press is shown; three are flown
+    launch = PlayerEvent(alice.aircraft, PlayerAction.LAUNCH_MISSILE)
+    assert bob.got(PlayerEvent) == [launch] * 3  # at most three told a packet, as flown
     assert alice.got(PlayerEvent) == []
 
 

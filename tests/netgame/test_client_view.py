@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from engine.components import Transform
-from game.net.protocol import Outcome8, PositionUpdate
+from game.net.protocol import Outcome8, PlayerInputs
 from game.net.seats import Roster
 from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Player, PlayerInput
@@ -106,7 +106,9 @@ def test_a_correction_is_eased_in_a_fifth_at_a_time_then_settles_exactly(game):
     game.step(60)  # alice is quiet: her budget on the server rests
     game.paused.discard(id(alice))
     start_x = plane.x
-    alice.net.send(PositionUpdate(alice.world.time.step, ((net_id, start_x - 1000, plane.y),)))
+    # Half a second on from her clock: as if her last ticks were lost, the most it may cover.
+    step = alice.world.time.step + 30
+    alice.net.send(PlayerInputs.pack(step, 3, {net_id: (0, [(start_x - 1000, plane.y, False)])}))
     alice.net.flush(game.clock.now())
     game.clock.advance(STEP)
     game.server.step()  # clamped to the budget: corrected
@@ -159,7 +161,7 @@ def test_a_partners_aircraft_is_flown_from_seat_1(game):
     assert not game.world.component(seats[0], PlayerInput).fire
     alice.control(0, fire=True)
     alice.control(1, fire=False)
-    game.step(2)
+    game.step(4)  # the next tick's PlayerInputs carries both
     assert game.world.component(seats[0], PlayerInput).fire
     assert not game.world.component(seats[1], PlayerInput).fire
 

@@ -11,20 +11,13 @@ from engine import Phase, World
 from engine.components import Transform
 from engine.net.messages import BroadcastMessage
 from engine.net.server import FromPeer, PeerLeft
-from game.net.commands import (
-    FireSystem,
-    MarkerSystem,
-    MissileSystem,
-    PartnerSystem,
-    PositionSystem,
-)
+from game.net.commands import InputSystem, MarkerSystem, PartnerSystem
 from game.net.protocol import (
     GameEvent,
     GameEventKind,
-    PlayerAction,
     PlayerEvent,
+    PlayerInputs,
     PlayerRealtimeChange,
-    PositionUpdate,
     RequestCoopPartner,
 )
 from game.net.seats import Roster, Seat, SeatingSystem
@@ -43,9 +36,7 @@ class Server:
         """One event of every command message from `sender`, about `aircraft`'s plane."""
         where = self.world.component(aircraft.entity, Transform)
         messages = [
-            PositionUpdate(1, ((aircraft.net_id, where.x + 40.0, where.y),)),
-            PlayerRealtimeChange(aircraft.net_id, PlayerAction.FIRE, True),
-            PlayerEvent(aircraft.net_id, PlayerAction.LAUNCH_MISSILE),
+            PlayerInputs.pack(3, 3, {aircraft.net_id: (1, [(where.x + 40.0, where.y, True)])}),
             RequestCoopPartner(),
             GameEvent(GameEventKind.MARKER, 10.0, 20.0),
         ]
@@ -55,13 +46,9 @@ class Server:
         """Which messages took effect, judged by what they change."""
         world, done = self.world, set()
         where = world.component(aircraft.entity, Transform)
-        if (where.x, where.y) != start:
-            done.add(PositionUpdate)
         intent = world.component(aircraft.entity, PlayerInput)
-        if intent.fire:
-            done.add(PlayerRealtimeChange)
-        if intent.missile_requests:
-            done.add(PlayerEvent)
+        if (where.x, where.y) != start or intent.fire or intent.missile_requests:
+            done.add(PlayerInputs)
         if len(world.resource(Roster).seats) > 2:
             done.add(RequestCoopPartner)
         if any(isinstance(m, BroadcastMessage) and "marks" in m.text for _, m in self.outbox.sent):
@@ -80,9 +67,7 @@ def server():
 
 
 SYSTEMS = [
-    (PositionSystem, PositionUpdate),
-    (FireSystem, PlayerRealtimeChange),
-    (MissileSystem, PlayerEvent),
+    (InputSystem, PlayerInputs),
     (PartnerSystem, RequestCoopPartner),
     (MarkerSystem, GameEvent),
 ]
@@ -100,24 +85,19 @@ def test_each_command_system_acts_on_its_own_message_only(server, system, messag
     assert server.effects(alice, start) == {message}
 
 
-RELAYED = [(FireSystem, PlayerRealtimeChange), (MissileSystem, PlayerEvent)]
-
-
-@pytest.mark.parametrize(("system", "message"), RELAYED, ids=[s.__name__ for s, _ in RELAYED])
-def test_fire_and_missiles_are_relayed_to_everyone_but_the_sender(server, system, message):
+def test_fire_and_missiles_are_told_to_everyone_but_the_sender(server):
     world, alice = server.world, server.alice
-    world.add_system(system(), Phase.INPUT)
+    world.add_system(InputSystem(), Phase.INPUT)
     for event in server.commands(alice, alice):
         world.events.emit(event)
     world.step()
-    assert [(to, type(m)) for to, m in server.outbox.sent] == [("all but alice", message)]
+    assert [(to, type(m)) for to, m in server.outbox.sent] == [
+        ("all but alice", PlayerRealtimeChange),
+        ("all but alice", PlayerEvent),
+    ]
 
 
-OWNED = [
-    (PositionSystem, PositionUpdate),
-    (FireSystem, PlayerRealtimeChange),
-    (MissileSystem, PlayerEvent),
-]
+OWNED = [(InputSystem, PlayerInputs)]
 
 
 @pytest.mark.parametrize(("system", "message"), OWNED, ids=[s.__name__ for s, _ in OWNED])
@@ -140,7 +120,7 @@ def test_a_command_about_someone_elses_aircraft_changes_nothing(server, system, 
 def test_a_last_command_from_a_peer_that_quit_in_the_same_step_is_dropped_quietly(
     server, system, message, caplog
 ):
-    """Seating runs before the commands, so a Quit right after a PositionUpdate removes the
+    """Seating runs before the commands, so a Quit right after a PlayerInputs removes the
     seat first: the command is dropped, and nobody is accused of flying another's plane."""
     world, bob = server.world, server.bob
     world.add_system(SeatingSystem(), Phase.INPUT)

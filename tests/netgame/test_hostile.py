@@ -86,11 +86,11 @@ class Intruder:
 
 SESSION_ATTACKS = {
     "random payload": ("payload", random.Random(4).randbytes(300)),
-    "not a hello first": ("messages", (b"\x23\x00\x00",)),
+    "not a hello first": ("messages", (b"\x25\x00\x00\x00",)),
     "huge count": ("messages", (huge_count_hello(),)),
-    "garbage after hello": ("messages", (hello(), b"\x23" + b"\xff" * 10)),
+    "garbage after hello": ("messages", (hello(), b"\x25" + b"\xff" * 10)),
     "unknown type after hello": ("messages", (hello("eve"), b"\x6f")),
-    "truncated position update": ("messages", (hello("trudy"), b"\x23\x01\x02\x01")),
+    "truncated player inputs": ("messages", (hello("trudy"), b"\x25\x01\x03\x01")),
 }
 
 

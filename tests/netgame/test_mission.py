@@ -127,9 +127,7 @@ def test_the_server_reads_seats_then_commands_and_tells_the_mission_after_the_ru
     assert names(world, Phase.INPUT) == [
         "ServerReceiveSystem",
         "SeatingSystem",  # joins and leaves first: commands are checked against today's seats
-        "PositionSystem",
-        "FireSystem",
-        "MissileSystem",
+        "InputSystem",
         "PartnerSystem",
         "MarkerSystem",
     ]

@@ -9,13 +9,14 @@ from engine.net.replication import Replicated
 from engine.net.sync import ClientNet
 from engine.time import ManualClock
 from game.net.budget import MoveBudget
+from game.net.claims import InputHistory
 from game.net.client import GameClient
 from game.net.protocol import (
     MissionEnd,
     PlayerAction,
     PlayerEvent,
+    PlayerInputs,
     PlayerRealtimeChange,
-    PositionUpdate,
     SpawnSelf,
 )
 from game.net.seats import Roster
@@ -89,7 +90,7 @@ def test_firing_damages_an_enemy_on_the_server_and_everyone_sees_it(harness):
         assert seen.hitpoints == health.hitpoints < seen.max_hitpoints
 
 
-def test_fire_and_missiles_of_one_player_reach_the_others_as_the_same_messages(harness):
+def test_fire_and_missiles_of_one_player_reach_the_others(harness):
     alice, bob, carol = harness.join("alice"), harness.join("bob"), harness.join("carol")
     heard: dict[str, list] = {}
     for client, name in ((alice, "alice"), (bob, "bob"), (carol, "carol")):
@@ -108,7 +109,7 @@ def test_fire_and_missiles_of_one_player_reach_the_others_as_the_same_messages(h
         PlayerRealtimeChange(aircraft, PlayerAction.FIRE, True),
         PlayerEvent(aircraft, PlayerAction.LAUNCH_MISSILE),
     ]
-    assert heard["bob"] == heard["carol"] == expected  # relayed as the types alice sent
+    assert heard["bob"] == heard["carol"] == expected
     assert heard["alice"] == []  # the sender is not sent its own
 
 
@@ -117,7 +118,8 @@ def test_a_position_update_for_someone_elses_aircraft_is_refused(harness):
     bobs = server_aircraft(harness, "bob")
     where = harness.server.world.component(bobs.entity, Transform)
     before_x = where.x  # bob flies straight up with the view; only alice asks to move him
-    alice.net.send(PositionUpdate(1, ((bobs.net_id, 100.0, where.y),)))
+    step = alice.world.time.step + 1
+    alice.net.send(PlayerInputs.pack(step, 3, {bobs.net_id: (0, [(100.0, where.y, False)])}))
     harness.step(2)
     assert where.x == before_x != 100.0
     assert alice.connected and bob.connected
@@ -129,8 +131,11 @@ def test_a_teleport_is_clamped_and_corrected(harness):
     world = harness.server.world
     server_plane = world.component(seat.entity, Transform)
     start = (server_plane.x, server_plane.y)
-    harness.paused.add(id(alice))  # stop alice's own updates while we forge one
-    alice.net.send(PositionUpdate(1, ((seat.net_id, 40.0, server_plane.y - 600),)))
+    harness.paused.add(id(alice))  # stop alice's own inputs while we forge one
+    # Half a second on from her clock (as if her last ticks were lost): the most it may cover.
+    step = alice.world.time.step + 30
+    forged = PlayerInputs.pack(step, 3, {seat.net_id: (0, [(40.0, server_plane.y - 600, False)])})
+    alice.net.send(forged)
     alice.net.flush(harness.clock.now())
     harness.step(1)
     moved = ((server_plane.x - start[0]) ** 2 + (server_plane.y - start[1]) ** 2) ** 0.5
@@ -188,46 +193,54 @@ def test_single_player_runs_the_same_code_over_an_in_memory_network(harness):
         server.close()
 
 
-def test_a_client_sends_actions_in_the_step_they_happen_and_positions_on_ticks(harness):
+def test_a_client_sends_its_inputs_on_ticks_only(harness):
     alice = harness.join("alice")
     harness.step(6)
-    sent = []  # (alice's step, message type), in the order they go on the wire
+    sent = []  # (alice's step, message), in the order they go on the wire
     send = alice.net.send
 
     def record(message):
-        sent.append((alice.world.time.step, type(message).__name__))
+        sent.append((alice.world.time.step, message))
         send(message)
 
     alice.net.send = record
     harness.step(12)
-    assert {kind for _, kind in sent} == {"PositionUpdate"}
+    assert {type(m) for _, m in sent} == {PlayerInputs}
     assert len(sent) == 4 and all(step % TICK_STEPS == 0 for step, _ in sent)
+    assert [m.step for step, m in sent] == [step for step, _ in sent]
+    ((_, last),) = sent[-1:]
+    (mine,) = last.unpack()
+    assert [last.step - e.step for e in mine.entries] == [9, 6, 3, 0]  # the last four ticks
     while alice.world.time.step % TICK_STEPS == 0:  # her next step is no tick
         harness.step()
     sent.clear()
     alice.control(0, fire=True, missile=True)
     harness.step()
-    assert [kind for _, kind in sent] == ["PlayerRealtimeChange", "PlayerEvent"]  # at once
-    while alice.world.time.step % TICK_STEPS != 0:  # now her next step is a tick
+    assert sent == []  # actions wait for the tick
+    alice.control(0, fire=False)  # a tap of one step, between two ticks
+    while not sent:
         harness.step()
-    sent.clear()
-    alice.control(0, fire=False)
-    harness.step()
-    # Actions first, then the position, in one step: the order on the wire is kept.
-    assert [kind for _, kind in sent] == ["PlayerRealtimeChange", "PositionUpdate"]
+    (mine,) = sent[0][1].unpack()
+    assert mine.entries[-1].fire and mine.missiles == 1  # the tap is not lost
+    harness.step(TICK_STEPS)
+    (mine,) = sent[-1][1].unpack()
+    assert [e.fire for e in mine.entries][-2:] == [True, False]
+    assert mine.missiles == 1  # a running count: repeated, never new again
 
 
 def test_a_client_that_lost_its_connection_sends_and_spends_nothing(harness):
     alice = harness.join("alice")
     harness.step(3)
     entity = alice.own_aircraft()[0]
-    sent_before = dict(alice.session.sent_fire)
+    history = alice.world.component(entity, InputHistory)
+    before = (list(history.entries), history.missiles)
     alice.net.fail("pulled the plug")
     assert not alice.connected
     alice.control(0, fire=True, missile=True)
-    alice.step()
+    for _ in range(TICK_STEPS):
+        alice.step()
     assert alice.world.component(entity, PlayerInput).missile_requests == 1  # kept, not sent
-    assert alice.session.sent_fire == sent_before
+    assert (list(history.entries), history.missiles) == before
 
 
 def test_a_headless_client_frame_runs_the_due_steps_then_presents_once(harness):
