@@ -27,15 +27,17 @@ class Harness:
         mods=(),  # noqa: ANN001
         seed: int = 11,
         udp: bool = True,
+        transport: str = "udp",
     ) -> None:
         self.clock = ManualClock(1000.0)
         self.mods = tuple(mods)
         self.udp = udp  # False: everyone on an in-memory network, and the server has no socket
+        self.transport = transport  # with sockets: "udp", or "tcp" (the fallback)
         self.network = None if udp else MemoryNetwork(seed)
         self.server = GameServer(
             host="127.0.0.1",
             port=0,
-            transports=("udp",),
+            transports=(transport,),
             listen=udp,
             seed=seed,
             clock=self.clock,
@@ -61,6 +63,7 @@ class Harness:
             clock=self.clock,
             socket=socket,
             mods=options.pop("mods", self.mods),
+            transport=self.transport,
             **options,
         )
         self.clients.append(client)
@@ -96,8 +99,10 @@ class Harness:
         self.server.close()
 
 
-@pytest.fixture
-def harness():
-    made = Harness()
+@pytest.fixture(params=["udp", "tcp"])
+def harness(request):
+    """A server and its clients over UDP, and again over the TCP fallback: every game
+    feature a test shows works over both transports."""
+    made = Harness(transport=request.param)
     yield made
     made.close()

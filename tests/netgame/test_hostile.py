@@ -18,8 +18,17 @@ from engine.net.netcode import ClientState, NetcodeClient
 from engine.net.reliable import Channel, ChannelConnection
 from engine.net.sync import ClientNet
 from game.net.schema import shooter_schema
+from tests.netgame.conftest import Harness
 
 SCHEMA = shooter_schema()
+
+
+@pytest.fixture
+def harness():
+    """Over UDP only: the intruders here speak raw datagrams."""
+    made = Harness(transport="udp")
+    yield made
+    made.close()
 
 
 def hello(name: str = "mallory") -> bytes:

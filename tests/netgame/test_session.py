@@ -97,7 +97,9 @@ class Wave(Message):
 def probe(harness, name, schema):
     """A bare NetClient: step everything until the server answers it."""
     ticket = harness.server.ticket()
-    client = NetClient.udp(ticket, now=harness.clock.now(), name=name, schema=schema)
+    client = NetClient(
+        token=ticket, transport=harness.transport, now=harness.clock.now(), name=name, schema=schema
+    )
     for _ in range(120):
         client.poll(harness.clock.now())
         client.flush(harness.clock.now())

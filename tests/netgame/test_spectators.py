@@ -12,9 +12,9 @@ from game.server import GameServer, main
 from tests.netgame.conftest import Harness
 
 
-@pytest.fixture
-def two_seats():
-    made = Harness(max_players=2, spectators=3)
+@pytest.fixture(params=["udp", "tcp"])
+def two_seats(request):
+    made = Harness(max_players=2, spectators=3, transport=request.param)
     yield made
     made.close()
 
