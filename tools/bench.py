@@ -1,8 +1,9 @@
 """Benchmarks of the engine's hot paths, with figures to hold against the performance targets.
 
     python -m tools.bench [SCENARIO ...] [--json FILE] [--quick] [--profile DIR]
+                          [--seconds S] [--bots N]
 
-Scenarios (default: all four):
+Scenarios (default: all but lossy, which runs when named):
 
 replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missiles and
              pickups from the game's spawn factories) with 10% and then 100% of them
@@ -22,6 +23,25 @@ server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in 
              step time (its own perf_counter around `world.step()`), the CPU share
              of one core its process used, bytes per second sent to each client
              (server side), and whether any bot was dropped.
+
+lossy        N bots (--bots, default 32; --quick 4) in the mission, three configurations
+             back to back with one seed and key: UDP straight to the server (lossless);
+             UDP through tools.netsim_udp's UdpRelay (50 ms each way, jitter 0..20 ms,
+             5% loss each way); TCP through tools.netsim's Relay (the same latency and
+             jitter, 5% of chunks stalled 200 ms: a lost segment waiting for Linux's
+             minimum retransmission timeout). The server, the bots and the relay each
+             run in a child process (on a small machine they still share its cores).
+             The bots make their own tickets for the address they dial (the relay's,
+             which the server is told to accept). Per bot: snapshot gaps (wall time
+             between the steps that applied a snapshot, `ClientNet.snapshots` read after
+             every step; the gap still open at the end counts as one), position
+             corrections per minute per flying bot (`ClientSession.corrections`), bytes
+             in. Server: step median/p99, process CPU, bytes sent per client (also as a
+             multiple of the lossless row's), reliable parts resent, and the transport's
+             time: perf_counter around NetServer.poll, send, send_encoded and flush
+             (ServerReceiveSystem, the snapshot's sends, ServerFlushSystem; not the
+             snapshot's diff+encode) as a share of a core and of the server's CPU.
+             Relay: its CPU, datagrams lost or chunks stalled.
 
 client       One client frame with 500 sprites on screen: apply a 500-entity snapshot
              (~50% moving) to a client world, interpolate, draw it with
