@@ -179,13 +179,17 @@ def test_lossy_quick_run_reports_every_figure(tmp_path, capsys):
         assert clients["snapshots_per_bot_s"] > 0
         assert clients["corrections_per_min"] >= 0 and clients["flying"] == 2
         assert clients["bytes_in_per_client_s"] > 0 and server["bytes_per_client_s"] > 0
-        assert row["bytes_vs_lossless"] > 0
+        assert row["bytes_vs_lossless"] > 0 and row["overhead_vs_lossless"] > 0
+        assert server["message_bytes_per_client_s"] > 0
+        assert server["wire_per_message_byte"] > 1  # headers and acks on top
+        assert server["transport_wall_share"] > 0
         assert 0 < server["step_ms"]["median"] <= server["step_ms"]["p99"]
         assert server["cpu_share"] > 0
         assert 0 < server["transport_core_share"] < 1  # a share of one core
         assert server["transport_cpu_fraction"] > 0
     assert rows["udp lossless"]["relay"] is None
     assert rows["udp lossless"]["bytes_vs_lossless"] == 1.0
+    assert rows["udp lossless"]["overhead_vs_lossless"] == 1.0
     udp = rows["udp lossy"]["relay"]
     assert udp["kind"] == "udp" and udp["total"]["lost"] > 0 and udp["window"]["datagrams"] > 0
     assert rows["udp lossy"]["server"]["rtt_ms_mean"] >= 80  # 50 ms each way
@@ -206,7 +210,8 @@ def test_lossy_targets_are_judged_on_the_lossy_udp_row():
         return {
             "config": config,
             "bots": 32,
-            "bytes_vs_lossless": ratio,
+            "bytes_vs_lossless": ratio * 0.9,
+            "overhead_vs_lossless": ratio,
             "clients": {"snapshot_gap_ms": {"p99": gap_p99, "max": gap_p99 * 2}},
             "server": {"step_ms": {"p99": step_p99}, "transport_core_share": net},
         }
