@@ -1126,6 +1126,19 @@ LOSSY_CONFIGS = (
 )
 
 
+def _udp_receive_errors() -> int | None:
+    """Datagrams the kernel dropped for a full socket receive buffer so far, machine-wide
+    (`RcvbufErrors` in /proc/net/snmp; None where unavailable): loss no relay counted."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    except OSError:
+        return None
+    udp = [line[1:] for line in lines if line and line[0] == "Udp:"]
+    if len(udp) < 2 or "RcvbufErrors" not in udp[0]:
+        return None
+    return int(udp[1][udp[0].index("RcvbufErrors")])
+
+
 def lossy_run(
     config: LossyConfig,
     bots: int,
@@ -1138,6 +1151,7 @@ def lossy_run(
 ) -> dict[str, Any]:
     """One configuration of the lossy scenario: `bots` bots through `config`'s path."""
     profile = _profile_path(profile_dir, f"lossy-{config.name.replace(' ', '-')}-{bots}bots")
+    kernel_drops = _udp_receive_errors()
     row = _measure(
         bots,
         seconds,
@@ -1147,6 +1161,10 @@ def lossy_run(
         relay=config.relay,
         transport=config.transport,
         key=key,
+    )
+    after = _udp_receive_errors()
+    row["udp_rcvbuf_errors"] = (
+        None if after is None or kernel_drops is None else after - kernel_drops
     )
     return {
         "config": config.name,
@@ -1536,7 +1554,10 @@ LOSSY_TABLE = Table(
         ("bot Hz", 6, lambda row: f"{row['clients'].get('steps_per_bot_s', 0.0):.1f}"),
         ("relay cpu", 9, lambda row: f"{row['relay']['cpu_share']:.0%}" if row["relay"] else "-"),
     ),
-    tail=("dropped", lambda row: "; ".join(row["dropped"]) or "none"),
+    tail=(
+        "dropped; kernel UDP drops",
+        lambda row: f"{'; '.join(row['dropped']) or 'none'}; {row['udp_rcvbuf_errors']}",
+    ),
 )
 
 # -- targets ---------------------------------------------------------------------------------

@@ -187,6 +187,7 @@ def test_lossy_quick_run_reports_every_figure(tmp_path, capsys):
         assert server["cpu_share"] > 0
         assert 0 < server["transport_core_share"] < 1  # a share of one core
         assert server["transport_cpu_fraction"] > 0
+        assert row["udp_rcvbuf_errors"] is None or row["udp_rcvbuf_errors"] >= 0
     assert rows["udp lossless"]["relay"] is None
     assert rows["udp lossless"]["bytes_vs_lossless"] == 1.0
     assert rows["udp lossless"]["overhead_vs_lossless"] == 1.0
