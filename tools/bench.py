@@ -784,6 +784,7 @@ def _bots_child(
         joined = False
         mark: dict[str, Any] | None = None
         busy = 0.0
+        passes: list[float] = []  # wall time of each pass over the bots (from "mark")
         while True:
             if conn.poll():
                 command = conn.recv()
@@ -800,13 +801,16 @@ def _bots_child(
                     for watch in watches:
                         watch.record()
                     busy = 0.0
+                    passes = []
                 elif command == "stop":
                     break
             work = time.perf_counter()
             for bot in bots:
                 if not bot.net.closed:
                     bot.run_due_steps()
-            busy += time.perf_counter() - work
+            worked = time.perf_counter() - work
+            busy += worked
+            passes.append(worked)
             if not joined and all(bot.connected or bot.net.closed for bot in bots):
                 joined = True
                 conn.send(("joined", count))
@@ -837,6 +841,7 @@ def _bots_child(
                 seconds=wall,
                 cpu_share=(_cpu_seconds() - mark["cpu"]) / wall,
                 busy_share=busy / wall,
+                pass_ms=summarize(passes, 1000),
                 late_steps_dropped=sum(b.loop.dropped_steps for b in bots) - mark["late"],
                 steps_per_bot_s=(sum(b.loop.steps for b in bots) - mark["steps"]) / count / wall,
                 bytes_in_per_client_s=received / count / wall,
@@ -1552,6 +1557,7 @@ LOSSY_TABLE = Table(
         ("resent", 6, _cell("server.parts_resent")),
         ("bots cpu", 8, lambda row: f"{row['clients'].get('cpu_share', 0.0):.0%}"),
         ("bot Hz", 6, lambda row: f"{row['clients'].get('steps_per_bot_s', 0.0):.1f}"),
+        ("pass p99", 8, _cell("clients.pass_ms.p99", ".0f")),
         ("relay cpu", 9, lambda row: f"{row['relay']['cpu_share']:.0%}" if row["relay"] else "-"),
     ),
     tail=(
@@ -1758,7 +1764,8 @@ def run(
             "  gap: wall time between a bot's steps that applied snapshots; corr/min: position "
             "corrections per flying bot; B/s/client: session bytes the server sent; B/msg B: "
             "those per byte of message queued; net: server thread CPU in engine/net, of a core "
-            "and of the process's CPU; resent: reliable parts the server sent again"
+            "and of the process's CPU; resent: reliable parts the server sent again; pass p99: "
+            "ms one pass over every bot took (a gap's floor: a bot reads only when it steps)"
         )
         out(LOSSY_TABLE.header())
         results["lossy"] = run_lossy(

@@ -177,6 +177,7 @@ def test_lossy_quick_run_reports_every_figure(tmp_path, capsys):
         gaps = clients["snapshot_gap_ms"]
         assert gaps["samples"] > 0 and 0 < gaps["median"] <= gaps["p99"] <= gaps["max"]
         assert clients["snapshots_per_bot_s"] > 0
+        assert clients["pass_ms"]["samples"] > 0 and clients["pass_ms"]["p99"] > 0
         assert clients["corrections_per_min"] >= 0 and clients["flying"] == 2
         assert clients["bytes_in_per_client_s"] > 0 and server["bytes_per_client_s"] > 0
         assert row["bytes_vs_lossless"] > 0 and row["overhead_vs_lossless"] > 0
