@@ -1,8 +1,9 @@
 """Benchmarks of the engine's hot paths, with figures to hold against the performance targets.
 
     python -m tools.bench [SCENARIO ...] [--json FILE] [--quick] [--profile DIR]
+                          [--seconds S] [--bots N]
 
-Scenarios (default: all four):
+Scenarios (default: all but lossy, which runs when named):
 
 replication  N in {100, 1000, 5000} replicated shooter entities (enemies, missiles and
              pickups from the game's spawn factories) with 10% and then 100% of them
@@ -25,6 +26,27 @@ server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in 
              step time (its own perf_counter around `world.step()`), the CPU share
              of one core its process used, bytes per second sent to each client
              (server side), and whether any bot was dropped.
+
+lossy        N bots (--bots, default 32; --quick 4) in the mission, three configurations
+             back to back with one seed and key: UDP straight to the server (lossless);
+             UDP through tools.netsim_udp's UdpRelay (50 ms each way, jitter 0..20 ms,
+             5% loss each way); TCP through tools.netsim's Relay (the same latency and
+             jitter, 5% of chunks stalled 200 ms: a lost segment waiting for Linux's
+             minimum retransmission timeout). The server, the bots and the relay each
+             run in a child process (on a small machine they still share its cores).
+             The bots make their own tickets for the address they dial (the relay's,
+             which the server is told to accept). Per bot: snapshot gaps (wall time
+             between the steps that applied a snapshot, `ClientNet.snapshots` read after
+             every step; the gap still open at the end counts as one), position
+             corrections per minute per flying bot (`ClientSession.corrections`), bytes
+             in. Server: step median/p99, process CPU, session bytes sent per client
+             (also per byte of message the game queued, and both as multiples of the
+             lossless row's: the rows' games differ), reliable parts resent, and the
+             transport's time: the server thread's CPU time (time.thread_time; wall
+             time too, in the JSON) inside NetServer.poll, send, send_encoded and flush
+             (ServerReceiveSystem, the snapshot's sends, ServerFlushSystem; not the
+             snapshot's diff+encode) as a share of a core and of the server's CPU.
+             Relay: its CPU, datagrams lost or chunks stalled.
 
 client       One client frame with 500 sprites on screen: apply a 500-entity snapshot
              (~50% moving) to a client world, interpolate, draw it with
@@ -91,7 +113,8 @@ from game.rules.plugin import shooter_world
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
 from tools.netreport import naive_tick_bytes
 
-SCENARIOS = ("replication", "server", "client", "mission")
+SCENARIOS = ("replication", "server", "lossy", "client", "mission")
+DEFAULT_SCENARIOS = ("replication", "server", "client", "mission")  # lossy when named
 HEADER_BYTES = 13  # frame length u32 + UpdateClientState type u8, tick u32, baseline u32
 HOST = "127.0.0.1"
 SEED = 1
@@ -105,6 +128,13 @@ WARMUP_TICKS = 3  # after the spawn tick, before measuring
 OLD_BASELINE = 5  # ticks: the older baseline a lossy peer's delta is also encoded from
 
 BOT_COUNTS = (1, 8, 32)
+LOSSY_BOTS = 32
+LOSSY_BOTS_QUICK = 4
+LOSSY_LATENCY_MS = 50.0  # each way: a 100 ms round trip
+LOSSY_JITTER_MS = 20.0
+LOSSY_LOSS = 0.05  # each way
+TCP_STALL_CHANCE = 0.05  # per chunk the TCP relay reads: 5% of segments lost
+TCP_STALL_MS = 200.0  # Linux's minimum retransmission timeout
 SERVER_SECONDS = 20.0
 SERVER_SECONDS_QUICK = 5.0
 SETTLE_SECONDS = 2.0  # after every bot joined, before the window opens
@@ -455,22 +485,76 @@ def _preempted() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
 
 
+class _TransportTimer:
+    """Time the server spends inside its NetServer (engine/net): `poll` (all of
+    ServerReceiveSystem but emitting the events), `send` and `send_encoded` (the snapshot
+    system's sends and the game's messages) and `flush` (ServerFlushSystem): netcode, the
+    reliability layer, encryption and the sockets; not the snapshot's diff+encode
+    (replication). Both the server thread's CPU time (`time.thread_time`, which a busy
+    machine's preemption does not inflate) and wall time (perf_counter). A call made
+    inside another one counts once. Also counts the message bytes the game queued for
+    peers (every `Session.send_encoded` of this process, which has only the server's
+    sessions), to set the bytes on the wire against."""
+
+    METHODS = ("poll", "flush", "send", "send_encoded")
+
+    def __init__(self, net: Any) -> None:
+        from engine.net.session import Session
+
+        self.cpu = 0.0
+        self.wall = 0.0
+        self.queued = 0
+        self._depth = 0
+        for name in self.METHODS:
+            setattr(net, name, self._timed(getattr(net, name)))
+        queue = Session.send_encoded
+
+        def counted(session: Session, payload: bytes, *, reliable: bool = True) -> int:
+            self.queued += len(payload)
+            return queue(session, payload, reliable=reliable)
+
+        Session.send_encoded = counted  # type: ignore[method-assign]
+
+    def _timed(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                return method(*args, **kwargs)
+            self._depth += 1
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.wall += time.perf_counter() - wall
+                self.cpu += time.thread_time() - cpu
+                self._depth -= 1
+
+        return timed
+
+    def sample(self) -> tuple[float, float, int]:
+        return self.cpu, self.wall, self.queued
+
+
 class _ServerMeter:
     """What the server child measures between "mark" and "stop"."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, transport: _TransportTimer) -> None:
         from engine.net.sync import ServerNet
 
         self.server = server
         self.net = server.world.resource(ServerNet)
+        self.transport = transport
+        self.transport_start = transport.sample()
         self.wall = time.perf_counter()
         self.cpu = _cpu_seconds()
         self.preempted = _preempted()
         self.steps = server.world.time.step
         self.dropped = server.net.dropped
         self.late = server.loop.dropped_steps
-        # client id -> (peer, its bytes_out when first seen in the window)
-        self.peers = {p.client_id: (p, p.session.bytes_out) for p in server.net.peers}
+        # client id -> (peer, its bytes_out and parts resent when first seen in the window)
+        self.peers = {
+            p.client_id: (p, p.session.bytes_out, p.session.channels.parts_resent)
+            for p in server.net.peers
+        }
         self.tick_times: list[float] = []
         self.other_times: list[float] = []
         self.entities: list[int] = []
@@ -489,13 +573,23 @@ class _ServerMeter:
     def see_peers(self) -> None:
         for peer in self.server.net.peers:
             if peer.client_id not in self.peers:
-                self.peers[peer.client_id] = (peer, 0)
+                self.peers[peer.client_id] = (peer, 0, 0)
 
     def figures(self) -> dict[str, Any]:
         server = self.server
         wall = time.perf_counter() - self.wall
+        cpu = _cpu_seconds() - self.cpu
         steps = server.world.time.step - self.steps
-        sent = sum(peer.session.bytes_out - before for peer, before in self.peers.values())
+        sent = sum(peer.session.bytes_out - before for peer, before, _ in self.peers.values())
+        resent = sum(
+            peer.session.channels.parts_resent - before for peer, _, before in self.peers.values()
+        )
+        joined = server.net.joined_peers()
+        net_cpu, net_wall, queued = (
+            now - then
+            for now, then in zip(self.transport.sample(), self.transport_start, strict=True)
+        )
+        clients = max(1, len(self.peers))
         return {
             "seconds": wall,
             "steps": steps,
@@ -504,12 +598,25 @@ class _ServerMeter:
             "step_ms": summarize(self.tick_times + self.other_times, 1000),
             "tick_step_ms": summarize(self.tick_times, 1000),
             "other_step_ms": summarize(self.other_times, 1000),
-            "cpu_share": (_cpu_seconds() - self.cpu) / wall,
+            "cpu_share": cpu / wall,
+            "transport_cpu_seconds": net_cpu,
+            "transport_core_share": net_cpu / wall,
+            "transport_cpu_fraction": net_cpu / cpu if cpu > 0 else 0.0,
+            "transport_wall_share": net_wall / wall,
             "wakeups_per_second": self.wakeups / wall,
             "preempted_per_second": (_preempted() - self.preempted) / wall,
             "clients_seen": len(self.peers),
-            "clients_connected": len(server.net.joined_peers()),
-            "bytes_per_client_s": sent / max(1, len(self.peers)) / wall,
+            "clients_connected": len(joined),
+            "bytes_per_client_s": sent / clients / wall,
+            "message_bytes_per_client_s": queued / clients / wall,
+            "wire_per_message_byte": sent / queued if queued else 0.0,
+            "parts_resent": resent,
+            "packet_loss_mean": (
+                statistics.fmean(p.session.packet_loss for p in joined) if joined else 0.0
+            ),
+            "rtt_ms_mean": (
+                statistics.fmean(p.session.rtt for p in joined) * 1000 if joined else 0.0
+            ),
             "snapshot_bytes_mean": statistics.fmean(self.snapshots) if self.snapshots else 0.0,
             "entities_mean": statistics.fmean(self.entities) if self.entities else 0.0,
             "peers_dropped": server.net.dropped - self.dropped,
@@ -518,13 +625,20 @@ class _ServerMeter:
 
 
 def _server_child(
-    conn: Any, max_players: int, spectators: int, seed: int, profile: str | None
+    conn: Any,
+    max_players: int,
+    spectators: int,
+    seed: int,
+    profile: str | None,
+    key: bytes | None = None,
 ) -> None:
     """A child process: a GameServer on a real clock, measured between "mark" and "stop".
 
     It runs `GameServer.serve` itself (so the benchmark follows whatever the server's
     loop does), answering ("ready", port), then after "stop" ("figures", {...}); it serves
-    on until "exit", so the bots quit before it goes. Any failure: ("error", text).
+    on until "exit", so the bots quit before it goes. ("public", address) makes tickets
+    naming `address` (a relay's) good here, answered ("public", address). With `key`, it
+    takes that key (whoever has it can issue tickets). Any failure: ("error", text).
     """
     import traceback
 
@@ -535,11 +649,13 @@ def _server_child(
         server = GameServer(
             host=HOST,
             port=0,
+            key=key,
             seed=seed,
             max_players=max_players,
             spectators=spectators,
             open_tickets=True,  # the bots ask for their tickets, as players on a LAN do
         )
+        transport = _TransportTimer(server.net)
         profiler = cProfile.Profile() if profile else None
         meter: _ServerMeter | None = None
         step = server.step
@@ -558,8 +674,11 @@ def _server_child(
             if not conn.poll():
                 return False
             command = conn.recv()
-            if command == "mark":
-                meter = _ServerMeter(server)
+            if isinstance(command, tuple) and command[0] == "public":
+                server.add_public_address(tuple(command[1]))
+                conn.send(("public", command[1]))
+            elif command == "mark":
+                meter = _ServerMeter(server, transport)
                 if profiler is not None:
                     profiler.enable()
             elif command == "stop" and meter is not None:
@@ -591,31 +710,92 @@ class _AutopilotOwn:
                 world.add_component(entity, Autopilot())
 
 
-def _bots_child(conn: Any, port: int, count: int) -> None:
+class _SnapshotWatch:
+    """When one bot applies snapshots: wraps its `step` and after each step looks whether
+    `ClientNet.snapshots` moved (a step that applies several counts as one arrival). From
+    `record()` on, the wall time between successive arrivals is a gap."""
+
+    def __init__(self, bot: Any) -> None:
+        from engine.net.sync import ClientNet
+
+        self.net = bot.world.resource(ClientNet)
+        self.count = self.net.snapshots
+        self.last: float | None = None  # perf_counter of the last step that applied one
+        self.gaps: list[float] | None = None
+        self.arrivals = 0
+        step = bot.step
+
+        def watched() -> None:
+            step()
+            if self.net.snapshots != self.count:
+                now = time.perf_counter()
+                self.count = self.net.snapshots
+                if self.gaps is not None:
+                    self.arrivals += 1
+                    if self.last is not None:
+                        self.gaps.append(now - self.last)
+                self.last = now
+
+        bot.step = watched
+
+    def record(self) -> None:
+        self.gaps, self.arrivals = [], 0
+
+    def finish(self, now: float) -> list[float]:
+        """The gaps recorded, plus the one still open at `now` (a lower bound of it)."""
+        gaps = list(self.gaps or ())
+        if self.last is not None:
+            gaps.append(now - self.last)
+        return gaps
+
+
+def _bots_child(
+    conn: Any,
+    port: int,
+    count: int,
+    host: str = HOST,
+    key: bytes | None = None,
+    transport: str = "udp",
+) -> None:
     """A child process: `count` GameClients on the autopilot, one thread, one real clock.
 
-    Sends ("joined", n) once every bot is connected (or has failed: it counts as dropped);
-    after "mark" measures; on "stop" quits every bot politely and answers ("figures", {...}).
-    Any failure: ("error", text).
+    Without `key` each bot asks host:port's ticket endpoint for its ticket; with it, each
+    makes its own ticket for host:port (a relay's address the server accepts) and connects
+    over `transport`. Sends ("joined", n) once every bot is connected (or has failed: it
+    counts as dropped); after "mark" measures; on "stop" quits every bot politely and
+    answers ("figures", {...}). Any failure: ("error", text).
     """
     import traceback
 
     try:
+        from engine.net.tickets import issue_ticket
         from engine.time import MonotonicClock
         from game.net.client import GameClient
+        from game.net.protocol import GAME
         from game.rules.autopilot import AutopilotSystem
 
         warnings = _WarningCounter.install()
         clock = MonotonicClock()
         bots = []
         for index in range(count):
-            bot = GameClient.connect(HOST, port, f"bench{index + 1}", clock=clock, smooth=False)
+            name = f"bench{index + 1}"
+            if key is None:
+                bot = GameClient.connect(host, port, name, clock=clock, smooth=False)
+            else:
+                ticket = issue_ticket(
+                    key=key, game=GAME, servers=[(host, port)], name=name, now_unix=time.time()
+                )
+                bot = GameClient.with_ticket(
+                    ticket, name, clock=clock, transport=transport, smooth=False
+                )
             bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
             bot.world.add_system(AutopilotSystem(), Phase.INPUT)
             bots.append(bot)
+        watches = [_SnapshotWatch(bot) for bot in bots]
         joined = False
         mark: dict[str, Any] | None = None
         busy = 0.0
+        passes: list[float] = []  # wall time of each pass over the bots (from "mark")
         while True:
             if conn.poll():
                 command = conn.recv()
@@ -626,20 +806,28 @@ def _bots_child(conn: Any, port: int, count: int) -> None:
                         "in": [b.net.bytes_in for b in bots],
                         "late": sum(b.loop.dropped_steps for b in bots),
                         "steps": sum(b.loop.steps for b in bots),
+                        "snapshots": sum(w.net.snapshots for w in watches),
+                        "corrections": [0 if b.mode else b.session.corrections for b in bots],
                     }
+                    for watch in watches:
+                        watch.record()
                     busy = 0.0
+                    passes = []
                 elif command == "stop":
                     break
             work = time.perf_counter()
             for bot in bots:
                 if not bot.net.closed:
                     bot.run_due_steps()
-            busy += time.perf_counter() - work
+            worked = time.perf_counter() - work
+            busy += worked
+            passes.append(worked)
             if not joined and all(bot.connected or bot.net.closed for bot in bots):
                 joined = True
                 conn.send(("joined", count))
             waits = [bot.loop.seconds_until_next_step() for bot in bots if not bot.net.closed]
             time.sleep(max(min(waits, default=0.01), 0.0002))
+        stopped = time.perf_counter()
         figures: dict[str, Any] = {"bots": count}
         dropped = [
             f"bench{i + 1}: {bot.close_reason or 'never connected'}"
@@ -649,20 +837,119 @@ def _bots_child(conn: Any, port: int, count: int) -> None:
         figures["dropped"] = dropped
         figures["warnings"] = dict(warnings.counts)
         if mark is not None:
-            wall = time.perf_counter() - mark["wall"]
+            wall = stopped - mark["wall"]
             received = sum(b.net.bytes_in for b in bots) - sum(mark["in"])
+            live = [w for b, w in zip(bots, watches, strict=True) if b.connected]
+            gaps = [gap for watch in live for gap in watch.finish(stopped)]
+            flying = [
+                (b, before)
+                for b, before in zip(bots, mark["corrections"], strict=True)
+                if not b.mode and b.session.own
+            ]
+            corrections = sum(b.session.corrections - before for b, before in flying)
+            connected = [b for b in bots if b.connected]
             figures.update(
                 seconds=wall,
                 cpu_share=(_cpu_seconds() - mark["cpu"]) / wall,
                 busy_share=busy / wall,
+                pass_ms=summarize(passes, 1000),
                 late_steps_dropped=sum(b.loop.dropped_steps for b in bots) - mark["late"],
                 steps_per_bot_s=(sum(b.loop.steps for b in bots) - mark["steps"]) / count / wall,
                 bytes_in_per_client_s=received / count / wall,
                 corrections=sum(b.session.corrections for b in bots if not b.mode),
+                snapshot_gap_ms=summarize(gaps, 1000),
+                snapshots_per_bot_s=(sum(w.net.snapshots for w in watches) - mark["snapshots"])
+                / count
+                / wall,
+                arrivals_per_bot_s=sum(w.arrivals for w in watches) / count / wall,
+                flying=len(flying),
+                corrections_window=corrections,
+                corrections_per_min=corrections / max(1, len(flying)) / (wall / 60),
+                client_packet_loss_mean=(
+                    statistics.fmean(b.net.session.packet_loss for b in connected)
+                    if connected
+                    else 0.0
+                ),
+                rtt_ms_mean=(
+                    statistics.fmean(b.net.session.rtt for b in connected) * 1000
+                    if connected
+                    else 0.0
+                ),
             )
         for bot in bots:
             bot.close()
         conn.send(("figures", figures))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.send(("error", traceback.format_exc()))
+
+
+def _relay_child(
+    conn: Any, kind: str, target: tuple[str, int], conditions: dict[str, float], seed: int
+) -> None:
+    """A child process: a tools.netsim relay ("udp": `UdpRelay`, "tcp": `Relay`) from a
+    free port on HOST to `target`. Answers ("ready", its address); between "mark" and
+    "stop" measures its CPU and what it did to the traffic, answering ("figures", {...});
+    relays on until "exit". Any failure: ("error", text)."""
+    import traceback
+
+    try:
+        from engine.net.datagrams import Conditions as DatagramConditions
+        from tools.netsim import Conditions as StreamConditions
+        from tools.netsim import Relay
+        from tools.netsim_udp import UdpRelay
+
+        relay: Any
+        if kind == "udp":
+            relay = UdpRelay((HOST, 0), target, DatagramConditions(**conditions), seed=seed)
+        else:
+            relay = Relay((HOST, 0), target, StreamConditions(**conditions), seed=seed)
+        relay.start()
+
+        def counters() -> dict[str, int]:
+            if kind == "udp":
+                summary = relay.summary()
+                return {
+                    "datagrams": summary.datagrams_up + summary.datagrams_down,
+                    "lost": summary.lost,
+                    "duplicated": summary.duplicated,
+                }
+            return {
+                "bytes": relay.bytes_up + relay.bytes_down,
+                "chunks": relay.chunks,
+                "stalls": relay.stalls,
+            }
+
+        mark: dict[str, Any] = {}
+
+        def should_stop() -> bool:
+            if not conn.poll():
+                return False
+            command = conn.recv()
+            if command == "mark":
+                mark.update(wall=time.perf_counter(), cpu=_cpu_seconds(), counts=counters())
+            elif command == "stop" and mark:
+                wall = time.perf_counter() - mark["wall"]
+                now = counters()
+                conn.send(
+                    (
+                        "figures",
+                        {
+                            "kind": kind,
+                            "conditions": relay.conditions.describe(),
+                            "cpu_share": (_cpu_seconds() - mark["cpu"]) / wall,
+                            "window": {k: v - mark["counts"][k] for k, v in now.items()},
+                            "total": now,
+                        },
+                    )
+                )
+            return command == "exit"
+
+        conn.send(("ready", relay.address))
+        try:
+            relay.serve(should_stop)
+        finally:
+            relay.close()
     except BaseException:
         with contextlib.suppress(Exception):
             conn.send(("error", traceback.format_exc()))
@@ -684,47 +971,79 @@ def _receive(conn: Any, process: Any, expect: str, timeout: float) -> Any:
     raise RuntimeError(f"{process.name} did not answer {expect!r} within {timeout:.0f} s")
 
 
-def server_run(
+def _measure(
     bots: int,
     seconds: float,
     *,
-    seed: int = SEED,
-    settle: float = SETTLE_SECONDS,
-    profile_dir: Path | None = None,
+    seed: int,
+    settle: float,
+    profile: Path | None = None,
+    relay: tuple[str, dict[str, float]] | None = None,
+    transport: str = "udp",
+    key: bytes | None = None,
 ) -> dict[str, Any]:
-    """One server measurement: `bots` bot clients for `seconds` after they all joined."""
+    """The server, the bots and (with `relay` = (kind, conditions)) a tools.netsim relay,
+    each in a child process; `bots` bots joined (through the relay, over `transport`,
+    with tickets they make with `key`; without a key they ask the server's endpoint),
+    `settle` s later measured for `seconds`. The figures of each child, and who dropped."""
     context = multiprocessing.get_context("spawn")
     server_end, server_child = context.Pipe()
     bots_end, bots_child = context.Pipe()
-    profile = _profile_path(profile_dir, f"server-{bots}bots")
+    relay_end, relay_child = context.Pipe()
     # As an operator would run it: every aircraft seat the game has, the rest watching.
     seats = max(1, min(bots, load_content().battlefield.max_players))
     server_process = context.Process(
         target=_server_child,
-        args=(server_child, seats, bots - seats, seed, str(profile) if profile else None),
+        args=(server_child, seats, bots - seats, seed, str(profile) if profile else None, key),
         name="bench-server",
         daemon=True,
     )
     bots_process: Any = None
+    relay_process: Any = None
+    relay_figures: dict[str, Any] | None = None
     server_process.start()
     try:
         port = _receive(server_end, server_process, "ready", CHILD_TIMEOUT)
+        dial = (HOST, port)
+        if relay is not None:
+            kind, conditions = relay
+            relay_process = context.Process(
+                target=_relay_child,
+                args=(relay_child, kind, dial, conditions, seed),
+                name=f"bench-relay-{kind}",
+                daemon=True,
+            )
+            relay_process.start()
+            dial = tuple(_receive(relay_end, relay_process, "ready", CHILD_TIMEOUT))
+            server_end.send(("public", dial))
+            _receive(server_end, server_process, "public", CHILD_TIMEOUT)
         bots_process = context.Process(
-            target=_bots_child, args=(bots_child, port, bots), name="bench-bots", daemon=True
+            target=_bots_child,
+            args=(bots_child, dial[1], bots, dial[0], key, transport),
+            name="bench-bots",
+            daemon=True,
         )
         bots_process.start()
         _receive(bots_end, bots_process, "joined", JOIN_TIMEOUT)
         time.sleep(settle)
-        server_end.send("mark")
-        bots_end.send("mark")
+        ends = [server_end, bots_end] + ([relay_end] if relay_process is not None else [])
+        for end in ends:
+            end.send("mark")
         time.sleep(seconds)
-        server_end.send("stop")
-        bots_end.send("stop")
+        for end in ends:
+            end.send("stop")
         server = _receive(server_end, server_process, "figures", CHILD_TIMEOUT)
         clients = _receive(bots_end, bots_process, "figures", CHILD_TIMEOUT)
+        if relay_process is not None:
+            relay_figures = _receive(relay_end, relay_process, "figures", CHILD_TIMEOUT)
         server_end.send("exit")
     finally:
-        for process in (bots_process, server_process):
+        if relay_process is not None and bots_process is not None:
+            bots_process.join(timeout=10.0)  # the bots' goodbyes pass the relay
+        if relay_process is not None:
+            with contextlib.suppress(OSError):
+                relay_end.send("exit")
+        for process in (bots_process, server_process, relay_process):
             if process is None:
                 continue
             process.join(timeout=10.0)
@@ -739,9 +1058,25 @@ def server_run(
         "seconds": server["seconds"],
         "server": server,
         "clients": clients,
+        "relay": relay_figures,
         "dropped": dropped,
         "any_dropped": bool(dropped),
     }
+
+
+def server_run(
+    bots: int,
+    seconds: float,
+    *,
+    seed: int = SEED,
+    settle: float = SETTLE_SECONDS,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """One server measurement: `bots` bot clients for `seconds` after they all joined."""
+    profile = _profile_path(profile_dir, f"server-{bots}bots")
+    row = _measure(bots, seconds, seed=seed, settle=settle, profile=profile)
+    del row["relay"]
+    return row
 
 
 def run_server(
@@ -761,6 +1096,133 @@ def run_server(
         rows.append(row)
         if report is not None:
             report(SERVER_TABLE.row(row))
+    return rows
+
+
+# -- lossy -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LossyConfig:
+    """One configuration of the lossy scenario: how the bots reach the server."""
+
+    name: str
+    transport: str  # the bots' ("udp" or "tcp")
+    relay: tuple[str, dict[str, float]] | None  # (kind, conditions of each direction)
+    conditions: str  # what the row says of the path
+
+
+LOSSY_CONFIGS = (
+    LossyConfig("udp lossless", "udp", None, "direct, UDP on 127.0.0.1"),
+    LossyConfig(
+        "udp lossy",
+        "udp",
+        ("udp", {"latency_ms": LOSSY_LATENCY_MS, "jitter_ms": LOSSY_JITTER_MS, "loss": LOSSY_LOSS}),
+        f"UdpRelay, each way: latency {LOSSY_LATENCY_MS:g} ms, jitter 0..{LOSSY_JITTER_MS:g} ms, "
+        f"loss {LOSSY_LOSS:.0%}",
+    ),
+    LossyConfig(
+        "tcp stalls",
+        "tcp",
+        (
+            "tcp",
+            {
+                "latency_ms": LOSSY_LATENCY_MS,
+                "jitter_ms": LOSSY_JITTER_MS,
+                "stall_chance": TCP_STALL_CHANCE,
+                "stall_ms": TCP_STALL_MS,
+            },
+        ),
+        f"netsim Relay, each way: latency {LOSSY_LATENCY_MS:g} ms, jitter 0..{LOSSY_JITTER_MS:g} "
+        f"ms, stall {TCP_STALL_CHANCE:.0%} of chunks for {TCP_STALL_MS:g} ms (a chunk is about "
+        "one segment: a step's small write to a client; a lost segment waits for the "
+        "retransmit timer, at least 200 ms on Linux, as a thin game stream rarely gets the "
+        "3 duplicate acks of a fast retransmit)",
+    ),
+)
+
+
+def _udp_receive_errors() -> int | None:
+    """Datagrams the kernel dropped for a full socket receive buffer so far, machine-wide
+    (`RcvbufErrors` in /proc/net/snmp; None where unavailable): loss no relay counted."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    except OSError:
+        return None
+    udp = [line[1:] for line in lines if line and line[0] == "Udp:"]
+    if len(udp) < 2 or "RcvbufErrors" not in udp[0]:
+        return None
+    return int(udp[1][udp[0].index("RcvbufErrors")])
+
+
+def lossy_run(
+    config: LossyConfig,
+    bots: int,
+    seconds: float,
+    *,
+    key: bytes,
+    seed: int = SEED,
+    settle: float = SETTLE_SECONDS,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """One configuration of the lossy scenario: `bots` bots through `config`'s path."""
+    profile = _profile_path(profile_dir, f"lossy-{config.name.replace(' ', '-')}-{bots}bots")
+    kernel_drops = _udp_receive_errors()
+    row = _measure(
+        bots,
+        seconds,
+        seed=seed,
+        settle=settle,
+        profile=profile,
+        relay=config.relay,
+        transport=config.transport,
+        key=key,
+    )
+    after = _udp_receive_errors()
+    row["udp_rcvbuf_errors"] = (
+        None if after is None or kernel_drops is None else after - kernel_drops
+    )
+    return {
+        "config": config.name,
+        "transport": config.transport,
+        **row,
+        "conditions": config.conditions,
+    }
+
+
+def run_lossy(
+    bots: int = LOSSY_BOTS,
+    seconds: float = SERVER_SECONDS,
+    *,
+    configs: Sequence[LossyConfig] = LOSSY_CONFIGS,
+    seed: int = SEED,
+    settle: float = SETTLE_SECONDS,
+    profile_dir: Path | None = None,
+    report: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every configuration back to back, same seed and key. Each row's bytes per client
+    also as a multiple of the first (lossless) row's: raw (`bytes_vs_lossless`), and per
+    byte of message the game queued (`overhead_vs_lossless`: the rows' games differ, as
+    bots fly differently through another network, and so do their snapshots)."""
+    from engine.net.netcode import new_key
+
+    key = new_key()
+    rows: list[dict[str, Any]] = []
+    for config in configs:
+        load = _OtherLoad()
+        row = lossy_run(
+            config, bots, seconds, key=key, seed=seed, settle=settle, profile_dir=profile_dir
+        )
+        load.finish(row)
+        for figure, name in (
+            ("bytes_per_client_s", "bytes_vs_lossless"),
+            ("wire_per_message_byte", "overhead_vs_lossless"),
+        ):
+            lossless = rows[0]["server"][figure] if rows else None
+            row[name] = row["server"][figure] / lossless if lossless else 1.0
+        rows.append(row)
+        if report is not None:
+            report(LOSSY_TABLE.row(row))
     return rows
 
 
@@ -1073,6 +1535,49 @@ MISSION_TABLE = Table(
 )
 
 
+def _faults(row: dict[str, Any]) -> str:
+    """What the relay did to the traffic in the window: datagrams lost (UDP), or chunks
+    stalled (TCP), as a share of what passed."""
+    relay = row.get("relay")
+    if not relay:
+        return "-"
+    counts = relay["window"]
+    if relay["kind"] == "udp":
+        lost = counts["lost"]
+        return f"{lost / max(1, lost + counts['datagrams']):.1%} lost"
+    return f"{counts['stalls'] / max(1, counts['chunks']):.1%} stall"
+
+
+LOSSY_TABLE = Table(
+    (
+        ("config", 12, _cell("config")),
+        ("bots", 4, _cell("bots")),
+        ("gap ms", 6, _cell("clients.snapshot_gap_ms.median", ".0f")),
+        ("p99", 5, _cell("clients.snapshot_gap_ms.p99", ".0f")),
+        ("max", 5, _cell("clients.snapshot_gap_ms.max", ".0f")),
+        ("corr/min", 8, _cell("clients.corrections_per_min", ".1f")),
+        ("B/s/client", 10, _cell("server.bytes_per_client_s", ".0f")),
+        ("x lossless", 10, _cell("bytes_vs_lossless", ".2f")),
+        ("B/msg B", 7, _cell("server.wire_per_message_byte", ".2f")),
+        ("x lossless", 10, _cell("overhead_vs_lossless", ".2f")),
+        ("step ms", 7, _cell("server.step_ms.median", ".3f")),
+        ("p99", 6, _cell("server.step_ms.p99", ".2f")),
+        ("cpu", 5, _cell("server.cpu_share", ".0%")),
+        ("net", 5, _cell("server.transport_core_share", ".1%")),
+        ("of cpu", 6, _cell("server.transport_cpu_fraction", ".0%")),
+        ("faults", 10, _faults),
+        ("resent", 6, _cell("server.parts_resent")),
+        ("bots cpu", 8, lambda row: f"{row['clients'].get('cpu_share', 0.0):.0%}"),
+        ("bot Hz", 6, lambda row: f"{row['clients'].get('steps_per_bot_s', 0.0):.1f}"),
+        ("pass p99", 8, _cell("clients.pass_ms.p99", ".0f")),
+        ("relay cpu", 9, lambda row: f"{row['relay']['cpu_share']:.0%}" if row["relay"] else "-"),
+    ),
+    tail=(
+        "dropped; kernel UDP drops",
+        lambda row: f"{'; '.join(row['dropped']) or 'none'}; {row['udp_rcvbuf_errors']}",
+    ),
+)
+
 # -- targets ---------------------------------------------------------------------------------
 
 
@@ -1089,6 +1594,10 @@ TARGET_ENCODE = "encode, 1000 entities, 10% moving"
 TARGET_BYTES_10 = "bytes, 1000 entities, 10% moving"
 TARGET_BYTES_100 = "bytes, 1000 entities, 100% moving"
 TARGET_CLIENT = "client frame, 500 sprites"
+TARGET_LOSSY_GAP = "lossy UDP, snapshot gap"
+TARGET_LOSSY_BYTES = "lossy UDP, bytes per client"
+TARGET_LOSSY_STEP = "lossy UDP, server step, 32 bots"
+TARGET_LOSSY_TRANSPORT = "lossy UDP, transport CPU, 32 bots"
 
 
 def evaluate(results: dict[str, Any]) -> list[Target]:
@@ -1105,8 +1614,12 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
         TARGET_BYTES_10: "< 15% of naive bytes",
         TARGET_BYTES_100: "< 60% of naive bytes",
         TARGET_CLIENT: "< 8 ms per frame (+ snapshot)",
+        TARGET_LOSSY_GAP: "p99 <= 150 ms",
+        TARGET_LOSSY_BYTES: "<= 1.25x lossless, per message B",
+        TARGET_LOSSY_STEP: "step p99 < 8 ms",
+        TARGET_LOSSY_TRANSPORT: "< 5% of a core",
     }
-    found: dict[str, tuple[str, bool]] = {}
+    found: dict[str, tuple[str, bool | None]] = {}
     server = next((r for r in results.get("server", []) if r["bots"] == 32), None)
     if server is not None:
         figures = server["server"]
@@ -1129,7 +1642,43 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
     if client is not None:
         frame = client["frame_ms"]
         found[TARGET_CLIENT] = (timing(frame), frame["median"] < 8.0)
+    found.update(_lossy_targets(results.get("lossy", [])))
     return [Target(name, goal, *found.get(name, ("not run", None))) for name, goal in goals.items()]
+
+
+def _lossy_targets(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[str, bool | None]]:
+    """The lossy scenario's targets, judged on its lossy UDP row (TCP's figure beside it).
+    The server's step and the transport's CPU are targets for 32 bots: with fewer they
+    are shown, not judged."""
+    by_name = {row["config"]: row for row in rows}
+    udp, tcp = by_name.get("udp lossy"), by_name.get("tcp stalls")
+    if udp is None:
+        return {}
+    found: dict[str, tuple[str, bool | None]] = {}
+    gap = udp["clients"]["snapshot_gap_ms"]
+    beside = f"; tcp p99 {tcp['clients']['snapshot_gap_ms']['p99']:.0f}" if tcp else ""
+    found[TARGET_LOSSY_GAP] = (
+        f"p99 {gap['p99']:.0f} ms, max {gap['max']:.0f} ms{beside}",
+        gap["p99"] <= 150.0,
+    )
+    ratio, raw = udp["overhead_vs_lossless"], udp["bytes_vs_lossless"]
+    beside = f"; tcp {tcp['overhead_vs_lossless']:.2f}x" if tcp else ""
+    found[TARGET_LOSSY_BYTES] = (
+        f"{ratio:.2f}x per message byte (raw {raw:.2f}x){beside}",
+        ratio <= 1.25,
+    )
+    full = udp["bots"] >= 32
+    fewer = "" if full else f" ({udp['bots']} bots: not judged)"
+    p99 = udp["server"]["step_ms"]["p99"]
+    beside = f"; tcp {tcp['server']['step_ms']['p99']:.2f}" if tcp else ""
+    found[TARGET_LOSSY_STEP] = (f"p99 {p99:.2f} ms{beside}{fewer}", p99 < 8.0 if full else None)
+    share = udp["server"]["transport_core_share"]
+    beside = f"; tcp {tcp['server']['transport_core_share']:.1%}" if tcp else ""
+    found[TARGET_LOSSY_TRANSPORT] = (
+        f"{share:.1%} of a core{beside}{fewer}",
+        share < 0.05 if full else None,
+    )
+    return found
 
 
 def targets_table(targets: Sequence[Target]) -> str:
@@ -1173,6 +1722,7 @@ def run(
     quick: bool = False,
     seed: int = SEED,
     seconds: float | None = None,
+    bots: int | None = None,
     profile_dir: Path | None = None,
     out: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -1205,6 +1755,33 @@ def run(
         out(SERVER_TABLE.header())
         results["server"] = run_server(
             BOT_COUNTS,
+            window,
+            seed=seed,
+            settle=1.0 if quick else SETTLE_SECONDS,
+            profile_dir=profile_dir,
+            report=progress,
+        )
+        out("")
+    if "lossy" in scenarios:
+        window = seconds or (SERVER_SECONDS_QUICK if quick else SERVER_SECONDS)
+        count = bots or (LOSSY_BOTS_QUICK if quick else LOSSY_BOTS)
+        out(
+            f"lossy ({count} bots, {window:g} s window after joining, seed {seed}; server, bots "
+            f"and relay each in a child process, sharing {os.cpu_count()} cores with one another "
+            "and anything else running)"
+        )
+        for config in LOSSY_CONFIGS:
+            out(f"  {config.name}: {config.conditions}")
+        out(
+            "  gap: wall time between a bot's steps that applied snapshots; corr/min: position "
+            "corrections per flying bot; B/s/client: session bytes the server sent; B/msg B: "
+            "those per byte of message queued; net: server thread CPU in engine/net, of a core "
+            "and of the process's CPU; resent: reliable parts the server sent again; pass p99: "
+            "ms one pass over every bot took (a gap's floor: a bot reads only when it steps)"
+        )
+        out(LOSSY_TABLE.header())
+        results["lossy"] = run_lossy(
+            count,
             window,
             seed=seed,
             settle=1.0 if quick else SETTLE_SECONDS,
@@ -1252,7 +1829,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, short windows")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
-        "--seconds", type=float, default=None, help="server window per bot count (20, quick 5)"
+        "--seconds",
+        type=float,
+        default=None,
+        help="server and lossy window per row (20, quick 5)",
+    )
+    parser.add_argument(
+        "--bots",
+        type=int,
+        default=None,
+        help=f"lossy: bot clients ({LOSSY_BOTS}, quick {LOSSY_BOTS_QUICK})",
     )
     parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="write cProfile .prof files here"
@@ -1263,7 +1849,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
     if args.seconds is not None and not args.seconds > 0:
         parser.error("--seconds must be more than 0")
-    scenarios = [s for s in SCENARIOS if s in args.scenarios] or list(SCENARIOS)
+    if args.bots is not None and args.bots < 1:
+        parser.error("--bots must be at least 1")
+    scenarios = [s for s in SCENARIOS if s in args.scenarios] or list(DEFAULT_SCENARIOS)
     if args.profile is not None:
         print(f"profiling into {args.profile}: these figures include cProfile's overhead\n")
     settle_garbage_collector()  # as the server's and the window's loops do
@@ -1272,6 +1860,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         seed=args.seed,
         seconds=args.seconds,
+        bots=args.bots,
         profile_dir=args.profile,
     )
     results["command"] = ["python", "-m", "tools.bench", *(argv or sys.argv[1:])]

@@ -404,6 +404,8 @@ class Relay:
         self.connections = 0
         self._bytes_up_closed = 0
         self._bytes_down_closed = 0
+        self._chunks_closed = 0
+        self._stalls_closed = 0
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -445,6 +447,16 @@ class Relay:
     def bytes_down(self) -> int:
         """Bytes delivered server -> client so far."""
         return self._bytes_down_closed + sum(link.bytes_down for link in self._links)
+
+    @property
+    def chunks(self) -> int:
+        """Chunks pushed into the delay lines so far, both directions (each may stall)."""
+        return self._chunks_closed + sum(link.up.chunks + link.down.chunks for link in self._links)
+
+    @property
+    def stalls(self) -> int:
+        """Stalls so far, both directions."""
+        return self._stalls_closed + sum(link.up.stalls + link.down.stalls for link in self._links)
 
     @property
     def queued_bytes(self) -> int:
@@ -530,6 +542,8 @@ class Relay:
     def _retire(self, link: _Link) -> None:
         self._bytes_up_closed += link.bytes_up
         self._bytes_down_closed += link.bytes_down
+        self._chunks_closed += link.up.chunks + link.down.chunks
+        self._stalls_closed += link.up.stalls + link.down.stalls
         log.info(
             "connection %d closed (%s): %d bytes up, %d bytes down",
             link.number,

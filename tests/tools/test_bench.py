@@ -162,3 +162,74 @@ def test_unknown_scenario_is_refused(capsys):
         bench.main(["nonsense"])
     assert exit_.value.code == 2
     assert "unknown scenario" in capsys.readouterr().err
+
+
+def test_lossy_quick_run_reports_every_figure(tmp_path, capsys):
+    out = tmp_path / "lossy.json"
+    assert (
+        bench.main(["lossy", "--quick", "--bots", "2", "--seconds", "1", "--json", str(out)]) == 0
+    )
+    data = json.loads(out.read_text())
+    assert data["scenarios"] == ["lossy"]
+    rows = {row["config"]: row for row in data["lossy"]}
+    assert list(rows) == ["udp lossless", "udp lossy", "tcp stalls"]
+    for row in rows.values():
+        clients, server = row["clients"], row["server"]
+        assert row["bots"] == 2 and not row["any_dropped"], row["dropped"]
+        gaps = clients["snapshot_gap_ms"]
+        assert gaps["samples"] > 0 and 0 < gaps["median"] <= gaps["p99"] <= gaps["max"]
+        assert clients["snapshots_per_bot_s"] > 0
+        assert clients["pass_ms"]["samples"] > 0 and clients["pass_ms"]["p99"] > 0
+        assert clients["corrections_per_min"] >= 0 and clients["flying"] == 2
+        assert clients["bytes_in_per_client_s"] > 0 and server["bytes_per_client_s"] > 0
+        assert row["bytes_vs_lossless"] > 0 and row["overhead_vs_lossless"] > 0
+        assert server["message_bytes_per_client_s"] > 0
+        assert server["wire_per_message_byte"] > 1  # headers and acks on top
+        assert server["transport_wall_share"] > 0
+        assert 0 < server["step_ms"]["median"] <= server["step_ms"]["p99"]
+        assert server["cpu_share"] > 0
+        assert 0 < server["transport_core_share"] < 1  # a share of one core
+        assert server["transport_cpu_fraction"] > 0
+        assert row["udp_rcvbuf_errors"] is None or row["udp_rcvbuf_errors"] >= 0
+    assert rows["udp lossless"]["relay"] is None
+    assert rows["udp lossless"]["bytes_vs_lossless"] == 1.0
+    assert rows["udp lossless"]["overhead_vs_lossless"] == 1.0
+    udp = rows["udp lossy"]["relay"]
+    assert udp["kind"] == "udp" and udp["total"]["lost"] > 0 and udp["window"]["datagrams"] > 0
+    assert rows["udp lossy"]["server"]["rtt_ms_mean"] >= 80  # 50 ms each way
+    tcp = rows["tcp stalls"]["relay"]
+    assert tcp["kind"] == "tcp" and tcp["total"]["chunks"] > 0 and tcp["window"]["bytes"] > 0
+    assert rows["tcp stalls"]["transport"] == "tcp"
+    measured = {t["name"]: t for t in data["targets"]}
+    assert isinstance(measured[bench.TARGET_LOSSY_GAP]["met"], bool)
+    assert isinstance(measured[bench.TARGET_LOSSY_BYTES]["met"], bool)
+    assert measured[bench.TARGET_LOSSY_STEP]["met"] is None  # 2 bots: not judged
+    assert measured[bench.TARGET_SERVER]["met"] is None  # not run
+    printed = capsys.readouterr().out
+    assert "udp lossy" in printed and "tcp stalls" in printed and "targets" in printed
+
+
+def test_lossy_targets_are_judged_on_the_lossy_udp_row():
+    def row(config: str, gap_p99: float, ratio: float, step_p99: float, net: float) -> dict:
+        return {
+            "config": config,
+            "bots": 32,
+            "bytes_vs_lossless": ratio * 0.9,
+            "overhead_vs_lossless": ratio,
+            "clients": {"snapshot_gap_ms": {"p99": gap_p99, "max": gap_p99 * 2}},
+            "server": {"step_ms": {"p99": step_p99}, "transport_core_share": net},
+        }
+
+    results = {
+        "lossy": [
+            row("udp lossless", 50.0, 1.0, 3.0, 0.02),
+            row("udp lossy", 140.0, 1.3, 7.0, 0.06),
+            row("tcp stalls", 400.0, 1.0, 3.0, 0.01),
+        ]
+    }
+    met = {t.name: t.met for t in bench.evaluate(results)}
+    assert met[bench.TARGET_LOSSY_GAP] is True
+    assert met[bench.TARGET_LOSSY_BYTES] is False
+    assert met[bench.TARGET_LOSSY_STEP] is True
+    assert met[bench.TARGET_LOSSY_TRANSPORT] is False
+    assert all(met[name] is None for name in (bench.TARGET_SERVER, bench.TARGET_CLIENT))
