@@ -275,7 +275,9 @@ def test_a_client_is_welcomed_and_the_server_announces_it():
     assert joined.peer.name == "ann" and joined.hello == hello("ann")
     assert joined.peer.joined and lan.server.joined_peers() == [joined.peer]
     assert joined.peer.address == ann.socket.address
-    assert lan.heard[ann] == [Welcome(joined.peer.client_id, 60, 3, SERVER_TICK)]
+    secret = joined.peer.resume  # a random secret, to resume this connection should it drop
+    assert secret != 0
+    assert lan.heard[ann] == [Welcome(joined.peer.client_id, 60, 3, SERVER_TICK, secret)]
     assert ann.welcome == lan.heard[ann][0]
     assert lan.server.joined_total == 1 and lan.server.dropped == 0
     assert lan.now - start < 0.1  # a few steps: request, challenge, response, Hello, Welcome
@@ -747,7 +749,7 @@ class RealGame:
         client, server = self.client, self.server
         self.pump(lambda: client.connected or client.closed)
         assert client.connected, client.close_reason
-        assert self.heard == [Welcome(1, 60, 3, SERVER_TICK)]
+        assert self.heard == [Welcome(1, 60, 3, SERVER_TICK, client.welcome.resume)]
         client.send(Count(7))
         self.pump(lambda: len(self.events) == 2)
         joined, counted = self.events
