@@ -46,6 +46,15 @@ class Player:
 
 
 @dataclass(slots=True)
+class Held:
+    """An aircraft held where it is while its pilot is away: it does not move, steer or fire,
+    and nothing hits it, rams it or is picked up by it. Its hit points and missiles wait
+    for its pilot. Whoever decides the pilot is away adds and removes it."""
+
+    since: float = 0.0  # simulation seconds it was held at
+
+
+@dataclass(slots=True)
 class PlayerInput:
     """What the player (or an autopilot) wants this step; systems turn it into motion and fire."""
 

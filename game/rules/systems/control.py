@@ -7,19 +7,23 @@ import math
 from engine.components import Transform, Velocity
 from engine.world import World
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Player, PlayerInput
+from game.rules.components import Aircraft, Held, Player, PlayerInput
 from game.rules.content import GameContent
 
 
 class PlayerControlSystem:
-    """Velocity = normalised input * speed, plus the scroll so players keep pace with the view."""
+    """Velocity = normalised input * speed, plus the scroll so players keep pace with the view.
+    A Held aircraft stands still."""
 
     def update(self, world: World, dt: float) -> None:
         content = world.resource(GameContent)
         scroll = world.resource(Battlefield).scroll_velocity
-        for _, (intent, velocity, aircraft, _player) in world.query(
+        for entity, (intent, velocity, aircraft, _player) in world.query(
             PlayerInput, Velocity, Aircraft, Player
         ):
+            if world.has_component(entity, Held):
+                velocity.x = velocity.y = 0.0
+                continue
             speed = content.aircraft[aircraft.kind].speed
             mx = max(-1.0, min(1.0, intent.move_x))
             my = max(-1.0, min(1.0, intent.move_y))
@@ -31,13 +35,16 @@ class PlayerControlSystem:
 
 
 class ClampToViewSystem:
-    """Players stay `player_margin` px inside the view, whatever moved them."""
+    """Players stay `player_margin` px inside the view, whatever moved them (a Held one stays
+    where it is, in view or not, until it is released)."""
 
     def update(self, world: World, dt: float) -> None:
         battlefield = world.resource(Battlefield)
         margin = battlefield.spec.player_margin
         left, right = margin, battlefield.width - margin
         top, bottom = battlefield.view_top + margin, battlefield.view_bottom - margin
-        for _, (transform, _player) in world.query(Transform, Player):
+        for entity, (transform, _player) in world.query(Transform, Player):
+            if world.has_component(entity, Held):
+                continue
             transform.x = min(max(transform.x, left), right)
             transform.y = min(max(transform.y, top), bottom)
