@@ -13,7 +13,7 @@ from game.rules.content import GameContent
 
 class PlayerControlSystem:
     """Velocity = normalised input * speed, plus the scroll so players keep pace with the view.
-    A Held aircraft stands still."""
+    A Held aircraft's input is ignored: it keeps pace with the view, nothing more."""
 
     def update(self, world: World, dt: float) -> None:
         content = world.resource(GameContent)
@@ -22,7 +22,7 @@ class PlayerControlSystem:
             PlayerInput, Velocity, Aircraft, Player
         ):
             if world.has_component(entity, Held):
-                velocity.x = velocity.y = 0.0
+                velocity.x, velocity.y = 0.0, scroll
                 continue
             speed = content.aircraft[aircraft.kind].speed
             mx = max(-1.0, min(1.0, intent.move_x))
@@ -34,17 +34,26 @@ class PlayerControlSystem:
             velocity.y = my * speed + scroll
 
 
+class HoldSystem:
+    """Each Held aircraft keeps its place in the view, whatever moves it (on the server: its
+    pilot's client moves it, and that client is away)."""
+
+    def update(self, world: World, dt: float) -> None:
+        view_top = world.resource(Battlefield).view_top
+        for _, (held, transform) in world.query(Held, Transform):
+            if held.view_y is None:
+                held.view_y = transform.y - view_top
+            transform.y = view_top + held.view_y
+
+
 class ClampToViewSystem:
-    """Players stay `player_margin` px inside the view, whatever moved them (a Held one stays
-    where it is, in view or not, until it is released)."""
+    """Players stay `player_margin` px inside the view, whatever moved them."""
 
     def update(self, world: World, dt: float) -> None:
         battlefield = world.resource(Battlefield)
         margin = battlefield.spec.player_margin
         left, right = margin, battlefield.width - margin
         top, bottom = battlefield.view_top + margin, battlefield.view_bottom - margin
-        for entity, (transform, _player) in world.query(Transform, Player):
-            if world.has_component(entity, Held):
-                continue
+        for _, (transform, _player) in world.query(Transform, Player):
             transform.x = min(max(transform.x, left), right)
             transform.y = min(max(transform.y, top), bottom)
