@@ -101,11 +101,11 @@ class Hud:
             if index in seats:
                 health, weapon, _ = seats[index]
                 self._seat_panel(surface, index, health, weapon)
+        session = world.resource(ClientSession)
         waiting = len(seats) == 1 and self.can_add_partner and 1 not in seats
-        if waiting and int(self._clock / BLINK_SECONDS) % 2 == 0:
+        if waiting and not session.reconnecting and int(self._clock / BLINK_SECONDS) % 2 == 0:
             prompt = "Press Enter to spawn player 2"
             self.text(surface, prompt, (width / 2, height - 28), 30, ACCENT)
-        session = world.resource(ClientSession)
         notice = self.connection_notice(world)
         if notice:
             self._reconnecting(surface, notice, session.gives_up_in)
