@@ -31,6 +31,8 @@ from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Held, Player, PlayerInput, Projectile, Side, Weapon
 from game.rules.mission import MissionState, restart_mission
 from game.rules.spawn import spawn_bullet
+from game.server import GameServer
+from tests.netgame.conftest import Harness
 from tests.netgame.test_authority import STEP, Guest, Table
 
 TIMEOUT = 5.0  # the ticket's: silence after which either end gives up on the other
@@ -275,3 +277,29 @@ def test_a_game_client_that_comes_back_too_late_starts_afresh(harness):
     # What it showed of the lost game is gone: two aircraft, hers and bob's, not three.
     assert sorted(p.name for _, (p,) in alice.world.query(Player)) == ["alice", "bob"]
     assert "alice joined" in harness.clients[1].session.broadcasts
+
+
+def test_a_game_client_whose_server_restarted_joins_the_new_one_afresh():
+    harness = Harness(udp=False)
+    try:
+        alice = harness.join("alice")
+        harness.step(120)  # the old server's ticks run ahead of a new server's
+        (old,) = alice.own_aircraft().values()
+        crashed = harness.server
+        crashed.net.sockets[-1].close()  # its machine is gone: no goodbye
+        harness.server = GameServer(listen=False, seed=12, clock=harness.clock)
+        harness.server.join_memory_network(harness.network)  # back at the same address
+        crashed.close()
+        harness.run_until(lambda: alice.reconnecting, steps=6 * 60, what="alice to notice")
+        harness.run_until(lambda: alice.connected, steps=10 * 60, what="alice to get in")
+        harness.step(6)
+        assert not alice.net.welcome.resumed
+        assert not alice.world.is_alive(old)  # what it showed of the old game is gone
+        (mine,) = alice.own_aircraft().values()
+        assert [p.name for _, (p,) in alice.world.query(Player)] == ["alice"]
+        assert alice.world.component(mine, Transform).y == pytest.approx(
+            harness.server.world.component(harness.server.roster.seats[1].entity, Transform).y,
+            abs=60,
+        )
+    finally:
+        harness.close()
