@@ -857,7 +857,7 @@ def test_a_resume_before_the_server_noticed_the_silence_takes_over_the_old_conne
     assert lan.run(RESUME_SECONDS + 1) == []
 
 
-@pytest.mark.parametrize("how", ["kicked", "shutdown", "rejected"])
+@pytest.mark.parametrize("how", ["kicked", "cut", "shutdown", "rejected"])
 def test_a_client_the_server_sent_away_does_not_reconnect(how):
     lan = Lan(max_peers=1)
     ann, _ = lan.roaming("ann")
@@ -865,6 +865,10 @@ def test_a_client_the_server_sent_away_does_not_reconnect(how):
     if how == "kicked":
         lan.server.drop(lan.peer(ann), "no cheating")
         expected = "Disconnected by the server: no cheating"
+    elif how == "cut":  # the secure connection's own goodbye, with no message before it
+        lan.server.link.disconnect(lan.peer(ann).client_index, lan.now)
+        lan.server.flush(lan.now)
+        expected = "Disconnected by the server"
     elif how == "shutdown":
         lan.server.close(lan.now)
         expected = "Disconnected by the server: server shutting down"

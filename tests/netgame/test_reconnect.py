@@ -167,22 +167,23 @@ def test_after_30_s_away_the_seat_is_freed_as_on_a_leave_and_the_line_moves(two_
     assert "alice reconnected" not in bob.said()
 
 
-def test_a_spectator_keeps_its_place_in_line(two_seats):
+def test_a_spectator_keeps_its_place_in_line_but_a_seat_waits_for_nobody(two_seats):
     table = two_seats
-    table.sit("alice")
-    bob = table.sit("bob")
-    carol, dave = table.connect("carol"), table.connect("dave")
+    alice, bob = table.sit("alice"), table.sit("bob")
+    carol, dave, erin = table.connect("carol"), table.connect("dave"), table.connect("erin")
     carol.outage.cut(10.0)
     run_until(table, lambda: away(table, carol), TIMEOUT + 0.5, "the timeout")
     assert table.world.resource(Roster).waiting[0].name == "carol"
+    bob.leave()  # a seat frees while carol is away: the next one present takes it
+    table.step(3)
+    assert dave.got(SpawnSelf) and [m.place for m in erin.got(Spectating)] == [3, 2]
     run_until(table, lambda: carol.net.connected, 10.0, "carol to come back")
     table.step(2)
-    assert carol.got(Spectating)[-1].place == 1
-    assert [m.place for m in dave.got(Spectating)] == [2]
-    assert "carol reconnected" in bob.said()
-    bob.leave()
+    assert carol.got(Spectating)[-1].place == 1  # still first in line
+    assert "carol reconnected" in alice.said()
+    alice.leave()
     table.step(3)
-    assert carol.got(SpawnSelf) and not dave.got(SpawnSelf)
+    assert carol.got(SpawnSelf) and not erin.got(SpawnSelf)
 
 
 def test_a_mission_restarted_while_a_player_is_away_holds_its_new_aircraft_for_it(table):
