@@ -881,6 +881,26 @@ def test_a_client_the_server_sent_away_does_not_reconnect(how):
         assert of_type(lan.run(RESUME_SECONDS), PeerJoined) == []
 
 
+def test_a_client_keeps_trying_while_it_cannot_even_open_a_socket():
+    lan = Lan()
+    outage = Outage(lan.clock)
+    failures = []
+
+    def open_socket():
+        if outage.down:  # no network at all: the OS refuses
+            failures.append(lan.now)
+            raise OSError(101, "Network is unreachable")
+        return lan.network.bind()
+
+    ann = lan.client("ann", renew_ticket=lan.ticket, open_socket=open_socket)
+    lan.run(1.0, until=lambda: ann.connected)
+    ann.socket.close()  # the interface went down with its address
+    outage.cut(9.0)
+    (joined,) = of_type(lan.run(12.0, until=lambda: ann.resumes > 0), PeerJoined)
+    assert joined.resumed_from is not None and ann.resumes == 1
+    assert len(failures) >= 3 and failures[1] - failures[0] == pytest.approx(1.0, abs=STEP)
+
+
 def test_a_client_without_a_way_to_a_new_ticket_closes_when_the_connection_is_lost():
     lan = Lan()
     (ann,) = lan.join("ann", ticket=lan.ticket(timeout_seconds=2))
