@@ -138,7 +138,21 @@ class NetClient:
         return cls(name=name, ticket=ticket, now=now, **options)  # type: ignore[arg-type]
 
     def _start(self, token: ConnectToken, now: float) -> None:
-        """Open a socket (unless given one) and begin the secure connection."""
+        """Open a socket (unless given one) and begin the secure connection. While
+        reconnecting, a socket that cannot be opened (no network yet) is a failed attempt."""
+        try:
+            self._open(token, now)
+        except OSError as error:
+            if not self.reconnecting:
+                raise
+            self._lost(f"Could not connect: {error.strerror or error}")
+            return
+        self.link = NetcodeClient(token, now=now)
+        self.timeout = token.timeout_seconds
+        self.target = ", ".join(format_address(a) for a in token.server_addresses)
+        self.link.connect(now)
+
+    def _open(self, token: ConnectToken, now: float) -> None:
         host, port = token.server_addresses[0]
         if self.socket is None and self.open_socket is not None:
             self.socket = self.open_socket()
@@ -148,10 +162,6 @@ class NetClient:
                 self.socket = TcpDatagramClient(host, port, now=now, timeout=timeout)
             else:
                 self.socket = UdpSocket.bind("::" if ":" in host else "0.0.0.0", 0)
-        self.link = NetcodeClient(token, now=now)
-        self.timeout = token.timeout_seconds
-        self.target = ", ".join(format_address(a) for a in token.server_addresses)
-        self.link.connect(now)
 
     @property
     def closed(self) -> bool:
