@@ -9,25 +9,28 @@
 
 The worlds talk through the very stack of a real game (tickets, netcode, sessions) over
 an in-memory network (engine/net/datagrams.py), which can add latency, jitter, loss,
-duplication and reordering. Everything runs on one thread with a ManualClock and a
-seeded network, so tests never sleep and see the same faults every run.
+duplication and reordering, and cut a client off for a while (`net.cut(0, 10.0)`: its
+Wi-Fi gone; it comes back from a new address, as after a network change). Everything
+runs on one thread with a ManualClock and a seeded network, so tests never sleep and see
+the same faults every run.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 from engine.net.client import NetClient
-from engine.net.datagrams import PERFECT, Conditions, MemoryNetwork
+from engine.net.datagrams import PERFECT, Address, Conditions, DatagramSocket, MemoryNetwork
 from engine.net.messages import Welcome
-from engine.net.netcode import new_key
+from engine.net.netcode import ConnectToken, new_key
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ClientNet, ClientNetPlugin, ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.tickets import issue_ticket, protocol_id
 from engine.phases import Role
 from engine.plugin import Plugin
-from engine.time import ManualClock
+from engine.time import Clock, ManualClock
 from engine.world import World
 
 STEP = 1 / 60
@@ -45,6 +48,56 @@ def world_with(*plugins: Plugin, role: Role = Role.SERVER, seed: int = 0) -> Wor
 
 def run(world: World, steps: int = 1) -> None:
     world.run(steps)
+
+
+class Outage:
+    """A link that can be cut for a while: every socket `wrap`ped with it sends and receives
+    nothing until the cut ends (what was in flight is lost), on any socket type."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.until = -math.inf
+
+    def cut(self, seconds: float) -> None:
+        """Nothing gets through for `seconds` from now."""
+        self.until = self.clock.now() + seconds
+
+    @property
+    def down(self) -> bool:
+        return self.clock.now() < self.until
+
+    def wrap(self, sock: DatagramSocket) -> DatagramSocket:
+        return _Cuttable(sock, self)
+
+
+class _Cuttable:
+    """A socket behind an Outage (see DatagramSocket)."""
+
+    def __init__(self, sock: DatagramSocket, outage: Outage) -> None:
+        self.inner = sock
+        self.outage = outage
+
+    @property
+    def address(self) -> Address:
+        return self.inner.address
+
+    def send_to(self, datagram: bytes, address: Address, now: float) -> None:
+        if not self.outage.down:
+            self.inner.send_to(datagram, address, now)
+
+    def receive(self, now: float) -> list[tuple[bytes, Address]]:
+        got = self.inner.receive(now)
+        return [] if self.outage.down else got
+
+    def filenos(self) -> list[int]:
+        return self.inner.filenos()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    @property
+    def error(self) -> str | None:
+        return getattr(self.inner, "error", None)
 
 
 class LoopbackNetwork:
@@ -98,6 +151,7 @@ class LoopbackNetwork:
         self.server.add_plugin(ServerNetPlugin(self.net_server, self.clock))
         self.server.add_plugins(server_plugins())
         self.clients: list[World] = []
+        self.outages: list[Outage] = []  # one per client, in order
         self.latency_steps = latency_steps
         for index in range(clients):
             net = self.connect(f"player{index + 1}", make_schema())
@@ -110,18 +164,32 @@ class LoopbackNetwork:
         return UNIX_START + self.clock.now()
 
     def connect(self, name: str, schema: NetSchema, **options: object) -> NetClient:
-        """A NetClient with a fresh ticket for this server, on its own socket."""
-        ticket = issue_ticket(
-            key=self.key, game=GAME, servers=[SERVER_ADDRESS], now_unix=self.unix_time()
-        )
+        """A NetClient with a fresh ticket for this server, on its own socket behind its own
+        Outage; after a lost connection it reconnects with a fresh ticket and socket."""
+        outage = Outage(self.clock)
+        self.outages.append(outage)
+
+        def ticket() -> ConnectToken:
+            return issue_ticket(
+                key=self.key, game=GAME, servers=[SERVER_ADDRESS], now_unix=self.unix_time()
+            )
+
+        def open_socket() -> DatagramSocket:
+            return outage.wrap(self.network.bind(conditions=self.conditions))
+
+        options = {"renew_ticket": ticket, "open_socket": open_socket, **options}
         return NetClient(
             name=name,
             schema=schema,
-            token=ticket,
-            socket=self.network.bind(conditions=self.conditions),
+            token=ticket(),
+            socket=open_socket(),
             now=self.clock.now(),
             **options,  # type: ignore[arg-type]
         )
+
+    def cut(self, index: int, seconds: float) -> None:
+        """Client `index` hears nothing and is heard by nobody for `seconds` from now."""
+        self.outages[index].cut(seconds)
 
     def _welcome(self, peer: Peer) -> Welcome:
         time = self.server.time

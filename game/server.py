@@ -273,8 +273,10 @@ class GameServer:
 
     @property
     def idle(self) -> bool:
-        """Nobody connected and the mission held at the start: nothing to simulate."""
-        return not self.net.peers and self.world.resource(MissionState).held
+        """Nobody connected or away (who may come back) and the mission held at the start:
+        nothing to simulate."""
+        net = self.net
+        return not net.peers and not net.away_peers() and self.world.resource(MissionState).held
 
     def serve(self, should_stop: Callable[[], bool]) -> None:
         """Step on schedule until `should_stop()`; sleep to each deadline or packet.

@@ -42,8 +42,9 @@ Measured per bot (over the time it was connected) and in total:
 
 Progress goes to stderr once a second; a table per bot and a total line to
 stdout at the end. Exit status: 0 if fine; 1 if any bot was dropped
-unexpectedly (its connection ended without it leaving: refused, timed out,
-disconnected by the server, protocol error, never connected) or any desync
+unexpectedly (its connection ended without it leaving: refused, timed out and
+not resumed within 30 s, disconnected by the server, protocol error, never
+connected) or any desync
 sample exceeded --desync-bound; 2 for bad arguments or a server that cannot be
 reached at all.
 """
@@ -67,6 +68,7 @@ from collections.abc import Callable, Sequence
 from engine import cli
 from engine.components import Transform
 from engine.net.keyfile import KeyFileError, read_key
+from engine.net.netcode import ConnectToken
 from engine.net.replication import Replicated
 from engine.net.sync import ClientNet, NetSend
 from engine.net.tickets import TicketError, issue_ticket
@@ -215,6 +217,7 @@ class BotStats:
     leaves: int = 0
     rejoins_planned: int = 0
     rejoins: int = 0
+    resumes: int = 0  # lost connections taken up again (the bot reconnected in time)
     corrections: int = 0  # PositionCorrection messages from the server
     steps_dropped: int = 0  # client steps skipped because the process fell behind
     seconds_watching: float = 0.0  # connected without an aircraft, in line for a seat
@@ -278,15 +281,20 @@ class Bot:
         """Begin connecting (non-blocking)."""
         options, name = self.options, self.plan.name
         if options.key is not None:  # a ticket of our own, for every address of the server
-            ticket = issue_ticket(
-                key=options.key,
-                game=GAME,
-                servers=resolve(self.host, self.port)[:32],
-                name=name,
-                now_unix=time.time(),
-            )
+            key, servers = options.key, resolve(self.host, self.port)[:32]
+
+            def ticket() -> ConnectToken:  # also after a lost connection, to resume it
+                return issue_ticket(
+                    key=key, game=GAME, servers=servers, name=name, now_unix=time.time()
+                )
+
             self.client = GameClient.with_ticket(
-                ticket, name, clock=self.clock, transport=options.transport, smooth=False
+                ticket(),
+                name,
+                clock=self.clock,
+                transport=options.transport,
+                smooth=False,
+                renew_ticket=ticket,
             )
         else:  # ask the server's ticket endpoint (a server started with --open)
             self.client = GameClient.connect(
@@ -332,7 +340,13 @@ class Bot:
             self.client = None
             return steps
         if not net.connected:
+            if net.reconnecting and self._connected_since is not None:  # lost: not counted
+                self.tally.seconds_connected += now - self._connected_since
+                self._connected_since = None
             return steps
+        if self._connected_since is None and self._joined_at is not None:  # back in time
+            self._connected_since = now
+            self.tally.resumes += bool(net.welcome and net.welcome.resumed)
         if self._joined_at is None:
             self._joined_at = self._connected_since = now
             self.tally.ever_connected = True
@@ -625,6 +639,8 @@ class Report:
         rows = [header]
         for bot in self.bots:
             status = "ok" if bot.dropped is None else f"DROPPED: {bot.dropped}"
+            if bot.resumes:
+                status += f" (reconnected {bot.resumes}x)"
             if bot.dropped is None and (bot.desync_max or 0.0) > self.desync_bound:
                 status = "DESYNC"
             rows.append(_row(bot.name, bot, status))
@@ -666,6 +682,7 @@ class Report:
             leaves=sum(b.leaves for b in bots),
             rejoins_planned=sum(b.rejoins_planned for b in bots),
             rejoins=sum(b.rejoins for b in bots),
+            resumes=sum(b.resumes for b in bots),
             corrections=sum(b.corrections for b in bots),
             steps_dropped=sum(b.steps_dropped for b in bots),
             seconds_watching=sum(b.seconds_watching for b in bots),

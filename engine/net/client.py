@@ -6,11 +6,24 @@ timeouts) and a Session (messages on channels). `poll(now)` reads, advances the
 connection and returns the messages the game should handle; `flush(now)` sends.
 When the connection ends for any reason, `closed` is true and `close_reason` is
 a one-line sentence fit to show a player.
+
+A connection that was up and is lost without anyone deciding it (no answer for
+the ticket's timeout, its TCP connection gone) is not the end: the client goes
+RECONNECTING, keeps its world, and tries again with a fresh ticket (`renew_ticket`;
+a client that `join`ed asks the ticket endpoint again) over a fresh socket (a new
+address, as after a Wi-Fi change: `open_socket`, else UDP or TCP as before), its
+Hello carrying the lost connection's `Welcome.resume` secret so the server gives
+back the player's place. It keeps trying for RESUME_SECONDS after the loss, then
+closes with the reason it lost the connection. A Reject, a Disconnect, the server's
+goodbye or the player leaving end it at once, as before. Reusing the first ticket
+is not tried: a ticket opens from one address only, expires within seconds of its
+issue, and its keys would encrypt a second connection under the same nonces.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 
 from engine.net.datagrams import DatagramSocket, UdpSocket, format_address
@@ -18,6 +31,7 @@ from engine.net.errors import ProtocolError
 from engine.net.messages import (
     MAGIC,
     PROTOCOL_VERSION,
+    RESUME_SECONDS,
     Disconnect,
     Hello,
     Message,
@@ -40,7 +54,14 @@ class ClientState(Enum):
     CONNECTING = "connecting"  # the secure connection is being set up
     HANDSHAKE = "handshake"  # connected; Hello sent, waiting for Welcome
     CONNECTED = "connected"
+    RECONNECTING = "reconnecting"  # lost without a goodbye: connecting again to resume
     CLOSED = "closed"
+
+
+RETRY_SECONDS = 1.0
+"""Pause between two reconnection attempts."""
+
+TicketSource = Callable[[], "ConnectToken | TicketRequest"]
 
 
 class NetClient:
@@ -62,11 +83,19 @@ class NetClient:
         transport: str = "udp",
         mods: tuple[str, ...] = (),
         channels: ChannelConfig | None = None,
+        renew_ticket: TicketSource | None = None,
+        open_socket: Callable[[], DatagramSocket] | None = None,
+        resume_seconds: float = RESUME_SECONDS,
     ) -> None:
+        """`renew_ticket` and `open_socket` make what each reconnection needs: a fresh ticket
+        (a token, or a TicketRequest under way) and a socket. A client that `join`ed asks
+        the same ticket endpoint again by default; one given a socket reconnects only with
+        `open_socket`. Without a way to a ticket, a lost connection is closed at once."""
         self.name = name
         self.schema = schema
         self.mods = mods
         self.transport = transport
+        self.channels = channels
         self.session: Session = client_session(schema.messages, now, config=channels)
         self.state = ClientState.CONNECTING
         self.close_reason: str | None = None
@@ -78,6 +107,17 @@ class NetClient:
         self.timeout = 0
         self.target = f"{ticket.host}:{ticket.port}" if ticket is not None else ""
         self._now = now  # the latest time poll, flush or close was given
+        if renew_ticket is None and ticket is not None:
+            host, port = ticket.host, ticket.port
+            renew_ticket = lambda: TicketRequest(host, port, name)  # noqa: E731
+        self.renew_ticket = renew_ticket
+        self.open_socket = open_socket
+        self.resume_seconds = resume_seconds
+        self._sockets_given = socket is not None  # then only open_socket makes the next one
+        self.lost_reason: str | None = None  # why the connection went (while RECONNECTING)
+        self.gives_up_at: float | None = None  # when RECONNECTING ends in CLOSED
+        self._next_attempt = 0.0
+        self.resumes = 0  # connections taken up again with the server's consent
         if token is not None:
             self._start(token, now)
 
@@ -98,18 +138,30 @@ class NetClient:
         return cls(name=name, ticket=ticket, now=now, **options)  # type: ignore[arg-type]
 
     def _start(self, token: ConnectToken, now: float) -> None:
-        """Open a socket (unless given one) and begin the secure connection."""
+        """Open a socket (unless given one) and begin the secure connection. While
+        reconnecting, a socket that cannot be opened (no network yet) is a failed attempt."""
+        try:
+            self._open(token, now)
+        except OSError as error:
+            if not self.reconnecting:
+                raise
+            self._lost(f"Could not connect: {error.strerror or error}")
+            return
+        self.link = NetcodeClient(token, now=now)
+        self.timeout = token.timeout_seconds
+        self.target = ", ".join(format_address(a) for a in token.server_addresses)
+        self.link.connect(now)
+
+    def _open(self, token: ConnectToken, now: float) -> None:
         host, port = token.server_addresses[0]
-        if self.socket is None:
+        if self.socket is None and self.open_socket is not None:
+            self.socket = self.open_socket()
+        elif self.socket is None:
             if self.transport == "tcp":
                 timeout = max(1, token.timeout_seconds)
                 self.socket = TcpDatagramClient(host, port, now=now, timeout=timeout)
             else:
                 self.socket = UdpSocket.bind("::" if ":" in host else "0.0.0.0", 0)
-        self.link = NetcodeClient(token, now=now)
-        self.timeout = token.timeout_seconds
-        self.target = ", ".join(format_address(a) for a in token.server_addresses)
-        self.link.connect(now)
 
     @property
     def closed(self) -> bool:
@@ -118,6 +170,16 @@ class NetClient:
     @property
     def connected(self) -> bool:
         return self.state is ClientState.CONNECTED
+
+    @property
+    def reconnecting(self) -> bool:
+        return self.state is ClientState.RECONNECTING
+
+    @property
+    def can_reconnect(self) -> bool:
+        """A lost connection would be tried again (else it closes at once)."""
+        has_socket = self.open_socket is not None or not self._sockets_given
+        return self.resume_seconds > 0 and self.renew_ticket is not None and has_socket
 
     @property
     def rtt(self) -> float | None:
@@ -130,8 +192,17 @@ class NetClient:
         if self.closed:
             return []
         self._now = now
+        if self.reconnecting:
+            assert self.gives_up_at is not None
+            if now >= self.gives_up_at:
+                seconds = f"{self.resume_seconds:g} s"
+                self._close(f"{self.lost_reason}; could not reconnect in {seconds}")
+                return []
+            if self.link is None and self._ticket is None and now >= self._next_attempt:
+                self._attempt(now)
         if self.link is None:
-            self._wait_for_ticket(now)
+            if self._ticket is not None:
+                self._wait_for_ticket(now)
             if self.link is None:
                 return []
         link, sock = self.link, self.socket
@@ -144,20 +215,29 @@ class NetClient:
             if isinstance(event, PayloadReceived):
                 out += self._read(event.data, now)
             elif isinstance(event, Connected):
-                self.state = ClientState.HANDSHAKE
-                hello = Hello(MAGIC, PROTOCOL_VERSION, self.name, self.schema.hash(), self.mods)
+                if not self.reconnecting:
+                    self.state = ClientState.HANDSHAKE
+                resume = self.welcome.resume if self.welcome is not None else 0
+                hello = Hello(
+                    MAGIC, PROTOCOL_VERSION, self.name, self.schema.hash(), self.mods, resume
+                )
                 self.session.send(hello)
             elif isinstance(event, Disconnected):
-                self._close(self._why(event.state))
-            if self.closed:
+                reason = self._why(event.state)
+                if event.state == LinkState.CONNECTION_TIMED_OUT or self.reconnecting:
+                    self._lost(reason)
+                else:
+                    self._close(reason)
+            if self.closed or self.link is not link:
                 break
         socket_error = getattr(sock, "error", None)  # a TCP connection's end
-        if socket_error and not self.closed:
+        if socket_error and not self.closed and self.link is link:
             if self.state is ClientState.CONNECTING:
                 self._close(f"Could not connect: {socket_error}")
             else:
-                self._close(f"Lost connection to server ({socket_error})")
-        self._send_link_datagrams(now)
+                self._lost(f"Lost connection to server ({socket_error})")
+        if self.link is link:
+            self._send_link_datagrams(now)
         return out
 
     def _wait_for_ticket(self, now: float) -> None:
@@ -165,10 +245,58 @@ class NetClient:
         try:
             token = self._ticket.poll()
         except TicketError as error:
-            self._close(f"Could not connect: {error}")
+            self._ticket = None
+            if self.reconnecting:
+                self._lost(f"Could not connect: {error}")
+            else:
+                self._close(f"Could not connect: {error}")
             return
         if token is not None:
+            self._ticket = None
             self._start(token, now)
+
+    # -- reconnecting ----------------------------------------------------------------------
+
+    def _lost(self, reason: str) -> None:
+        """The link ended without anyone deciding it. A connection that was up is tried
+        again (until RESUME_SECONDS after the loss); a failed attempt waits for the next;
+        anything else closes."""
+        if self.reconnecting:
+            log.debug("reconnection attempt failed: %s", reason)
+            self._drop_link()
+            self._next_attempt = self._now + RETRY_SECONDS
+            return
+        if self.state is not ClientState.CONNECTED or not self.can_reconnect:
+            self._close(reason)
+            return
+        log.info("connection to %s lost (%s); reconnecting", self.target, reason)
+        self.state = ClientState.RECONNECTING
+        self.lost_reason = reason
+        self.gives_up_at = self._now + self.resume_seconds
+        self._drop_link()
+        self._next_attempt = self._now
+
+    def _drop_link(self) -> None:
+        """Forget the link and its socket (closed: the next attempt gets a new address)."""
+        self.link = None
+        self._ticket = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+
+    def _attempt(self, now: float) -> None:
+        """One reconnection: a fresh session, and a fresh ticket (or a request for one)."""
+        assert self.renew_ticket is not None
+        self.session = client_session(self.schema.messages, now, config=self.channels)
+        try:
+            source = self.renew_ticket()
+        except TicketError as error:
+            self._lost(f"Could not connect: {error}")
+            return
+        if isinstance(source, TicketRequest):
+            self._ticket = source
+        else:
+            self._start(source, now)
 
     def _read(self, payload: bytes, now: float) -> list[Message]:
         try:
@@ -179,6 +307,14 @@ class NetClient:
         out: list[Message] = []
         for message in messages:
             if isinstance(message, Welcome):
+                if self.reconnecting:
+                    log.info(
+                        "reconnected to %s (%s)",
+                        self.target,
+                        "resumed" if message.resumed else "joined afresh",
+                    )
+                    self.resumes += message.resumed
+                    self.lost_reason = self.gives_up_at = None
                 self.welcome = message
                 self.state = ClientState.CONNECTED
             elif isinstance(message, Reject):

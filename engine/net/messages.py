@@ -32,6 +32,7 @@ from engine.net.codec import (
     U16,
     U32,
     U64,
+    Bool,
     Codec,
     Enum8,
     ListOf,
@@ -45,6 +46,9 @@ MAGIC = 0x434C424B  # "CLBK"
 PROTOCOL_VERSION = 3
 AUTO_TYPES = range(0xC0, 0xFF)  # type bytes of messages registered without one (mods)
 MAX_NAME_BYTES = 32
+RESUME_SECONDS = 30.0
+"""How long a connection lost without a goodbye (a timeout) may be resumed: the client keeps
+trying that long, the server keeps the player's place that long (`Welcome.resume`)."""
 
 
 class Message:
@@ -270,16 +274,26 @@ class Hello(Message):
     name: Annotated[str, Str(255)]
     schema_hash: Annotated[int, U64()]
     mods: Annotated[tuple[str, ...], ListOf(Str(64), 64)]
+    # The `Welcome.resume` of a connection this client lost (timed out) and takes up again;
+    # 0 for a fresh join. A secret the server does not hold makes this a fresh join.
+    resume: Annotated[int, U64()] = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Welcome(Message):
-    """The handshake succeeded: the client's id and the server's clock rates."""
+    """The handshake succeeded: the client's id and the server's clock rates.
+
+    `resume` is this connection's secret (random, never 0; the server fills it in): a client
+    that loses the connection without a goodbye says it in its next Hello, within
+    RESUME_SECONDS, to take up where it was. `resumed`: this Hello did that (the client keeps
+    its world), rather than join afresh."""
 
     client_id: Annotated[int, U32()]
     step_hz: Annotated[int, U8()]
     tick_every: Annotated[int, U8()]
     server_tick: Annotated[int, U32()]
+    resume: Annotated[int, U64()] = 0
+    resumed: Annotated[bool, Bool()] = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

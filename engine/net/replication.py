@@ -701,6 +701,20 @@ class SnapshotDecoder:
     def holds(self, tick: int) -> bool:
         return tick in self.states
 
+    def forget(self, world: World) -> None:
+        """Despawn every entity this decoder made and forget every tick: the next full
+        state starts the world afresh (a client that joined a server anew, whose ticks and
+        net ids have nothing to do with the ones it held)."""
+        for entity in self.entities.values():
+            if world.is_alive(entity):
+                world.despawn(entity)
+        self.entities.clear()
+        self.states.clear()
+        self.applied = {}
+        self.parts.clear()
+        self.buffers.clear()
+        self.last_tick = -1
+
     def apply(self, world: World, tick: int, baseline: int, body: bytes) -> ApplyResult:
         """Decode snapshot `tick` against `baseline` (0: a full state); keep it; apply it to
         the world if it is newer than what the world shows. A malformed body or a baseline

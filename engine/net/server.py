@@ -11,12 +11,26 @@ Layers, each its own sans-I/O object, driven from here once per step:
 joined peer sent, PeerLeft); `flush(now)` writes what the game queued. Nothing a
 peer sends raises out of here: a peer that breaks the protocol or stops reading is
 dropped with a logged reason and a `PeerLeft`, and everyone else carries on.
+
+Resuming: each Welcome carries a random 64-bit secret (`Welcome.resume`). A joined
+peer whose connection times out (no goodbye: its Wi-Fi went, its address changed)
+leaves with `PeerLeft(resumable=True)`, and for `resume_seconds` its name and its
+room stay reserved. A new connection whose Hello says that secret takes its place:
+`PeerJoined(resumed_from=<the old Peer>)`, same name, no "already playing". If none
+does in time, `ResumeExpired(peer)` says it is gone for good. A game that ignores
+`resumable`, `resumed_from` and ResumeExpired sees a leave and a fresh join, as
+before; one that wants to keep the player's place holds it from the PeerLeft until
+either comes. A peer that quit (netcode disconnect packets) or that the server
+dropped is never resumable, and a secret is usable once: a wrong or replayed one
+makes a fresh join.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import logging
+import secrets
 import select
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +42,7 @@ from engine.net.datagrams import Address, DatagramSocket, format_address
 from engine.net.errors import ProtocolError
 from engine.net.handshake import check_hello
 from engine.net.messages import (
+    RESUME_SECONDS,
     Disconnect,
     DisconnectReason,
     Hello,
@@ -72,6 +87,7 @@ class Peer:
     full_state_handle: int | None = None  # a full state on its way (nothing newer until then)
     leaving: str | None = None  # reason, once the server decided to drop it
     left: bool = False  # PeerLeft was said
+    resume: int = field(default=0, repr=False)  # the secret its Welcome gave (0 before)
     data: dict[str, object] = field(default_factory=dict)  # the game's per-peer state
 
     @property
@@ -88,6 +104,9 @@ class Peer:
 class PeerJoined:
     peer: Peer
     hello: Hello
+    # The peer whose lost connection this one takes up (its Hello had its resume secret):
+    # the same player, back within RESUME_SECONDS. None for a fresh join.
+    resumed_from: Peer | None = None
 
 
 M = TypeVar("M", bound=Message)
@@ -148,9 +167,19 @@ class PeerLeft:
     peer: Peer
     reason: str
     clean: bool  # the peer said goodbye itself
+    # Its connection timed out: it may come back within RESUME_SECONDS (a PeerJoined with
+    # `resumed_from` this peer), or ResumeExpired says it did not.
+    resumable: bool = False
 
 
-ServerEvent = PeerJoined | FromPeer | PeerLeft
+@dataclass(frozen=True)
+class ResumeExpired:
+    """A peer that left resumably did not come back in time: it is gone for good."""
+
+    peer: Peer
+
+
+ServerEvent = PeerJoined | FromPeer | PeerLeft | ResumeExpired
 
 
 class NetServer:
@@ -171,6 +200,7 @@ class NetServer:
         unix_time: Callable[[], float] = time.time,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         channels: ChannelConfig | None = None,
+        resume_seconds: float = RESUME_SECONDS,
     ) -> None:
         self.schema = schema
         self.channels = channels  # each peer's channel settings (None: the defaults)
@@ -178,6 +208,7 @@ class NetServer:
         self.max_peers = max_peers
         self.welcome = welcome
         self.handshake_timeout = handshake_timeout
+        self.resume_seconds = resume_seconds  # 0: a lost connection is never taken up again
         self.link = NetcodeServer(
             protocol_id=protocol_id,
             private_key=key,
@@ -191,16 +222,22 @@ class NetServer:
         self._by_index: dict[int, Peer] = {}
         self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
         self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
+        self._away: dict[Peer, float] = {}  # resumable peers -> when their place lapses
         self._now = now  # the latest time poll or flush was given
         self._events: list[ServerEvent] = []
         self.dropped = 0  # peers dropped for misbehaving or timing out
         self.joined_total = 0  # handshakes accepted over the server's life
+        self.resumed_total = 0  # of which took up a lost connection
 
     def add_socket(self, sock: DatagramSocket) -> None:
         self.sockets.append(sock)
 
     def joined_peers(self) -> list[Peer]:
         return [p for p in self.peers if p.joined and not p.leaving]
+
+    def away_peers(self) -> list[Peer]:
+        """Peers whose connection timed out and who may still resume it."""
+        return list(self._away)
 
     # -- inbound ---------------------------------------------------------------------------
 
@@ -225,9 +262,17 @@ class NetServer:
                 if peer is not None:
                     self._closing.pop(peer, None)
                     clean = event.reason == LinkReason.CLIENT_DISCONNECTED
-                    self._leave(peer, "quit" if clean else str(event.reason), clean=clean)
+                    # Silence, not a goodbye nor the server's decision: its player may be back.
+                    resumable = event.reason == LinkReason.TIMED_OUT and not peer.leaving
+                    reason = "quit" if clean else str(event.reason)
+                    self._leave(peer, reason, clean=clean, resumable=resumable)
                     if not clean:
                         self.dropped += 1
+        for peer, lapses in list(self._away.items()):
+            if now >= lapses:
+                del self._away[peer]
+                log.info("%s did not come back in %g s", peer.name, self.resume_seconds)
+                self._events.append(ResumeExpired(peer))
         late = now - self.handshake_timeout
         for peer in self.peers:
             if not peer.joined and not peer.leaving and peer.connected_at < late:
@@ -272,23 +317,53 @@ class NetServer:
     def _handshake(self, peer: Peer, hello: Hello, now: float) -> None:
         if peer.ticket_name:  # the ticket's issuer vouched for this name: it wins
             hello = dataclasses.replace(hello, name=peer.ticket_name)
-        joined = self.joined_peers()
+        old = self._resumes(hello.resume)
+        if old is not None:  # the secret proves who this is: the name it had is kept
+            hello = dataclasses.replace(hello, name=old.name)
+        # Away peers keep their room and their name until they come back or lapse.
+        present = [p for p in (*self.joined_peers(), *self._away) if p is not old]
         reject = check_hello(
             hello,
             schema=self.schema.hash(),
             mods=self.mods,
-            full=len(joined) >= self.max_peers,
-            taken_names=[p.name for p in joined],
+            full=len(present) >= self.max_peers,
+            taken_names=[p.name for p in present],
         )
         if reject is not None:
             self._reject(peer, reject, now)
             return
+        if old is not None:
+            if self._away.pop(old, None) is None:
+                # It still looked connected here (its silence not yet timed out): that
+                # connection is dead, its client is this one. It leaves as a timeout would.
+                self._close(old, "resumed from another connection", now)
+                self._leave(old, "resumed from another connection", clean=False, resumable=True)
+                self._away.pop(old, None)
+            self.resumed_total += 1
         peer.name = hello.name
         peer.joined = True
+        peer.resume = secrets.randbits(64) or 1
         self.joined_total += 1
-        self.send(peer, self.welcome(peer))
-        log.info("%s joined from %s as client %d", peer.name, peer.where, peer.client_id)
-        self._events.append(PeerJoined(peer, hello))
+        welcome = self.welcome(peer)
+        self.send(peer, dataclasses.replace(welcome, resume=peer.resume, resumed=old is not None))
+        if old is None:
+            log.info("%s joined from %s as client %d", peer.name, peer.where, peer.client_id)
+        else:
+            log.info("%s resumed from %s as client %d", peer.name, peer.where, peer.client_id)
+        self._events.append(PeerJoined(peer, hello, resumed_from=old))
+
+    def _resumes(self, secret: int) -> Peer | None:
+        """The away (or still connected) peer whose secret this is, if any. Every candidate
+        is compared, each in constant time: how long it takes tells nothing of the secrets."""
+        if not secret or not 0 < secret < 2**64:
+            return None
+        wanted = secret.to_bytes(8, "little")
+        found = None
+        for candidate in (*self._away, *self.joined_peers()):
+            mine = candidate.resume.to_bytes(8, "little")
+            if hmac.compare_digest(mine, wanted) and candidate.resume:
+                found = candidate
+        return found
 
     def _reject(self, peer: Peer, reject: Reject, now: float) -> None:
         log.info("rejected %s: %s (%s)", peer.where, reject.reason.name.lower(), reject.detail)
@@ -320,12 +395,17 @@ class NetServer:
         peer.leaving = peer.leaving or reason
         self._closing[peer] = now + LINGER
 
-    def _leave(self, peer: Peer, reason: str, *, clean: bool) -> None:
+    def _leave(self, peer: Peer, reason: str, *, clean: bool, resumable: bool = False) -> None:
         peer.leaving = peer.leaving or reason
         if peer.joined and not peer.left:
             peer.left = True
-            log.info("%s left: %s", peer.name, reason)
-            self._events.append(PeerLeft(peer, reason, clean))
+            resumable = resumable and self.resume_seconds > 0
+            if resumable:
+                self._away[peer] = self._now + self.resume_seconds
+                log.info("%s left: %s (resumable)", peer.name, reason)
+            else:
+                log.info("%s left: %s", peer.name, reason)
+            self._events.append(PeerLeft(peer, reason, clean, resumable))
 
     def _reap(self) -> None:
         self.peers = [p for p in self.peers if not p.leaving or p in self._closing]
@@ -423,5 +503,6 @@ class NetServer:
         self.peers.clear()
         self._by_index.clear()
         self._closing.clear()
+        self._away.clear()
         for sock in self.sockets:
             sock.close()

@@ -35,7 +35,7 @@ from engine.movement import (
 from engine.net.client import NetClient
 from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock
-from engine.net.messages import UpdateClientState
+from engine.net.messages import UpdateClientState, Welcome
 from engine.net.replication import (
     NetIds,
     Predicted,
@@ -225,6 +225,11 @@ class ClientReceiveSystem:
         net = world.resource(ClientNet)
         net_clock = world.resource(NetClock)
         for message in net.client.poll(net.clock.now()):
+            if isinstance(message, Welcome) and not message.resumed and net.decoder.entities:
+                # Back, but not where it was (the server forgot it, or restarted): what this
+                # world shows belongs to the lost game. The full state that follows rebuilds it.
+                net.decoder.forget(world)
+                net_clock.latest_tick, net_clock.estimate = -1, -1.0
             if isinstance(message, UpdateClientState):
                 try:
                     result = net.decoder.apply(world, message.tick, message.baseline, message.body)

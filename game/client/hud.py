@@ -1,4 +1,5 @@
-"""The heads-up display: hit points and missiles per local seat, messages, players, net graph.
+"""The heads-up display: hit points and missiles per local seat, messages, players, net graph,
+and "Reconnecting…" while a lost connection is being taken up again.
 
 The HUD reads the client world and the connection's counters; it keeps only
 presentation state of its own (which broadcast is showing, the net graph's
@@ -17,9 +18,10 @@ from engine.hooks import DrawHooks
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
 from game.net.claims import ClientSession, LocalSeat
-from game.rules.components import Health, Player, Weapon
+from game.rules.components import Health, Held, Player, Weapon
 
 BROADCAST_SECONDS = 2.5
+RECONNECTING = "Reconnecting…"
 BLINK_SECONDS = 0.6
 TEXT = (235, 240, 255)
 ACCENT = (255, 196, 72)
@@ -86,6 +88,10 @@ class Hud:
         broadcasts = world.resource(ClientSession).broadcasts
         return broadcasts[self._shown] if self._shown < len(broadcasts) else None
 
+    def connection_notice(self, world) -> str | None:  # noqa: ANN001
+        """The banner about the connection, if any: RECONNECTING while it is lost."""
+        return RECONNECTING if world.resource(ClientSession).reconnecting else None
+
     def draw(self, surface: pygame.Surface, world) -> None:  # noqa: ANN001
         seats = {}
         for entity, (seat, health, weapon) in world.query(LocalSeat, Health, Weapon):
@@ -95,13 +101,16 @@ class Hud:
             if index in seats:
                 health, weapon, _ = seats[index]
                 self._seat_panel(surface, index, health, weapon)
+        session = world.resource(ClientSession)
         waiting = len(seats) == 1 and self.can_add_partner and 1 not in seats
-        if waiting and int(self._clock / BLINK_SECONDS) % 2 == 0:
+        if waiting and not session.reconnecting and int(self._clock / BLINK_SECONDS) % 2 == 0:
             prompt = "Press Enter to spawn player 2"
             self.text(surface, prompt, (width / 2, height - 28), 30, ACCENT)
-        place = world.resource(ClientSession).spectating
-        if place and not seats:
-            self._spectating(surface, place)
+        notice = self.connection_notice(world)
+        if notice:
+            self._reconnecting(surface, notice, session.gives_up_in)
+        elif session.spectating and not seats:
+            self._spectating(surface, session.spectating)
         message = self.current_broadcast(world)
         if message:
             self.text(surface, message, (width / 2, 36), 30, TEXT)
@@ -153,6 +162,16 @@ class Hud:
             "topleft",
         )
 
+    def _reconnecting(self, surface: pygame.Surface, notice: str, seconds: float) -> None:
+        """The connection was lost: say so, and how long the client keeps trying."""
+        width = surface.get_width()
+        panel = pygame.Rect(0, 0, 420, 64)
+        panel.midtop = (width // 2, 64)  # where the spectator banner goes
+        _panel(surface, panel)
+        self.text(surface, notice, (panel.centerx, panel.y + 20), 30, ACCENT)
+        line = f"your aircraft waits for you - {seconds:.0f} s left"
+        self.text(surface, line, (panel.centerx, panel.y + 46), 20, TEXT)
+
     def _spectating(self, surface: pygame.Surface, place: int) -> None:
         """Every seat is taken: say so, and where this player stands in line."""
         width = surface.get_width()
@@ -171,8 +190,8 @@ class Hud:
 
     def _players(self, surface: pygame.Surface, world) -> None:  # noqa: ANN001
         rows = sorted(
-            (player.player_id, player.name, health.hitpoints)
-            for _, (player, health) in world.query(Player, Health)
+            (player.player_id, player.name, health.hitpoints, world.has_component(entity, Held))
+            for entity, (player, health) in world.query(Player, Health)
         )
         if not rows:
             return
@@ -180,10 +199,11 @@ class Hud:
         panel = pygame.Rect(width - 214, 12, 200, 30 + 22 * len(rows))
         _panel(surface, panel)
         self.text(surface, "Players", (panel.x + 12, panel.y + 8), 20, ACCENT, "topleft")
-        for row, (_, name, hitpoints) in enumerate(rows):
+        for row, (_, name, hitpoints, held) in enumerate(rows):
             y = panel.y + 28 + 22 * row
             self.text(surface, name[:18], (panel.x + 12, y), 20, TEXT, "topleft")
-            self.text(surface, str(max(0, hitpoints)), (panel.right - 12, y), 20, TEXT, "topright")
+            status = "away" if held else str(max(0, hitpoints))
+            self.text(surface, status, (panel.right - 12, y), 20, TEXT, "topright")
 
     def _net_graph(self, surface: pygame.Surface, world) -> None:  # noqa: ANN001
         net = world.try_resource(ClientNet)

@@ -28,10 +28,11 @@ from engine.movement import DrawnTransform
 from game.client.effects import Bank, Blast, ParticleField, blast_frame
 from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Health, Pickup, Player, Projectile, Side
+from game.rules.components import Aircraft, Health, Held, Pickup, Player, Projectile, Side
 
 SPRITES_DIR = Path(__file__).resolve().parents[2] / "assets" / "sprites"
 OPAQUE = {"background", "title"}  # no transparency: blitted without alpha
+HELD_ALPHA = 110  # an aircraft whose pilot is away is drawn this see-through
 ISLAND_BAND = 640  # px of world per band that may hold one island
 PICKUP_SPRITES = {
     "health": "pickup_health",
@@ -217,7 +218,11 @@ class WorldRenderer:
             seat = world.try_component(entity, LocalSeat)
             name = "eagle" if seat is not None and seat.local_index == 0 else "eagle_p2"
             x, y = camera.to_screen(transform.x, transform.y)
-            blit_centred(surface, self.sprites.strip(name, 3).frame(frame), x, y)
+            image = self.sprites.strip(name, 3).frame(frame)
+            if world.has_component(entity, Held):  # its pilot is away: dimmed
+                image = image.copy()
+                image.set_alpha(HELD_ALPHA)
+            blit_centred(surface, image, x, y)
             player = world.try_component(entity, Player)
             if player is not None and seat is None and player.name:
                 self._label(surface, player.name, x, y + 40)

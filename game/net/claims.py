@@ -6,6 +6,10 @@ and predicts them with the shared control and movement systems; it eases in the
 server's corrections, notes what a HUD, a test or a bot wants to know, and
 follows the replicated battlefield. All of it runs in INPUT, just after the
 engine's NetReceive, in the order below.
+
+While the connection is lost and the client tries to take it up again
+(RECONNECTING), its own aircraft are Held, as the server holds them; once back,
+the server gives them to it again (SpawnSelf, AcceptCoopPartner, where they are).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from engine.components import Transform, Velocity
-from engine.net.messages import BroadcastMessage
+from engine.net.messages import BroadcastMessage, Welcome
 from engine.net.replication import Predicted
 from engine.net.sync import ClientNet
 from engine.world import World
@@ -31,7 +35,7 @@ from game.net.protocol import (
 )
 from game.net.schema import BattlefieldState
 from game.rules.battlefield import Battlefield
-from game.rules.components import PlayerInput
+from game.rules.components import Held, PlayerInput
 from game.rules.mission import MissionState
 
 CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
@@ -75,6 +79,27 @@ class ClientSession:
     partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
     spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
     seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
+    reconnecting: bool = False  # the connection was lost; trying to take it up again
+    gives_up_in: float = 0.0  # seconds left to reconnect (while reconnecting)
+
+
+class ConnectionSystem:
+    """Note whether the connection is being taken up again (for the HUD), and hold this
+    client's own aircraft meanwhile, as the server does."""
+
+    def update(self, world: World, dt: float) -> None:
+        session = world.resource(ClientSession)
+        net = world.resource(ClientNet)
+        client = net.client
+        session.reconnecting = client.reconnecting
+        gives_up_at = client.gives_up_at
+        session.gives_up_in = max(0.0, gives_up_at - net.clock.now()) if gives_up_at else 0.0
+        for entity, _ in world.query_one(LocalSeat):
+            held = world.has_component(entity, Held)
+            if session.reconnecting and not held:
+                world.add_component(entity, Held(world.time.seconds))
+            elif held and not session.reconnecting:
+                world.remove_component(entity, Held)
 
 
 class SessionLogSystem:
@@ -93,16 +118,25 @@ class SessionLogSystem:
 
 class ClaimSystem:
     """Make the aircraft the server gives this client (SpawnSelf: seat 0 or the one it
-    names; AcceptCoopPartner: seat 1) predicted and steerable once they have arrived."""
+    names; AcceptCoopPartner: seat 1) predicted and steerable once they have arrived.
+
+    A Welcome starts the list afresh: after a reconnection the server gives back what is
+    still this client's. An aircraft given again that this client already flies is put
+    where the server has it (it held it there while this client was away)."""
 
     def update(self, world: World, dt: float) -> None:
         session = world.resource(ClientSession)
+        decoder = world.resource(ClientNet).decoder
+        if world.events.read(Welcome):
+            session.own.clear()
+            session.sent_fire.clear()
         for message in world.events.read(SpawnSelf):
             session.own[message.aircraft] = message.local_index
             session.spectating = 0
+            self._given_again(world, decoder.entities.get(message.aircraft), message.x, message.y)
         for message in world.events.read(AcceptCoopPartner):
             session.own[message.aircraft] = 1
-        decoder = world.resource(ClientNet).decoder
+            self._given_again(world, decoder.entities.get(message.aircraft), message.x, message.y)
         for net_id, local_index in session.own.items():
             entity = decoder.entities.get(net_id)
             if entity is None or world.has_component(entity, Predicted):
@@ -113,6 +147,16 @@ class ClaimSystem:
             world.add_component(entity, Velocity())
             world.add_component(entity, Correction())
             world.add_component(entity, InputHistory())
+
+    @staticmethod
+    def _given_again(world: World, entity: int | None, x: float, y: float) -> None:
+        if entity is None or not world.has_component(entity, Predicted):
+            return
+        transform = world.component(entity, Transform)
+        transform.x, transform.y = x, y
+        correction = world.try_component(entity, Correction)
+        if correction is not None:
+            correction.dx = correction.dy = 0.0
 
 
 class CorrectionSystem:

@@ -8,7 +8,7 @@ Headless: nothing here imports pygame.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.components import Transform
 from engine.mods import Mod, ModError, build_mods, game_mode
@@ -118,9 +118,13 @@ class GameClient:
         transport: str = "udp",
         mods: Sequence[Mod] = (),
         smooth: bool = True,
+        renew_ticket: Callable[[], ConnectToken] | None = None,
+        open_socket: Callable[[], DatagramSocket] | None = None,
     ) -> GameClient:
         """Connect with a ticket: over UDP (or `transport` "tcp"), or over `socket` (the
-        in-memory network of single-player)."""
+        in-memory network of single-player). With `renew_ticket` (a fresh ticket each
+        call) a lost connection is taken up again (over `open_socket`'s sockets, when
+        `socket` was given); without, it ends."""
         clock = clock or MonotonicClock()
         net = NetClient(
             name=name,
@@ -129,6 +133,8 @@ class GameClient:
             token=ticket,
             socket=socket,
             transport=transport,
+            renew_ticket=renew_ticket,
+            open_socket=open_socket,
         )
         return cls(net, clock=clock, mods=mods, smooth=smooth)
 
@@ -171,6 +177,11 @@ class GameClient:
     @property
     def connected(self) -> bool:
         return self.net.connected
+
+    @property
+    def reconnecting(self) -> bool:
+        """The connection was lost; the client is trying to take it up again."""
+        return self.net.reconnecting
 
     @property
     def close_reason(self) -> str | None:

@@ -21,6 +21,7 @@ from engine.world import World
 from game.net.claims import (
     ClaimSystem,
     ClientSession,
+    ConnectionSystem,
     CorrectionSystem,
     FollowBattlefieldSystem,
     SessionLogSystem,
@@ -77,6 +78,7 @@ class ShooterClientNetPlugin(Plugin):
         world.insert_resource(ClientSession())
         world.add_system(SessionLogSystem(), Phase.INPUT, after=NetReceive)
         world.add_system(ClaimSystem(), Phase.INPUT, after=NetReceive)
+        world.add_system(ConnectionSystem(), Phase.INPUT, after=ClaimSystem)
         world.add_system(CorrectionSystem(), Phase.INPUT, after=NetReceive)
         world.add_system(FollowBattlefieldSystem(), Phase.INPUT, after=NetReceive)
         world.add_system(

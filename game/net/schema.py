@@ -12,6 +12,7 @@ from game.net.protocol import POSITION, register_shooter_messages
 from game.rules.components import (
     Aircraft,
     Health,
+    Held,
     Pickup,
     Player,
     Projectile,
@@ -70,4 +71,6 @@ def shooter_schema() -> NetSchema:
             "seats": UVarint(255),
         },
     )
+    # An aircraft whose pilot is away (its connection lost, maybe coming back): drawn dimmed.
+    registry.register(Held, {"since": Quantized(1, 0, 2**32)})
     return schema

@@ -5,6 +5,14 @@ is free; once every seat is taken it watches the mission and waits in line,
 first come first seated, for the next seat that frees up. The server holds the
 mission at the start while nobody is seated, and starts it when the first
 player sits down (the rules' hold_mission and start_mission).
+
+A connection lost without a goodbye (PeerLeft `resumable`) is away, not gone: its
+seats stay, their aircraft Held (where they are, with their hit points and
+missiles, out of the fight), its place in line is kept, and nobody is told. If
+it comes back (PeerJoined `resumed_from`) its seats and place move to the new
+connection, which is sent its aircraft again, and everyone hears "NAME
+reconnected". If not (ResumeExpired), it leaves as on a quit. Away seats count
+as seated: the mission is not held for them.
 """
 
 from __future__ import annotations
@@ -12,8 +20,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from engine.components import Transform
 from engine.net.messages import BroadcastMessage
-from engine.net.server import Peer, PeerJoined, PeerLeft
+from engine.net.server import Peer, PeerJoined, PeerLeft, ResumeExpired
 from engine.net.sync import ServerNet
 from engine.world import World
 from game.net.budget import InputLedger, full_budget
@@ -25,6 +34,7 @@ from game.net.protocol import (
     Spectating,
 )
 from game.rules.battlefield import Battlefield
+from game.rules.components import Held, Player, PlayerInput
 from game.rules.mission import MissionState, hold_mission, start_mission
 from game.rules.spawn import spawn_player
 
@@ -57,6 +67,7 @@ class Roster:
     seats: dict[int, Seat] = field(default_factory=dict)
     waiting: list[Peer] = field(default_factory=list)
     told: dict[Peer, int] = field(default_factory=dict)  # the place each waiting peer last heard
+    away: set[Peer] = field(default_factory=set)  # lost their connection; may come back
 
     def free_id(self) -> int | None:
         return next((i for i in range(1, self.max_players + 1) if i not in self.seats), None)
@@ -72,9 +83,11 @@ class Roster:
 
 
 def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
-    """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner)."""
+    """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner). The
+    aircraft of a seat whose owner is away is Held until it is back."""
     seat.mission = world.resource(MissionState).number
     seat.net_id = net.ids.allocate()
+    away = seat.peer in world.resource(Roster).away
     seat.entity = spawn_player(
         world,
         seat.player_id,
@@ -83,24 +96,38 @@ def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
         name=seat.name,
         net_id=seat.net_id,
         remote=True,
-        extra=(full_budget(world), InputLedger()),
+        extra=(
+            full_budget(world),
+            InputLedger(),
+            *((Held(world.time.seconds),) if away else ()),
+        ),
     )
     x, y = world.resource(Battlefield).start_position(seat.player_id - 1)
+    give_aircraft(net, seat, x, y)
+    net.server.broadcast(PlayerConnect(seat.net_id, seat.player_id, seat.name), exclude=seat.peer)
+
+
+def give_aircraft(net: ServerNet, seat: Seat, x: float, y: float) -> None:
+    """Tell the seat's owner the aircraft at (x, y) is theirs to fly."""
     if seat.local_index == 0:
         net.server.send(seat.peer, SpawnSelf(seat.net_id, seat.player_id, 0, x, y))
     else:
         net.server.send(seat.peer, AcceptCoopPartner(seat.net_id, seat.player_id, x, y))
-    net.server.broadcast(PlayerConnect(seat.net_id, seat.player_id, seat.name), exclude=seat.peer)
 
 
 class SeatingSystem:
-    """Joins and leaves: seats, aircraft, PlayerConnect/Disconnect and the broadcasts."""
+    """Joins, leaves and comebacks: seats, aircraft, PlayerConnect/Disconnect and the
+    broadcasts."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
         roster = world.resource(Roster)
         for joined in world.events.read(PeerJoined):
             peer = joined.peer
+            old = joined.resumed_from
+            if old is not None and (roster.of_peer(old) or old in roster.waiting):
+                self._resume(world, net, roster, old, peer)
+                continue
             if roster.waiting or roster.free_id() is None:  # nobody jumps the line
                 roster.waiting.append(peer)
                 log.info(
@@ -111,20 +138,65 @@ class SeatingSystem:
             self._seat(world, net, roster, peer)
             net.server.broadcast(BroadcastMessage(f"{peer.name} joined"), exclude=peer)
         for left in world.events.read(PeerLeft):
-            seats = roster.of_peer(left.peer)
-            for seat in seats:
-                del roster.seats[seat.player_id]
-                if seat.entity and world.is_alive(seat.entity):
-                    world.despawn(seat.entity)
-                net.server.broadcast(PlayerDisconnect(seat.net_id, seat.player_id, seat.name))
-            if left.peer in roster.waiting:
-                roster.waiting.remove(left.peer)
-                roster.told.pop(left.peer, None)
-            net.server.broadcast(BroadcastMessage(f"{left.peer.name} left"))
+            if left.resumable:
+                self._away(world, roster, left.peer)
+            else:
+                self._leave(world, net, roster, left.peer)
+        for expired in world.events.read(ResumeExpired):
+            if expired.peer in roster.away:
+                self._leave(world, net, roster, expired.peer)
         if roster.waiting:
             self._seat_waiting(world, net, roster)
         if not roster.seats and not world.resource(MissionState).held:
             hold_mission(world)
+
+    @staticmethod
+    def _leave(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
+        """Gone for good: its seats and aircraft go, its place in line too; all are told."""
+        roster.away.discard(peer)
+        for seat in roster.of_peer(peer):
+            del roster.seats[seat.player_id]
+            if seat.entity and world.is_alive(seat.entity):
+                world.despawn(seat.entity)
+            net.server.broadcast(PlayerDisconnect(seat.net_id, seat.player_id, seat.name))
+        if peer in roster.waiting:
+            roster.waiting.remove(peer)
+            roster.told.pop(peer, None)
+        net.server.broadcast(BroadcastMessage(f"{peer.name} left"))
+
+    @staticmethod
+    def _away(world: World, roster: Roster, peer: Peer) -> None:
+        """Its connection was lost: hold its aircraft and its place; tell nobody yet."""
+        seats = roster.of_peer(peer)
+        if not seats and peer not in roster.waiting:
+            return  # nothing to keep (it came back in this very step)
+        roster.away.add(peer)
+        log.info("%s is away: holding %d seat(s) for a comeback", peer.name, len(seats))
+        for seat in seats:
+            if seat.entity and world.is_alive(seat.entity):
+                world.add_component(seat.entity, Held(world.time.seconds))
+                world.component(seat.entity, PlayerInput).fire = False  # its trigger let go
+
+    @staticmethod
+    def _resume(world: World, net: ServerNet, roster: Roster, old: Peer, peer: Peer) -> None:
+        """`old` came back as `peer`: its seats, aircraft and place are the new connection's."""
+        roster.away.discard(old)
+        for seat in sorted(roster.of_peer(old), key=lambda s: s.local_index):
+            seat.peer = peer
+            if not (seat.entity and world.is_alive(seat.entity)):
+                continue
+            if world.has_component(seat.entity, Held):
+                world.remove_component(seat.entity, Held)
+            world.component(seat.entity, Player).owner = peer.client_id
+            intent = world.component(seat.entity, PlayerInput)
+            intent.fire, intent.missile_requests = False, 0  # what it asks from now on
+            at = world.component(seat.entity, Transform)
+            give_aircraft(net, seat, at.x, at.y)
+        if old in roster.waiting:
+            roster.waiting[roster.waiting.index(old)] = peer
+            roster.told.pop(old, None)  # told again, on this connection
+        log.info("%s is back", peer.name)
+        net.server.broadcast(BroadcastMessage(f"{peer.name} reconnected"))
 
     @staticmethod
     def _seat(world: World, net: ServerNet, roster: Roster, peer: Peer) -> None:
@@ -138,8 +210,11 @@ class SeatingSystem:
 
     def _seat_waiting(self, world: World, net: ServerNet, roster: Roster) -> None:
         """Give freed seats to the longest-waiting spectators; tell the rest their place."""
-        while roster.waiting and roster.free_id() is not None:
-            peer = roster.waiting.pop(0)
+        while roster.free_id() is not None:
+            peer = next((p for p in roster.waiting if p not in roster.away), None)
+            if peer is None:
+                break  # an away spectator keeps its place, but a seat waits for nobody
+            roster.waiting.remove(peer)
             roster.told.pop(peer, None)
             log.info("%s takes a freed seat", peer.name)
             self._seat(world, net, roster, peer)

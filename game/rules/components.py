@@ -46,6 +46,17 @@ class Player:
 
 
 @dataclass(slots=True)
+class Held:
+    """An aircraft held where it is while its pilot is away: it keeps its place in the view
+    (riding the scroll, as with hands off the controls), does not steer or fire, and nothing
+    hits it, rams it or is picked up by it. Its hit points and missiles wait for its pilot.
+    Whoever decides the pilot is away adds and removes it."""
+
+    since: float = 0.0  # simulation seconds it was held at
+    view_y: float | None = None  # px below the view's top it is held at (set when first held)
+
+
+@dataclass(slots=True)
 class PlayerInput:
     """What the player (or an autopilot) wants this step; systems turn it into motion and fire."""
 

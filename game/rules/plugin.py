@@ -34,7 +34,7 @@ from game.rules.sets import (
     Weapons,
 )
 from game.rules.systems.combat import CombatSystem, DeathSystem
-from game.rules.systems.control import ClampToViewSystem, PlayerControlSystem
+from game.rules.systems.control import ClampToViewSystem, HoldSystem, PlayerControlSystem
 from game.rules.systems.culling import CullSystem
 from game.rules.systems.enemies import FlightPatternSystem
 from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
@@ -72,6 +72,9 @@ class ShooterPlugin(Plugin):
 
     def build_server(self, world: World) -> None:
         reset_mission(world)  # the script, the waves and the tallies at the start
+        world.add_system(
+            HoldSystem(), Phase.SIMULATE, in_set=Control, after=Movement, before=ClampToViewSystem
+        )
         world.add_system(FlightPatternSystem(), Phase.SIMULATE, in_set=Flight)
         world.add_system(HomingSystem(), Phase.SIMULATE, in_set=Flight)
         world.add_system(WeaponSystem(), Phase.SIMULATE, in_set=Weapons)

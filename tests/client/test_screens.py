@@ -343,3 +343,35 @@ def test_a_joiner_past_the_last_seat_watches_then_flies_when_a_seat_frees(driver
             pygame.image.save(driver.app.display.surface, f"{SHOTS}/seated.png")
     finally:
         server.close()
+
+
+def test_a_lost_connection_says_reconnecting_until_the_player_is_back(driver):
+    server = GameServer(port=0, seed=1, clock=driver.clock)
+    try:
+        join_from_menu(driver, server)
+        game = driver.top
+        client, hud = game.client, game.hud
+        (aircraft,) = client.own_aircraft().values()
+        driver.frames(2)
+        assert hud.connection_notice(client.world) is None
+        assert banner_pixels(driver.app.display.surface) < 20
+        # The server goes quiet (as when the player's Wi-Fi goes): after the ticket's 5 s
+        # the client gives up on the connection and tries to take it up again.
+        driver.until(lambda: client.reconnecting, frames=6 * 60, what="the loss")
+        driver.frames(2)
+        assert driver.is_top("GameState") and game.session.failed is None
+        assert hud.connection_notice(client.world) == "Reconnecting…"
+        assert banner_pixels(driver.app.display.surface) > 200
+        if SHOTS:
+            pygame.image.save(driver.app.display.surface, f"{SHOTS}/reconnecting.png")
+        for _ in range(600):  # the server is back: the client asks for a ticket and resumes
+            server.step()
+            driver.frames()
+            if client.connected:
+                break
+        driver.frames(2)
+        assert client.net.resumes == 1 and client.own_aircraft() == {0: aircraft}
+        assert hud.connection_notice(client.world) is None
+        assert banner_pixels(driver.app.display.surface) < 20
+    finally:
+        server.close()

@@ -26,6 +26,7 @@ def test_the_server_runs_its_systems_in_the_games_order(server):
         "FlightPatternSystem",
         "HomingSystem",
         "MovementSystem",
+        "HoldSystem",
         "ClampToViewSystem",
         "WeaponSystem",
     ]

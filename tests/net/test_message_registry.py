@@ -62,7 +62,7 @@ def test_describe_gives_type_byte_route_name_and_fields_in_type_byte_order():
     messages.register(make("Early"), Route.TO_SERVER, type_id=0x20)
     lines = messages.describe()
     assert lines[0] == "message 0x01 to-server Hello magic:U32 version:U16 name:string<=255 " + (
-        "schema_hash:U64 mods:list<=64 of string<=64"
+        "schema_hash:U64 mods:list<=64 of string<=64 resume:U64"
     )
     assert "message 0x20 to-server Early" in lines
     assert "message 0x21 both Late a:U8 b:U8" in lines

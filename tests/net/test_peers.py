@@ -24,6 +24,7 @@ from engine.net.datagrams import PERFECT, Conditions, MemoryNetwork, UdpSocket
 from engine.net.messages import (
     MAGIC,
     PROTOCOL_VERSION,
+    RESUME_SECONDS,
     BroadcastMessage,
     Disconnect,
     DisconnectReason,
@@ -39,11 +40,20 @@ from engine.net.netcode import ConnectToken, NetcodeClient, new_key
 from engine.net.netcode.client import PayloadReceived
 from engine.net.reliable import ChannelConfig
 from engine.net.schema import NetSchema
-from engine.net.server import FromPeer, NetServer, Peer, PeerJoined, PeerLeft, ServerEvent
+from engine.net.server import (
+    FromPeer,
+    NetServer,
+    Peer,
+    PeerJoined,
+    PeerLeft,
+    ResumeExpired,
+    ServerEvent,
+)
 from engine.net.session import Session
 from engine.net.tcp_datagrams import TcpDatagramServer
 from engine.net.tickets import issue_ticket, protocol_id
 from engine.net.transport import TcpListener
+from engine.testing import Outage
 from engine.time import ManualClock
 
 GAME = "peers-test"
@@ -81,8 +91,8 @@ def welcome(peer: Peer) -> Welcome:
     return Welcome(peer.client_id, 60, 3, SERVER_TICK)
 
 
-def hello(name: str) -> Hello:
-    return Hello(MAGIC, PROTOCOL_VERSION, name, schema().hash(), ())
+def hello(name: str, resume: int = 0) -> Hello:
+    return Hello(MAGIC, PROTOCOL_VERSION, name, schema().hash(), (), resume)
 
 
 class Lan:
@@ -150,6 +160,19 @@ class Lan:
         self.clients.append(made)
         self.heard[made] = []
         return made
+
+    def roaming(self, name: str, **options) -> tuple[NetClient, Outage]:
+        """A client that reconnects after a lost connection (a fresh ticket, a fresh socket:
+        a new address), and the Outage its every socket is behind."""
+        outage = Outage(self.clock)
+
+        def open_socket():
+            return outage.wrap(self.network.bind(conditions=self.conditions))
+
+        made = self.client(
+            name, socket=open_socket(), renew_ticket=self.ticket, open_socket=open_socket, **options
+        )
+        return made, outage
 
     def raw(self, ticket: ConnectToken | None = None) -> RawPeer:
         made = RawPeer(self, ticket or self.ticket())
@@ -275,7 +298,9 @@ def test_a_client_is_welcomed_and_the_server_announces_it():
     assert joined.peer.name == "ann" and joined.hello == hello("ann")
     assert joined.peer.joined and lan.server.joined_peers() == [joined.peer]
     assert joined.peer.address == ann.socket.address
-    assert lan.heard[ann] == [Welcome(joined.peer.client_id, 60, 3, SERVER_TICK)]
+    secret = joined.peer.resume  # a random secret, to resume this connection should it drop
+    assert secret != 0
+    assert lan.heard[ann] == [Welcome(joined.peer.client_id, 60, 3, SERVER_TICK, secret)]
     assert ann.welcome == lan.heard[ann][0]
     assert lan.server.joined_total == 1 and lan.server.dropped == 0
     assert lan.now - start < 0.1  # a few steps: request, challenge, response, Hello, Welcome
@@ -683,6 +708,208 @@ def test_a_client_that_hears_garbage_from_the_server_says_so():
     assert left.peer.name == "ann" and left.reason == "quit"
 
 
+# -- resuming a lost connection ---------------------------------------------------------------
+
+
+def test_a_client_cut_off_for_10_s_resumes_from_a_new_address_as_the_same_player():
+    lan = Lan()
+    ann, outage = lan.roaming("ann")
+    (bob,) = lan.join("bob")
+    lan.run(1.0, until=lambda: ann.connected)
+    before = lan.peer(ann)
+    secret, address = ann.welcome.resume, ann.socket.address
+    outage.cut(10.0)  # its Wi-Fi is gone
+    events = lan.run(5.0 + 0.2)
+    (left,) = events  # silent for the ticket's 5 s: a timeout, not a goodbye
+    assert left.peer is before and (left.reason, left.clean, left.resumable) == (
+        "timed out",
+        False,
+        True,
+    )
+    assert lan.server.away_peers() == [before] and lan.server.joined_peers() == [lan.peer(bob)]
+    assert ann.state is ClientState.RECONNECTING and not ann.closed
+    assert ann.lost_reason == "Lost connection to server (no answer for 5 s)"
+    gone = lan.now
+    events = lan.run(10.0, until=lambda: ann.connected)
+    assert not outage.down and lan.now - gone < 5.0 + 2.0  # back within a try of the cut's end
+    (joined,) = events
+    assert isinstance(joined, PeerJoined) and joined.resumed_from is before
+    after = joined.peer
+    assert after.name == "ann" and after is not before
+    assert ann.socket.address != address and after.address == ann.socket.address
+    assert ann.welcome.resumed and ann.resumes == 1
+    assert ann.welcome.resume not in (0, secret)  # a new secret for the new connection
+    assert lan.server.away_peers() == [] and lan.server.resumed_total == 1
+    assert lan.run(RESUME_SECONDS + 1) == []  # nothing lapses: it is back
+    ann.send(Count(3))
+    assert lan.step() == [FromPeer[Count](after, Count(3))]
+
+
+def test_a_client_that_cannot_get_back_gives_up_after_30_s_with_the_reason_it_lost():
+    lan = Lan()
+    ann, outage = lan.roaming("ann")
+    lan.run(1.0, until=lambda: ann.connected)
+    outage.cut(3600.0)
+    cut = lan.now
+    events = lan.run(5.0 + 0.2)
+    assert ann.reconnecting
+    lost = ann.gives_up_at - RESUME_SECONDS
+    assert 5.0 - 0.1 <= lost - cut <= 5.0 + STEP  # the ticket's timeout after its last packet
+    events += lan.run(ann.gives_up_at - lan.now - STEP)
+    assert ann.reconnecting
+    events += lan.run(2 * STEP)
+    assert ann.closed and ann.close_reason == (
+        "Lost connection to server (no answer for 5 s); could not reconnect in 30 s"
+    )
+    events += lan.run(1.0)
+    left, expired = events  # the server kept its place as long, then gave up on it too
+    assert left.resumable and expired == ResumeExpired(left.peer)
+    assert lan.server.away_peers() == []
+
+
+def test_a_place_not_taken_up_in_30_s_lapses_and_its_secret_then_joins_afresh():
+    lan = Lan()
+    raw, peer = joined_raw(lan)
+    secret = peer.resume
+    raw.socket.close()  # gone without a goodbye
+    (left,) = lan.run(5.2)
+    assert left.resumable
+    events = lan.run(RESUME_SECONDS - 0.2 - STEP)
+    assert events == [] and lan.server.away_peers() == [peer]
+    (expired,) = lan.run(2 * STEP)
+    assert expired == ResumeExpired(peer)
+    late = lan.raw()
+    lan.run(1.0, until=lambda: late.connected)
+    late.send(hello("ann", resume=secret))
+    (joined,) = lan.run(1.0, until=lambda: bool(late.heard))
+    assert joined.resumed_from is None and joined.peer.name == "ann"
+    assert not late.heard[0].resumed
+
+
+def test_a_clean_quit_is_not_resumable():
+    lan = Lan()
+    ann, _ = lan.roaming("ann")
+    lan.run(1.0, until=lambda: ann.connected)
+    secret = ann.welcome.resume
+    ann.close(lan.now)
+    (left,) = lan.step()
+    assert (left.clean, left.resumable) == (True, False)
+    assert lan.server.away_peers() == []
+    again = lan.raw()
+    lan.run(1.0, until=lambda: again.connected)
+    again.send(hello("ann", resume=secret))
+    (joined,) = lan.run(1.0, until=lambda: bool(again.heard))
+    assert joined.resumed_from is None and not again.heard[0].resumed
+
+
+def test_a_wrong_or_used_secret_is_a_fresh_join_and_an_away_players_name_stays_taken():
+    lan = Lan()
+    raw, peer = joined_raw(lan, "ann")
+    secret = peer.resume
+    raw.socket.close()
+    lan.run(5.2)
+    assert lan.server.away_peers() == [peer]
+    guess = lan.raw()
+    lan.run(1.0, until=lambda: guess.connected)
+    guess.send(hello("eve", resume=secret ^ 1))
+    (joined,) = lan.run(1.0, until=lambda: bool(guess.heard))
+    assert joined.resumed_from is None and joined.peer.name == "eve"
+    impostor = lan.raw()
+    lan.run(1.0, until=lambda: impostor.connected)
+    impostor.send(hello("ANN", resume=secret ^ 2))  # the name of a player who may come back
+    lan.run(1.0, until=lambda: bool(impostor.heard))
+    assert impostor.heard == [Reject(RejectReason.BAD_NAME, "the name 'ANN' is already playing")]
+    back = lan.raw()
+    lan.run(1.0, until=lambda: back.connected)
+    back.send(hello("whoever", resume=secret))
+    (resumed,) = lan.run(1.0, until=lambda: bool(back.heard))
+    assert resumed.resumed_from is peer and resumed.peer.name == "ann"  # the name it had
+    replay = lan.raw()
+    lan.run(1.0, until=lambda: replay.connected)
+    replay.send(hello("mallory", resume=secret))  # used once already
+    (fresh,) = lan.run(1.0, until=lambda: bool(replay.heard))
+    assert fresh.resumed_from is None and fresh.peer.name == "mallory"
+
+
+def test_an_away_player_keeps_its_room_on_a_full_server():
+    lan = Lan(max_peers=1)
+    ann, outage = lan.roaming("ann")
+    lan.run(1.0, until=lambda: ann.connected)
+    outage.cut(8.0)
+    lan.run(5.2)
+    assert lan.server.away_peers()
+    (bob,) = lan.join("bob")
+    assert bob.rejected == Reject(RejectReason.FULL, "the server is full")
+    (joined,) = lan.run(10.0, until=lambda: ann.connected)
+    assert joined.resumed_from is not None and ann.welcome.resumed
+
+
+def test_a_resume_before_the_server_noticed_the_silence_takes_over_the_old_connection():
+    lan = Lan()
+    raw, peer = joined_raw(lan, "ann")
+    again = lan.raw()  # its client, from a new address, while the old one still looks alive
+    lan.run(1.0, until=lambda: again.connected)
+    again.send(hello("ann", resume=peer.resume))
+    left, joined = lan.run(1.0, until=lambda: bool(again.heard))
+    assert left.peer is peer and (left.clean, left.resumable) == (False, True)
+    assert joined.resumed_from is peer and again.heard[0].resumed
+    assert lan.server.away_peers() == [] and lan.server.joined_peers() == [joined.peer]
+    assert lan.run(RESUME_SECONDS + 1) == []
+
+
+@pytest.mark.parametrize("how", ["kicked", "cut", "shutdown", "rejected"])
+def test_a_client_the_server_sent_away_does_not_reconnect(how):
+    lan = Lan(max_peers=1)
+    ann, _ = lan.roaming("ann")
+    lan.run(1.0, until=lambda: ann.connected)
+    if how == "kicked":
+        lan.server.drop(lan.peer(ann), "no cheating")
+        expected = "Disconnected by the server: no cheating"
+    elif how == "cut":  # the secure connection's own goodbye, with no message before it
+        lan.server.link.disconnect(lan.peer(ann).client_index, lan.now)
+        lan.server.flush(lan.now)
+        expected = "Disconnected by the server"
+    elif how == "shutdown":
+        lan.server.close(lan.now)
+        expected = "Disconnected by the server: server shutting down"
+    else:
+        ann, _ = lan.roaming("bob")
+        expected = "The server refused to let you in: the server is full"
+    lan.run(2.0, until=lambda: ann.closed)
+    assert ann.closed and ann.close_reason == expected and not ann.reconnecting
+    if how != "shutdown":
+        assert of_type(lan.run(RESUME_SECONDS), PeerJoined) == []
+
+
+def test_a_client_keeps_trying_while_it_cannot_even_open_a_socket():
+    lan = Lan()
+    outage = Outage(lan.clock)
+    failures = []
+
+    def open_socket():
+        if outage.down:  # no network at all: the OS refuses
+            failures.append(lan.now)
+            raise OSError(101, "Network is unreachable")
+        return lan.network.bind()
+
+    ann = lan.client("ann", renew_ticket=lan.ticket, open_socket=open_socket)
+    lan.run(1.0, until=lambda: ann.connected)
+    ann.socket.close()  # the interface went down with its address
+    outage.cut(9.0)
+    (joined,) = of_type(lan.run(12.0, until=lambda: ann.resumes > 0), PeerJoined)
+    assert joined.resumed_from is not None and ann.resumes == 1
+    assert len(failures) >= 3 and failures[1] - failures[0] == pytest.approx(1.0, abs=STEP)
+
+
+def test_a_client_without_a_way_to_a_new_ticket_closes_when_the_connection_is_lost():
+    lan = Lan()
+    (ann,) = lan.join("ann", ticket=lan.ticket(timeout_seconds=2))
+    assert not ann.can_reconnect  # a ticket and a socket given, nothing to renew them
+    ann.socket.close()
+    lan.run(2.2)
+    assert ann.close_reason == "Lost connection to server (no answer for 2 s)"
+
+
 # -- every reliable message, in order ---------------------------------------------------------
 
 
@@ -747,7 +974,7 @@ class RealGame:
         client, server = self.client, self.server
         self.pump(lambda: client.connected or client.closed)
         assert client.connected, client.close_reason
-        assert self.heard == [Welcome(1, 60, 3, SERVER_TICK)]
+        assert self.heard == [Welcome(1, 60, 3, SERVER_TICK, client.welcome.resume)]
         client.send(Count(7))
         self.pump(lambda: len(self.events) == 2)
         joined, counted = self.events

@@ -193,3 +193,25 @@ def test_a_welcome_carries_the_servers_rates_and_next_snapshot_number():
         assert 4 <= welcome.server_tick <= snapshot_tick(made.server)
     finally:
         made.close()
+
+
+def test_a_client_cut_off_for_10_s_resumes_and_keeps_its_world(net):
+    server_world, client = net.server, net.clients[0]
+    mover = server_world.create(Replicated(), Transform(10.0, 20.0), Velocity(30.0, 0.0))
+    net.step(6)
+    net_id = server_world.component(mover, Replicated).net_id
+    seen = net.client_entity(0, net_id)
+    assert seen is not None
+    client_net = client.resource(ClientNet).client
+    net.cut(0, 10.0)
+    net.step(round(5.2 / (1 / 60)))
+    assert client_net.reconnecting and net.server_net.server.away_peers()
+    for _ in range(round(7.0 / (1 / 60))):
+        net.step()
+        if client_net.connected:
+            break
+    assert client_net.connected and client_net.welcome.resumed
+    net.step(6)
+    assert net.client_entity(0, net_id) == seen  # the same entity, moved on to where it is now
+    here = server_world.component(mover, Transform).x
+    assert client.component(seen, Transform).x == pytest.approx(here, abs=30.0 * 0.2)

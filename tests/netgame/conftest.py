@@ -4,13 +4,18 @@ Everything runs on this thread: each harness step advances the clock by one
 fixed step and steps the server and every live client once. Loopback UDP hands
 datagrams over as soon as they are sent, so no test sleeps; waits are bounded
 by a step count. With `udp=False` the same runs on an in-memory network.
+
+Each client's sockets sit behind an Outage (`harness.cut(client, seconds)`: its link
+gone for a while); a client that loses its connection reconnects with a fresh ticket
+from a new socket (a new address), unless it was made `resumable=False`.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from engine.net.datagrams import MemoryNetwork
+from engine.net.datagrams import MemoryNetwork, UdpSocket
+from engine.testing import Outage
 from engine.time import ManualClock
 from game.net.client import GameClient
 from game.server import DEFAULT_SPECTATORS, GameServer
@@ -49,28 +54,42 @@ class Harness:
             self.server.join_memory_network(self.network)
         self.clients: list[GameClient] = []
         self.paused: set[int] = set()  # clients that stop stepping (to go silent)
+        self.outages: dict[int, Outage] = {}  # id(client) -> the outage its sockets are behind
 
     @property
     def address(self) -> tuple[str, int]:
         return self.server.address
 
-    def connect(self, name: str, **options) -> GameClient:  # noqa: ANN003
+    def connect(self, name: str, *, resumable: bool = True, **options) -> GameClient:  # noqa: ANN003
         """A client with a fresh ticket, connecting (step to make progress)."""
-        socket = self.network.bind() if self.network is not None else None
+        outage = Outage(self.clock)
+
+        def open_socket():  # noqa: ANN202
+            if self.network is not None:
+                return outage.wrap(self.network.bind())
+            return outage.wrap(UdpSocket.bind("127.0.0.1", 0))
+
+        if resumable:
+            options.update(renew_ticket=lambda: self.server.ticket(name), open_socket=open_socket)
         client = GameClient.with_ticket(
             self.server.ticket(name),
             name,
             clock=self.clock,
-            socket=socket,
+            socket=open_socket(),
             mods=options.pop("mods", self.mods),
             transport=self.transport,
             **options,
         )
         self.clients.append(client)
+        self.outages[id(client)] = outage
         return client
 
-    def join(self, name: str) -> GameClient:
-        client = self.connect(name)
+    def cut(self, client: GameClient, seconds: float) -> None:
+        """`client` hears nothing and is heard by nobody for `seconds` from now."""
+        self.outages[id(client)].cut(seconds)
+
+    def join(self, name: str, **options) -> GameClient:  # noqa: ANN003
+        client = self.connect(name, **options)
         self.run_until(lambda: bool(client.own_aircraft()), what=f"{name} to get an aircraft")
         return client
 

@@ -2,7 +2,8 @@
 
 Each player here is a bare NetClient over an in-memory link (no game systems of its
 own): it sends only the messages a test writes, and keeps every message the server
-sends it, in order. The server is the real GameServer on a manual clock.
+sends it, in order (across reconnections: its link can be cut, `player.outage`). The
+server is the real GameServer on a manual clock.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from engine.components import Transform
 from engine.net.client import NetClient
 from engine.net.datagrams import MemoryNetwork
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
+from engine.testing import Outage
 from engine.time import ManualClock
 from game.net.budget import BUDGET_SECONDS, SPEED_TOLERANCE, MoveBudget
 from game.net.commands import NO_SEAT_FOR_PARTNER
@@ -56,17 +58,24 @@ BUDGET = TOP_SPEED * BUDGET_SECONDS  # px an aircraft may cover at once after a 
 class Guest:
     """A connection that sends only what it is told and keeps all it is sent."""
 
-    def __init__(self, table: Table, name: str) -> None:
+    def __init__(self, table: Table, name: str, **options) -> None:
         self.table = table
         self.name = name
+        self.outage = Outage(table.clock)
         self.net = NetClient(
             name=name,
             schema=table.server.net.schema,
             now=table.clock.now(),
             token=table.server.ticket(name),
-            socket=table.network.bind(),
+            socket=self._socket(),
+            renew_ticket=lambda: table.server.ticket(name),
+            open_socket=self._socket,
+            **options,
         )
         self.inbox: list = []
+
+    def _socket(self):
+        return self.outage.wrap(self.table.network.bind())
 
     def got(self, kind: type) -> list:
         return [m for m in self.inbox if isinstance(m, kind)]
@@ -104,10 +113,10 @@ class Table:
         self.world = self.server.world
         self.players: list[Guest] = []
 
-    def connect(self, name: str) -> Guest:
+    def connect(self, name: str, **options) -> Guest:
         """A connection, stepped until the server has answered its Hello (and one step more,
         for what the game sends a newcomer)."""
-        player = Guest(self, name)
+        player = Guest(self, name, **options)
         self.players.append(player)
         for _ in range(30):
             self.step()
@@ -116,8 +125,8 @@ class Table:
         self.step()
         return player
 
-    def sit(self, name: str) -> Guest:
-        player = self.connect(name)
+    def sit(self, name: str, **options) -> Guest:
+        player = self.connect(name, **options)
         assert player.got(SpawnSelf), f"{name} got no aircraft"
         return player
 

@@ -10,7 +10,7 @@ import pytest
 
 from engine.net.sync import ServerNet
 from game.net.client import GameClient
-from game.rules.components import Pickup
+from game.rules.components import Held, Pickup
 from game.rules.spawn import spawn_pickup
 
 
@@ -25,8 +25,9 @@ def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):
     assert len(world.resource(ServerNet).encoder.full_state(world)) > 64 * 1024
 
 
-def test_a_client_gives_up_on_a_silent_server_after_five_seconds(harness):
+def test_a_client_tries_to_reconnect_to_a_silent_server_for_30_s_then_gives_up(harness):
     alice = harness.join("alice")
+    (aircraft,) = alice.own_aircraft().values()
     silent_steps = 0
     while alice.connected and silent_steps < 600:  # the server stops stepping: no snapshots
         harness.clock.advance(1 / 60)
@@ -34,7 +35,18 @@ def test_a_client_gives_up_on_a_silent_server_after_five_seconds(harness):
         silent_steps += 1
     assert not alice.connected
     assert 4.9 <= silent_steps / 60 <= 5.2  # the ticket's timeout
-    assert alice.close_reason.startswith("Lost connection to server")
+    alice.step()
+    assert alice.reconnecting and alice.close_reason is None
+    assert alice.session.reconnecting and 29.9 < alice.session.gives_up_in <= 30.0
+    assert alice.world.has_component(aircraft, Held)  # held here as on the server
+    while not alice.net.closed and silent_steps < 60 * 60:
+        harness.clock.advance(1 / 60)
+        alice.step()
+        silent_steps += 1
+    assert 34.9 <= silent_steps / 60 <= 35.2  # 30 s of trying after the loss
+    assert alice.close_reason == (
+        "Lost connection to server (no answer for 5 s); could not reconnect in 30 s"
+    )
 
 
 @pytest.mark.process

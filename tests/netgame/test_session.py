@@ -45,14 +45,19 @@ def test_a_leaving_client_is_announced_and_its_aircraft_removed(harness):
     assert len(harness.server.roster.seats) == 1
 
 
-def test_a_silent_client_times_out_and_the_others_carry_on(harness):
-    alice, bob = harness.join("alice"), harness.join("bob")
+def test_a_silent_client_times_out_its_seat_waits_30_s_and_the_others_carry_on(harness):
+    alice = harness.join("alice", resumable=False)
+    bob = harness.join("bob")
     harness.paused.add(id(alice))  # alice stops reading and sending
-    steps = harness.run_until(
-        lambda: "alice left" in bob.session.broadcasts, steps=600, what="the timeout"
-    )
+    steps = harness.run_until(lambda: harness.server.net.dropped, steps=600, what="the timeout")
     assert 4.9 <= steps / 60 <= 5.5  # dropped after the ticket's 5 s of silence
-    assert harness.server.net.dropped == 1
+    assert "alice left" not in bob.session.broadcasts  # she may be back: her seat waits
+    assert len(harness.server.roster.seats) == 2
+    steps = harness.run_until(
+        lambda: "alice left" in bob.session.broadcasts, steps=31 * 60, what="the seat to lapse"
+    )
+    assert 29.9 <= steps / 60 <= 30.1
+    assert len(harness.server.roster.seats) == 1
     assert bob.connected
     harness.paused.discard(id(alice))
     # She reads what was queued for her while away, then hears nothing more: her end

@@ -152,6 +152,39 @@ def test_a_server_that_goes_away_drops_the_bots(manual):
     assert "DROPPED: Disconnected by the server" in report.table()
 
 
+@pytest.mark.parametrize("own_tickets", [False, True], ids=["ticket-endpoint", "own-key"])
+def test_bots_whose_server_goes_quiet_for_8_s_reconnect_and_carry_on(manual, own_tickets):
+    clock, server = manual
+    started = clock.now()
+
+    def tick() -> None:  # the server's machine stalls from 2 s to 10 s into the run
+        if not 2.0 <= clock.now() - started < 10.0:
+            server.run_due_steps()
+        else:
+            server.loop.reset()
+
+    key = server.key if own_tickets else None
+    options = BotOptions(coop_fraction=0.0, rejoin_fraction=0.0, key=key)
+    report = run_bots(
+        *server.address,
+        2,
+        20.0,
+        seed=1,
+        clock=clock,
+        sleep=clock.advance,
+        tick=tick,
+        options=options,
+        desync_bound=1e9,  # the views froze during the stall: not what is measured here
+    )
+
+    for bot in report.bots:
+        assert bot.dropped is None and bot.resumes == 1, bot
+        # connected but for the 3 s between noticing the silence (at 7 s) and coming back
+        assert 20.0 - 3.5 < bot.seconds_connected < 20.0 - 2.5
+    assert "reconnected 1x" in report.table()
+    assert report.exit_status == 0
+
+
 def test_bots_keep_real_time():
     server = GameServer(port=0, seed=1)
     try:

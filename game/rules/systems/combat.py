@@ -5,17 +5,20 @@ from __future__ import annotations
 from engine.components import Transform
 from engine.physics import contacts
 from engine.world import World
-from game.rules.components import Aircraft, Health, Player, Projectile, Side
+from game.rules.components import Aircraft, Health, Held, Player, Projectile, Side
 from game.rules.events import Damaged, Destroyed
 
 
 class CombatSystem:
     """Resolve this step's contacts: a projectile hits an aircraft of the other side once;
-    a player who rams an enemy takes the enemy's remaining hit points and destroys it."""
+    a player who rams an enemy takes the enemy's remaining hit points and destroys it. A Held
+    aircraft is out of it: shots fly through it, enemies through it."""
 
     def update(self, world: World, dt: float) -> None:
         for shot, projectile, target, aircraft in contacts(world, Projectile, Aircraft):
             if aircraft.side == projectile.side or not world.is_alive(shot):
+                continue
+            if world.has_component(target, Held):
                 continue
             health = world.try_component(target, Health)
             if health is None or health.hitpoints <= 0:
@@ -24,7 +27,7 @@ class CombatSystem:
             world.despawn(shot)
             world.events.emit(Damaged(target, projectile.damage, shot))
         for player, _, enemy, aircraft in contacts(world, Player, Aircraft):
-            if aircraft.side is not Side.ENEMY:
+            if aircraft.side is not Side.ENEMY or world.has_component(player, Held):
                 continue
             player_health = world.try_component(player, Health)
             enemy_health = world.try_component(enemy, Health)

@@ -7,19 +7,23 @@ import math
 from engine.components import Transform, Velocity
 from engine.world import World
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Player, PlayerInput
+from game.rules.components import Aircraft, Held, Player, PlayerInput
 from game.rules.content import GameContent
 
 
 class PlayerControlSystem:
-    """Velocity = normalised input * speed, plus the scroll so players keep pace with the view."""
+    """Velocity = normalised input * speed, plus the scroll so players keep pace with the view.
+    A Held aircraft's input is ignored: it keeps pace with the view, nothing more."""
 
     def update(self, world: World, dt: float) -> None:
         content = world.resource(GameContent)
         scroll = world.resource(Battlefield).scroll_velocity
-        for _, (intent, velocity, aircraft, _player) in world.query(
+        for entity, (intent, velocity, aircraft, _player) in world.query(
             PlayerInput, Velocity, Aircraft, Player
         ):
+            if world.has_component(entity, Held):
+                velocity.x, velocity.y = 0.0, scroll
+                continue
             speed = content.aircraft[aircraft.kind].speed
             mx = max(-1.0, min(1.0, intent.move_x))
             my = max(-1.0, min(1.0, intent.move_y))
@@ -28,6 +32,18 @@ class PlayerControlSystem:
                 mx, my = mx / length, my / length
             velocity.x = mx * speed
             velocity.y = my * speed + scroll
+
+
+class HoldSystem:
+    """Each Held aircraft keeps its place in the view, whatever moves it (on the server: its
+    pilot's client moves it, and that client is away)."""
+
+    def update(self, world: World, dt: float) -> None:
+        view_top = world.resource(Battlefield).view_top
+        for _, (held, transform) in world.query(Held, Transform):
+            if held.view_y is None:
+                held.view_y = transform.y - view_top
+            transform.y = view_top + held.view_y
 
 
 class ClampToViewSystem:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.physics import contacts
 from engine.world import World
-from game.rules.components import Health, Pickup, Player, Side, Weapon
+from game.rules.components import Health, Held, Pickup, Player, Side, Weapon
 from game.rules.content import GameContent
 from game.rules.events import Destroyed, PickupTaken
 from game.rules.spawn import spawn_pickup
@@ -31,12 +31,15 @@ def apply_pickup(content: GameContent, kind: str, health: Health, weapon: Weapon
 
 
 class PickupCollectSystem:
-    """A living player touching a pickup takes it; the first one to touch it wins."""
+    """A living player touching a pickup takes it; the first one to touch it wins (a Held
+    one takes nothing)."""
 
     def update(self, world: World, dt: float) -> None:
         content = world.resource(GameContent)
         for player, _, item, pickup in contacts(world, Player, Pickup):
             if not world.is_alive(item) or not world.is_alive(player):
+                continue
+            if world.has_component(player, Held):
                 continue
             health = world.component(player, Health)
             if health.hitpoints <= 0:

@@ -7,7 +7,7 @@ import math
 from engine.components import Transform, Velocity
 from engine.world import World
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Homing, PlayerInput, Side, Weapon
+from game.rules.components import Aircraft, Held, Homing, PlayerInput, Side, Weapon
 from game.rules.content import GameContent
 from game.rules.events import MissileLaunched, ShotFired
 from game.rules.spawn import heading, spawn_bullet, spawn_missile
@@ -24,7 +24,8 @@ class WeaponSystem:
     """Fire guns whose trigger is held (players) or that can see the view (enemies).
 
     A shot spawns one bullet per offset of the spread level, across the
-    aircraft's width. Missiles launch one per request while any are left.
+    aircraft's width. Missiles launch one per request while any are left. A Held
+    aircraft does not fire, and its cooldowns wait with it.
     """
 
     def update(self, world: World, dt: float) -> None:
@@ -32,6 +33,8 @@ class WeaponSystem:
         battlefield = world.resource(Battlefield)
         firing = content.firing
         for entity, (weapon, transform, aircraft) in world.query(Weapon, Transform, Aircraft):
+            if world.has_component(entity, Held):
+                continue
             intent = world.try_component(entity, PlayerInput)
             if intent is not None:
                 wants_fire = intent.fire
