@@ -62,6 +62,7 @@ DEFAULT_MAX_PLAYERS = 8
 DEFAULT_SPECTATORS = 8
 IDLE_WAKE = 0.5  # seconds an idle server blocks before checking for a stop request
 TRANSPORTS = ("udp", "tcp")
+PORT_TRIES = 20  # port 0: attempts at a free number for both UDP and TCP
 MEMORY_ADDRESS = ("127.0.0.1", DEFAULT_PORT)  # a server with no socket (single-player)
 
 
@@ -189,20 +190,24 @@ class GameServer:
         self, host: str, port: int, transports: Sequence[str], open_tickets: bool
     ) -> list[DatagramSocket]:
         """UDP and/or TCP on one port number (TCP also when tickets are handed out: the
-        ticket endpoint answers on it). ListenError with a one-line reason."""
-        sockets: list[DatagramSocket] = []
-        try:
-            if "udp" in transports:
-                sockets.append(UdpSocket.bind(host, port))
-                port = sockets[0].address[1]
-            if "tcp" in transports or open_tickets:
-                http = ticket_endpoint(self._issue_for) if open_tickets else None
-                sockets.append(TcpDatagramServer(host, port, http=http))
-        except OSError as error:
-            for sock in sockets:
-                sock.close()
-            raise ListenError(str(error.strerror or error)) from None
-        return sockets
+        ticket endpoint answers on it). ListenError with a one-line reason. With port 0 the
+        UDP port is any free one, and TCP takes the same number: if that is taken for TCP,
+        another pair is tried."""
+        for _ in range(PORT_TRIES if port == 0 else 1):
+            sockets: list[DatagramSocket] = []
+            try:
+                if "udp" in transports:
+                    sockets.append(UdpSocket.bind(host, port))
+                if "tcp" in transports or open_tickets:
+                    http = ticket_endpoint(self._issue_for) if open_tickets else None
+                    same = sockets[0].address[1] if sockets else port
+                    sockets.append(TcpDatagramServer(host, same, http=http))
+                return sockets
+            except OSError as error:
+                for sock in sockets:
+                    sock.close()
+                failure = ListenError(str(error.strerror or error))
+        raise failure
 
     @property
     def address(self) -> tuple[str, int]:

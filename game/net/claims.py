@@ -129,7 +129,6 @@ class ClaimSystem:
         decoder = world.resource(ClientNet).decoder
         if world.events.read(Welcome):
             session.own.clear()
-            session.sent_fire.clear()
         for message in world.events.read(SpawnSelf):
             session.own[message.aircraft] = message.local_index
             session.spectating = 0

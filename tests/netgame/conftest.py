@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from engine.net.datagrams import MemoryNetwork, UdpSocket
+from engine.net.tcp_datagrams import TcpDatagramClient
 from engine.testing import Outage
 from engine.time import ManualClock
 from game.net.client import GameClient
@@ -67,6 +68,9 @@ class Harness:
         def open_socket():  # noqa: ANN202
             if self.network is not None:
                 return outage.wrap(self.network.bind())
+            if self.transport == "tcp":
+                host, port = self.server.address
+                return outage.wrap(TcpDatagramClient(host, port, now=self.clock.now()))
             return outage.wrap(UdpSocket.bind("127.0.0.1", 0))
 
         if resumable:

@@ -33,7 +33,7 @@ from game.rules.mission import MissionState, restart_mission
 from game.rules.spawn import spawn_bullet
 from game.server import GameServer
 from tests.netgame.conftest import Harness
-from tests.netgame.test_authority import STEP, Guest, Table
+from tests.netgame.test_authority import STEP, Guest, Table, inputs
 
 TIMEOUT = 5.0  # the ticket's: silence after which either end gives up on the other
 ENEMY_BULLET = "bullet_enemy"
@@ -135,7 +135,9 @@ def test_an_away_players_commands_are_its_new_connections(table):
     run_until(table, lambda: alice.net.connected and alice.net.resumes, 15.0, "the comeback")
     table.step()
     net_id = table.world.component(plane, Replicated).net_id
-    alice.send(PlayerRealtimeChange(net_id, PlayerAction.FIRE, True))
+    where = table.world.component(plane, Transform)
+    step = table.world.time.step + 1000  # any step newer than those the old connection sent
+    alice.send(inputs(step, net_id, where.x, where.y, fire=True))
     table.step(2)
     assert table.world.component(plane, PlayerInput).fire
     assert bob.got(PlayerRealtimeChange)[-1] == PlayerRealtimeChange(
