@@ -22,6 +22,7 @@ from engine.world import World
 from game.net.protocol import (
     INPUT_HISTORY,
     AcceptCoopPartner,
+    Explosion,
     InputEntry,
     MissionEnd,
     Outcome8,
@@ -75,10 +76,12 @@ class ClientSession:
     partner_asked_at: float = -math.inf  # simulation seconds of the last RequestCoopPartner
     spectating: int = 0  # place in line for a seat while watching (1 = next); 0 when seated
     seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
+    shot_down: list[int] = field(default_factory=list)  # own aircraft destroyed (net ids)
 
 
 class SessionLogSystem:
-    """Note the place in line (Spectating), the mission's ends and the broadcasts."""
+    """Note the place in line (Spectating), the mission's ends, the broadcasts, and own
+    aircraft destroyed (an Explosion naming one)."""
 
     def update(self, world: World, dt: float) -> None:
         session = world.resource(ClientSession)
@@ -89,6 +92,9 @@ class SessionLogSystem:
             session.mission_ends += 1
         for message in world.events.read(BroadcastMessage):
             session.broadcasts.append(message.text)
+        for message in world.events.read(Explosion):
+            if message.aircraft in session.own:
+                session.shot_down.append(message.aircraft)
 
 
 class ClaimSystem:
