@@ -372,6 +372,13 @@ class SnapshotEncoder:
 
     # -- encoding --------------------------------------------------------------------------
 
+    def net_id_of(self, entity: int) -> int:
+        """The net id peers know `entity` by, as of the last capture (0: it was in no snapshot
+        yet). Still answers for an entity despawned since that capture: cues name what just
+        went, before the snapshot that carries its despawn."""
+        record = self._by_entity.get(entity)
+        return 0 if record is None else record.net_id
+
     def has_baseline(self, tick: int) -> bool:
         """Whether `encode(tick)` writes a delta (else it writes a full state)."""
         return tick in self._held

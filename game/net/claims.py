@@ -26,6 +26,7 @@ from engine.world import World
 from game.net.protocol import (
     INPUT_HISTORY,
     AcceptCoopPartner,
+    Explosion,
     InputEntry,
     MissionEnd,
     Outcome8,
@@ -81,6 +82,7 @@ class ClientSession:
     seats: int = 0  # the server's aircraft seats (from BattlefieldState; 0 until it arrives)
     reconnecting: bool = False  # the connection was lost; trying to take it up again
     gives_up_in: float = 0.0  # seconds left to reconnect (while reconnecting)
+    shot_down: list[int] = field(default_factory=list)  # own aircraft destroyed (net ids)
 
 
 class ConnectionSystem:
@@ -103,7 +105,8 @@ class ConnectionSystem:
 
 
 class SessionLogSystem:
-    """Note the place in line (Spectating), the mission's ends and the broadcasts."""
+    """Note the place in line (Spectating), the mission's ends, the broadcasts, and own
+    aircraft destroyed (an Explosion naming one)."""
 
     def update(self, world: World, dt: float) -> None:
         session = world.resource(ClientSession)
@@ -114,6 +117,9 @@ class SessionLogSystem:
             session.mission_ends += 1
         for message in world.events.read(BroadcastMessage):
             session.broadcasts.append(message.text)
+        for message in world.events.read(Explosion):
+            if message.aircraft in session.own:
+                session.shot_down.append(message.aircraft)
 
 
 class ClaimSystem:

@@ -203,7 +203,9 @@ class PartnerSystem:
                     len(seats),
                     player_id,
                 )
-                if seats and player_id is None:  # the one refusal a player can do nothing about
+                # The one refusal a player can do nothing about: a first partner, no seat free.
+                # A connection that has its two aircraft (or none) is refused without a word.
+                if len(seats) == 1 and player_id is None:
                     net.server.send(peer, BroadcastMessage(NO_SEAT_FOR_PARTNER))
                 continue
             seat = Seat(player_id, peer, 1, clip_utf8(peer.name, MAX_NAME_BYTES - 4) + " (2)")

@@ -11,14 +11,16 @@ from game.rules.events import Destroyed, PickupTaken
 
 
 class CueSystem:
-    """An aircraft destroyed (not culled): Explosion, large for the bigger enemies. A pickup
-    taken: PickupCollected, naming the aircraft that took it."""
+    """An aircraft destroyed (not culled): Explosion, naming it (its net id as the snapshots
+    had it; the entity is gone by now), large for the bigger enemies. A pickup taken:
+    PickupCollected, naming the aircraft that took it."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
         for destroyed in world.events.read(Destroyed):
             large = destroyed.kind != "raptor" and destroyed.side is Side.ENEMY
-            net.server.broadcast(Explosion(destroyed.x, destroyed.y, large))
+            net_id = net.encoder.net_id_of(destroyed.entity)
+            net.server.broadcast(Explosion(net_id, destroyed.x, destroyed.y, large))
         for taken in world.events.read(PickupTaken):
             replicated = world.try_component(taken.player, Replicated)
             if replicated is not None:

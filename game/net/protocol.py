@@ -244,8 +244,11 @@ class PositionCorrection(Message):
 
 @dataclass(frozen=True, slots=True)
 class Explosion(Message):
-    """An aircraft was destroyed here (not culled): clients show the blast and play its sound."""
+    """An aircraft was destroyed here (not culled): clients show the blast and play its sound.
+    `aircraft` is its net id (0 when it never appeared in a snapshot), so a client learns
+    that one of its own aircraft was shot down."""
 
+    aircraft: NetId
     x: Position
     y: Position
     large: Annotated[bool, Bool()]

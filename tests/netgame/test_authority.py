@@ -14,6 +14,7 @@ from engine.components import Transform
 from engine.net.client import NetClient
 from engine.net.datagrams import MemoryNetwork
 from engine.net.messages import MAX_NAME_BYTES, BroadcastMessage
+from engine.net.replication import Replicated
 from engine.testing import Outage
 from engine.time import ManualClock
 from game.net.budget import BUDGET_SECONDS, SPEED_TOLERANCE, MoveBudget
@@ -271,6 +272,18 @@ def test_a_third_aircraft_is_refused_without_a_word_while_seats_are_free(table):
     table.step(3)
     assert len(alice.got(AcceptCoopPartner)) == 1
     assert NO_SEAT_FOR_PARTNER not in alice.said()
+    assert len(table.world.resource(Roster).seats) == 2
+
+
+def test_a_third_aircraft_is_refused_without_a_word_when_no_seat_is_free(two_seats):
+    table = two_seats
+    alice = table.sit("alice")
+    alice.send(RequestCoopPartner())
+    table.step(2)
+    assert len(alice.got(AcceptCoopPartner)) == 1  # both seats are alice's now
+    alice.send(RequestCoopPartner())
+    table.step(3)
+    assert NO_SEAT_FOR_PARTNER not in alice.said()  # not "no aircraft for player 2": she has it
     assert len(table.world.resource(Roster).seats) == 2
 
 
@@ -583,9 +596,11 @@ def test_explosions_are_large_for_avengers_and_small_for_raptors(table):
         world.component(enemy, Health).hitpoints = 1
         at = world.component(enemy, Transform)
         spawn_bullet(world, EAGLE.bullet, Side.ALLY, at.x, at.y, table.aircraft(alice))
+    net_ids = [world.component(enemy, Replicated).net_id for enemy in (raptor, avenger)]
     table.step(3)
     blasts = sorted(alice.got(Explosion), key=lambda blast: blast.x)
     assert [blast.large for blast in blasts] == [False, True]
+    assert [blast.aircraft for blast in blasts] == net_ids  # what exploded, by net id
     assert blasts[0].x == pytest.approx(200, abs=5) and blasts[1].x == pytest.approx(700, abs=5)
 
 
@@ -624,6 +639,8 @@ def test_a_mission_failure_reaches_every_client_once_then_a_fresh_mission_starts
         == [MissionEnd(Outcome8.FAILURE, RESTART_DELAY)]
     )
     assert sum(not b.large for b in bob.got(Explosion)) == 2  # the players' aircraft
+    downed = {b.aircraft for b in bob.got(Explosion) if not b.large}
+    assert downed == {alice.aircraft, bob.aircraft}  # each owner learns its aircraft died
     spawned = len(alice.got(SpawnSelf))
     table.step(round(RESTART_DELAY / STEP) - 5)
     assert len(alice.got(SpawnSelf)) == spawned  # not before the pause is over

@@ -171,6 +171,18 @@ def test_mission_success_is_sent_once_then_the_mission_restarts(harness):
     assert len(alice.own_aircraft()) == 1
 
 
+def test_a_client_learns_its_own_aircraft_was_shot_down_from_the_explosion(harness):
+    alice, bob = harness.join("alice"), harness.join("bob")
+    seat = server_aircraft(harness, "alice")
+    plane = harness.server.world.component(seat.entity, Transform)
+    rammer = spawn_enemy(harness.server.world, "avenger", plane.x, plane.y)
+    harness.server.world.flush()
+    harness.server.world.component(rammer, Health).hitpoints = 10_000
+    harness.run_until(lambda: alice.session.shot_down, steps=30, what="alice to hear of it")
+    assert alice.session.shot_down == [seat.net_id]
+    assert bob.session.shot_down == []  # bob heard the Explosion, but it was not his
+
+
 def test_single_player_runs_the_same_code_over_an_in_memory_network(harness):
     clock = ManualClock()
     server = GameServer(listen=False, seed=2, clock=clock)
