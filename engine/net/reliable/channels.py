@@ -133,8 +133,11 @@ class ChannelConnection:
         arrived and none of ours has carried their acks for `ack_interval`.
         """
         self.endpoint.update(now)
-        due = self._sender.due(now, self.resend_interval())
         datagrams: list[bytes] = []
+        if not self._unreliable and not self._sender.pending:  # the common case: acks only
+            self._write_acks(now, datagrams)
+            return datagrams
+        due = self._sender.due(now, self.resend_interval())
         spent = 0
         next_due = 0
         unreliable, room = self._unreliable, self._room
@@ -173,7 +176,10 @@ class ChannelConnection:
     def _write_acks(self, now: float, datagrams: list[bytes]) -> None:
         """Ack-only packets: at once for packets a burst pushed behind the newest 32, else
         one per `ack_interval` while received packets are owed acks."""
-        endpoint, interval = self.endpoint, self.config.ack_interval - _EPSILON
+        endpoint = self.endpoint
+        if not endpoint.ack_backlog:
+            return
+        interval = self.config.ack_interval - _EPSILON
         for _ in range(self.config.max_ack_packets):
             if not endpoint.ack_backlog:
                 return
