@@ -1751,7 +1751,7 @@ def run(
         out("")
     if "server" in scenarios:
         window = seconds or (SERVER_SECONDS_QUICK if quick else SERVER_SECONDS)
-        out(f"server (bots over TCP on {HOST}, {window:g} s window after joining)")
+        out(f"server (bots over UDP on {HOST}, {window:g} s window after joining)")
         out(SERVER_TABLE.header())
         results["server"] = run_server(
             BOT_COUNTS,
