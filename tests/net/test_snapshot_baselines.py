@@ -17,7 +17,7 @@ from engine.net.replication import (
     StateView,
 )
 from engine.net.sync import ClientNet, ServerNet
-from engine.testing import LoopbackNetwork
+from engine.testing import STEP, LoopbackNetwork
 from tests.net.replicated import HULL, TRANSFORM, VELOCITY, Hull, registry
 from tests.net.snapshot_wire import WireView
 from tests.net.test_net_plugins import schema
@@ -290,3 +290,31 @@ def test_the_encoder_refuses_ticks_that_do_not_move_forward_and_holds_its_ring(l
     assert [small.has_baseline(t) for t in (1, 2, 3)] == [False, True, True]
     with pytest.raises(ValueError):
         SnapshotEncoder(registry(), history=0)
+
+
+def test_a_joiner_whose_welcome_is_lost_follows_the_snapshots_once_it_is_resent():
+    # The full state travels reliably behind the Welcome. If the Welcome's packet is lost
+    # and the full state's arrive, the client holds the full state's parts but cannot
+    # deliver them until the Welcome is resent: the server must not take the full state as
+    # the client's baseline before then, or every delta after it is based on a tick the
+    # client never decoded (NO_BASELINE), acknowledged anyway, and so on for ever.
+    net = LoopbackNetwork(schema, clients=1)
+    try:
+        for i in range(4):
+            net.server.create(Replicated(), Transform(float(i), 0.0))
+        net.clock.advance(STEP)
+        net.server.step()  # so that the join falls between network ticks
+        client = net.client_net(0)
+        for _ in range(300):
+            net.clock.advance(STEP)
+            net.server.step()
+            peers = net.net_server.joined_peers()
+            if peers and not client.client.connected and net.outages[0].until < 0:
+                assert peers[0].full_state_handle is None  # the Welcome went alone
+                net.cut(0, STEP / 2)  # its packet is lost
+            for world in net.clients:
+                world.step()
+        assert net.outages[0].until > 0 and client.client.connected
+        assert client.skipped == 0 and client.snapshots > 90
+    finally:
+        net.close()

@@ -10,7 +10,8 @@ Two channels:
   message bigger than a packet travels alone in a fragmented packet. `send` returns
   a handle, and `take_acked` names the handles whose packet the peer acknowledged
   (how replication learns which snapshot a client holds). Reliable messages are
-  reported too, once every part of one is acknowledged.
+  reported too, once every part of one and of every reliable message before it is
+  acknowledged: only then has the peer delivered it (parts that arrive early wait).
 
 Sans-I/O: `send` queues, `write_packets(now)` returns the datagrams for netcode,
 `receive(datagram, now)` returns the messages it completes. Wire format: the
@@ -77,6 +78,7 @@ class ChannelConnection:
         self.max_unreliable_size = max_packet - unreliable_overhead(max_packet)
         self._unreliable: deque[tuple[int, bytes]] = deque()
         self._parts_left: dict[int, int] = {}  # reliable message handle -> parts not acked
+        self._unreported: deque[int] = deque()  # reliable handles not reported, in send order
         self._contents: SequenceBuffer[_PacketContents] = SequenceBuffer(
             config.endpoint.sent_packets
         )
@@ -117,6 +119,7 @@ class ChannelConnection:
             for part in parts:
                 part.handle = handle
             self._parts_left[handle] = len(parts)
+            self._unreported.append(handle)
             self._sender.queue(parts)
         return handle
 
@@ -222,12 +225,18 @@ class ChannelConnection:
                 parts_left[part.handle] -= 1
                 if not parts_left[part.handle]:
                     del parts_left[part.handle]
-                    self._acked_handles.append(part.handle)
             self._acked_handles += packet.handles
+        # A reliable message is delivered once it and every one before it arrived whole:
+        # report it then, not when its own parts are acked while an earlier one is missing
+        # (a full state acked but not delivered would make every delta based on it useless).
+        unreported = self._unreported
+        while unreported and unreported[0] not in self._parts_left:
+            self._acked_handles.append(unreported.popleft())
 
     def take_acked(self) -> list[int]:
         """Handles of messages the peer newly acknowledged, each once: an unreliable one when
-        its packet was, a reliable one when every chunk of it was."""
+        its packet was, a reliable one when every chunk of it and of every reliable message
+        before it was (the peer has delivered it)."""
         acked, self._acked_handles = self._acked_handles, []
         return acked
 

@@ -78,6 +78,20 @@ def test_acked_handles_are_those_of_arrived_packets_each_once():
     assert a.take_acked() == [third]
 
 
+def test_a_reliable_message_is_reported_acked_only_once_every_one_before_it_is():
+    a, b = ChannelConnection(now=0.0), ChannelConnection(now=0.0)
+    lost = a.send(R, b"welcome")
+    a.write_packets(0.0)  # dropped
+    full = a.send(R, bytes(3000))  # a full state, in parts, all of which arrive
+    assert exchange(a, b, 0.01) == []  # held back behind the missing message
+    exchange(b, a, 0.1)  # b acks every part of it
+    assert a.take_acked() == []  # b has not delivered it: a delta on it would be useless
+    assert exchange(a, b, 0.11) == [(R, b"welcome"), (R, bytes(3000))]  # the resend
+    exchange(b, a, 0.2)
+    assert a.take_acked() == [lost, full]
+    assert a.take_acked() == []
+
+
 def test_a_lost_reliable_message_is_resent_after_the_resend_interval_and_not_before():
     a, b = ChannelConnection(now=0.0), ChannelConnection(now=0.0)
     a.send(R, b"important")
