@@ -43,6 +43,9 @@ from engine.net.reliable.sequence import (
 _SETTLED_BITS = 256
 """Sequences below the newest ack whose acknowledgement is remembered as a bit mask."""
 _SETTLED_WINDOW = (1 << _SETTLED_BITS) - 1
+_RECEIVED_BITS = 64
+_RECEIVED_WINDOW = (1 << _RECEIVED_BITS) - 1
+_ACK_FIELD = (1 << ACK_BITS) - 1
 
 
 @dataclass(slots=True)
@@ -62,6 +65,8 @@ class ReliableEndpoint:
         self._time = now
         self._sequence = 0
         self._sent: SequenceBuffer[_Sent] = SequenceBuffer(config.sent_packets)
+        self._recv_top: int | None = None  # the newest sequence received
+        self._recv_bits = 0  # bit i: sequence _recv_top - i was received
         self._ack_top: int | None = None  # the newest ack the peer sent
         self._ack_mask = 0  # bit i: sequence _ack_top - i is settled (acked, or never sent)
         self._received: SequenceBuffer[bool] = SequenceBuffer(config.received_packets)
@@ -100,7 +105,10 @@ class ReliableEndpoint:
         sequence = self._sequence
         self._sequence = (sequence + 1) & SEQUENCE_MASK
         ack, newest = self._choose_ack(ack_only=not payload)
-        _, bits = ack_bits(self._received, ack)
+        if ack == self._recv_top:  # the usual case: bits kept up to date as packets arrive
+            bits = self._recv_bits & _ACK_FIELD
+        else:
+            _, bits = ack_bits(self._received, ack)
         packet = write_packet_header(sequence, ack, bits, newest) + payload
         record = _Sent(now, len(packet))
         self._sent.insert(sequence, record)
@@ -221,6 +229,7 @@ class ReliableEndpoint:
             counters.packets_duplicate += 1
             return None
         received.insert(sequence, True)
+        self._note_received(sequence)
         self._reassembler.advance(sequence)
         payload = packet[header.size :]
         if payload:
@@ -229,6 +238,19 @@ class ReliableEndpoint:
         self._received_meter.add(now, wire_size)
         self._take_ack_field(header.ack, header.ack_bits, header.ack_is_newest, now)
         return sequence, payload
+
+    def _note_received(self, sequence: int) -> None:
+        """Keep the ack bits of the newest sequence received (bit i: newest - i arrived)."""
+        top = self._recv_top
+        if top is None:
+            self._recv_top, self._recv_bits = sequence, 1
+            return
+        ahead = (sequence - top) & SEQUENCE_MASK
+        if ahead < HALF:  # newer
+            self._recv_bits = ((self._recv_bits << ahead) | 1) & _RECEIVED_WINDOW
+            self._recv_top = sequence
+        elif (behind := (top - sequence) & SEQUENCE_MASK) < _RECEIVED_BITS:
+            self._recv_bits |= 1 << behind
 
     def _take_ack_field(self, ack: int, bits: int, is_newest: bool, now: float) -> None:
         """Acknowledge our packets named by an ack field (`ack` and the 32 before it, by bit).

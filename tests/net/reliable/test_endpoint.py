@@ -3,10 +3,16 @@
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.net.errors import ProtocolError
 from engine.net.reliable import EndpointConfig, ReliableEndpoint
-from engine.net.reliable.header import write_fragment_header, write_packet_header
+from engine.net.reliable.header import (
+    read_packet_header,
+    write_fragment_header,
+    write_packet_header,
+)
 from tests.net.reliable.simulation import Conditions, Link
 
 
@@ -331,3 +337,21 @@ def test_sending_more_than_max_packet_size_is_a_caller_error():
 def test_a_config_that_breaks_the_datagram_limit_is_refused(changes):
     with pytest.raises(ValueError):
         EndpointConfig(**changes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 200), min_size=1, max_size=120))
+def test_the_ack_field_sent_names_exactly_the_packets_received(order):
+    """Whatever order (and duplicates) packets arrive in, the next header's ack bits say
+    which of the 32 before its ack arrived: the same as reading the receive buffer."""
+    sender, receiver = ReliableEndpoint(now=0.0), ReliableEndpoint(now=0.0)
+    packets = [sender.send(b"x", 0.0)[1][0] for _ in range(201)]
+    for index in order:
+        receiver.receive(packets[index], 0.0)
+    _, datagrams = receiver.send(b"y", 0.0)
+    header = read_packet_header(datagrams[0])
+    arrived = set(order)
+    newest = max(arrived)
+    assert header.ack == newest
+    expected = sum(1 << i for i in range(32) if newest - i in arrived)
+    assert header.ack_bits == expected
