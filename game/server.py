@@ -40,7 +40,7 @@ from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.tcp_datagrams import HttpRequest, TcpDatagramServer
-from engine.net.tickets import issue_ticket, protocol_id, ticket_endpoint
+from engine.net.tickets import issue_ticket, no_tickets, protocol_id, ticket_endpoint
 from engine.net.transport import ListenError
 from engine.phases import Role
 from engine.plugin import Plugin
@@ -199,7 +199,7 @@ class GameServer:
                 if "udp" in transports:
                     sockets.append(UdpSocket.bind(host, port))
                 if "tcp" in transports or open_tickets:
-                    http = ticket_endpoint(self._issue_for) if open_tickets else None
+                    http = ticket_endpoint(self._issue_for) if open_tickets else no_tickets
                     same = sockets[0].address[1] if sockets else port
                     sockets.append(TcpDatagramServer(host, same, http=http))
                 return sockets

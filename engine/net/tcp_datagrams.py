@@ -58,7 +58,13 @@ class HttpResponse:
 
 HttpHandler = Callable[[HttpRequest], HttpResponse]
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    503: "Service Unavailable",
+}
 
 
 class _Framed:

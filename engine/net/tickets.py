@@ -163,6 +163,12 @@ def ticket_endpoint(
     return handle
 
 
+def no_tickets(request: HttpRequest) -> HttpResponse:
+    """The endpoint of a server that hands out no tickets: asking is answered, with why,
+    rather than left to look like a broken connection."""
+    return _json(403, {"error": "this server hands out no tickets; ask its operator for one"})
+
+
 def _json(status: int, body: dict[str, object]) -> HttpResponse:
     return HttpResponse(status, json.dumps(body).encode())
 

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import time
 
 import pytest
 
@@ -428,4 +429,22 @@ def test_a_server_without_a_listener_has_no_address():
         with pytest.raises(RuntimeError, match="does not listen"):
             _ = server.address
     finally:
+        server.close()
+
+
+def test_joining_a_closed_server_by_address_says_it_hands_out_no_tickets():
+    server = GameServer(host="127.0.0.1", port=0, key=bytes(32), seed=1)
+    host, port = server.address
+    client = GameClient.connect(host, port, "ada")
+    try:
+        deadline = time.monotonic() + 10
+        while client.close_reason is None and time.monotonic() < deadline:
+            server.run_due_steps()
+            client.run_due_steps()
+        assert client.close_reason == (
+            f"Could not connect: {host}:{port} refused a ticket: "
+            "this server hands out no tickets; ask its operator for one"
+        )
+    finally:
+        client.world.close()
         server.close()
