@@ -37,7 +37,7 @@ import selectors
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from engine.cli import address, number
@@ -45,13 +45,12 @@ from engine.net.datagrams import Conditions as DatagramConditions
 from engine.net.transport import (
     CLOSED_BY_PEER,
     ConnectError,
-    ListenError,
     TcpConnector,
     TcpListener,
     TcpStream,
 )
 from engine.time import Clock, MonotonicClock
-from tools.netsim_udp import UdpRelay
+from tools.netsim_udp import PollingRelay, UdpRelay
 
 log = logging.getLogger("tools.netsim")
 
@@ -374,7 +373,7 @@ class _Link:
         self.reason = self.reason or reason
 
 
-class Relay:
+class Relay(PollingRelay):
     """Accepts clients on `listen` and relays each to `target` through two DelayLines.
 
     Single-threaded and non-blocking: call `start()`, then `poll(timeout)` in a
@@ -511,17 +510,6 @@ class Relay:
             if link.done:
                 self._links.remove(link)
                 self._retire(link)
-
-    def run_for(self, seconds: float) -> None:
-        """Poll until `seconds` have passed on the relay's clock."""
-        deadline = self.clock.now() + seconds
-        while (left := deadline - self.clock.now()) > 0:
-            self.poll(left)
-
-    def serve(self, should_stop: Callable[[], bool]) -> None:
-        """Poll until `should_stop()` (checked at least every IDLE_WAKE seconds)."""
-        while not should_stop():
-            self.poll(IDLE_WAKE)
 
     def _accept(self, now: float) -> None:
         assert self._listener is not None
@@ -671,19 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         stall_chance=args.stall_chance,
         stall_ms=args.stall_ms,
     )
-    relay = Relay(args.listen, args.to, conditions, seed=args.seed)
-    try:
-        relay.start()
-    except ListenError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    log.info(
-        "relaying %s -> %s (%s)",
-        format_address(*relay.address),
-        format_address(*args.to),
-        conditions.describe(),
-    )
-    return _serve_until_signal(relay)
+    return _start_and_serve(Relay(args.listen, args.to, conditions, seed=args.seed), "")
 
 
 def _main_udp(args: argparse.Namespace) -> int:
@@ -695,17 +671,22 @@ def _main_udp(args: argparse.Namespace) -> int:
         reorder=args.reorder / 100,
         bandwidth_kbps=args.bandwidth,
     )
-    relay = UdpRelay(args.listen, args.to, conditions, seed=args.seed)
+    return _start_and_serve(UdpRelay(args.listen, args.to, conditions, seed=args.seed), "UDP ")
+
+
+def _start_and_serve(relay: Relay | UdpRelay, kind: str) -> int:
+    """Listen (a one-line error if it cannot), say what is relayed, serve until a signal."""
     try:
         relay.start()
-    except OSError as error:
+    except OSError as error:  # ListenError too
         print(f"error: {error.strerror or error}", file=sys.stderr)
         return 2
     log.info(
-        "relaying UDP %s -> %s (%s)",
+        "relaying %s%s -> %s (%s)",
+        kind,
         format_address(*relay.address),
-        format_address(*args.to),
-        conditions.describe(),
+        format_address(*relay.target),
+        relay.conditions.describe(),
     )
     return _serve_until_signal(relay)
 

@@ -34,6 +34,26 @@ MAX_CLIENTS = 1024
 IDLE_WAKE = 0.5
 
 
+class PollingRelay:
+    """What both relays (TCP here in netsim, UDP below) do around their `poll`."""
+
+    clock: Clock
+
+    def poll(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def run_for(self, seconds: float) -> None:
+        """Poll until `seconds` have passed on the relay's clock."""
+        deadline = self.clock.now() + seconds
+        while (left := deadline - self.clock.now()) > 0:
+            self.poll(left)
+
+    def serve(self, should_stop: Callable[[], bool]) -> None:
+        """Poll until `should_stop()` (checked at least every IDLE_WAKE seconds)."""
+        while not should_stop():
+            self.poll(IDLE_WAKE)
+
+
 @dataclass(eq=False)
 class _Client:
     """One client address: its upstream socket and a line each way."""
@@ -62,7 +82,7 @@ class UdpRelaySummary:
         )
 
 
-class UdpRelay:
+class UdpRelay(PollingRelay):
     """Relays datagrams between clients on `listen` and the server at `target`."""
 
     def __init__(
@@ -154,15 +174,6 @@ class UdpRelay:
         for client in list(self._clients.values()):
             if now - client.last_heard > IDLE_SECONDS and not len(client.up) + len(client.down):
                 self._forget(client, f"silent for {IDLE_SECONDS:g} s")
-
-    def run_for(self, seconds: float) -> None:
-        deadline = self.clock.now() + seconds
-        while (left := deadline - self.clock.now()) > 0:
-            self.poll(left)
-
-    def serve(self, should_stop: Callable[[], bool]) -> None:
-        while not should_stop():
-            self.poll(IDLE_WAKE)
 
     def _from_clients(self, now: float) -> None:
         assert self._socket is not None
