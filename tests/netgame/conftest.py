@@ -129,3 +129,23 @@ def harness(request):
     made = Harness(transport=request.param)
     yield made
     made.close()
+
+
+@pytest.fixture
+def table():
+    """Bare clients at a server on an in-memory network (test_authority.Table)."""
+    from tests.netgame.test_authority import Table
+
+    made = Table()
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def two_seats():
+    """The same with two aircraft seats and room for four to watch."""
+    from tests.netgame.test_authority import Table
+
+    made = Table(max_players=2, spectators=4)
+    yield made
+    made.close()

@@ -160,20 +160,6 @@ class Table:
         self.server.close()
 
 
-@pytest.fixture
-def table():
-    made = Table()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def two_seats():
-    made = Table(max_players=2, spectators=4)
-    yield made
-    made.close()
-
-
 # -- seats and spectators ----------------------------------------------------------------------
 
 

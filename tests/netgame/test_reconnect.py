@@ -39,20 +39,6 @@ TIMEOUT = 5.0  # the ticket's: silence after which either end gives up on the ot
 ENEMY_BULLET = "bullet_enemy"
 
 
-@pytest.fixture
-def table():
-    made = Table()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def two_seats():
-    made = Table(max_players=2, spectators=4)
-    yield made
-    made.close()
-
-
 def run_until(table: Table, condition, seconds: float, what: str) -> float:
     """Step until `condition()`; the seconds it took. Fails after `seconds`."""
     for taken in range(round(seconds / STEP)):
