@@ -39,31 +39,30 @@ def encrypt(plaintext: bytes, aad: bytes | None, nonce: bytes, key: bytes) -> by
     """ChaCha20-Poly1305 (IETF, 12-byte nonce): ciphertext followed by the 16-byte MAC."""
     if len(key) != KEY_BYTES or len(nonce) != _NONCE:
         raise ValueError("a ChaCha20-Poly1305 key is 32 bytes and its nonce 12")
-    size = len(plaintext) + _MAC
+    size = len(plaintext) + _MAC  # always: libsodium need not report it (NULL length)
     out = ffi.new("unsigned char[]", size)
-    written = ffi.new("unsigned long long *")
     extra = aad if aad is not None else ffi.NULL
     extra_len = len(aad) if aad is not None else 0
     lib.crypto_aead_chacha20poly1305_ietf_encrypt(
-        out, written, plaintext, len(plaintext), extra, extra_len, ffi.NULL, nonce, key
+        out, ffi.NULL, plaintext, len(plaintext), extra, extra_len, ffi.NULL, nonce, key
     )
-    return ffi.buffer(out, written[0])[:]
+    return ffi.buffer(out, size)[:]
 
 
 def decrypt(ciphertext: bytes, aad: bytes | None, nonce: bytes, key: bytes) -> bytes | None:
     """The plaintext, or None when the MAC does not verify (tampered, wrong key or nonce)."""
     if len(key) != KEY_BYTES or len(nonce) != _NONCE or len(ciphertext) < _MAC:
         return None
-    out = ffi.new("unsigned char[]", max(1, len(ciphertext) - _MAC))
-    written = ffi.new("unsigned long long *")
+    size = len(ciphertext) - _MAC
+    out = ffi.new("unsigned char[]", max(1, size))
     extra = aad if aad is not None else ffi.NULL
     extra_len = len(aad) if aad is not None else 0
     failed = lib.crypto_aead_chacha20poly1305_ietf_decrypt(
-        out, written, ffi.NULL, ciphertext, len(ciphertext), extra, extra_len, nonce, key
+        out, ffi.NULL, ffi.NULL, ciphertext, len(ciphertext), extra, extra_len, nonce, key
     )
     if failed:
         return None
-    return ffi.buffer(out, written[0])[:]
+    return ffi.buffer(out, size)[:]
 
 
 def encrypt_x(plaintext: bytes, aad: bytes | None, nonce: bytes, key: bytes) -> bytes:

@@ -135,11 +135,13 @@ class ChannelConnection:
         what is left waits for the next call. Then ack-only packets, when packets
         arrived and none of ours has carried their acks for `ack_interval`.
         """
-        self.endpoint.update(now)
         datagrams: list[bytes] = []
         if not self._unreliable and not self._sender.pending:  # the common case: acks only
-            self._write_acks(now, datagrams)
+            if self.endpoint.ack_backlog:  # else nothing to write (loss is judged at the next)
+                self.endpoint.update(now)
+                self._write_acks(now, datagrams)
             return datagrams
+        self.endpoint.update(now)
         due = self._sender.due(now, self.resend_interval())
         spent = 0
         next_due = 0
