@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pygame
 import pytest
 
 from engine.time import ManualClock
 from game.client.session import PausableClock
 from game.server import GameServer
-from tests.client.test_screens import ESC, choose, join_from_menu, to_menu
+from tests.client.test_screens import ENTER, ESC, choose, join_from_menu, to_menu
+
+UP = pygame.K_UP
 
 
 @pytest.mark.parametrize("phase", range(3))  # which step of a network tick the pause lands on
@@ -68,3 +71,34 @@ def test_a_pausable_clock_hides_the_time_spent_paused():
     assert clock.now() == 11.5
     clock.resume()  # so is resuming a running clock
     assert clock.now() == 11.5
+
+
+def test_esc_on_the_main_menu_asks_before_quitting(driver):
+    to_menu(driver)
+    driver.key(ESC)
+    assert driver.app.running and driver.is_top("QuitState")
+    assert driver.top.question == "Quit Cloudbreak?"
+    driver.key(ESC)  # Esc again: yes
+    assert not driver.app.running
+
+
+def test_the_quit_question_says_no_or_yes_with_the_arrows_and_enter(driver):
+    to_menu(driver)
+    driver.key(ESC)
+    assert driver.top.menu.focused.text == "No"  # a stray Enter keeps the game
+    driver.key(ENTER)
+    assert driver.app.running and driver.is_top("MenuState")
+    driver.key(ESC)
+    driver.key(pygame.K_LEFT)
+    assert driver.top.menu.focused.text == "Yes"
+    driver.key(ENTER)
+    assert not driver.app.running
+
+
+def test_exit_is_the_last_entry_of_the_menu(driver):
+    to_menu(driver)
+    assert [w.text for w in driver.top.menu.widgets][-1] == "Exit"
+    driver.key(UP)  # from the first entry the focus wraps to the last
+    assert driver.top.menu.focused.text == "Exit"
+    driver.key(ENTER)
+    assert not driver.app.running
