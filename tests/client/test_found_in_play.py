@@ -7,6 +7,7 @@ import pytest
 
 from engine.time import ManualClock
 from game.client.session import PausableClock
+from game.client.settings import load_settings
 from game.server import GameServer
 from tests.client.test_screens import ENTER, ESC, choose, join_from_menu, to_menu
 
@@ -102,3 +103,22 @@ def test_exit_is_the_last_entry_of_the_menu(driver):
     assert driver.top.menu.focused.text == "Exit"
     driver.key(ENTER)
     assert not driver.app.running
+
+
+def test_the_name_given_on_the_command_line_is_saved(tmp_path, monkeypatch):
+    """`--help` says "--name NAME  your player name (saved in the settings)"."""
+    from game.__main__ import main
+    from game.client.app import App
+
+    path = tmp_path / "settings.toml"
+    shown = []
+
+    def run(app: App, first) -> None:  # noqa: ANN001  (the window, without its loop)
+        shown.append(app.settings.player_name)
+        app.close()
+
+    monkeypatch.setattr(App, "run", run)
+    assert main(["--name", "Ace", "--config", str(path), "--mute"]) == 0
+    assert shown == ["Ace"]
+    settings, warning = load_settings(path)
+    assert warning is None and settings.player_name == "Ace"
