@@ -8,8 +8,18 @@ import pytest
 from engine.time import ManualClock
 from game.client.session import PausableClock
 from game.client.settings import load_settings
+from game.client.states.message import LOST, explain_loss
+from game.rules.battlefield import Battlefield
 from game.server import GameServer
-from tests.client.test_screens import ENTER, ESC, choose, join_from_menu, to_menu
+from tests.client.test_screens import (
+    DOWN,
+    ENTER,
+    ESC,
+    choose,
+    closed_port,
+    join_from_menu,
+    to_menu,
+)
 
 UP = pygame.K_UP
 
@@ -122,3 +132,90 @@ def test_the_name_given_on_the_command_line_is_saved(tmp_path, monkeypatch):
     assert shown == ["Ace"]
     settings, warning = load_settings(path)
     assert warning is None and settings.player_name == "Ace"
+
+
+def test_a_failed_join_goes_back_to_the_join_form_as_typed(driver):
+    to_menu(driver)
+    choose(driver, 2)
+    driver.clear_field()
+    address = f"127.0.0.1:{closed_port()}"
+    driver.type(address)
+    driver.key(DOWN)
+    driver.clear_field()
+    driver.type("Ace")
+    driver.key(ENTER)
+    driver.until(lambda: driver.is_top("MessageState"), what="the failure")
+    assert driver.top.title == "Could not connect"
+    assert driver.top.detail.startswith("Cannot reach")  # not the title again
+    driver.key(ENTER)  # Back
+    assert driver.is_top("JoinState")
+    assert (driver.top.first.text, driver.top.name.text) == (address, "Ace")
+    driver.key(ENTER)  # and straight on to try again
+    driver.until(lambda: driver.is_top("MessageState"), what="the second failure")
+    assert driver.top.title == "Could not connect"
+
+
+def test_a_lost_connection_has_a_title_and_a_body_that_says_more(driver):
+    """The title says what happened; the body why, and what to do, not the title again."""
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    game = driver.top
+    game.session.server.step = lambda: None  # the server falls silent
+    driver.until(lambda: driver.is_top("MessageState"), frames=8 * 60, what="the loss")
+    title, body = driver.top.title, driver.top.detail
+    assert title == "Connection lost"
+    assert "lost connection" not in body.lower()
+    assert "5 s" in body  # how long the server was silent
+    assert "join again" in body.lower() or "try again" in body.lower()
+    driver.key(ENTER)
+    assert driver.is_top("MenuState")
+
+
+@pytest.mark.parametrize(
+    ("reason", "title", "says"),
+    [
+        ("Lost connection to server (no answer for 5 s)", "Connection lost", "no answer for 5 s"),
+        (
+            "Lost connection to server (no answer for 5 s); could not reconnect in 30 s",
+            "Connection lost",
+            "reconnecting failed for 30 s",
+        ),
+        ("Lost connection to server (it stopped acknowledging)", "Connection lost", "the server"),
+        ("Disconnected by the server: server shutting down", "The host left", "shut down"),
+        ("Disconnected by the server: kicked", "Disconnected", "kicked"),
+        ("The server stopped: address in use", "The server stopped", "address in use"),
+    ],
+)
+def test_every_way_a_game_ends_has_its_own_title_and_body(reason, title, says):
+    shown_title, body = explain_loss(reason)
+    assert (shown_title, says in body) == (title, True), body
+    assert shown_title.lower() not in body.lower() and LOST.lower() not in body.lower()
+
+
+def test_the_mission_end_never_counts_down_to_zero_seconds(driver, monkeypatch):
+    from game.client.states import play
+
+    shown: list[str] = []
+    draw_text = play.draw_text
+
+    def noting(surface, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        shown.append(text)
+        return draw_text(surface, text, *args, **kwargs)
+
+    monkeypatch.setattr(play, "draw_text", noting)
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    game = driver.top
+    for world in (game.session.server.world, game.client.world):
+        world.resource(Battlefield).view_top = 0.0
+    driver.hold(pygame.K_UP)
+    driver.until(lambda: driver.is_top("MissionEndState"), frames=900, what="the mission end")
+    driver.release(pygame.K_UP)
+    shown.clear()
+    driver.until(lambda: driver.is_top("GameState"), frames=600, what="the next mission")
+    countdown = [text for text in shown if text.startswith("next mission")]
+    assert countdown, shown
+    assert not [text for text in countdown if "in 0 s" in text], sorted(set(countdown))
+    assert any("in 1 s" in text for text in countdown)

@@ -131,7 +131,7 @@ def test_join_a_closed_port_says_could_not_connect(driver):
     assert driver.top.title == "Could not connect"
     assert "refused" in driver.top.detail
     driver.key(ENTER)
-    assert driver.is_top("MenuState")
+    assert driver.is_top("JoinState")  # back to the form, to try again
     settings, _ = load_settings(driver.app.settings_path)
     assert settings.last_address.startswith("127.0.0.1:")  # remembered between runs
 
