@@ -6,6 +6,7 @@ import pygame
 import pytest
 
 from engine.time import ManualClock
+from game.client.hud import ACCENT
 from game.client.session import PausableClock
 from game.client.settings import load_settings
 from game.client.states.message import LOST, explain_loss
@@ -15,6 +16,7 @@ from tests.client.test_screens import (
     DOWN,
     ENTER,
     ESC,
+    SHOTS,
     choose,
     closed_port,
     join_from_menu,
@@ -219,3 +221,34 @@ def test_the_mission_end_never_counts_down_to_zero_seconds(driver, monkeypatch):
     assert countdown, shown
     assert not [text for text in countdown if "in 0 s" in text], sorted(set(countdown))
     assert any("in 1 s" in text for text in countdown)
+
+
+def hint_pixels(surface: pygame.Surface, world) -> int:  # noqa: ANN001
+    """Accent-coloured pixels in the band under the finish line, where the hint goes."""
+    battlefield = world.resource(Battlefield)
+    y = round(battlefield.spec.finish_line_y - battlefield.view_top)
+    area = pygame.Rect(0, max(0, y + 16), 560, 70)
+    area.centerx = surface.get_width() // 2  # clear of the Players panel
+    view = surface.subsurface(area.clip(surface.get_rect()))
+    return pygame.mask.from_threshold(view, ACCENT, (30, 30, 30, 255)).count()
+
+
+def test_once_the_view_stops_the_players_are_told_to_fly_through_the_finish(driver):
+    to_menu(driver)
+    choose(driver, 0)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    game = driver.top
+    surface, world = driver.app.display.surface, game.client.world
+    driver.frames(30)
+    assert hint_pixels(surface, world) < 30  # still climbing: nothing to say
+    for each in (game.session.server.world, world):
+        each.resource(Battlefield).view_top = 0.0  # the climb is over
+    driver.frames(30)
+    assert hint_pixels(surface, world) > 300
+    if SHOTS:
+        pygame.image.save(surface, f"{SHOTS}/finish_hint.png")
+    driver.hold(pygame.K_UP)
+    driver.until(lambda: driver.is_top("MissionEndState"), frames=900, what="the mission end")
+    driver.release(pygame.K_UP)
+    driver.frames(10)
+    assert hint_pixels(surface, world) < 30  # the mission is over: the hint goes with it

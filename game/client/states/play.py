@@ -13,6 +13,7 @@ from engine.net.sync import ClientNet
 from engine.phases import Phase
 from engine.world import World
 from game.client.effects import EffectsPlugin
+from game.client.hints import FinishHint
 from game.client.hud import Hud
 from game.client.session import Session
 from game.client.settings import ACTIONS
@@ -55,6 +56,7 @@ class GameState(State):
     def __init__(self, session: Session) -> None:
         self.session = session
         self.hud = Hud()
+        self.finish_hint = FinishHint()
         self.cues = CueRecorder()
 
     @property
@@ -97,6 +99,7 @@ class GameState(State):
         self.session.present(dt)
         if not self.client.mode:
             self.hud.update(dt, self.client.world)
+            self.finish_hint.update(dt)
         self._sounds()
         if self.session.failed:
             from game.client.states.message import MessageState, explain_loss
@@ -138,6 +141,7 @@ class GameState(State):
         world = self.client.world
         if not self.client.mode:
             self.context.renderer.draw(surface, world)
+            self.finish_hint.draw(surface, world)
             self.hud.draw(surface, world)
             return
         surface.fill((10, 16, 32))
