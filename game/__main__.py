@@ -23,6 +23,8 @@ from game.client.settings import (  # noqa: E402  (after the banner is hidden)
     default_path,
 )
 
+log = logging.getLogger(__name__)
+
 
 def _name(text: str) -> str:
     from engine.net.handshake import name_problem
@@ -119,8 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot open a window: {error}", file=sys.stderr)
         return 2
     app.mods = mods
-    if args.name:
+    if args.name:  # kept for the next run too, as --help promises
         app.settings.player_name = clean_player_name(args.name)
+        warning = app.settings_warning  # a reset settings file is still news on the menu
+        problem = app.save_settings()
+        if problem:
+            log.warning("%s", problem)
+        app.settings_warning = problem or warning
     name = app.settings.player_name
     transport = args.transport
     if args.connect:

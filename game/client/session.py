@@ -31,6 +31,37 @@ HOST_START_TIMEOUT = 5.0
 RETRY_SECONDS = 0.2
 
 
+class PausableClock:
+    """A clock that stands still while paused.
+
+    Single-player's in-process server and its client both tell the time by one of these,
+    so a pause stops every timer of the game at once (timeouts, keep-alives, the steps
+    owed): on resume neither side finds the other silent for the length of the pause.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._lost = 0.0  # seconds spent paused, which this clock never shows
+        self._paused_at: float | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
+    def now(self) -> float:
+        at = self._paused_at if self._paused_at is not None else self.clock.now()
+        return at - self._lost
+
+    def pause(self) -> None:
+        if self._paused_at is None:
+            self._paused_at = self.clock.now()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._lost += self.clock.now() - self._paused_at
+            self._paused_at = None
+
+
 class Session:
     """Steps the client (and an in-process server) on the fixed-step clock; presents the
     client once per frame."""
@@ -56,7 +87,7 @@ class Session:
         self.error: str | None = None
         self.loop = FixedStepLoop(clock, step_hz=60, max_catchup_steps=5)
         self.alpha = 1.0  # the last frame's fraction of a step, for present()
-        self.paused = False
+        self._paused = False
 
     # -- the three ways to play -----------------------------------------------------------
 
@@ -69,7 +100,7 @@ class Session:
         seed: int | None = None,
         mods: Sequence[Mod] = (),
     ) -> Session:
-        clock = clock or MonotonicClock()
+        clock = PausableClock(clock or MonotonicClock())  # a pause stops the whole game
         server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
         network = MemoryNetwork()
         server.join_memory_network(network)
@@ -145,6 +176,21 @@ class Session:
         )
 
     # -- running --------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @paused.setter
+    def paused(self, paused: bool) -> None:
+        """Pause single-player: the in-process server and client stop together (their clock
+        stands still). A multiplayer session is never paused: its network must go on."""
+        self._paused = paused
+        if isinstance(self.clock, PausableClock):
+            if paused:
+                self.clock.pause()
+            else:
+                self.clock.resume()
 
     @property
     def multiplayer(self) -> bool:

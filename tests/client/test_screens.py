@@ -35,7 +35,7 @@ def to_menu(driver) -> None:
 
 
 def choose(driver, row: int) -> None:
-    """Menu rows: 0 Play, 1 Host, 2 Join, 3 Settings, 4 Exit."""
+    """Menu rows: 0 Play, 1 Host, 2 Join, 3 Settings, 4 Tile arena, 5 Exit."""
     for _ in range(row):
         driver.key(DOWN)
     driver.key(ENTER)
@@ -56,6 +56,7 @@ def test_title_menu_settings_and_exit(driver):
     driver.key(ESC)
     assert driver.is_top("MenuState")
     assert driver.top.menu.focused.text == "Settings"  # back where the player left off
+    driver.key(DOWN)
     driver.key(DOWN)
     driver.key(ENTER)  # Exit
     assert not driver.app.running
@@ -130,7 +131,7 @@ def test_join_a_closed_port_says_could_not_connect(driver):
     assert driver.top.title == "Could not connect"
     assert "refused" in driver.top.detail
     driver.key(ENTER)
-    assert driver.is_top("MenuState")
+    assert driver.is_top("JoinState")  # back to the form, to try again
     settings, _ = load_settings(driver.app.settings_path)
     assert settings.last_address.startswith("127.0.0.1:")  # remembered between runs
 

@@ -146,12 +146,14 @@ class ConnectingState(Screen):
         self.stack.pop()
 
     def _fail(self, reason: str) -> None:
-        from game.client.states.message import MessageState
+        """Say why; Back returns to the form below (Join, Host, the menu) as it was left."""
+        from game.client.states.message import MessageState, explain_failed_connect
 
         if self.session is not None:
             self.session.close()
             self.session = None
-        self.stack.replace(MessageState("Could not connect", reason))
+        body = explain_failed_connect(reason)
+        self.stack.replace(MessageState("Could not connect", body, to_menu=False))
 
     def update(self, dt: float) -> None:
         super().update(dt)

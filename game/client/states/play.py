@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pygame
 
 from engine.client.states import State
@@ -11,10 +13,12 @@ from engine.net.sync import ClientNet
 from engine.phases import Phase
 from engine.world import World
 from game.client.effects import EffectsPlugin
+from game.client.hints import FinishHint
 from game.client.hud import Hud
 from game.client.session import Session
 from game.client.settings import ACTIONS
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
+from game.net.schema import BattlefieldState
 from game.rules.components import Projectile, Side
 
 SEATS = (0, 1)
@@ -52,6 +56,7 @@ class GameState(State):
     def __init__(self, session: Session) -> None:
         self.session = session
         self.hud = Hud()
+        self.finish_hint = FinishHint()
         self.cues = CueRecorder()
 
     @property
@@ -94,16 +99,15 @@ class GameState(State):
         self.session.present(dt)
         if not self.client.mode:
             self.hud.update(dt, self.client.world)
+            self.finish_hint.update(dt)
         self._sounds()
         if self.session.failed:
-            from game.client.states.message import MessageState
+            from game.client.states.message import MessageState, explain_loss
 
-            reason = self.session.failed
-            title = "The host left" if "shutting down" in reason else "Lost connection to server"
-            self.stack.clear(MessageState(title, reason))
+            self.stack.clear(MessageState(*explain_loss(self.session.failed)))
             return
         if self.cues.outcome is not None:
-            self.stack.push(MissionEndState(self.cues.outcome))
+            self.stack.push(MissionEndState(self.cues.outcome, self.client.world))
             self.cues.outcome = None
 
     def _fly(self) -> None:
@@ -137,6 +141,7 @@ class GameState(State):
         world = self.client.world
         if not self.client.mode:
             self.context.renderer.draw(surface, world)
+            self.finish_hint.draw(surface, world)
             self.hud.draw(surface, world)
             return
         surface.fill((10, 16, 32))
@@ -210,18 +215,27 @@ class PauseState(State):
 
 
 class MissionEndState(State):
-    """Mission Successful / Mission Failed over the battlefield until the next one starts."""
+    """Mission Successful / Mission Failed over the battlefield until the next one begins:
+    a countdown in whole seconds, then "starting…" until the server starts it."""
 
     transparent = True
     blocks_update = False
 
-    def __init__(self, end: MissionEnd) -> None:
+    def __init__(self, end: MissionEnd, world: World | None = None) -> None:
         self.end = end
         self.left = end.restart_in
+        self.world = world
+        self.mission = _mission_number(world)  # the one that ended
 
     @property
     def success(self) -> bool:
         return self.end.outcome is Outcome8.SUCCESS
+
+    @property
+    def countdown(self) -> str:
+        """Rounded up: "in 0 s" while the mission has not begun would be a broken promise."""
+        seconds = math.ceil(self.left - 1e-6)  # 2.0000001 s left is 2 s, not 3
+        return f"next mission in {seconds} s" if seconds > 0 else "next mission starting…"
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -231,7 +245,9 @@ class MissionEndState(State):
 
     def update(self, dt: float) -> None:
         self.left -= dt
-        if self.left <= 0:
+        begun = self.mission is not None and _mission_number(self.world) != self.mission
+        # Without word of the next mission (none comes, or no BattlefieldState), give up.
+        if begun or self.left <= -STARTING_GRACE or (self.mission is None and self.left <= 0):
             self.stack.pop()
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -242,10 +258,16 @@ class MissionEndState(State):
         title = "Mission Successful" if self.success else "Mission Failed"
         colour = (120, 230, 120) if self.success else theme.error
         draw_text(surface, title, (512, 300), 64, colour)
-        draw_text(
-            surface,
-            f"next mission in {max(0, self.left):.0f} s  -  Esc: back to menu",
-            (512, 370),
-            26,
-            theme.text,
-        )
+        draw_text(surface, f"{self.countdown}  -  Esc: back to menu", (512, 370), 26, theme.text)
+
+
+STARTING_GRACE = 3.0  # s past the countdown that "starting…" may show before it goes anyway
+
+
+def _mission_number(world: World | None) -> int | None:
+    """The server's count of missions begun, as replicated; None without one."""
+    if world is None or world.closed:
+        return None
+    for _, state in world.query_one(BattlefieldState):
+        return state.mission
+    return None
