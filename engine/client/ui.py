@@ -336,7 +336,12 @@ class Button(Widget):
 
 
 class TextField(Widget):
-    """One line of typed text: TEXTINPUT inserts, keys edit, Enter submits."""
+    """One line of typed text: TEXTINPUT inserts, keys edit, Enter submits.
+
+    `max_length` caps the characters; `max_bytes`, if given, caps the UTF-8 bytes too, for
+    text that is sent or saved under a byte limit (a player name): the field then never
+    holds more than will be kept.
+    """
 
     def __init__(
         self,
@@ -344,6 +349,7 @@ class TextField(Widget):
         text: str = "",
         *,
         max_length: int = 32,
+        max_bytes: int | None = None,
         allowed: Callable[[str], bool] | None = None,
         placeholder: str = "",
         on_submit: Callable[[str], object] | None = None,
@@ -352,12 +358,13 @@ class TextField(Widget):
     ) -> None:
         super().__init__(rect)
         self.max_length = max_length
+        self.max_bytes = max_bytes
         self.allowed = allowed  # tested on each typed character
         self.placeholder = placeholder
         self.on_submit = on_submit
         self.on_change = on_change
         self.size = size
-        self.text = text[:max_length]
+        self.text = self._clip(text)
         self.caret = len(self.text)
         self._blink = 0.0
 
@@ -365,8 +372,21 @@ class TextField(Widget):
     def caret_visible(self) -> bool:
         return self._focused and self._blink % 1.0 < 0.5
 
+    def _fits(self, text: str) -> bool:
+        return len(text) <= self.max_length and (
+            self.max_bytes is None or len(text.encode()) <= self.max_bytes
+        )
+
+    def _clip(self, text: str) -> str:
+        """The longest start of `text` that fits."""
+        text = text[: self.max_length]
+        while not self._fits(text):
+            text = text[:-1]
+        return text
+
     def set_text(self, text: str) -> None:
-        self._edit(text[: self.max_length], len(text[: self.max_length]))
+        text = self._clip(text)
+        self._edit(text, len(text))
 
     def _edit(self, text: str, caret: int) -> None:
         changed = text != self.text
@@ -381,8 +401,12 @@ class TextField(Widget):
         accepted = [
             ch for ch in typed if ch.isprintable() and (self.allowed is None or self.allowed(ch))
         ]
-        room = self.max_length - len(self.text)
-        chunk = "".join(accepted[: max(room, 0)])
+        head, tail = self.text[: self.caret], self.text[self.caret :]
+        chunk = ""
+        for ch in accepted:  # what fits, in order; the rest is dropped
+            if not self._fits(head + chunk + ch + tail):
+                break
+            chunk += ch
         if chunk:
             text = self.text[: self.caret] + chunk + self.text[self.caret :]
             self._edit(text, self.caret + len(chunk))

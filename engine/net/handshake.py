@@ -1,10 +1,11 @@
 """The handshake's rules: what a server accepts in a Hello, and what it answers otherwise.
 
 Pure policy, no I/O: the server calls `check_hello` and sends the Reject it
-returns, if any. The schema hash (`engine.net.schema.NetSchema.hash`) covers
-every replicated component and every message type, so two builds that would
-misread each other never start talking; the mod lists say which mods differ, so
-the player is told what to fix.
+returns, if any; then `unique_name` gives the name the player goes by. The
+schema hash (`engine.net.schema.NetSchema.hash`) covers every replicated
+component and every message type, so two builds that would misread each other
+never start talking; the mod lists say which mods differ, so the player is told
+what to fix.
 """
 
 from __future__ import annotations
@@ -37,13 +38,30 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def unique_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or when another player has it (case-insensitively) `name 2`, `name 3`, ...:
+    the first free one, clipped so it still fits MAX_NAME_BYTES.
+
+    The default name is the OS user, so two players on one LAN may well share it;
+    they both get in, told apart by the number."""
+    used = {n.casefold() for n in taken}
+    if name.casefold() not in used:
+        return name
+    number = 2
+    while True:
+        suffix = f" {number}"
+        candidate = clip_utf8(name, MAX_NAME_BYTES - len(suffix)).rstrip() + suffix
+        if candidate.casefold() not in used:
+            return candidate
+        number += 1
+
+
 def check_hello(
     hello: Hello,
     *,
     schema: int,
     mods: tuple[str, ...],
     full: bool,
-    taken_names: Iterable[str] = (),
 ) -> Reject | None:
     """The Reject a server sends for this Hello, or None to accept it."""
     if hello.magic != MAGIC:
@@ -59,8 +77,6 @@ def check_hello(
     problem = name_problem(hello.name)
     if problem:
         return Reject(RejectReason.BAD_NAME, problem)
-    if hello.name.casefold() in {n.casefold() for n in taken_names}:
-        return Reject(RejectReason.BAD_NAME, f"the name {hello.name!r} is already playing")
     if full:
         return Reject(RejectReason.FULL, "the server is full")
     return None

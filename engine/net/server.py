@@ -16,7 +16,7 @@ Resuming: each Welcome carries a random 64-bit secret (`Welcome.resume`). A join
 peer whose connection times out (no goodbye: its Wi-Fi went, its address changed)
 leaves with `PeerLeft(resumable=True)`, and for `resume_seconds` its name and its
 room stay reserved. A new connection whose Hello says that secret takes its place:
-`PeerJoined(resumed_from=<the old Peer>)`, same name, no "already playing". If none
+`PeerJoined(resumed_from=<the old Peer>)`, same name. If none
 does in time, `ResumeExpired(peer)` says it is gone for good. A game that ignores
 `resumable`, `resumed_from` and ResumeExpired sees a leave and a fresh join, as
 before; one that wants to keep the player's place holds it from the PeerLeft until
@@ -40,7 +40,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from engine.net.codec import clip_utf8
 from engine.net.datagrams import Address, DatagramSocket, format_address
 from engine.net.errors import ProtocolError
-from engine.net.handshake import check_hello
+from engine.net.handshake import check_hello, unique_name
 from engine.net.messages import (
     RESUME_SECONDS,
     Disconnect,
@@ -327,7 +327,6 @@ class NetServer:
             schema=self.schema.hash(),
             mods=self.mods,
             full=len(present) >= self.max_peers,
-            taken_names=[p.name for p in present],
         )
         if reject is not None:
             self._reject(peer, reject, now)
@@ -340,7 +339,8 @@ class NetServer:
                 self._leave(old, "resumed from another connection", clean=False, resumable=True)
                 self._away.pop(old, None)
             self.resumed_total += 1
-        peer.name = hello.name
+        # A name another player goes by gets a number; a comeback's is still its own.
+        peer.name = unique_name(hello.name, [p.name for p in present])
         peer.joined = True
         peer.resume = secrets.randbits(64) or 1
         self.joined_total += 1
@@ -348,6 +348,8 @@ class NetServer:
         self.send(peer, dataclasses.replace(welcome, resume=peer.resume, resumed=old is not None))
         if old is None:
             log.info("%s joined from %s as client %d", peer.name, peer.where, peer.client_id)
+            if peer.name != hello.name:
+                log.info("%r was taken: the newcomer plays as %r", hello.name, peer.name)
         else:
             log.info("%s resumed from %s as client %d", peer.name, peer.where, peer.client_id)
         self._events.append(PeerJoined(peer, hello, resumed_from=old))

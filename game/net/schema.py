@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from engine.components import Transform, Velocity
 from engine.net.codec import Bool, Enum8, Quantized, Str, SVarint, UVarint
+from engine.net.messages import MAX_NAME_BYTES
 from engine.net.schema import NetSchema
 from game.net.protocol import POSITION, register_shooter_messages
 from game.rules.components import (
@@ -53,7 +54,7 @@ def shooter_schema() -> NetSchema:
             "player_id": UVarint(255),
             "owner": UVarint(2**32 - 1),  # a client id (u32 in Welcome)
             "local_index": UVarint(1),
-            "name": Str(32),
+            "name": Str(MAX_NAME_BYTES),
         },
     )
     registry.register(

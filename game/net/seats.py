@@ -13,6 +13,11 @@ it comes back (PeerJoined `resumed_from`) its seats and place move to the new
 connection, which is sent its aircraft again, and everyone hears "NAME
 reconnected". If not (ResumeExpired), it leaves as on a quit. Away seats count
 as seated: the mission is not held for them.
+
+Names: a newcomer whose name another player (present or away) goes by is let in
+under a numbered one ("root 2", engine.net.handshake.unique_name): the default
+name is the OS user, so two players on one LAN often share it. It is told so, and
+everyone else hears the numbered name, the one its aircraft carries.
 """
 
 from __future__ import annotations
@@ -82,6 +87,11 @@ class Roster:
         return None
 
 
+def renamed(asked: str, given: str) -> str:
+    """What a newcomer is told when the name it asked for is taken."""
+    return f"{asked} is already playing: you are {given}"
+
+
 def seat_player(world: World, net: ServerNet, seat: Seat) -> None:
     """Spawn the seat's aircraft and tell its owner (SpawnSelf or AcceptCoopPartner). The
     aircraft of a seat whose owner is away is Held until it is back."""
@@ -128,6 +138,8 @@ class SeatingSystem:
             if old is not None and (roster.of_peer(old) or old in roster.waiting):
                 self._resume(world, net, roster, old, peer)
                 continue
+            if peer.name != joined.hello.name:
+                net.server.send(peer, BroadcastMessage(renamed(joined.hello.name, peer.name)))
             if roster.waiting or roster.free_id() is None:  # nobody jumps the line
                 roster.waiting.append(peer)
                 log.info(

@@ -4,7 +4,7 @@ import pytest
 
 from engine.components import Transform
 from engine.net.codec import Quantized
-from engine.net.handshake import check_hello, name_problem
+from engine.net.handshake import check_hello, name_problem, unique_name
 from engine.net.messages import (
     MAGIC,
     PROTOCOL_VERSION,
@@ -27,8 +27,7 @@ def test_check_hello_accepts_a_good_client_and_names_each_problem():
     assert check_hello(Hello(MAGIC, 99, "a", 1, ()), **ok).reason is RejectReason.VERSION
     assert check_hello(hello("   "), **ok).reason is RejectReason.BAD_NAME
     assert check_hello(hello(), schema=1, mods=(), full=True).reason is RejectReason.FULL
-    taken = check_hello(hello("Ann"), **ok, taken_names=["ann"])
-    assert taken.reason is RejectReason.BAD_NAME and "already" in taken.detail
+    assert unique_name("Ann", ["ann"]) == "Ann 2"  # a taken name is numbered, not refused
 
 
 def test_schema_mismatch_names_the_mods_that_differ():
@@ -112,9 +111,6 @@ def test_each_handshake_refusal_says_what_to_do():
     assert check_hello(Hello(MAGIC, 99, "a", 1, ()), **ok) == Reject(
         RejectReason.VERSION,
         f"protocol version 99 is not the server's {PROTOCOL_VERSION}; update the game",
-    )
-    assert check_hello(hello("ann"), **ok, taken_names=["bob", "ANN"]) == Reject(
-        RejectReason.BAD_NAME, "the name 'ann' is already playing"
     )
     assert check_hello(hello("ann"), schema=1, mods=(), full=True) == Reject(
         RejectReason.FULL, "the server is full"

@@ -9,6 +9,7 @@ import pygame
 from engine.client.ui import Label, TextField, draw_text
 from engine.mods import ModError
 from engine.net.handshake import name_problem
+from engine.net.messages import MAX_NAME_BYTES
 from engine.net.tickets import TicketError
 from game.client.session import Session
 from game.client.settings import parse_address
@@ -23,10 +24,10 @@ def start_single_player(app, mods=None) -> None:  # noqa: ANN001
     app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods)))
 
 
-def _field(menu, text: str, y: int, *, max_length: int, allowed=None) -> TextField:  # noqa: ANN001
+def _field(menu, text: str, y: int, *, max_length: int, **options) -> TextField:  # noqa: ANN001, ANN003
     rect = pygame.Rect(0, 0, *FIELD)
     rect.center = (600, y)
-    return menu.add(TextField(rect, text, max_length=max_length, allowed=allowed))
+    return menu.add(TextField(rect, text, max_length=max_length, **options))
 
 
 class _Form(Screen):
@@ -39,7 +40,8 @@ class _Form(Screen):
         self.menu.add(Label(self.first_label, (290, 280), 30))
         self.first = self.first_field()
         self.menu.add(Label("Your name", (290, 350), 30))
-        self.name = _field(self.menu, self.app.settings.player_name, 350, max_length=32)
+        name, limit = self.app.settings.player_name, MAX_NAME_BYTES  # what is sent and saved
+        self.name = _field(self.menu, name, 350, max_length=limit, max_bytes=limit)
         self.button(self.go_label, self.go, 460)
         self.button("Back", self.back, 530)
         self.first.on_submit = lambda _text: self.go()

@@ -8,6 +8,7 @@ import pygame
 
 from engine.client.input import key_name
 from engine.client.ui import Choice, KeyCapture, Label, Slider, TextField
+from engine.net.messages import MAX_NAME_BYTES
 from game.client.settings import ACTIONS
 from game.client.states.base import Screen
 
@@ -32,7 +33,11 @@ class SettingsState(Screen):
         settings = self.app.settings
         menu = self.menu
         menu.add(Label("Name", (200, 200), 28))
-        self.name = menu.add(TextField(pygame.Rect(270, 180, 330, 42), settings.player_name))
+        self.name = menu.add(
+            TextField(
+                pygame.Rect(270, 180, 330, 42), settings.player_name, max_bytes=MAX_NAME_BYTES
+            )
+        )
         self.music = menu.add(
             Slider(
                 pygame.Rect(640, 180, 300, 42), settings.music_volume, self._music, label="Music"

@@ -197,6 +197,19 @@ def test_max_length_and_the_allowed_filter_limit_what_is_typed():
     assert TextField((0, 0, 10, 10), "toolong", max_length=3).text == "too"
 
 
+def test_max_bytes_limits_the_utf8_size_of_what_is_typed():
+    """A name is sent and saved as at most N bytes of UTF-8: the field holds no more."""
+    field = TextField((0, 0, 300, 40), max_bytes=8)
+    menu = Menu([field])
+    send(menu, typed("é" * 10))  # two bytes each
+    assert field.text == "é" * 4
+    field.set_text("abcdefgé")  # 9 bytes: the last character does not fit
+    assert field.text == "abcdefg"
+    send(menu, keydown(pygame.K_HOME), typed("xé"))  # at the caret: what fits, in order
+    assert field.text == "xabcdefg"
+    assert TextField((0, 0, 10, 10), "aé" * 5, max_bytes=5).text == "aéa"
+
+
 def test_enter_submits_the_text():
     submitted = Counter()
     field = TextField((0, 0, 300, 40), "host", on_submit=submitted)
