@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -48,6 +49,24 @@ class System(Protocol):
 
 SystemFn = Callable[["World", float], None]
 DespawnHook = Callable[[int, dict[type, Any]], None]
+
+
+class StructureWatch:
+    """The entities whose structure changed (created, a component added, replaced or
+    removed, despawned) since the watcher last took them (`World.watch_structure`).
+
+    Change tracking for replication: esper keeps no change ticks, and every structural
+    change goes through the World, so the World notes them. Field writes are not
+    structure (engine/net/changes.py watches those)."""
+
+    __slots__ = ("entities", "__weakref__")
+
+    def __init__(self) -> None:
+        self.entities: set[int] = set()
+
+    def take(self) -> set[int]:
+        taken, self.entities = self.entities, set()
+        return taken
 
 
 class World:
@@ -82,6 +101,7 @@ class World:
         self._doomed: list[int] = []
         self._doomed_set: set[int] = set()
         self._despawn_hooks: list[DespawnHook] = []
+        self._watches: list[weakref.ref[StructureWatch]] = []
         self._closed = False
         if self.name in esper.list_worlds():
             raise ValueError(f"a world named {self.name!r} already exists")
@@ -118,7 +138,10 @@ class World:
     def create(self, *components: Any) -> int:
         """Create an entity with its components at once (setup code and tests)."""
         self._enter()
-        return esper.create_entity(*components)
+        entity = esper.create_entity(*components)
+        if self._watches:
+            self._note(entity)
+        return entity
 
     def despawn(self, entity: int) -> None:
         """Remove an entity at the next phase boundary. Despawning twice is harmless."""
@@ -127,6 +150,26 @@ class World:
             return
         self._doomed.append(entity)
         self._doomed_set.add(entity)
+        if self._watches:
+            self._note(entity)
+
+    def watch_structure(self) -> StructureWatch:
+        """A watcher that collects every entity whose structure changes from now on (held
+        weakly: dropping it ends the watch)."""
+        watch = StructureWatch()
+        self._watches.append(weakref.ref(watch))
+        return watch
+
+    def _note(self, entity: int) -> None:
+        dropped = False
+        for ref in self._watches:
+            watch = ref()
+            if watch is None:
+                dropped = True
+            else:
+                watch.entities.add(entity)
+        if dropped:
+            self._watches = [ref for ref in self._watches if ref() is not None]
 
     @property
     def pending_despawns(self) -> set[int]:
@@ -141,10 +184,14 @@ class World:
     def add_component(self, entity: int, component: Any) -> None:
         self._enter()
         esper.add_component(entity, component)
+        if self._watches:
+            self._note(entity)
 
     def remove_component(self, entity: int, component_type: type) -> None:
         self._enter()
         esper.try_remove_component(entity, component_type)
+        if self._watches:
+            self._note(entity)
 
     def component(self, entity: int, component_type: type[C]) -> C:
         """The entity's component of this type; KeyError if it has none."""
@@ -187,14 +234,19 @@ class World:
             return
         self._enter()
         pending, self._pending = self._pending, []
+        watched = bool(self._watches)
         for entity, components in pending:
             if entity in self._doomed_set:
                 continue
             for component in components:
                 esper.add_component(entity, component)
+            if watched:
+                self._note(entity)
         doomed, self._doomed = self._doomed, []
         self._doomed_set = set()
         for entity in doomed:
+            if watched:
+                self._note(entity)
             if self._despawn_hooks:
                 parts = {type(c): c for c in esper.components_for_entity(entity)}
                 for hook in self._despawn_hooks:

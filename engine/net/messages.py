@@ -43,7 +43,7 @@ from engine.net.codec import (
 from engine.net.errors import ProtocolError
 
 MAGIC = 0x434C424B  # "CLBK"
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 AUTO_TYPES = range(0xC0, 0xFF)  # type bytes of messages registered without one (mods)
 MAX_NAME_BYTES = 32
 RESUME_SECONDS = 30.0

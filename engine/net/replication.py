@@ -40,20 +40,21 @@ import dataclasses
 import enum
 import operator
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress
 from typing import Any
 
-from engine.net.codec import Codec, Reader, Writer
+from engine.net import changes
+from engine.net.body import MAX_NET_ID as MAX_NET_ID  # a snapshot's bound on net ids
+from engine.net.body import MAX_RECORDS, parse_body, write_body
+from engine.net.codec import Codec
 from engine.net.errors import ProtocolError
-from engine.world import World
+from engine.world import StructureWatch, World
 
 MAX_COMPONENT_TYPES = 255
 MAX_FIELDS = 32
-MAX_ENTITIES_PER_SNAPSHOT = 1 << 20
-MAX_NET_ID = 2**32 - 1
-FLAG_SPAWN_ONLY = 0x01
+MAX_ENTITIES_PER_SNAPSHOT = MAX_RECORDS
+FLAG_SPAWN_ONLY = 0x01  # the spawn-only bit of a spawn record
 COMPONENT_ADDED = 0  # a field mask of 0 means "the whole component follows"
 
 
@@ -78,28 +79,38 @@ class ComponentSpec:
     quantize: Callable[[tuple[Any, ...]], tuple[Any, ...]] = field(
         init=False, repr=False, compare=False
     )
+    # a component's wire keys: quantize(raw(component)) in one compiled call
+    keys: Callable[[Any], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+    # the fields whose changes travel as Rice-coded differences (their codecs' numeric_delta)
+    numeric: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The encoder's hot path, built once: a C-level getter for the raw field values,
-        # and one compiled function turning them into wire keys (quantized, clamped).
+        # The encoder's hot path, built once: one compiled function reading a component's
+        # fields and turning them into wire keys (quantized, clamped), the codecs' key
+        # expressions inlined; and a C-level getter of the raw values, for comparisons.
         names = [name for name, _ in self.fields]
         getter = operator.attrgetter(*names)
         raw = getter if len(names) > 1 else (lambda component: (getter(component),))
         namespace: dict[str, Any] = {}
-        parts = []
-        for index, (_, codec) in enumerate(self.fields):
-            expr = codec.key_expr(f"v[{index}]")
-            if expr is None:
-                namespace[f"k{index}"] = codec.key
-                expr = f"k{index}(v[{index}])"
-            parts.append(expr)
-        quantize = eval(f"lambda v: ({', '.join(parts)},)", namespace)  # noqa: S307
+        from_raw, from_component = [], []
+        for index, (name, codec) in enumerate(self.fields):
+            for value, parts in ((f"v[{index}]", from_raw), (f"c.{name}", from_component)):
+                try:
+                    expr = codec.key_expr(value, f"_k{index}")
+                except TypeError:  # a codec written before `temp` (a mod's): one argument
+                    expr = codec.key_expr(value)
+                if expr is None:
+                    namespace[f"k{index}"] = codec.key
+                    expr = f"k{index}({value})"
+                parts.append(expr)
+        quantize = eval(f"lambda v: ({', '.join(from_raw)},)", namespace)  # noqa: S307
+        keys_of = eval(f"lambda c: ({', '.join(from_component)},)", namespace)  # noqa: S307
         object.__setattr__(self, "raw", raw)
         object.__setattr__(self, "blends", tuple(codec.blend for _, codec in self.fields))
         object.__setattr__(self, "quantize", quantize)
-
-    def keys(self, component: Any) -> tuple[Any, ...]:
-        return self.quantize(self.raw(component))
+        object.__setattr__(self, "keys", keys_of)
+        numeric = tuple(i for i, (_, codec) in enumerate(self.fields) if codec.numeric_delta)
+        object.__setattr__(self, "numeric", numeric)
 
     def build(self, keys: tuple[Any, ...] | list[Any]) -> Any:
         pairs = zip(self.fields, keys, strict=True)
@@ -196,19 +207,24 @@ class NetIds:
 
 
 Keys = tuple[Any, ...]
-Change = tuple[int, Keys | None, Keys]  # type id, keys before (None: added), keys after
+Update = tuple[int, Keys | None, Keys]  # net id, keys before (None: added), keys after
 
 
 @dataclass(slots=True, eq=False)
 class _Record:
-    """What peers know of one entity as of the newest captured tick; updated in place."""
+    """What peers know of one entity as of the newest captured tick.
+
+    `state` (type id -> keys) is never changed once a capture published it: a change
+    makes a new dict, so what a peer was sent can be kept by reference and compared by
+    identity. `parts` are the component instances whose writes are tracked."""
 
     net_id: int
     entity: int
     spawn_only: bool
     spawned_at: int = 0  # the tick whose snapshot first carried it
-    components: dict[int, Keys] = field(default_factory=dict)  # type id -> keys
-    changes: list[Change] | None = None
+    state: dict[int, Keys] = field(default_factory=dict)
+    parts: dict[int, Any] = field(default_factory=dict)  # type id -> component instance
+    changed_at: int = 0  # the last tick a capture changed `state`
 
 
 @dataclass(slots=True, eq=False)
@@ -218,9 +234,10 @@ class _TickChanges:
 
     tick: int
     spawned: list[_Record]  # by net id
-    updated: list[tuple[_Record, list[Change]]]  # by net id, changes by type id
-    removed: list[tuple[_Record, int, Keys]]  # by net id and type id, with the keys removed
+    updated: dict[int, list[Update]]  # type id -> records by net id
+    removed: list[tuple[int, int, Keys]]  # (net id, type id, keys removed) by net id, type
     despawned: list[_Record]  # by net id
+    changed: set[int]  # net ids updated or with a component removed
 
 
 @dataclass(slots=True)
@@ -228,24 +245,27 @@ class EncodeStats:
     spawns: int = 0
     updates: int = 0
     despawns: int = 0
+    compared: int = 0  # components compared with what was sent (the capture's work)
 
 
 _first = operator.itemgetter(0)
-_second = operator.itemgetter(1)
+_net_id_and_type = operator.itemgetter(0, 1)
 
 HISTORY = 32  # ticks of state the encoder can delta from (and a decoder keeps), as in Quake 3
 
 
 class SnapshotEncoder:
-    """Diffs a server world's replicated components tick to tick, and encodes the delta from
-    any recent tick a peer acknowledged.
+    """Tracks what changes in a server world tick to tick, and encodes the delta from any
+    recent tick a peer acknowledged.
 
-    `capture(world, tick)`, once a tick, is the hot path, where C does the comparing: per
-    component type, the raw field values of every entity are gathered into {entity: values}
-    with `attrgetter` over esper's cached query, and compared with last tick's by a set
-    difference of dict items. Python code runs only for what changed; each entity's record
-    of what peers know is updated in place, and the tick's change set goes into a ring of
-    the last `history` ticks.
+    `capture(world, tick)`, once a tick, looks only at what may have changed: the entities
+    whose structure the World saw change (`World.watch_structure`: spawned, despawned,
+    components added, replaced or removed) and the components whose fields were written
+    (the journal of engine/net/changes.py, fed by a `__setattr__` hook this encoder puts
+    on each replicated type). Each of those is quantized and compared with what peers
+    were sent; an idle world costs nothing, a busy one what its changes cost. Each
+    entity's record of what peers know is updated copy-on-write, and the tick's change set
+    goes into a ring of the last `history` ticks.
 
     `encode(baseline)` writes the body bringing a client from `baseline` (a tick in the
     ring) to the captured tick, or a full state: from the previous tick straight from the
@@ -264,111 +284,214 @@ class SnapshotEncoder:
         self.history = history
         self.records: dict[int, _Record] = {}  # net id -> record
         self._by_entity: dict[int, _Record] = {}
-        # type id -> (entities, their raw field values) as last gathered, in query order
-        self._raw: dict[int, tuple[list[int], list[tuple[Any, ...]]]] = {}
+        # id(component) -> (record, type id, spec.keys, component): the components whose
+        # field writes matter (not initial-only, not on spawn-only entities)
+        self._owners: dict[int, tuple[_Record, int, Any, Any]] = {}
         self._ring: deque[_TickChanges] = deque(maxlen=history)
         self._held: set[int] = set()  # the ticks in the ring
         self._bodies: dict[int, bytes] = {}  # baseline -> body, for the captured tick
         self._world: World | None = None
+        self._watch: StructureWatch | None = None
+        self._reader: changes.JournalReader | None = None
+        self._epochs: dict[int, int] = {}  # type id -> the hook epoch its journal began at
+        self._specs: list[ComponentSpec] = []
+        self._capture = _Capture(0)
         self.tick = 0  # the last captured tick (0: none yet)
         self.encodings = 0  # bodies written (not served from the cache), over the encoder's life
         self.last_stats = EncodeStats()
 
+    @property
+    def specs(self) -> list[ComponentSpec]:
+        """The registry's specs by type id (specs[0] is type 1)."""
+        if len(self._specs) != len(self.registry.by_id):
+            self._specs = [self.registry.by_id[i] for i in range(1, len(self.registry.by_id) + 1)]
+        return self._specs
+
     # -- capturing -------------------------------------------------------------------------
 
     def capture(self, world: World, tick: int) -> None:
-        """Diff `world` against the last capture and make `tick` the current tick."""
+        """Bring what peers are to know up to `world` as it is, as tick `tick`."""
         if tick <= self.tick:
             raise ValueError(f"tick {tick} does not follow the captured tick {self.tick}")
-        by_entity = self._by_entity
-        doomed = world.pending_despawns
-        replicated = {e: r for e, r in world.query_one(Replicated) if e not in doomed}
-        spawned: list[_Record] = []
-        for entity in replicated.keys() - by_entity.keys():
-            marker = replicated[entity]
+        specs = self.specs
+        if world is not self._world or self._watch is None or self._reader is None:
+            touched = self._attach(world)
+            written: list[Any] | None = []
+            rescan: list[ComponentSpec] = []
+        else:
+            touched = self._watch.take()
+            written = self._reader.read()
+            rescan = [spec for spec in specs if self._epochs.get(spec.type_id) != self._hook(spec)]
+            if written is None:  # the journal lost writes: compare every tracked component
+                rescan = list(specs)
+        capture = _Capture(tick)
+        self._capture = capture
+        if touched:
+            doomed = world.pending_despawns
+            for entity in touched:
+                self._restructure(world, entity, doomed, capture)
+        for spec in rescan:
+            self._rescan(world, spec, capture)
+        if written:
+            self._compare_written(written, capture)
+        self._publish(capture)
+        self._world = world
+
+    def _compare_written(self, written: list[Any], capture: _Capture) -> None:
+        """The hot loop: each component written since the last capture, once, quantized and
+        compared with what was sent (`_change` inlined)."""
+        owners = self._owners.get
+        tick = capture.tick
+        updated = capture.updated
+        changed = capture.changed.add
+        compared = 0
+        for key in set(map(id, written)):
+            found = owners(key)
+            if found is None:
+                continue  # another world's, or not replicated field by field
+            record, type_id, keys_of, component = found
+            compared += 1
+            keys = keys_of(component)
+            state = record.state
+            old = state[type_id]
+            if old == keys:
+                continue  # written, but not changed as far as the wire can tell
+            if record.changed_at != tick:
+                state = record.state = dict(state)
+                record.changed_at = tick
+            state[type_id] = keys
+            records = updated.get(type_id)
+            if records is None:
+                records = updated[type_id] = []
+            records.append((record.net_id, old, keys))
+            changed(record.net_id)
+        capture.compared += compared
+
+    def _hook(self, spec: ComponentSpec) -> int:
+        return changes.watch(spec.component_type)
+
+    def _attach(self, world: World) -> set[int]:
+        """Start tracking `world`: every entity counts as touched (the first capture, or a
+        capture of another world, compares everything)."""
+        self._watch = world.watch_structure()
+        for spec in self.specs:
+            self._epochs[spec.type_id] = self._hook(spec)
+        self._reader = changes.JournalReader()
+        touched = {entity for entity, _ in world.query_one(Replicated)}
+        touched.update(self._by_entity)
+        return touched
+
+    def _restructure(self, world: World, entity: int, doomed: set[int], capture: _Capture) -> None:
+        """An entity whose structure changed: spawn, despawn, or its components re-read."""
+        record = self._by_entity.get(entity)
+        alive = entity not in doomed and world.is_alive(entity)
+        marker = world.try_component(entity, Replicated) if alive else None
+        if record is not None and marker is None:
+            self._forget(record)
+            capture.despawned.append(record)
+            return
+        if marker is None:
+            return
+        by_type = self.registry.by_type
+        present: dict[int, Any] = {}
+        for component in world.components_of(entity):
+            spec = by_type.get(type(component))
+            if spec is not None:
+                present[spec.type_id] = component
+        if record is None:
             if marker.net_id == 0:
                 marker.net_id = self.ids.allocate()
-            record = _Record(marker.net_id, entity, marker.spawn_only, tick)
-            by_entity[entity] = record
+            record = _Record(marker.net_id, entity, marker.spawn_only, capture.tick)
+            self._by_entity[entity] = record
             self.records[record.net_id] = record
-            spawned.append(record)
-        gone_entities = by_entity.keys() - replicated.keys()
-        dirty: list[_Record] = []
-        removed: list[tuple[_Record, int, Keys]] = []
-        for spec in self.registry.by_id.values():
-            pairs = world.query_one(spec.component_type)
-            entities = list(map(_first, pairs))
-            values = list(map(spec.raw, map(_second, pairs)))
-            type_id = spec.type_id
-            last_entities, last_values = self._raw.get(type_id, ([], []))
-            self._raw[type_id] = (entities, values)
-            frozen, quantize = spec.initial_only, spec.quantize
-            gone_here: Iterable[int] = ()
-            if entities == last_entities:
-                # The same entities in the same order (no spawn or despawn touched this type):
-                # compare position by position, in C, without hashing anything.
-                changed: Iterable[tuple[int, tuple[Any, ...]]] = [
-                    (entities[i], values[i])
-                    for i in compress(range(len(values)), map(operator.ne, values, last_values))
-                ]
-            else:
-                now = dict(zip(entities, values, strict=True))
-                last = dict(zip(last_entities, last_values, strict=True))
-                gone_here = last.keys() - now.keys()  # the component went away
-                try:
-                    changed = now.items() - last.items()  # new or changed values, in C
-                except TypeError:  # a field holds something unhashable (a list): one by one
-                    changed = [(e, r) for e, r in now.items() if last.get(e) != r]
-            for entity, raw in changed:
-                record = by_entity.get(entity)
-                if record is None or entity in gone_entities:
-                    continue
-                old = record.components.get(type_id)
-                if old is not None and (frozen or record.spawn_only):
-                    continue  # sent once; clients simulate it from there
-                keys = quantize(raw)
-                if old == keys:
-                    continue  # moved less than the codec can tell
-                record.components[type_id] = keys
-                if record.changes is None:
-                    record.changes = []
-                    dirty.append(record)
-                record.changes.append((type_id, old, keys))
-            for entity in gone_here:
-                record = by_entity.get(entity)
-                if record is not None and entity not in gone_entities:
-                    old = record.components.pop(type_id, None)
-                    if old is not None:
-                        removed.append((record, type_id, old))
-        spawned.sort(key=_net_id)
-        by_type = self.registry.by_type
-        for record in spawned:
-            record.changes = None
-            # Components unchanged since last tick (an entity made Replicated after they were
-            # added) were not gathered above: a spawn carries every replicated component.
-            for component in world.components_of(record.entity):
-                spec = by_type.get(type(component))
-                if spec is not None and spec.type_id not in record.components:
-                    record.components[spec.type_id] = spec.keys(component)
-            record.components = dict(sorted(record.components.items()))
-        updated: list[tuple[_Record, list[Change]]] = []
-        for record in sorted(dirty, key=_net_id):
-            changes, record.changes = record.changes, None
-            if changes:  # else a spawn: carried whole
-                changes.sort(key=_first)
-                updated.append((record, changes))
-        removed.sort(key=_record_and_type)
-        despawned = sorted((by_entity[entity] for entity in gone_entities), key=_net_id)
-        for record in despawned:
-            del by_entity[self.records.pop(record.net_id).entity]
+            state = {}
+            for type_id in sorted(present):
+                self._track(record, type_id, present[type_id])
+                state[type_id] = self.specs[type_id - 1].keys(present[type_id])
+            record.state = state
+            record.changed_at = capture.tick
+            capture.spawned.append(record)
+            return
+        for type_id in [t for t, part in record.parts.items() if present.get(t) is not part]:
+            self._untrack(record, type_id)
+        for type_id, component in present.items():
+            if record.parts.get(type_id) is not component:
+                self._track(record, type_id, component)
+            spec = self.specs[type_id - 1]
+            keys = spec.keys(component)
+            if type_id in record.state and (spec.initial_only or record.spawn_only):
+                continue  # sent once; clients simulate it from there
+            self._change(record, type_id, keys)
+        for type_id in [t for t in record.state if t not in present]:
+            self._change(record, type_id, None)
+
+    def _rescan(self, world: World, spec: ComponentSpec, capture: _Capture) -> None:
+        """Compare every component of one type (its journal is not complete: newly hooked,
+        or writes were lost)."""
+        self._epochs[spec.type_id] = self._hook(spec)
+        by_entity, type_id = self._by_entity, spec.type_id
+        doomed = world.pending_despawns
+        for entity, component in world.query_one(spec.component_type):
+            record = by_entity.get(entity)
+            if record is None or entity in doomed:
+                continue
+            if record.parts.get(type_id) is not component:
+                self._restructure(world, entity, doomed, capture)
+            elif not (spec.initial_only or record.spawn_only):
+                capture.compared += 1
+                self._change(record, type_id, spec.keys(component))
+
+    def _track(self, record: _Record, type_id: int, component: Any) -> None:
+        record.parts[type_id] = component
+        spec = self.specs[type_id - 1]
+        if not (record.spawn_only or spec.initial_only):
+            self._owners[id(component)] = (record, type_id, spec.keys, component)
+
+    def _untrack(self, record: _Record, type_id: int) -> None:
+        self._owners.pop(id(record.parts.pop(type_id)), None)
+
+    def _forget(self, record: _Record) -> None:
+        for type_id in list(record.parts):
+            self._untrack(record, type_id)
+        del self._by_entity[record.entity]
+        del self.records[record.net_id]
+
+    def _change(self, record: _Record, type_id: int, keys: Keys | None) -> None:
+        """The record's keys of one type are `keys` now (None: the component is gone)."""
+        old = record.state.get(type_id)
+        if old == keys:
+            return  # nothing, or less than the codec can tell
+        capture = self._capture
+        if record.changed_at != capture.tick:
+            record.state = dict(record.state)
+            record.changed_at = capture.tick
+        if keys is None:
+            del record.state[type_id]
+            capture.removed.append((record.net_id, type_id, old))
+        else:
+            record.state[type_id] = keys
+            found = capture.updated.get(type_id)
+            if found is None:
+                found = capture.updated[type_id] = []
+            found.append((record.net_id, old, keys))
+        capture.changed.add(record.net_id)
+
+    def _publish(self, capture: _Capture) -> None:
+        tick = capture.tick
+        spawned = sorted(capture.spawned, key=_net_id)
+        for records in capture.updated.values():
+            records.sort(key=_first)
+        updated = dict(sorted(capture.updated.items()))
+        removed = sorted(capture.removed, key=_net_id_and_type)
+        despawned = sorted(capture.despawned, key=_net_id)
+        changed = capture.changed
         if len(self._ring) == self._ring.maxlen:
             self._held.discard(self._ring[0].tick)
-        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned))
+        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned, changed))
         self._held.add(tick)
         self._bodies.clear()
-        self._world = world
         self.tick = tick
-        self.last_stats = EncodeStats(len(spawned), len(updated), len(despawned))
+        self.last_stats = EncodeStats(len(spawned), len(changed), len(despawned), capture.compared)
 
     # -- encoding --------------------------------------------------------------------------
 
@@ -394,13 +517,14 @@ class SnapshotEncoder:
                 assert self._world is not None, "capture a tick before encoding it"
                 body = self.full_state(self._world)
             elif baseline == self.tick:
-                body = bytes(4)  # nothing to bring
+                body = write_body(self.specs, (), {}, (), ())  # nothing to bring
             elif len(self._ring) > 1 and baseline == self._ring[-2].tick:
                 now = self._ring[-1]  # the common case: straight from this tick's changes
-                body = self._write(
-                    [(record, record.components) for record in now.spawned],
-                    [(record.net_id, changes) for record, changes in now.updated],
-                    [(record.net_id, type_id) for record, type_id, _ in now.removed],
+                body = write_body(
+                    self.specs,
+                    [(r.net_id, r.spawn_only, r.state) for r in now.spawned],
+                    now.updated,
+                    [(net_id, type_id) for net_id, type_id, _ in now.removed],
                     [record.net_id for record in now.despawned],
                 )
             else:
@@ -416,99 +540,73 @@ class SnapshotEncoder:
         self.capture(world, previous + 1)
         return self.encode(previous)[1]
 
+    def changed_since(self, baseline: int) -> set[int]:
+        """Net ids spawned, changed or despawned after `baseline` (a tick in the ring)."""
+        found: set[int] = set()
+        for changes_ in self._ring:
+            if changes_.tick > baseline:
+                found.update(changes_.changed)
+                found.update(record.net_id for record in changes_.spawned)
+                found.update(record.net_id for record in changes_.despawned)
+        return found
+
     def _fold(self, baseline: int) -> bytes:
         """The delta from `baseline` (in the ring, older than the previous tick): the change
         sets since it folded into one. An entity spawned since then comes whole if still
         alive (despawned too, it never appears); one alive then and now gets, per component,
         its keys then (the "before" of its first change since) against its keys now."""
         live = self.records
-        first: dict[_Record, dict[int, Keys | None]] = {}
+        first: dict[int, dict[int, Keys | None]] = {}  # type id -> net id -> keys then
         spawned: list[_Record] = []
         despawns: list[int] = []
-        for changes in self._ring:
-            if changes.tick <= baseline:
+        for changes_ in self._ring:
+            if changes_.tick <= baseline:
                 continue
-            spawned.extend(changes.spawned)
-            for record, record_changes in changes.updated:
-                before = first.get(record)
+            spawned.extend(changes_.spawned)
+            for type_id, records in changes_.updated.items():
+                before = first.get(type_id)
                 if before is None:
-                    before = first[record] = {}
-                for type_id, old, _ in record_changes:
-                    before.setdefault(type_id, old)
-            for record, type_id, old in changes.removed:
-                before = first.get(record)
+                    before = first[type_id] = {}
+                for net_id, old, _ in records:
+                    if net_id not in before:
+                        before[net_id] = old
+            for net_id, type_id, old in changes_.removed:
+                before = first.get(type_id)
                 if before is None:
-                    before = first[record] = {}
-                before.setdefault(type_id, old)
-            despawns.extend(r.net_id for r in changes.despawned if r.spawned_at <= baseline)
+                    before = first[type_id] = {}
+                if net_id not in before:
+                    before[net_id] = old
+            despawns.extend(r.net_id for r in changes_.despawned if r.spawned_at <= baseline)
         spawns = []
         world = self._world
         for record in sorted(spawned, key=_net_id):
             if live.get(record.net_id) is not record:
                 continue  # spawned and despawned since the baseline
-            components = record.components
+            state = record.state
             if record.spawn_only and record.spawned_at < self.tick and world is not None:
-                components = self._current(world, record)  # its values hold at this tick
-            spawns.append((record, components))
-        updates: list[tuple[int, list[Change]]] = []
+                state = self._current(world, record)  # its values hold at this tick
+            spawns.append((record.net_id, record.spawn_only, state))
+        updates: dict[int, list[Update]] = {}
         removals: list[tuple[int, int]] = []
-        for record, before in sorted(first.items(), key=_record_net_id):
-            if record.spawned_at > baseline or live.get(record.net_id) is not record:
-                continue  # a spawn or a despawn says it all
-            now = record.components
-            record_changes: list[Change] = []
-            for type_id in sorted(before):
-                old, keys = before[type_id], now.get(type_id)
+        for type_id in sorted(first):
+            records: list[Update] = []
+            for net_id, old in first[type_id].items():
+                record = live.get(net_id)
+                if record is None or record.spawned_at > baseline:
+                    continue  # a spawn or a despawn says it all
+                keys = record.state.get(type_id)
                 if old == keys:
                     continue  # changed, and changed back
                 if keys is None:
-                    removals.append((record.net_id, type_id))
+                    removals.append((net_id, type_id))
                 else:
-                    record_changes.append((type_id, old, keys))
-            if record_changes:
-                updates.append((record.net_id, record_changes))
+                    records.append((net_id, old, keys))
+            if records:
+                records.sort(key=_first)
+                updates[type_id] = records
+        removals.sort()
         despawns.sort()
-        return self._write(spawns, updates, removals, despawns)
-
-    def _write(
-        self,
-        spawns: list[tuple[_Record, dict[int, Keys]]],
-        updates: list[tuple[int, list[Change]]],
-        removals: list[tuple[int, int]],
-        despawns: list[int],
-    ) -> bytes:
-        body = Writer()
-        body.uvarint(len(spawns))
-        for record, components in spawns:
-            self._write_spawn(body, record.net_id, record.spawn_only, components)
-        body.uvarint(len(updates))
-        by_id = self.registry.by_id
-        for net_id, changes in updates:
-            body.uvarint(net_id)
-            body.u8(len(changes))
-            for type_id, old, keys in changes:
-                body.u8(type_id)
-                spec = by_id[type_id]
-                if old is None:
-                    body.uvarint(COMPONENT_ADDED)
-                    _write_keys(body, spec, keys)
-                    continue
-                mask = 0
-                for index, (a, b) in enumerate(zip(old, keys, strict=True)):
-                    if a != b:
-                        mask |= 1 << index
-                body.uvarint(mask)
-                for index, (_, codec) in enumerate(spec.fields):
-                    if mask >> index & 1:
-                        codec.write_delta(body, old[index], keys[index])
-        body.uvarint(len(removals))
-        for net_id, type_id in removals:
-            body.uvarint(net_id)
-            body.u8(type_id)
-        body.uvarint(len(despawns))
-        for net_id in despawns:
-            body.uvarint(net_id)
-        return body.getvalue()
+        return write_body(self.specs, spawns, updates, removals, despawns)
 
     def full_state(self, world: World) -> bytes:
         """Every entity as of the last capture, as spawns (baseline 0), for a joiner.
@@ -516,18 +614,14 @@ class SnapshotEncoder:
         Spawn-only entities are written as they are now, not as they were spawned: the
         joiner starts simulating them from this tick.
         """
-        body = Writer()
-        body.uvarint(len(self.records))
+        spawns = []
         for net_id in sorted(self.records):
             sent = self.records[net_id]
-            components = sent.components
+            state = sent.state
             if sent.spawn_only and world.is_alive(sent.entity):
-                components = self._current(world, sent)
-            self._write_spawn(body, net_id, sent.spawn_only, components)
-        body.uvarint(0)
-        body.uvarint(0)
-        body.uvarint(0)
-        return body.getvalue()
+                state = self._current(world, sent)
+            spawns.append((net_id, sent.spawn_only, state))
+        return write_body(self.specs, spawns, {}, (), ())
 
     def _current(self, world: World, record: _Record) -> dict[int, Keys]:
         """A spawn-only entity's replicated components as they are in `world` now."""
@@ -539,40 +633,26 @@ class SnapshotEncoder:
                 components[spec.type_id] = spec.keys(component)
         return dict(sorted(components.items()))
 
-    def _write_spawn(
-        self, w: Writer, net_id: int, spawn_only: bool, components: dict[int, Keys]
-    ) -> None:
-        w.uvarint(net_id)
-        w.u8(FLAG_SPAWN_ONLY if spawn_only else 0)
-        w.u8(len(components))
-        for type_id, keys in components.items():
-            w.u8(type_id)
-            _write_keys(w, self.registry.by_id[type_id], keys)
-
     def entity_for(self, net_id: int) -> int | None:
         record = self.records.get(net_id)
         return record.entity if record else None
 
 
+@dataclass(slots=True, eq=False)
+class _Capture:
+    """What one capture found, on its way into the ring."""
+
+    tick: int
+    spawned: list[_Record] = field(default_factory=list)
+    updated: dict[int, list[Update]] = field(default_factory=dict)
+    removed: list[tuple[int, int, Keys]] = field(default_factory=list)
+    despawned: list[_Record] = field(default_factory=list)
+    changed: set[int] = field(default_factory=set)
+    compared: int = 0
+
+
 def _net_id(record: _Record) -> int:
     return record.net_id
-
-
-def _record_net_id(item: tuple[_Record, Any]) -> int:
-    return item[0].net_id
-
-
-def _record_and_type(item: tuple[_Record, int, Any]) -> tuple[int, int]:
-    return item[0].net_id, item[1]
-
-
-def _write_keys(w: Writer, spec: ComponentSpec, keys: tuple[Any, ...]) -> None:
-    for (_, codec), key in zip(spec.fields, keys, strict=True):
-        codec.write_key(w, key)
-
-
-def _read_keys(r: Reader, spec: ComponentSpec) -> tuple[Any, ...]:
-    return tuple([codec.read_key(r) for _, codec in spec.fields])
 
 
 # -- client side ------------------------------------------------------------------------------
@@ -698,6 +778,7 @@ class SnapshotDecoder:
         self.buffers: dict[int, Interpolated] = {}  # net id -> its interpolation samples
         self.last_tick = -1  # the tick the world shows (-1: none yet)
         self.on_spawn: list[SpawnHook] = []
+        self._specs: list[ComponentSpec] = []
 
     @property
     def state(self) -> StateView:
@@ -773,64 +854,51 @@ class SnapshotDecoder:
         copied on write), noting what changed."""
         state = decoded.state
         fresh = decoded.fresh
-        changes = decoded.changes
-        reader = Reader(body)
-        by_id = self.registry.by_id
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "spawn count")):
-            net_id = self._net_id(reader)
-            if net_id == 0 or net_id in state:
-                raise ProtocolError(f"spawn of entity {net_id} which exists or is invalid")
-            flags = reader.u8()
-            if flags & ~FLAG_SPAWN_ONLY:
-                raise ProtocolError(f"unknown spawn flags {flags:#x}")
-            components: dict[int, Keys] = {}
-            for _ in range(reader.u8()):
-                type_id = reader.u8()
-                spec = self._spec(type_id)
-                if type_id in components:
-                    raise ProtocolError(f"component {type_id} twice in spawn of {net_id}")
-                components[type_id] = _read_keys(reader, spec)
-            state[net_id] = (bool(flags & FLAG_SPAWN_ONLY), components)
+        changes_ = decoded.changes
+        specs = self.specs
+        parsed = parse_body(specs, body)
+        for net_id, spawn_only, components in parsed.spawns:
+            if net_id in state:
+                raise ProtocolError(f"spawn of entity {net_id} which exists")
+            state[net_id] = (spawn_only, components)
             fresh.add(net_id)
             decoded.spawned.append(net_id)
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "update count")):
-            net_id = self._net_id(reader)
-            known = state.get(net_id)
-            if known is None:
-                raise ProtocolError(f"unknown entity {net_id}")
-            if net_id in fresh:
-                components = known[1]
-            else:
-                components = dict(known[1])
-                state[net_id] = (known[0], components)
-                fresh.add(net_id)
-            for _ in range(reader.u8()):
-                type_id = reader.u8()
-                spec = by_id.get(type_id) or self._spec(type_id)
-                mask = reader.uvarint()
+        for type_id, records in parsed.updates:
+            spec = specs[type_id - 1]
+            fields = spec.fields
+            numeric = spec.numeric
+            for net_id, mask, values in records:
+                known = state.get(net_id)
+                if known is None:
+                    raise ProtocolError(f"unknown entity {net_id}")
+                if net_id in fresh:
+                    components = known[1]
+                else:
+                    components = dict(known[1])
+                    state[net_id] = (known[0], components)
+                    fresh.add(net_id)
                 if mask == COMPONENT_ADDED:  # whole: added, or replacing what it had
                     was = components.get(type_id)
-                    keys = components[type_id] = _read_keys(reader, spec)
-                    changes.append((net_id, type_id, was, keys))
+                    keys = components[type_id] = tuple(values)
+                    changes_.append((net_id, type_id, was, keys))
                     continue
-                fields = spec.fields
-                if mask >> len(fields):
-                    raise ProtocolError(f"field mask {mask:#x} too wide for {spec.name}")
                 old = components.get(type_id)
                 if old is None:
                     raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
                 new = list(old)
+                given = iter(values)
                 for index in range(len(fields)):
                     if mask >> index & 1:
-                        new[index] = fields[index][1].read_delta(reader, old[index])
+                        value = next(given)
+                        if index in numeric:
+                            value = fields[index][1].check_key(old[index] + value)
+                        new[index] = value
                 keys = components[type_id] = tuple(new)
-                changes.append((net_id, type_id, old, keys))
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "removal count")):
-            net_id, type_id = self._net_id(reader), reader.u8()
+                changes_.append((net_id, type_id, old, keys))
+        for net_id, type_id in parsed.removals:
             known = state.get(net_id)
             if known is None:
                 raise ProtocolError(f"unknown entity {net_id}")
-            self._spec(type_id)
             if type_id not in known[1]:
                 raise ProtocolError(f"entity {net_id} has no component {type_id} to remove")
             if net_id in fresh:
@@ -839,25 +907,19 @@ class SnapshotDecoder:
                 components = dict(known[1])
                 state[net_id] = (known[0], components)
                 fresh.add(net_id)
-            changes.append((net_id, type_id, components.pop(type_id), None))
-        for _ in range(reader.count(MAX_ENTITIES_PER_SNAPSHOT, "despawn count")):
-            net_id = self._net_id(reader)
+            changes_.append((net_id, type_id, components.pop(type_id), None))
+        for net_id in parsed.despawns:
             if state.pop(net_id, None) is None:
                 raise ProtocolError(f"unknown entity {net_id}")
             decoded.despawned.append(net_id)
-        reader.expect_end("snapshot")
 
-    def _net_id(self, reader: Reader) -> int:
-        net_id = reader.uvarint()
-        if net_id > MAX_NET_ID:
-            raise ProtocolError(f"net id {net_id} exceeds {MAX_NET_ID}")
-        return net_id
-
-    def _spec(self, type_id: int) -> ComponentSpec:
-        spec = self.registry.by_id.get(type_id)
-        if spec is None:
-            raise ProtocolError(f"unknown component type {type_id}")
-        return spec
+    @property
+    def specs(self) -> list[ComponentSpec]:
+        """The registry's specs by type id (specs[0] is type 1)."""
+        by_id = self.registry.by_id
+        if len(self._specs) != len(by_id):
+            self._specs = [by_id[i] for i in range(1, len(by_id) + 1)]
+        return self._specs
 
     # -- applying --------------------------------------------------------------------------
 

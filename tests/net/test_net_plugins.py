@@ -39,6 +39,7 @@ from engine.net.sync import (
     snapshot_tick,
 )
 from engine.testing import LoopbackNetwork
+from tests.net.snapshot_wire import write_body
 
 POS = Quantized(8, -10000, 10000)
 
@@ -122,9 +123,9 @@ def test_a_client_gets_a_full_state_first_then_deltas_on_the_previous_tick(net):
     assert client_net.snapshots == len(ticks)
     assert net.clients[0].resource(NetClock).latest_tick == ticks[-1][0]
     assert len(client_net.decoder.entities) == 1
-    assert server_net.snapshot_bytes == len(
-        net.net_server.sends.encode(UpdateClientState(1, 1, bytes(4)))
-    )  # an idle delta: four zero counts
+    idle = write_body(net.server_net.registry)  # an idle delta: no records
+    idle_message = net.net_server.sends.encode(UpdateClientState(1, 1, idle))
+    assert server_net.snapshot_bytes == len(idle_message)
 
 
 def test_a_late_joiner_gets_the_full_state_while_others_follow_deltas():

@@ -290,7 +290,7 @@ def test_schema_lines_and_hash_are_current(doc):
 
 
 def test_trailing_spaces_in_the_schema_block_change_nothing(doc):
-    spaced = doc.replace("\nprotocol 3\n", "\nprotocol 3  \n").replace(" Side\n", " Side \t\n")
+    spaced = doc.replace("\nprotocol 4\n", "\nprotocol 4  \n").replace(" Side\n", " Side \t\n")
     assert spaced != doc
     assert schema_block(spaced) == schema_block(doc) == SCHEMA.describe()
 

@@ -24,6 +24,7 @@ from engine.net.replication import (
 from engine.net.schema import NetSchema
 from engine.phases import Phase
 from tests.net.replicated import POS, Hull, registry
+from tests.net.snapshot_wire import write_body
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_only_changed_fields_travel(pair):
     ships = [server.create(Replicated(), Transform(i, 0), Hull(10)) for i in range(50)]
     first = sync(server, client, encoder, decoder, 1)
     idle = sync(server, client, encoder, decoder, 2)
-    assert len(idle) == 4  # four empty counts
+    assert len(idle) == 1  # no spawns, no blocks of updates, no removals, no despawns
     server.component(ships[7], Transform).y = 3.0
     one = sync(server, client, encoder, decoder, 3)
     assert len(one) < 12 < len(first)
@@ -203,15 +204,16 @@ def test_bad_baselines_and_references_are_protocol_errors(pair):
     server.create(Replicated(), Transform(0, 0))
     body = encoder.encode_delta(server)
     decoder.apply(client, 1, 0, body)
-    assert decoder.apply(client, 6, 5, b"\x00\x00\x00\x00").outcome is Outcome.NO_BASELINE
+    idle = write_body(registry())
+    assert decoder.apply(client, 6, 5, idle).outcome is Outcome.NO_BASELINE
     with pytest.raises(ProtocolError, match="based on 6, not an earlier tick"):
-        decoder.apply(client, 6, 6, b"\x00\x00\x00\x00")
+        decoder.apply(client, 6, 6, idle)
     with pytest.raises(ProtocolError, match="unknown entity 99"):
-        decoder.apply(client, 2, 1, b"\x00\x00\x00\x01\x63")
+        decoder.apply(client, 2, 1, write_body(registry(), despawns=[99]))
     with pytest.raises(ProtocolError, match="exists"):
         decoder.apply(client, 2, 1, body)
-    with pytest.raises(ProtocolError, match="unknown component type 42"):
-        decoder.apply(client, 2, 1, b"\x01\x07\x00\x01\x2a")
+    with pytest.raises(ProtocolError, match="unknown component type 4"):
+        decoder.apply(client, 2, 1, write_body(registry(), removals=[(1, 4)]))
 
 
 def test_schema_hash_changes_with_any_field_or_codec():

@@ -19,9 +19,11 @@ from engine.net.replication import (
 from engine.net.sync import ClientNet, ServerNet
 from engine.testing import STEP, LoopbackNetwork
 from tests.net.replicated import HULL, TRANSFORM, VELOCITY, Hull, registry
-from tests.net.snapshot_wire import WireView
+from tests.net.snapshot_wire import WireView, write_body
 from tests.net.test_net_plugins import schema
 from tests.net.test_replication_properties import assert_shows, wire_state
+
+IDLE = write_body(registry())  # a body with no records
 
 
 class Link:
@@ -208,7 +210,7 @@ def test_an_entity_spawned_and_despawned_since_the_baseline_never_appears(link):
     used, body = link.encode(1)
     wire = link.wire(1).read(body)
     assert (wire.spawns, wire.updates, wire.removals, wire.despawns) == ([], [], [], [])
-    assert body == bytes(4)
+    assert body == IDLE
     assert link.deliver(tick, used).applied
     link.shows(3)
 
@@ -271,7 +273,7 @@ def test_a_spawn_only_entity_whose_spawn_was_lost_comes_whole_where_it_is_now(li
     read = wire.read(body)
     assert read.spawns == [(2, FLAG_SPAWN_ONLY, [TRANSFORM, VELOCITY])]
     assert wire.keys[2] == {TRANSFORM: [0, -32], VELOCITY: [0, -64]}  # its values at tick 3
-    assert link.encode(2)[1] == bytes(4)  # a client that had the spawn: nothing more
+    assert link.encode(2)[1] == IDLE  # a client that had the spawn: nothing more
     assert link.deliver(tick, used).applied
     link.shows(3)
     assert link.client.component(link.local(bullet), Transform).y == -4
@@ -283,7 +285,7 @@ def test_the_encoder_refuses_ticks_that_do_not_move_forward_and_holds_its_ring(l
     with pytest.raises(ValueError, match="does not follow"):
         link.encoder.capture(link.server, 1)
     assert link.encoder.has_baseline(1) and not link.encoder.has_baseline(0)
-    assert link.encoder.encode(1) == (1, bytes(4))  # from itself: nothing
+    assert link.encoder.encode(1) == (1, IDLE)  # from itself: nothing
     small = SnapshotEncoder(registry(), history=2)
     for tick in (1, 2, 3):
         small.capture(link.server, tick)

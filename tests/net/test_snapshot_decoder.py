@@ -7,7 +7,6 @@ import pytest
 
 from engine import Role, World
 from engine.components import Transform, Velocity
-from engine.net.codec import Writer
 from engine.net.errors import ProtocolError
 from engine.net.replication import (
     MAX_SAMPLES,
@@ -20,50 +19,17 @@ from engine.net.replication import (
     SnapshotEncoder,
 )
 from tests.net.replicated import HULL, POS, TRANSFORM, VELOCITY, Hull, registry
+from tests.net.snapshot_wire import Out, write_body
 
 TOO_BIG = 2**32  # one past the largest net id
 
 
 def body(spawns=(), updates=(), removals=(), despawns=()) -> bytes:
-    """A snapshot body from records: spawns (net id, flags, [(component id, [field keys])]),
-    updates (net id, [(component id, mask, [keys, or with a mask the changes: numbers as
-    deltas])]), removals (net id, component
-    id), despawns (net ids); fields written with the test registry's codecs."""
-    reg = registry()
-    w = Writer()
-    w.uvarint(len(spawns))
-    for net_id, flags, parts in spawns:
-        w.uvarint(net_id)
-        w.u8(flags)
-        w.u8(len(parts))
-        for type_id, keys in parts:
-            w.u8(type_id)
-            fields = reg.by_id[type_id].fields if type_id in reg.by_id else ()
-            for (_, codec), key in zip(fields, keys, strict=False):
-                codec.write_key(w, key)
-    w.uvarint(len(updates))
-    for net_id, changes in updates:
-        w.uvarint(net_id)
-        w.u8(len(changes))
-        for type_id, mask, values in changes:
-            w.u8(type_id)
-            w.uvarint(mask)
-            fields = reg.by_id[type_id].fields if type_id in reg.by_id else ()
-            if mask:
-                fields = [f for i, f in enumerate(fields) if mask >> i & 1]
-            for (_, codec), value in zip(fields, values, strict=False):
-                if mask:
-                    codec.write_delta(w, 0 if isinstance(value, int) else None, value)
-                else:
-                    codec.write_key(w, value)
-    w.uvarint(len(removals))
-    for net_id, type_id in removals:
-        w.uvarint(net_id)
-        w.u8(type_id)
-    w.uvarint(len(despawns))
-    for net_id in despawns:
-        w.uvarint(net_id)
-    return w.getvalue()
+    """A snapshot body from records, written from docs/PROTOCOL.md (tests/net/snapshot_wire):
+    spawns (net id, flags, [(component id, [field keys])]), updates (net id, [(component id,
+    mask, [keys, or with a mask the changes: numbers as deltas])]), removals (net id,
+    component id), despawns (net ids); fields in the test registry's codecs."""
+    return write_body(registry(), spawns, updates, removals, despawns)
 
 
 SHIP = (5, 0, [(TRANSFORM, [8, 16]), (HULL, [9, "ace"])])
@@ -127,7 +93,7 @@ def test_removals_and_despawns_take_components_and_entities_away(client, decoder
     assert not client.is_alive(plane) and client.is_alive(ship)
     assert list(decoder.entities) == [5]
     with pytest.raises(ProtocolError, match="^unknown entity 6$"):
-        decoder.apply(client, 5, 4, body(updates=[(6, [])]))
+        decoder.apply(client, 5, 4, body(updates=[(6, [(TRANSFORM, 0b01, [8])])]))
 
 
 def test_a_full_state_replaces_every_entity_the_client_had(client, decoder):
@@ -194,7 +160,7 @@ def test_net_ids_beyond_32_bits_are_refused_in_every_section(client, decoder):
     message = f"^net id {TOO_BIG} exceeds {TOO_BIG - 1}$"
     bodies = [
         body(spawns=[(TOO_BIG, 0, [])]),
-        body(updates=[(TOO_BIG, [])]),
+        body(updates=[(TOO_BIG, [(TRANSFORM, 0b01, [8])])]),
         body(removals=[(TOO_BIG, HULL)]),
         body(despawns=[TOO_BIG]),
     ]
@@ -205,41 +171,65 @@ def test_net_ids_beyond_32_bits_are_refused_in_every_section(client, decoder):
     assert TOO_BIG - 1 in decoder.entities
 
 
+def spawn_of_7(*fields: tuple[int, int]) -> bytes:
+    """A body spawning net id 7 with a Hull whose fields are the given (value, width) bit
+    fields: what no server writes, such as a value beyond its codec's range."""
+    out = Out()
+    out.uvlc(1)  # one spawn
+    out.put(0, 5)  # k = 0
+    out.rice(6, 0)  # net id 7
+    out.put(0, 1)  # not spawn-only
+    out.put(0b001, 3)  # components: Hull (type 3) only
+    for value, width in fields:
+        out.put(value, width)
+    out.put(0, 3)  # no update blocks
+    out.uvlc(0)  # no removals
+    out.uvlc(0)  # no despawns
+    return out.data()
+
+
 def test_bad_spawn_records_are_refused_word_for_word(client, decoder):
     decoder.apply(client, 1, 0, body(spawns=[SHIP]))
+    label = (3, 5), *[(ord("a"), 8)] * 3  # "aaa": a length of 3 in 5 bits, then 3 bytes
+    hitpoints = 2**31 + 9  # SVarint(): zigzag, uvlc (its range is 2**32 wide)
+    assert decoder.apply(client, 2, 1, spawn_of_7(*zigzag_uvlc(9), *label)).applied
     cases = [
-        (body(spawns=[(0, 0, [])]), "spawn of entity 0 which exists or is invalid"),
-        (body(spawns=[(5, 0, [])]), "spawn of entity 5 which exists or is invalid"),
-        (body(spawns=[(7, 0x02, [])]), "unknown spawn flags 0x2"),
-        (body(spawns=[(7, 0x81, [])]), "unknown spawn flags 0x81"),
-        (body(spawns=[(7, 0, [(9, [])])]), "unknown component type 9"),
-        (
-            body(spawns=[(7, 0, [(HULL, [1, ""]), (HULL, [1, ""])])]),
-            "component 3 twice in spawn of 7",
-        ),
+        (body(spawns=[(5, 0, [])]), "spawn of entity 5 which exists"),
+        (spawn_of_7(*zigzag_uvlc(9), (17, 5)), "string length 17 exceeds the limit of 16"),
+        (spawn_of_7(*zigzag_uvlc(hitpoints), *label), f"value {hitpoints} outside"),
+        (spawn_of_7(*zigzag_uvlc(9), (1, 5), (0xFF, 8)), "string is not valid UTF-8"),
     ]
     for bad, message in cases:
         with pytest.raises(ProtocolError) as error:
-            decoder.apply(client, 2, 1, bad)
-        assert str(error.value) == message
+            decoder.apply(client, 3, 2, bad)
+        assert str(error.value).startswith(message)
+
+
+def zigzag_uvlc(value: int) -> list[tuple[int, int]]:
+    """uvlc(zigzag(value)) as (value, width) bit fields: leading zeros, then the number."""
+    n = (2 * value if value >= 0 else -2 * value - 1) + 1
+    return [(0, n.bit_length() - 1), (n, n.bit_length())]
 
 
 def test_bad_updates_and_removals_are_refused_word_for_word(client, decoder):
     decoder.apply(client, 1, 0, body(spawns=[SHIP]))
+    beyond = body(updates=[(5, [(TRANSFORM, 0b01, [80_000])])])  # key 8 + 80,000 > 80,000
     cases = [
-        (body(updates=[(5, [(TRANSFORM, 0b100, [])])]), "field mask 0x4 too wide for Transform"),
-        (body(updates=[(5, [(HULL, 0b111, [])])]), "field mask 0x7 too wide for Hull"),
         (
             body(updates=[(5, [(VELOCITY, 0b01, [1])])]),
             "entity 5 has no component Velocity to update",
         ),
-        (body(updates=[(5, [(9, 0b01, [])])]), "unknown component type 9"),
-        (body(removals=[(5, 9)]), "unknown component type 9"),
+        (body(updates=[(4, [(HULL, 0b01, [1])])]), "unknown entity 4"),
+        (beyond, "quantized value 10001 outside -10000..10000"),
+        (body(removals=[(5, 4)]), "unknown component type 4"),
         (body(removals=[(5, VELOCITY)]), "entity 5 has no component 2 to remove"),
         (body(removals=[(4, HULL)]), "unknown entity 4"),
         (body(despawns=[4]), "unknown entity 4"),
         (body() + b"\x00", "1 unexpected bytes after snapshot"),
+        (b"\x8d", "padding bits after snapshot are not zero"),
+        (b"\x80", "truncated body"),
     ]
+    assert body() == b"\x8c"  # 1 000 1 1: no spawns, no blocks, removals, despawns; 00
     for bad, message in cases:
         with pytest.raises(ProtocolError) as error:
             decoder.apply(client, 2, 1, bad)
@@ -352,13 +342,22 @@ def test_an_interpolated_component_added_later_is_drawn_moving_on_a_drawing_clie
 
 def test_counts_over_the_limit_are_refused_naming_the_section(client, decoder):
     over = 2**20 + 1
-    for index, section in enumerate(("spawn", "update", "removal", "despawn")):
-        w = Writer()
-        for _ in range(index):
-            w.uvarint(0)
-        w.uvarint(over)
+    sections = ("spawn", "Transform update", "removal", "despawn")
+    for index, section in enumerate(sections):
+        out = Out()
+        if index:
+            out.uvlc(0)  # no spawns
+        if index == 1:
+            out.put(1, 1)  # a Transform block
+            out.uvlc(over - 1)
+        elif index > 1:
+            out.put(0, 3)  # no blocks
+        if index == 3:
+            out.uvlc(0)  # no removals
+        if index != 1:
+            out.uvlc(over)
         with pytest.raises(ProtocolError) as error:
-            decoder.apply(client, 1, 0, w.getvalue())
+            decoder.apply(client, 1, 0, out.data())
         assert str(error.value) == f"{section} count {over} exceeds the limit of {2**20}"
 
 
@@ -367,10 +366,11 @@ def test_a_component_added_again_keeps_the_tracks_of_the_others(client):
     reg.register(Transform, {"x": POS, "y": POS}, interpolate=True)
     reg.register(Velocity, {"x": POS, "y": POS}, interpolate=True)
     decoder = SnapshotDecoder(reg)
-    decoder.apply(client, 1, 0, body(spawns=[(5, 0, [(TRANSFORM, [0, 0]), (VELOCITY, [8, 8])])]))
+    ship = (5, 0, [(TRANSFORM, [0, 0]), (VELOCITY, [8, 8])])
+    decoder.apply(client, 1, 0, write_body(reg, spawns=[ship]))
     entity = decoder.entities[5]
-    decoder.apply(client, 2, 1, body(removals=[(5, VELOCITY)]))
-    decoder.apply(client, 3, 2, body(updates=[(5, [(VELOCITY, 0, [16, 0])])]))
+    decoder.apply(client, 2, 1, write_body(reg, removals=[(5, VELOCITY)]))
+    decoder.apply(client, 3, 2, write_body(reg, updates=[(5, [(VELOCITY, 0, [16, 0])])]))
     assert client.component(entity, Interpolated).tracks == {
         TRANSFORM: [(1, (0, 0))],
         VELOCITY: [(3, (16, 0))],

@@ -18,7 +18,9 @@ from engine.net.replication import (
     SnapshotEncoder,
 )
 from tests.net.replicated import HULL, TRANSFORM, VELOCITY, Hull, registry
-from tests.net.snapshot_wire import WireView
+from tests.net.snapshot_wire import WireView, write_body
+
+IDLE = write_body(registry())  # a body with no records
 
 
 @dataclass
@@ -262,7 +264,7 @@ def test_initial_only_components_and_spawn_only_entities_are_never_diffed(server
 def test_an_idle_world_sends_four_zero_counts(server, encoder):
     server.create(Replicated(), Transform(0, 0), Hull(1))
     encoder.encode_delta(server)
-    assert encoder.encode_delta(server) == bytes(4)
+    assert encoder.encode_delta(server) == IDLE == b"\x8c"  # 1 000 1 1 00: no records
     assert encoder.last_stats.spawns == encoder.last_stats.updates == 0
 
 

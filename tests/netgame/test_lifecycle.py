@@ -16,12 +16,12 @@ from game.rules.spawn import spawn_pickup
 
 def test_a_full_state_larger_than_a_frame_reaches_a_joiner(harness):
     world = harness.server.world
-    for index in range(4000):  # ~20 bytes each: far over one 64 KiB frame
+    for index in range(6000):  # ~14 bytes each: far over one 64 KiB frame
         spawn_pickup(world, "health", 50 + index % 900, 4300 + index % 500)
     harness.step(3)
     late = harness.join("zed")
     harness.step(1)
-    assert len(late.world.query(Pickup)) == 4000
+    assert len(late.world.query(Pickup)) == 6000
     assert len(world.resource(ServerNet).encoder.full_state(world)) > 64 * 1024
 
 

@@ -1,0 +1,588 @@
+"""Replication v2 benchmarks (issue 16), run by `python -m tools.bench` by name:
+
+bits       The byte workload: N shooter entities (tools.bench.populate's mix), a fraction
+           of them drifting less than 1 px per axis per 20 Hz tick (each with its own
+           velocity, uniform in -0.95..0.95 px per tick and axis), and 1% of the entities
+           with hit points losing 1..10 of them each tick. Per tick: the delta body's
+           bytes (+ the 13-byte header), body bytes per moving entity, the information
+           floor of the changes (which entities moved: log2 C(N, m); two changes of at
+           most 17 values each: 2 log2 17 per mover; which hit points changed and by how
+           much: log2 C(N, h) + h log2 10) and the naive encoding (every field of every
+           entity in 32 bits, tools.netreport); the encoder's CPU time (thread time of
+           `capture` + `encode` from the previous tick) and the decoder's (`apply`).
+
+idle       1,000 static replicated entities (Transform and a Tag each) on a bare engine
+           server with 4 clients over the in-memory network (engine.testing), stepped
+           at 60 Hz for 10 s of manual clock: the server's thread CPU time in its steps
+           per second of play (its share of a core), and of it the snapshot system's.
+
+baselines  32 peers spread over three baselines (20 on the previous tick, 8 two ticks
+           back, 4 three back) against one shared encoding: per tick the encoder's
+           thread time for `capture` and every peer's `encode` (served from the cache
+           per baseline) against `capture` + one `encode`.
+
+Each works against the previous encoder too (the API it uses did not change), so the
+figures can be taken A/B: `git archive OLD | tar -x -C /tmp/base`, copy tools/bench*.py
+there, run the same command in both trees.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.components import Transform
+from engine.net.codec import Quantized, UVarint
+from engine.net.replication import Replicated, SnapshotDecoder, SnapshotEncoder
+from engine.net.schema import NetSchema
+from engine.net.sync import ServerSnapshotSystem
+from engine.phases import Role
+from engine.world import World
+from game.net.schema import shooter_schema
+from game.rules.battlefield import Battlefield
+from game.rules.components import Health
+from game.rules.plugin import shooter_world
+from tools.netreport import naive_tick_bytes
+
+HEADER_BYTES = 13
+BITS_SIZES = ((1000, 0.1), (1000, 1.0), (5000, 1.0))
+BITS_SIZES_QUICK = ((1000, 0.1), (1000, 1.0))
+BITS_TICKS = 100
+BITS_TICKS_QUICK = 10
+WARMUP = 3
+DRIFT = 0.95  # px per tick and axis, at most: less than one
+HEALTH_SHARE = 0.01
+IDLE_ENTITIES = 1000
+IDLE_CLIENTS = 4
+IDLE_SECONDS = 10.0
+IDLE_SECONDS_QUICK = 2.0
+BASELINE_PEERS = (20, 8, 4)  # peers on the previous tick, two back, three back
+BASELINE_SIZES = ((1000, 0.1), (1000, 1.0), (5000, 1.0))
+BASELINE_SIZES_QUICK = ((1000, 0.1),)
+
+
+def summarize(values: Sequence[float], scale: float = 1.0) -> dict[str, float]:
+    if not values:
+        return {"median": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0, "samples": 0}
+    ordered = sorted(values)
+    rank = max(1, math.ceil(0.99 * len(ordered)))
+    return {
+        "median": statistics.median(values) * scale,
+        "p99": ordered[min(rank, len(ordered)) - 1] * scale,
+        "mean": statistics.fmean(values) * scale,
+        "max": ordered[-1] * scale,
+        "samples": len(values),
+    }
+
+
+def log2_choose(n: int, k: int) -> float:
+    """log2 of n choose k."""
+    if not 0 <= k <= n:
+        return 0.0
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
+
+
+# -- the workload ----------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    """A shooter server world whose movers drift and whose hit points trickle down."""
+
+    world: World
+    movers: list[tuple[Transform, float, float]]
+    healths: list[Health]
+    rng: random.Random
+    replicated: int
+
+    def step(self) -> tuple[int, int]:
+        """One tick of change: (entities moved, hit points changed)."""
+        for transform, dx, dy in self.movers:
+            transform.x += dx
+            transform.y += dy
+        changed = self.rng.sample(self.healths, min(len(self.healths), self.health_changes))
+        for health in changed:
+            health.hitpoints -= self.rng.randint(1, 10)
+        return len(self.movers), len(changed)
+
+    @property
+    def health_changes(self) -> int:
+        return max(1, round(self.replicated * HEALTH_SHARE))
+
+
+def workload(count: int, fraction: float, seed: int) -> Workload:
+    from tools.bench import populate
+
+    world = shooter_world(Role.SERVER, seed=seed)
+    battlefield = world.resource(Battlefield)
+    rng = random.Random(seed)
+    populate(world, count, rng, top=0.0, height=battlefield.spec.world_height)
+    diffable = sorted(
+        entity
+        for entity, replicated in world.query_one(Replicated)
+        if not replicated.spawn_only and world.has_component(entity, Transform)
+    )
+    chosen = rng.sample(diffable, max(1, round(len(diffable) * fraction)))
+    movers = [
+        (world.component(e, Transform), rng.uniform(-DRIFT, DRIFT), rng.uniform(-DRIFT, DRIFT))
+        for e in sorted(chosen)
+    ]
+    healths = [health for _, health in sorted(world.query_one(Health), key=lambda p: p[0])]
+    replicated = len(world.query_one(Replicated))
+    return Workload(world, movers, healths, rng, replicated)
+
+
+# -- bits ------------------------------------------------------------------------------------
+
+
+def bits_run(count: int, fraction: float, ticks: int, *, seed: int = 1) -> dict[str, Any]:
+    registry = shooter_schema().components
+    load = workload(count, fraction, seed)
+    server = load.world
+    client = World(Role.CLIENT)
+    try:
+        encoder = SnapshotEncoder(registry)
+        decoder = SnapshotDecoder(registry, smooth=False)
+        encoder.capture(server, 1)
+        _, body = encoder.encode(0)
+        full_bytes = len(body)
+        decoder.apply(client, 1, 0, body)
+        client.flush()
+        sizes: list[int] = []
+        per_mover: list[float] = []
+        floors: list[float] = []
+        naive: list[int] = []
+        encode_s: list[float] = []
+        decode_s: list[float] = []
+        move_s: list[float] = []
+        tick = 1
+        for index in range(WARMUP + ticks):
+            tick += 1
+            started = time.thread_time()
+            moved, healed = load.step()
+            stepped = time.thread_time()
+            encoder.capture(server, tick)
+            _, body = encoder.encode(tick - 1)
+            encoded = time.thread_time()
+            decoder.apply(client, tick, tick - 1, body)
+            decoded = time.thread_time()
+            client.flush()
+            if index < WARMUP:
+                continue
+            n = load.replicated
+            floor_bits = (
+                log2_choose(n, moved)
+                + moved * 2 * math.log2(17)
+                + log2_choose(len(load.healths), healed)
+                + healed * math.log2(10)
+            )
+            sizes.append(len(body))
+            per_mover.append(len(body) / moved)
+            floors.append(floor_bits / 8)
+            naive.append(naive_tick_bytes(server, registry) + HEADER_BYTES)
+            move_s.append(stepped - started)
+            encode_s.append(encoded - stepped)
+            decode_s.append(decoded - encoded)
+        body_median = statistics.median(sizes)
+        floor_median = statistics.median(floors)
+        return {
+            "entities": count,
+            "moving_fraction": fraction,
+            "moving": len(load.movers),
+            "health_changes": load.health_changes,
+            "ticks": ticks,
+            "body_bytes": summarize(sizes),
+            "bytes_per_tick": body_median + HEADER_BYTES,
+            "body_bytes_per_mover": statistics.median(per_mover),
+            "floor_bytes": floor_median,
+            "floor_bytes_per_mover": floor_median / len(load.movers),
+            "ratio_to_floor": body_median / floor_median,
+            "naive_bytes": statistics.median(naive),
+            "full_state_bytes": full_bytes + HEADER_BYTES,
+            "encode_ms": summarize(encode_s, 1000),
+            "decode_ms": summarize(decode_s, 1000),
+            "move_ms": summarize(move_s, 1000),
+            "client_matches_server": _matches(server, decoder, registry),
+        }
+    finally:
+        client.close()
+        server.close()
+
+
+def _matches(server: World, decoder: SnapshotDecoder, registry: Any) -> bool:
+    """The decoder's newest state holds the server's keys for every diffed component."""
+    held = decoder.state
+    for entity, replicated in server.query_one(Replicated):
+        known = held.get(replicated.net_id)
+        if known is None:
+            return False
+        if replicated.spawn_only:
+            continue
+        for component in server.components_of(entity):
+            spec = registry.by_type.get(type(component))
+            if spec is None or spec.initial_only:
+                continue
+            if known.get(spec.type_id) != spec.keys(component):
+                return False
+    return len(held) == len(server.query_one(Replicated))
+
+
+def run_bits(
+    sizes: Sequence[tuple[int, float]] = BITS_SIZES,
+    ticks: int = BITS_TICKS,
+    *,
+    seed: int = 1,
+    report: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for count, fraction in sizes:
+        row = bits_run(count, fraction, ticks, seed=seed)
+        rows.append(row)
+        if report is not None:
+            report(row)
+    return rows
+
+
+# -- idle ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Tag:
+    """A second replicated component on the idle scenario's entities."""
+
+    kind: int = 0
+
+
+def idle_schema() -> NetSchema:
+    schema = NetSchema()
+    position = Quantized(8, -16384, 16384)
+    schema.components.register(
+        Transform,
+        {"x": position, "y": position, "angle": Quantized(2, -720, 720, period=360)},
+        interpolate=True,
+    )
+    schema.components.register(Tag, {"kind": UVarint(255)})
+    return schema
+
+
+class _Timed:
+    """Wraps a system: adds up the thread time its updates take."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def update(self, world: World, dt: float) -> None:
+        started = time.thread_time()
+        self.inner.update(world, dt)
+        self.seconds += time.thread_time() - started
+
+
+def idle_run(
+    entities: int = IDLE_ENTITIES,
+    clients: int = IDLE_CLIENTS,
+    seconds: float = IDLE_SECONDS,
+    *,
+    seed: int = 1,
+) -> dict[str, Any]:
+    from engine.runtime import settle_garbage_collector
+    from engine.testing import STEP, LoopbackNetwork
+
+    net = LoopbackNetwork(idle_schema, clients=clients, seed=seed)
+    try:
+        rng = random.Random(seed)
+        for index in range(entities):
+            net.server.create(
+                Replicated(), Transform(rng.uniform(0, 4000), rng.uniform(0, 4000)), Tag(index % 7)
+            )
+        net.step(120)  # everyone joined and holds the full state
+        for world in net.clients:
+            assert len(world.query_one(Replicated)) == entities, "a client lacks the world"
+        snapshots = net.server.get_system(ServerSnapshotSystem)
+        timed = _Timed(snapshots)
+        _swap_system(net.server, snapshots, timed)
+        settle_garbage_collector()
+        steps = round(seconds / STEP)
+        busy = 0.0
+        for _ in range(steps):
+            net.clock.advance(STEP)
+            started = time.thread_time()
+            net.server.step()
+            busy += time.thread_time() - started
+            for world in net.clients:
+                world.step()
+        return {
+            "entities": entities,
+            "clients": clients,
+            "seconds": seconds,
+            "server_core_share": busy / seconds,
+            "snapshot_core_share": timed.seconds / seconds,
+            "snapshot_bytes": net.server_net.snapshot_bytes,
+        }
+    finally:
+        net.close()
+
+
+def _swap_system(world: World, old: Any, new: Any) -> None:
+    """Put `new` where `old` runs (same phase, sets and conditions)."""
+    for entries in world._systems.values():  # noqa: SLF001 - a bench's instrument
+        for entry in entries:
+            if entry.system is old:
+                entry.system, entry.fn = new, new.update
+    world._reschedule(list(world._systems))  # noqa: SLF001
+
+
+# -- baselines -------------------------------------------------------------------------------
+
+
+def baselines_run(
+    count: int, fraction: float, ticks: int, *, seed: int = 1, peers: Sequence[int] = BASELINE_PEERS
+) -> dict[str, Any]:
+    registry = shooter_schema().components
+    load = workload(count, fraction, seed)
+    server = load.world
+    try:
+        encoder = SnapshotEncoder(registry)
+        encoder.capture(server, 1)
+        encoder.encode(0)
+        shared: list[float] = []
+        spread: list[float] = []
+        capture_s: list[float] = []
+        tick = 1
+        for index in range(WARMUP + ticks):
+            # Two encoders' worth of work would disturb each other's caches: the same
+            # encoder serves both, on alternate ticks.
+            tick += 1
+            load.step()
+            started = time.thread_time()
+            encoder.capture(server, tick)
+            captured = time.thread_time()
+            if index % 2:
+                encoder.encode(tick - 1)
+                done = time.thread_time()
+                if index >= WARMUP:
+                    shared.append(done - started)
+                    capture_s.append(captured - started)
+            else:
+                for back, many in enumerate(peers, start=1):
+                    for _ in range(many):
+                        encoder.encode(tick - back)
+                done = time.thread_time()
+                if index >= WARMUP:
+                    spread.append(done - started)
+        one, three = statistics.median(shared), statistics.median(spread)
+        return {
+            "entities": count,
+            "moving_fraction": fraction,
+            "peers": list(peers),
+            "shared_ms": summarize(shared, 1000),
+            "three_baselines_ms": summarize(spread, 1000),
+            "capture_ms": summarize(capture_s, 1000),
+            "ratio": three / one,
+        }
+    finally:
+        server.close()
+
+
+def run_baselines(
+    sizes: Sequence[tuple[int, float]] = BASELINE_SIZES,
+    ticks: int = BITS_TICKS,
+    *,
+    seed: int = 1,
+    report: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for count, fraction in sizes:
+        row = baselines_run(count, fraction, ticks, seed=seed)
+        rows.append(row)
+        if report is not None:
+            report(row)
+    return rows
+
+
+def main() -> None:  # a quick look without tools.bench: python -m tools.bench_replication
+    for row in run_bits(BITS_SIZES_QUICK, 20):
+        print(
+            f"bits {row['entities']} {row['moving_fraction']:.0%}: "
+            f"{row['bytes_per_tick']:.0f} B/tick, {row['body_bytes_per_mover']:.2f} B/mover, "
+            f"floor {row['floor_bytes_per_mover']:.2f}, x{row['ratio_to_floor']:.2f}, "
+            f"encode {row['encode_ms']['median']:.3f} ms, decode {row['decode_ms']['median']:.3f}"
+            f" ms, move {row['move_ms']['median']:.3f} ms, ok {row['client_matches_server']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
+
+
+# -- entropy ---------------------------------------------------------------------------------
+
+
+class RangeCoder:
+    """An adaptive multi-symbol range coder (32-bit, carry-less, Subbotin's), with one
+    frequency model per stream: what an entropy stage would cost in pure Python."""
+
+    TOP, BOTTOM = 1 << 24, 1 << 16
+
+    def __init__(self) -> None:
+        self.low, self.range = 0, 0xFFFFFFFF
+        self.out = bytearray()
+
+    def encode(self, cum: int, freq: int, total: int) -> None:
+        r = self.range // total
+        self.low += r * cum
+        self.range = r * freq
+        while True:
+            if (self.low ^ (self.low + self.range)) >= self.TOP:
+                if self.range >= self.BOTTOM:
+                    break
+                self.range = -self.low & (self.BOTTOM - 1)
+            self.out.append((self.low >> 24) & 0xFF)
+            self.low = (self.low << 8) & 0xFFFFFFFF
+            self.range = (self.range << 8) & 0xFFFFFFFF
+
+    def finish(self) -> bytes:
+        for _ in range(4):
+            self.out.append((self.low >> 24) & 0xFF)
+            self.low = (self.low << 8) & 0xFFFFFFFF
+        return bytes(self.out)
+
+
+class AdaptiveModel:
+    """Frequencies of symbols 0..size-1 (the last one an escape), +24 per sighting."""
+
+    def __init__(self, size: int) -> None:
+        self.freq = [1] * size
+        self.total = size
+
+    def code(self, coder: RangeCoder, symbol: int) -> float:
+        freq = self.freq
+        cum = sum(freq[:symbol])
+        bits = -math.log2(freq[symbol] / self.total)
+        coder.encode(cum, freq[symbol], self.total)
+        freq[symbol] += 24
+        self.total += 24
+        if self.total > 1 << 15:
+            self.freq = [(f + 1) // 2 for f in freq]
+            self.total = sum(self.freq)
+        return bits
+
+
+def _symbol_streams(specs: Sequence[Any], body: bytes) -> list[tuple[str, int]]:
+    """A delta body as (stream, symbol) pairs: each block's net id gaps, whether a record's
+    mask is its predecessor's, and each numeric field's zigzagged changes (escaped past 63,
+    the escape followed by the value in 32 bits)."""
+    from engine.net.bits import zigzag
+    from engine.net.body import parse_body
+
+    parsed = parse_body(specs, body)
+    pairs: list[tuple[str, int]] = []
+    for type_id, records in parsed.updates:
+        spec = specs[type_id - 1]
+        previous, last_mask = 0, None
+        for net_id, mask, values in records:
+            pairs.append((f"gap{type_id}", net_id - previous - 1))
+            previous = net_id
+            pairs.append((f"same{type_id}", int(mask == last_mask)))
+            last_mask = mask
+            given = iter(values)
+            for index in range(len(spec.fields)):
+                if mask >> index & 1:
+                    value = next(given)
+                    if index in spec.numeric:
+                        pairs.append((f"d{type_id}.{index}", zigzag(value)))
+    return pairs
+
+
+def entropy_run(count: int, fraction: float, *, seed: int = 1, ticks: int = 30) -> dict[str, Any]:
+    """Bytes and time of entropy stages on the bits workload's bodies: zlib (with and without
+    a preset dictionary of earlier bodies), zstd with a trained dictionary (if the
+    zstandard package is importable), and an adaptive range coder over the bodies' symbols."""
+    import zlib
+
+    from engine.net.replication import SnapshotEncoder
+
+    registry = shooter_schema().components
+    load = workload(count, fraction, seed)
+    try:
+        encoder = SnapshotEncoder(registry)
+        encoder.capture(load.world, 1)
+        full = encoder.encode(0)[1]
+        bodies = []
+        for tick in range(2, 2 + 2 * ticks):
+            load.step()
+            encoder.capture(load.world, tick)
+            bodies.append(encoder.encode(tick - 1)[1])
+        train, test = bodies[:ticks], bodies[ticks:]
+        specs = encoder.specs
+    finally:
+        load.world.close()
+    zdict = b"".join(train)[-32768:]
+    sizes: dict[str, list[int]] = {"bits": [], "zlib": [], "zlib+dict": []}
+    seconds: dict[str, float] = {"zlib+dict": 0.0}
+    for body in test:
+        sizes["bits"].append(len(body))
+        sizes["zlib"].append(len(zlib.compress(body, 6)))
+        started = time.thread_time()
+        packer = zlib.compressobj(6, zdict=zdict)
+        packed = packer.compress(body) + packer.flush()
+        unpacker = zlib.decompressobj(zdict=zdict)
+        assert unpacker.decompress(packed) == body
+        seconds["zlib+dict"] += time.thread_time() - started
+        sizes["zlib+dict"].append(len(packed))
+    try:
+        import zstandard
+    except ImportError:
+        zstandard = None
+    if zstandard is not None:
+        trained = zstandard.train_dictionary(8192, train * 4)
+        packer = zstandard.ZstdCompressor(level=3, dict_data=trained)
+        unpacker = zstandard.ZstdDecompressor(dict_data=trained)
+        sizes["zstd+dict"] = []
+        seconds["zstd+dict"] = 0.0
+        for body in test:
+            started = time.thread_time()
+            packed = packer.compress(body)
+            assert unpacker.decompress(packed) == body
+            seconds["zstd+dict"] += time.thread_time() - started
+            sizes["zstd+dict"].append(len(packed))
+    sizes["range coder"] = []
+    ideal: list[float] = []
+    seconds["range coder"] = 0.0
+    models: dict[str, AdaptiveModel] = {}
+    for body in test:
+        streams = _symbol_streams(specs, body)
+        started = time.thread_time()
+        coder = RangeCoder()
+        bits = 0.0
+        for stream, symbol in streams:
+            model = models.get(stream)
+            if model is None:
+                model = models[stream] = AdaptiveModel(65)
+            if symbol < 64:
+                bits += model.code(coder, symbol)
+            else:
+                bits += model.code(coder, 64) + 32
+                coder.encode(symbol & 0xFFFF, 1, 1 << 16)
+                coder.encode((symbol >> 16) & 0xFFFF, 1, 1 << 16)
+        packed = coder.finish()
+        seconds["range coder"] += time.thread_time() - started
+        sizes["range coder"].append(len(packed))
+        ideal.append(bits / 8)
+    full_sizes = {"bits": len(full), "zlib": len(zlib.compress(full, 6))}
+    if zstandard is not None:
+        full_sizes["zstd+dict"] = len(packer.compress(full))
+    return {
+        "entities": count,
+        "moving_fraction": fraction,
+        "body_bytes": {name: statistics.median(values) for name, values in sizes.items()},
+        "range_coder_ideal_bytes": statistics.median(ideal),
+        "ms_per_body": {name: total * 1000 / len(test) for name, total in seconds.items()},
+        "full_state_bytes": full_sizes,
+        "note": "models carried across bodies: a real link would need them in step on both ends",
+    }
