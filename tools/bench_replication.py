@@ -343,6 +343,11 @@ def _swap_system(world: World, old: Any, new: Any) -> None:
 def baselines_run(
     count: int, fraction: float, ticks: int, *, seed: int = 1, peers: Sequence[int] = BASELINE_PEERS
 ) -> dict[str, Any]:
+    """The encoder's work for 32 peers on three baselines against one shared encoding, tick
+    by tick in turn: capture + one encode; capture + what the server sends each peer
+    (`SnapshotEncoder.deltas`: a peer up to CHAIN_TICKS behind gets the one-tick deltas it
+    lacks, encoded once each); the same with folded deltas only (chain=0, and with the
+    previous encoder, which has no `deltas`, `encode` per peer)."""
     registry = shooter_schema().components
     load = workload(count, fraction, seed)
     server = load.world
@@ -350,40 +355,49 @@ def baselines_run(
         encoder = SnapshotEncoder(registry)
         encoder.capture(server, 1)
         encoder.encode(0)
-        shared: list[float] = []
-        spread: list[float] = []
+        chained = hasattr(encoder, "deltas")
+        times: dict[str, list[float]] = {"shared": [], "chains": [], "folds": []}
         capture_s: list[float] = []
+        sizes: dict[str, list[int]] = {"chains": [], "folds": []}
         tick = 1
-        for index in range(WARMUP + ticks):
-            # Two encoders' worth of work would disturb each other's caches: the same
-            # encoder serves both, on alternate ticks.
+        for index in range(WARMUP + 3 * ticks):
             tick += 1
             load.step()
             started = time.thread_time()
             encoder.capture(server, tick)
             captured = time.thread_time()
-            if index % 2:
+            mode = ("shared", "chains", "folds")[index % 3]
+            sent = 0
+            if mode == "shared":
                 encoder.encode(tick - 1)
-                done = time.thread_time()
-                if index >= WARMUP:
-                    shared.append(done - started)
-                    capture_s.append(captured - started)
             else:
                 for back, many in enumerate(peers, start=1):
                     for _ in range(many):
-                        encoder.encode(tick - back)
-                done = time.thread_time()
-                if index >= WARMUP:
-                    spread.append(done - started)
-        one, three = statistics.median(shared), statistics.median(spread)
+                        if chained:
+                            plan = encoder.deltas(tick - back, 3 if mode == "chains" else 0)
+                            sent += sum(len(body) for _, _, body in plan)
+                        else:
+                            sent += len(encoder.encode(tick - back)[1])
+            done = time.thread_time()
+            if index >= WARMUP:
+                times[mode].append(done - started)
+                if mode == "shared":
+                    capture_s.append(captured - started)
+                else:
+                    sizes[mode].append(sent)
+        one = statistics.median(times["shared"])
         return {
             "entities": count,
             "moving_fraction": fraction,
             "peers": list(peers),
-            "shared_ms": summarize(shared, 1000),
-            "three_baselines_ms": summarize(spread, 1000),
+            "shared_ms": summarize(times["shared"], 1000),
             "capture_ms": summarize(capture_s, 1000),
-            "ratio": three / one,
+            "three_baselines_ms": summarize(times["chains"], 1000),
+            "three_baselines_folded_ms": summarize(times["folds"], 1000),
+            "ratio": statistics.median(times["chains"]) / one,
+            "ratio_folded": statistics.median(times["folds"]) / one,
+            "bytes_per_tick_chains": statistics.median(sizes["chains"]),
+            "bytes_per_tick_folds": statistics.median(sizes["folds"]),
         }
     finally:
         server.close()

@@ -26,6 +26,8 @@ encoder is a list lookup and an append.
 from __future__ import annotations
 
 from functools import cache
+from itertools import repeat
+from operator import rshift
 
 from engine.net.errors import ProtocolError
 
@@ -100,25 +102,25 @@ def delta_code(delta: int, k: int) -> str:
 
 
 def rice_parameter(values: list[int]) -> int:
-    """A k in 0..31 that codes `values` (>= 0) in few bits with rice(v, k): the best of the
-    two around log2(mean x ln 2) (the optimum for geometric and for uniform values), judged
-    on at most 128 of them. A poor choice costs bits, never correctness."""
+    """A k in 0..31 that codes `values` (>= 0) in few bits with rice(v, k): the better of
+    the two around log2(mean x ln 2) (the optimum for geometric and for uniform values),
+    judged on at most 128 of them. A poor choice costs bits, never correctness."""
     count = len(values)
     if not count:
         return 0
     sample = values if count <= 128 else values[:: count // 128]
-    scaled = sum(sample) * 0.6931 / len(sample)
-    guess = min(MAX_RICE_K - 1, max(0, int(scaled).bit_length() - 1))
-    return min((guess, guess + 1), key=lambda k: rice_cost(sample, k))
+    guess = min(MAX_RICE_K - 1, max(0, int(sum(sample) * 0.6931 / len(sample)).bit_length() - 1))
+    return guess if rice_cost(sample, guess) <= rice_cost(sample, guess + 1) else guess + 1
 
 
 def rice_cost(values: list[int], k: int) -> int:
     """Bits of rice(v, k) over `values`."""
-    quotients = [v >> k for v in values]
-    cost = sum(quotients) + len(values) * (k + 1)
-    for q in quotients:
-        if q >= RICE_LIMIT:  # escaped: sixteen ones and uvlc(q - 16), not q ones and a zero
-            cost += RICE_LIMIT + len(_uvlc(q - RICE_LIMIT)) - q - 1
+    cost = sum(map(rshift, values, repeat(k))) + len(values) * (k + 1)
+    if max(values, default=0) >> k >= RICE_LIMIT:
+        for value in values:  # escaped: sixteen ones and uvlc(q - 16), not q ones and a zero
+            q = value >> k
+            if q >= RICE_LIMIT:
+                cost += RICE_LIMIT + len(_uvlc(q - RICE_LIMIT)) - q - 1
     return cost
 
 

@@ -40,7 +40,6 @@ from engine.net.bits import (
     rice_table,
     unzigzag,
     uvlc_code,
-    zigzag,
 )
 from engine.net.errors import ProtocolError
 
@@ -115,7 +114,7 @@ def write_keys(out: BitWriter, spec: ComponentSpec, keys: Keys) -> None:
         codec.write_bits(out, key)
 
 
-SAMPLE = 64  # records whose gaps and changes choose a block's Rice parameters
+SAMPLE = 16  # records whose gaps and changes choose a block's Rice parameters
 
 
 def write_block(parts: list[str], spec: ComponentSpec, records: Sequence[Update]) -> None:
@@ -129,8 +128,22 @@ def write_block(parts: list[str], spec: ComponentSpec, records: Sequence[Update]
 def block_parameters(spec: ComponentSpec, records: Sequence[Update]) -> tuple[int, list[int]]:
     """Rice parameters for a block's gaps and each numeric field's changes, chosen from its
     first SAMPLE records (a choice costs bits, never correctness)."""
-    gaps, _, deltas = analyse(spec, records[:SAMPLE])
-    return rice_parameter(gaps), [rice_parameter([zigzag(d) for d in ds]) for ds in deltas]
+    sample = records[:SAMPLE]
+    gaps = []
+    previous = 0
+    for net_id, _, _ in sample:
+        gaps.append(net_id - previous - 1)
+        previous = net_id
+    changes = [(old, new) for _, old, new in sample if old is not None]
+    ks = []
+    for index in spec.numeric:
+        zigzags = [
+            (d << 1) if d >= 0 else ~(d << 1)
+            for d in [new[index] - old[index] for old, new in changes]
+            if d
+        ]
+        ks.append(rice_parameter(zigzags))
+    return rice_parameter(gaps), ks
 
 
 def analyse(

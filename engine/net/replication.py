@@ -42,6 +42,8 @@ import operator
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import methodcaller
 from typing import Any
 
 from engine.net import changes
@@ -238,6 +240,8 @@ class _TickChanges:
     removed: list[tuple[int, int, Keys]]  # (net id, type id, keys removed) by net id, type
     despawned: list[_Record]  # by net id
     changed: set[int]  # net ids updated or with a component removed
+    before: dict[int, dict[int, Keys | None]]  # type id -> net id -> keys before the tick
+    body: bytes | None = None  # the delta from the tick before, once written
 
 
 @dataclass(slots=True)
@@ -249,9 +253,12 @@ class EncodeStats:
 
 
 _first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+_state = operator.attrgetter("state")
 _net_id_and_type = operator.itemgetter(0, 1)
 
 HISTORY = 32  # ticks of state the encoder can delta from (and a decoder keeps), as in Quake 3
+CHAIN_TICKS = 3  # a peer at most this many ticks behind gets the one-tick deltas it lacks
 
 
 class SnapshotEncoder:
@@ -485,9 +492,15 @@ class SnapshotEncoder:
         removed = sorted(capture.removed, key=_net_id_and_type)
         despawned = sorted(capture.despawned, key=_net_id)
         changed = capture.changed
+        before: dict[int, dict[int, Keys | None]] = {
+            type_id: dict(zip(map(_first, records), map(_second, records), strict=True))
+            for type_id, records in updated.items()
+        }
+        for net_id, type_id, old in removed:
+            before.setdefault(type_id, {})[net_id] = old
         if len(self._ring) == self._ring.maxlen:
             self._held.discard(self._ring[0].tick)
-        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned, changed))
+        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned, changed, before))
         self._held.add(tick)
         self._bodies.clear()
         self.tick = tick
@@ -520,7 +533,7 @@ class SnapshotEncoder:
                 body = write_body(self.specs, (), {}, (), ())  # nothing to bring
             elif len(self._ring) > 1 and baseline == self._ring[-2].tick:
                 now = self._ring[-1]  # the common case: straight from this tick's changes
-                body = write_body(
+                body = now.body = write_body(
                     self.specs,
                     [(r.net_id, r.spawn_only, r.state) for r in now.spawned],
                     now.updated,
@@ -532,6 +545,23 @@ class SnapshotEncoder:
             self._bodies[baseline] = body
             self.encodings += 1
         return baseline, body
+
+    def deltas(self, baseline: int, chain: int = CHAIN_TICKS) -> list[tuple[int, int, bytes]]:
+        """What brings a peer holding `baseline` to the captured tick, as (tick, baseline,
+        body) snapshots to send in order. A peer up to `chain` ticks behind gets the one-tick
+        deltas it lacks, each encoded once at its tick and shared by every peer (it applies
+        them one after the other); one further behind gets the delta folded from its
+        baseline, and one out of the ring a full state ((tick, 0, body)). Chains cost no
+        encoding, and bytes: each delta of the chain, where a folded delta would carry a
+        field changed twice once."""
+        if 0 < baseline < self.tick - 1 and self.tick - baseline <= chain and self._held:
+            links = [changes_ for changes_ in self._ring if changes_.tick > baseline]
+            if len(links) == self.tick - baseline and None not in [c.body for c in links[:-1]]:
+                self.encode(self.tick - 1)  # the newest link, if no peer asked for it yet
+                if links[-1].body is not None:
+                    return [(c.tick, c.tick - 1, c.body) for c in links]  # type: ignore[misc]
+        used, body = self.encode(baseline)
+        return [(self.tick, used, body)]
 
     def encode_delta(self, world: World) -> bytes:
         """Capture the next tick and return the delta from the previous one (a full state
@@ -554,28 +584,24 @@ class SnapshotEncoder:
         """The delta from `baseline` (in the ring, older than the previous tick): the change
         sets since it folded into one. An entity spawned since then comes whole if still
         alive (despawned too, it never appears); one alive then and now gets, per component,
-        its keys then (the "before" of its first change since) against its keys now."""
+        its keys then (the "before" of its first change since) against its keys now.
+
+        The merging runs in C: per component type, the ticks' {net id: keys before} maps
+        are laid over each other newest first, so the oldest "before" stays."""
         live = self.records
         first: dict[int, dict[int, Keys | None]] = {}  # type id -> net id -> keys then
         spawned: list[_Record] = []
         despawns: list[int] = []
-        for changes_ in self._ring:
+        for changes_ in reversed(self._ring):
             if changes_.tick <= baseline:
-                continue
+                break
             spawned.extend(changes_.spawned)
-            for type_id, records in changes_.updated.items():
-                before = first.get(type_id)
-                if before is None:
-                    before = first[type_id] = {}
-                for net_id, old, _ in records:
-                    if net_id not in before:
-                        before[net_id] = old
-            for net_id, type_id, old in changes_.removed:
-                before = first.get(type_id)
-                if before is None:
-                    before = first[type_id] = {}
-                if net_id not in before:
-                    before[net_id] = old
+            for type_id, before in changes_.before.items():
+                found = first.get(type_id)
+                if found is None:
+                    first[type_id] = dict(before)
+                else:
+                    found.update(before)
             despawns.extend(r.net_id for r in changes_.despawned if r.spawned_at <= baseline)
         spawns = []
         world = self._world
@@ -586,23 +612,27 @@ class SnapshotEncoder:
             if record.spawn_only and record.spawned_at < self.tick and world is not None:
                 state = self._current(world, record)  # its values hold at this tick
             spawns.append((record.net_id, record.spawn_only, state))
+        new_ids = {record.net_id for record in spawned}
         updates: dict[int, list[Update]] = {}
         removals: list[tuple[int, int]] = []
         for type_id in sorted(first):
-            records: list[Update] = []
-            for net_id, old in first[type_id].items():
-                record = live.get(net_id)
-                if record is None or record.spawned_at > baseline:
-                    continue  # a spawn or a despawn says it all
-                keys = record.state.get(type_id)
-                if old == keys:
-                    continue  # changed, and changed back
-                if keys is None:
-                    removals.append((net_id, type_id))
-                else:
-                    records.append((net_id, old, keys))
+            before = first[type_id]
+            ids = sorted((before.keys() & live.keys()) - new_ids)  # a spawn or a despawn says it
+            olds = list(map(before.__getitem__, ids))
+            nows = list(map(methodcaller("get", type_id), map(_state, map(live.__getitem__, ids))))
+            changed = list(map(operator.ne, olds, nows))  # not changed and changed back
+            records = list(
+                zip(
+                    compress(ids, changed),
+                    compress(olds, changed),
+                    compress(nows, changed),
+                    strict=True,
+                )
+            )
+            if None in nows:  # components removed since the baseline
+                removals.extend((net_id, type_id) for net_id, _, now in records if now is None)
+                records = [record for record in records if record[2] is not None]
             if records:
-                records.sort(key=_first)
                 updates[type_id] = records
         removals.sort()
         despawns.sort()

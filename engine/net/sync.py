@@ -37,6 +37,7 @@ from engine.net.errors import ProtocolError
 from engine.net.interpolation import InterpolationSystem, NetClock
 from engine.net.messages import UpdateClientState, Welcome
 from engine.net.replication import (
+    CHAIN_TICKS,
     NetIds,
     Predicted,
     Replicated,
@@ -66,7 +67,8 @@ class ServerNet:
     clock: Clock
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
-    snapshot_bytes: int = 0  # size of the snapshot message most peers got last tick
+    snapshot_bytes: int = 0  # size of the snapshot messages most peers got last tick
+    _messages: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
@@ -94,6 +96,21 @@ class ServerNet:
         tick not sent yet is ignored."""
         if peer.acked_tick < tick <= self.last_tick:
             peer.acked_tick = tick
+
+    def message(self, tick: int, baseline: int, body: bytes) -> bytes:
+        """The UpdateClientState of (tick, baseline), encoded once for every peer: a one-tick
+        delta is sent again in the chains of peers that lack it (`SnapshotEncoder.deltas`)."""
+        key = (tick, baseline)
+        payload = self._messages.get(key)
+        if payload is None:
+            payload = self._messages[key] = self.server.sends.encode(
+                UpdateClientState(tick, baseline, body)
+            )
+        return payload
+
+    def forget_messages(self, before: int) -> None:
+        for key in [key for key in self._messages if key[0] <= before]:
+            del self._messages[key]
 
     @property
     def schema(self) -> NetSchema:
@@ -142,25 +159,29 @@ class ServerSnapshotSystem:
         encoder.capture(world, tick)
         net.last_tick = tick
         server = net.server
-        sends = server.sends
-        payloads: dict[int, bytes] = {}  # baseline -> the message, for every peer on it
+        plans: dict[int, list[tuple[int, int, bytes]]] = {}  # baseline -> its messages
         counts: dict[int, int] = {}
         for peer in server.joined_peers():
             if net.take_acks(peer):
                 continue  # its full state is still on its way
             baseline = peer.acked_tick if encoder.has_baseline(peer.acked_tick) else 0
-            payload = payloads.get(baseline)
-            if payload is None:
-                baseline, body = encoder.encode(baseline)
-                payload = payloads[baseline] = sends.encode(UpdateClientState(tick, baseline, body))
+            plan = plans.get(baseline)
+            if plan is None:
+                plan = plans[baseline] = [
+                    (at, base, net.message(at, base, body))
+                    for at, base, body in encoder.deltas(baseline)
+                ]
             counts[baseline] = counts.get(baseline, 0) + 1
-            handle = server.send_encoded(peer, payload, reliable=baseline == 0)
-            if handle is not None:
-                peer.snapshots[handle] = tick
-                if baseline == 0:
-                    peer.full_state_handle = handle
+            for at, base, payload in plan:
+                handle = server.send_encoded(peer, payload, reliable=base == 0)
+                if handle is not None:
+                    peer.snapshots[handle] = at
+                    if base == 0:
+                        peer.full_state_handle = handle
+        net.forget_messages(tick - CHAIN_TICKS)
         if counts:
-            net.snapshot_bytes = len(payloads[max(counts, key=counts.__getitem__)])
+            plan = plans[max(counts, key=counts.__getitem__)]
+            net.snapshot_bytes = sum(len(payload) for _, _, payload in plan)
 
 
 class ServerFlushSystem:

@@ -26,7 +26,7 @@ from engine.net.messages import (
     Route,
     UpdateClientState,
 )
-from engine.net.replication import Predicted, Replicated, ReplicationRegistry
+from engine.net.replication import CHAIN_TICKS, Predicted, Replicated, ReplicationRegistry
 from engine.net.schema import NetSchema
 from engine.net.server import FromPeer, PeerJoined
 from engine.net.sync import (
@@ -210,8 +210,19 @@ def test_the_server_sends_each_peer_a_delta_from_the_tick_it_acknowledged(net):
     assert peer.acked_tick == acked
     snapshots.clear()
     net.server.component(ship, Transform).x = 40
-    net.step(6)
-    assert len(snapshots) == 2 and {s.baseline for s in snapshots} == {acked}
+    net.step(3 * (CHAIN_TICKS + 1))
+    # Up to CHAIN_TICKS behind it gets the one-tick deltas it lacks, shared with every peer;
+    # further behind, one delta folded from the tick it acknowledged.
+    sent = [(s.tick, s.baseline) for s in snapshots]
+    expected = []
+    for tick in range(sent[-1][0] - CHAIN_TICKS, sent[-1][0] + 1):
+        if tick - acked <= CHAIN_TICKS:
+            expected += [(t, t - 1) for t in range(acked + 1, tick + 1)]
+        else:
+            expected.append((tick, acked))
+    assert sent == expected and sent[-1][1] == acked
+    assert any(baseline == at - 1 != acked for at, baseline in sent)  # a chain was sent
+    snapshots[:] = snapshots[-1:]
     server_net.acknowledge(peer, snapshots[0].tick)
     snapshots.clear()
     net.step(3)

@@ -9,6 +9,7 @@ import pytest
 from engine import Role, World
 from engine.components import Transform, Velocity
 from engine.net.replication import (
+    CHAIN_TICKS,
     FLAG_SPAWN_ONLY,
     Outcome,
     Replicated,
@@ -124,10 +125,12 @@ def test_the_server_encodes_once_per_baseline_whatever_the_number_of_peers():
         assert encoder.tick == tick + 1 and encoder.encodings == count + 1
         for peer in peers[1:]:
             peer.session.take_acked = list  # their acknowledgements stop reaching the server
-        made.step(3)  # two peers still on `tick`, one on tick + 1: two encodings
-        made.step(3)  # two peers still on `tick`, one on tick + 2: two more
-        assert encoder.encodings == count + 5
+        made.step(3)  # two peers still on `tick`: the chain of one-tick deltas, encoded once
+        made.step(3)  # and again: each tick's delta encoded once, whoever lags
+        assert encoder.encodings == count + 3
         assert [p.acked_tick for p in peers] == [tick + 2, tick, tick]
+        made.step(3 * (CHAIN_TICKS - 1))  # further behind: one folded delta for both of them
+        assert encoder.encodings == count + 3 + 2 * (CHAIN_TICKS - 1)
         for client in made.clients:
             assert len(client.resource(ClientNet).decoder.entities) == 1
     finally:
