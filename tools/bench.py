@@ -111,10 +111,24 @@ from game.rules.components import Autopilot, Health, Player, Side
 from game.rules.content import load_content
 from game.rules.plugin import shooter_world
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
+from tools.bench_replication import targets as replication_targets
 from tools.netreport import naive_tick_bytes
 
-SCENARIOS = ("replication", "server", "lossy", "client", "mission")
-DEFAULT_SCENARIOS = ("replication", "server", "client", "mission")  # lossy when named
+SCENARIOS = (
+    "replication",
+    "bits",
+    "idle",
+    "baselines",
+    "budget",
+    "interest",
+    "entropy",
+    "server",
+    "lossy",
+    "client",
+    "mission",
+)
+# lossy and entropy when named
+DEFAULT_SCENARIOS = tuple(s for s in SCENARIOS if s not in ("lossy", "entropy"))
 HEADER_BYTES = 13  # frame length u32 + UpdateClientState type u8, tick u32, baseline u32
 HOST = "127.0.0.1"
 SEED = 1
@@ -1749,6 +1763,7 @@ def run(
             report=progress,
         )
         out("")
+    _replication_v2(results, scenarios, quick=quick, seed=seed, out=out, progress=progress)
     if "server" in scenarios:
         window = seconds or (SERVER_SECONDS_QUICK if quick else SERVER_SECONDS)
         out(f"server (bots over UDP on {HOST}, {window:g} s window after joining)")
@@ -1809,13 +1824,109 @@ def run(
         load.finish(results["mission"])
         progress(MISSION_TABLE.row(results["mission"]))
         out("")
-    targets = evaluate(results)
+    targets = evaluate(results) + [Target(*found) for found in replication_targets(results)]
     results["targets"] = [
         {"name": t.name, "goal": t.goal, "measured": t.value, "met": t.met} for t in targets
     ]
     out("targets")
     out(targets_table(targets))
     return results
+
+
+def _replication_v2(
+    results: dict[str, Any],
+    scenarios: Sequence[str],
+    *,
+    quick: bool,
+    seed: int,
+    out: Callable[[str], None],
+    progress: Callable[[str], None],
+) -> None:
+    """Issue 16's scenarios (tools/bench_replication.py), each printed as a table."""
+    from tools import bench_replication as v2
+
+    ticks = v2.BITS_TICKS_QUICK if quick else v2.BITS_TICKS
+
+    def table(name: str, title: str, columns: Any, rows: list[dict[str, Any]]) -> None:
+        out(title)
+        out(v2.header(columns) + "   others   ref")
+        for row in rows:
+            progress(
+                v2.line(columns, row) + f" {_cores(row.get('other_load_cores')):>8} {_ref(row):>5}"
+            )
+        out("")
+
+    def measured(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        load = _OtherLoad()
+        row = run()
+        load.finish(row)
+        return row
+
+    if "bits" in scenarios:
+        sizes = v2.BITS_SIZES_QUICK if quick else v2.BITS_SIZES
+        rows = [measured(lambda c=c, f=f: v2.bits_run(c, f, ticks, seed=seed)) for c, f in sizes]
+        results["bits"] = rows
+        table(
+            "bits",
+            "bits (bytes of the delta body per tick; CPU: thread time)",
+            v2.BITS_COLUMNS,
+            rows,
+        )
+    if "idle" in scenarios:
+        seconds = v2.IDLE_SECONDS_QUICK if quick else v2.IDLE_SECONDS
+        row = measured(lambda: v2.idle_run(seconds=seconds, seed=seed))
+        results["idle"] = row
+        table("idle", "idle (the server's thread CPU per second of play)", v2.IDLE_COLUMNS, [row])
+    if "baselines" in scenarios:
+        sizes = v2.BASELINE_SIZES_QUICK if quick else v2.BASELINE_SIZES
+        rows = [
+            measured(lambda c=c, f=f: v2.baselines_run(c, f, ticks, seed=seed)) for c, f in sizes
+        ]
+        results["baselines"] = rows
+        table(
+            "baselines",
+            "baselines (32 peers: 20 on the previous tick, 8 two back, 4 three back)",
+            v2.BASELINE_COLUMNS,
+            rows,
+        )
+    if "budget" in scenarios:
+        row = measured(lambda: v2.budget_run(1000, 1.0, ticks, seed=seed))
+        results["budget"] = row
+        table(
+            "budget",
+            "budget (a quarter of what the shared delta needs; N: longest wait, ticks)",
+            v2.BUDGET_COLUMNS,
+            [row],
+        )
+    if "interest" in scenarios:
+        count = 1000 if quick else v2.INTEREST_ENTITIES
+        row = measured(lambda: v2.interest_run(count, 0.1, ticks, seed=seed))
+        results["interest"] = row
+        out(
+            f"interest ({row['entities']} entities over {row['arena_px']:.0f} px, "
+            f"{row['moving_fraction']:.0%} moving; the shared delta is "
+            f"{row['shared_delta_bytes']:.0f} B; finding what each sees takes "
+            f"{row['find_relevant_ms']:.2f} ms; {row['spawns']} spawns, {row['despawns']} "
+            f"despawns; clients hold what they should: {row['clients_match_server']})"
+        )
+        out(v2.header(v2.INTEREST_COLUMNS))
+        for client in row["clients"]:
+            progress(v2.line(v2.INTEREST_COLUMNS, client))
+        out("")
+    if "entropy" in scenarios:
+        rows = [v2.entropy_run(c, f, seed=seed) for c, f in v2.BITS_SIZES_QUICK]
+        results["entropy"] = rows
+        out("entropy (median bytes of a delta body; ms per body to code and decode it)")
+        for row in rows:
+            progress(
+                f"  {row['entities']} / {row['moving_fraction']:.0%}: "
+                + ", ".join(f"{k} {v:.0f} B" for k, v in row["body_bytes"].items())
+                + f"; ideal adaptive coder {row['range_coder_ideal_bytes']:.0f} B; "
+                + ", ".join(f"{k} {v:.3f} ms" for k, v in row["ms_per_body"].items())
+                + "; full state: "
+                + ", ".join(f"{k} {v} B" for k, v in row["full_state_bytes"].items())
+            )
+        out("")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,6 +65,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "game/net/mission.py",
         "game/net/plugin.py",
         "game/net/protocol.py",
+        "game/net/relevance.py",
         "game/net/schema.py",
         "game/net/seats.py",
         "game/net/sets.py",

@@ -40,7 +40,7 @@ import dataclasses
 import enum
 import operator
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import methodcaller
@@ -652,6 +652,46 @@ class SnapshotEncoder:
                 state = self._current(world, sent)
             spawns.append((net_id, sent.spawn_only, state))
         return write_body(self.specs, spawns, {}, (), ())
+
+    @property
+    def world(self) -> World | None:
+        """The world of the last capture."""
+        return self._world
+
+    def net_ids_of(self, entities: Iterable[int]) -> set[int]:
+        """The net ids of those of `entities` that peers know (as of the last capture)."""
+        return {r.net_id for r in map(self._by_entity.get, entities) if r is not None}
+
+    def state_at(self, tick: int) -> dict[int, tuple[bool, dict[int, Keys]]]:
+        """Every entity as a peer holding tick `tick` (in the ring) holds it: net id ->
+        (spawn-only, type id -> keys). Entities unchanged since share their state object."""
+        states: dict[int, dict[int, Keys]] = {n: r.state for n, r in self.records.items()}
+        flags = {net_id: record.spawn_only for net_id, record in self.records.items()}
+        copied: set[int] = set()
+        for changes_ in reversed(self._ring):
+            if changes_.tick <= tick:
+                break
+            for record in changes_.spawned:
+                states.pop(record.net_id, None)
+            for record in changes_.despawned:
+                states[record.net_id] = record.state
+                flags[record.net_id] = record.spawn_only
+            for type_id, before in changes_.before.items():
+                for net_id, old in before.items():
+                    state = states.get(net_id)
+                    if state is None:
+                        continue
+                    if net_id not in copied:
+                        state = states[net_id] = dict(state)
+                        copied.add(net_id)
+                    if old is None:
+                        state.pop(type_id, None)
+                    else:
+                        state[type_id] = old
+        return {net_id: (flags[net_id], state) for net_id, state in states.items()}
+
+    def current_state(self, world: World, record: _Record) -> dict[int, Keys]:
+        return self._current(world, record)
 
     def _current(self, world: World, record: _Record) -> dict[int, Keys]:
         """A spawn-only entity's replicated components as they are in `world` now."""

@@ -23,6 +23,7 @@ The receiving systems are the set NetReceive (systems that read messages go
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from engine.components import Transform
 from engine.movement import (
@@ -47,6 +48,13 @@ from engine.net.replication import (
 )
 from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
+from engine.net.views import (
+    LinkBudget,
+    PeerView,
+    ReplicationHooks,
+    ViewStats,
+    encode_view,
+)
 from engine.phases import Phase
 from engine.plugin import Plugin
 from engine.schedule import SystemSet, on_network_tick
@@ -60,6 +68,22 @@ NetSend = SystemSet("net-send")  # NETWORK: snapshots out, then every queued mes
 
 
 @dataclass(eq=False)
+class PeerReplication:
+    """How replication serves one peer: its budget, and while it gets snapshots of its own
+    (an interest limit, or a budget the shared ones do not fit), its view."""
+
+    budget: LinkBudget
+    view: PeerView | None = None
+    epoch: int = 0  # bumped at each switch: acks of snapshots of the other kind are ignored
+    epochs: dict[int, int] = field(default_factory=dict)  # handle -> epoch it was sent in
+    stats: ViewStats = field(default_factory=ViewStats)
+
+    def switch(self, view: PeerView | None) -> None:
+        self.view = view
+        self.epoch += 1
+
+
+@dataclass(eq=False)
 class ServerNet:
     """The server world's network state (a resource)."""
 
@@ -69,24 +93,45 @@ class ServerNet:
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
     snapshot_bytes: int = 0  # size of the snapshot messages most peers got last tick
     _messages: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
+    _peers: dict[int, tuple[Peer, PeerReplication]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
+
+    def replication(self, peer: Peer, cap: int | None = None) -> PeerReplication:
+        """How replication serves `peer` (made on first use, with the server's budget cap)."""
+        found = self._peers.get(id(peer))
+        if found is None or found[0] is not peer:
+            found = self._peers[id(peer)] = (peer, PeerReplication(LinkBudget(cap)))
+        return found[1]
+
+    def forget_peers(self, joined: list[Peer]) -> None:
+        if len(self._peers) > len(joined):
+            alive = {id(peer) for peer in joined}
+            for key in [key for key in self._peers if key not in alive]:
+                del self._peers[key]
 
     def take_acks(self, peer: Peer) -> bool:
         """Turn the snapshots `peer` newly acknowledged into its baseline; True while a full
         state sent to it is not acknowledged yet."""
         snapshots = peer.snapshots
+        state = self.replication(peer)
+        epochs = state.epochs
         for handle in peer.session.take_acked():
             tick = snapshots.pop(handle, None)
             if tick is not None:
-                self.acknowledge(peer, tick)
                 if handle == peer.full_state_handle:
                     peer.full_state_handle = None
+                if epochs.pop(handle, state.epoch) != state.epoch:
+                    continue  # a snapshot of the kind the peer no longer gets
+                self.acknowledge(peer, tick)
+                if state.view is not None:
+                    state.view.acknowledge(tick)
         if len(snapshots) > STALE_SNAPSHOTS:  # lost ones are never acked: forget the oldest
             for handle in sorted(snapshots)[: len(snapshots) - STALE_SNAPSHOTS]:
                 if handle != peer.full_state_handle:
                     del snapshots[handle]
+                    epochs.pop(handle, None)
         return peer.full_state_handle is not None
 
     def acknowledge(self, peer: Peer, tick: int) -> None:
@@ -98,8 +143,9 @@ class ServerNet:
             peer.acked_tick = tick
 
     def message(self, tick: int, baseline: int, body: bytes) -> bytes:
-        """The UpdateClientState of (tick, baseline), encoded once for every peer: a one-tick
-        delta is sent again in the chains of peers that lack it (`SnapshotEncoder.deltas`)."""
+        """The shared UpdateClientState of (tick, baseline), encoded once for every peer: a
+        one-tick delta is sent again in the chains of peers that lack it
+        (`SnapshotEncoder.deltas`). Not for a peer's own snapshots: their bodies differ."""
         key = (tick, baseline)
         payload = self._messages.get(key)
         if payload is None:
@@ -142,8 +188,14 @@ class ServerReceiveSystem:
 
 
 class ServerSnapshotSystem:
-    """On network ticks: capture the world, then send each peer the delta from the last tick
-    it acknowledged, one encoding per baseline.
+    """On network ticks: capture the world, then send each peer what brings it from the last
+    tick it acknowledged to this one.
+
+    Most peers share one encoding per baseline (`SnapshotEncoder.deltas`). A peer gets
+    snapshots of its own (engine/net/views.py) while the game's `ReplicationHooks` limit
+    what it sees, or while the shared delta does not fit its byte budget (from its link's
+    measured bandwidth, capped by the hooks' `budget`); it goes back to the shared ones
+    once it holds everything as of a tick.
 
     Deltas travel unreliably: a lost one costs only its own bytes, since the next is again
     based on what the peer acknowledged. A full state (a joiner, or a peer whose baseline
@@ -158,30 +210,96 @@ class ServerSnapshotSystem:
         encoder = net.encoder
         encoder.capture(world, tick)
         net.last_tick = tick
+        hooks = world.try_resource(ReplicationHooks)
         server = net.server
+        joined = server.joined_peers()
+        net.forget_peers(joined)
         plans: dict[int, list[tuple[int, int, bytes]]] = {}  # baseline -> its messages
         counts: dict[int, int] = {}
-        for peer in server.joined_peers():
+        ticks_per_second = world.time.step_hz / world.time.tick_every
+        for peer in joined:
+            state = net.replication(peer, hooks.budget if hooks is not None else None)
             if net.take_acks(peer):
                 continue  # its full state is still on its way
-            baseline = peer.acked_tick if encoder.has_baseline(peer.acked_tick) else 0
-            plan = plans.get(baseline)
-            if plan is None:
-                plan = plans[baseline] = [
-                    (at, base, net.message(at, base, body))
-                    for at, base, body in encoder.deltas(baseline)
-                ]
-            counts[baseline] = counts.get(baseline, 0) + 1
-            for at, base, payload in plan:
-                handle = server.send_encoded(peer, payload, reliable=base == 0)
-                if handle is not None:
-                    peer.snapshots[handle] = at
-                    if base == 0:
-                        peer.full_state_handle = handle
+            channels = peer.session.channels
+            budget = state.budget.update(
+                peer.session.packet_loss,
+                channels.endpoint.acked_kbps * 125 / ticks_per_second,
+            )
+            relevant = None
+            if hooks is not None and hooks.relevant is not None:
+                relevant = hooks.relevant(world, peer)
+            view = state.view
+            if relevant is None and (view is None or _complete(view, encoder)):
+                baseline = view.base if view is not None else peer.acked_tick
+                baseline = baseline if encoder.has_baseline(baseline) else 0
+                plan = plans.get(baseline)
+                if plan is None:
+                    plan = plans[baseline] = [
+                        (at, base, net.message(at, base, body))
+                        for at, base, body in encoder.deltas(baseline)
+                    ]
+                size = sum(len(payload) for _, _, payload in plan) - _HEADER * len(plan)
+                if baseline == 0 or size <= budget:
+                    if view is not None:  # it holds everything as of its base: shared again
+                        state.switch(None)
+                        peer.acked_tick = baseline
+                    counts[baseline] = counts.get(baseline, 0) + 1
+                    state.budget.limited = False
+                    self._send(net, peer, state, plan)
+                    continue
+                if view is None:  # the shared delta does not fit: a view from its baseline
+                    view = PeerView()
+                    view.reset(baseline, encoder.state_at(baseline))
+                    state.switch(view)
+            elif view is None:
+                view = PeerView()  # an interest limit: from nothing
+                state.switch(view)
+            assert view is not None
+            priorities = None
+            if hooks is not None and hooks.priority is not None:
+                priority = hooks.priority
+                priorities = partial(priority, world, peer)
+            baseline, body = encode_view(
+                encoder,
+                view,
+                relevant=relevant,
+                priorities=priorities,
+                budget=budget if view.base else None,  # a full state goes whole
+                stats=state.stats,
+            )
+            state.budget.limited = state.stats.left > 0
+            payload = net.server.sends.encode(UpdateClientState(tick, baseline, body))  # its own
+            self._send(net, peer, state, [(tick, baseline, payload)])
         net.forget_messages(tick - CHAIN_TICKS)
         if counts:
             plan = plans[max(counts, key=counts.__getitem__)]
             net.snapshot_bytes = sum(len(payload) for _, _, payload in plan)
+
+    def _send(
+        self,
+        net: ServerNet,
+        peer: Peer,
+        state: PeerReplication,
+        plan: list[tuple[int, int, bytes]],
+    ) -> None:
+        server = net.server
+        for at, base, payload in plan:
+            handle = server.send_encoded(peer, payload, reliable=base == 0)
+            if handle is not None:
+                peer.snapshots[handle] = at
+                state.epochs[handle] = state.epoch
+                if base == 0:
+                    peer.full_state_handle = handle
+
+
+_HEADER = 9  # UpdateClientState's type, tick and baseline: not body
+
+
+def _complete(view: PeerView, encoder: SnapshotEncoder) -> bool:
+    """The peer holds every entity as of its base (nothing stale, nothing out of view):
+    shared deltas from its base suit it."""
+    return view.base > 0 and not view.stale and encoder.has_baseline(view.base)
 
 
 class ServerFlushSystem:

@@ -29,6 +29,7 @@ from game.net.claims import (
 from game.net.commands import InputSystem, MarkerSystem, PartnerSystem
 from game.net.cues import CueSystem
 from game.net.mission import BattlefieldMirror, MirrorSystem, MissionEndSystem, ReseatSystem
+from game.net.relevance import shooter_hooks
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster, SeatingSystem
 from game.net.sending import ClientActionSystem, ClientInputSystem
@@ -50,6 +51,7 @@ class ShooterServerNetPlugin(Plugin):
 
     def build_server(self, world: World) -> None:
         world.insert_resource(Roster(self.max_players))
+        world.insert_resource(shooter_hooks())  # what a budget-bound snapshot carries first
         view_top = world.resource(Battlefield).view_top
         entity = world.create(Replicated(), BattlefieldState(view_top, seats=self.max_players))
         world.insert_resource(BattlefieldMirror(entity))

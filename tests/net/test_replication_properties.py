@@ -19,18 +19,16 @@ from engine.net.replication import (
     SnapshotDecoder,
     SnapshotEncoder,
 )
+from engine.net.views import PeerView, ViewStats, encode_view
 from tests.net.replicated import Hull, registry
 
 coordinates = st.floats(-1000, 1000, allow_nan=False)
 hulls = st.builds(Hull, st.integers(-1000, 1000), st.sampled_from(["", "a", "ace", "zz"]))
 transforms = st.builds(Transform, coordinates, coordinates)
 # One edit of the server world: (what, which entity by index, a value).
+edits_create = st.tuples(transforms, hulls, st.booleans(), st.booleans(), st.booleans())
 edits = st.one_of(
-    st.tuples(
-        st.just("create"),
-        st.integers(0, 9),
-        st.tuples(transforms, hulls, st.booleans(), st.booleans(), st.booleans()),
-    ),
+    st.tuples(st.just("create"), st.integers(0, 9), edits_create),
     st.tuples(st.just("replicate"), st.integers(0, 9), st.none()),
     st.tuples(st.just("despawn"), st.integers(0, 9), st.none()),
     st.tuples(st.just("move"), st.integers(0, 9), transforms),
@@ -237,4 +235,155 @@ def test_clients_on_a_lossy_link_show_the_servers_state_at_the_tick_they_applied
     finally:
         server.close()
         for peer in peers:
+            peer.world.close()
+
+
+# -- snapshots of a peer's own: budgets, priorities and interest, on a lossy link ---------------
+
+
+def peer_state(decoder: SnapshotDecoder) -> WireState:
+    return {
+        net_id: (spawn_only, dict(parts))
+        for net_id, (spawn_only, parts) in decoder.states[decoder.last_tick].items()
+    }
+
+
+def relevant_to(server: World, rule: str) -> set[int] | None:
+    """The entities a peer sees: all, those on the left (they move in and out of view), or
+    those with an even entity id."""
+    if rule == "all":
+        return None
+    found = set()
+    for entity, _ in server.query_one(Replicated):
+        if entity in server.pending_despawns:
+            continue
+        if rule == "left":
+            transform = server.try_component(entity, Transform)
+            if transform is not None and transform.x < 0:
+                found.add(entity)
+        elif entity % 2 == 0:
+            found.add(entity)
+    return found
+
+
+def same_as_view(state: WireState, expected: WireState) -> None:
+    """A peer's decoded state equals what the server's view says it holds; spawn-only
+    entities, which the peer simulates, by their components only."""
+    assert state.keys() == expected.keys()
+    for net_id, (spawn_only, parts) in expected.items():
+        got = state[net_id]
+        assert got[0] == spawn_only
+        assert got[1].keys() == parts.keys()
+        if not spawn_only:
+            assert got[1] == parts, net_id
+
+
+# Mostly moves and hull changes, on a world first given entities to move.
+moving_edits = (
+    st.tuples(st.just("move"), st.integers(0, 9), transforms)
+    | st.tuples(st.just("hull"), st.integers(0, 9), hulls)
+    | edits
+)
+populated = st.tuples(
+    st.lists(st.tuples(st.just("create"), st.integers(0, 9), edits_create), min_size=2),
+    st.lists(st.lists(moving_edits, max_size=8), min_size=4, max_size=16),
+).map(lambda pair: [pair[0], *pair[1]])
+
+
+@settings(max_examples=120, deadline=None)
+@given(populated, st.data())
+def test_peers_with_budgets_and_interest_hold_what_their_view_says_and_converge(ticks, data):
+    reg = registry()
+    server = World(Role.SERVER)
+    peers = []
+    for number in range(2):
+        rule = data.draw(st.sampled_from(["all", "left", "even"]), label=f"interest {number}")
+        budget = data.draw(st.sampled_from([None, 4, 12, 40, 200]), label=f"budget {number}")
+        prioritized = data.draw(st.booleans(), label=f"priorities {number}")
+        peers.append(
+            (
+                LossyPeer(World(Role.CLIENT), SnapshotDecoder(reg, smooth=False)),
+                PeerView(),
+                rule,
+                budget,
+                prioritized,
+            )
+        )
+    try:
+        encoder = SnapshotEncoder(reg)
+        alive: list[int] = []
+        expected: dict[tuple[int, int], WireState] = {}
+        quiet = 60
+        last = len(ticks) + quiet
+        for tick in range(1, last + 1):
+            settled = tick > len(ticks)
+            for what, index, value in ticks[tick - 1] if not settled else ():
+                edit(server, alive, what, index, value)
+            encoder.capture(server, tick)
+            for number, (peer, view, rule, budget, prioritized) in enumerate(peers):
+                for acked in peer.acks.pop(tick, []):
+                    view.acknowledge(acked)
+                relevant = relevant_to(server, rule)
+                priorities = (
+                    (lambda entities: [float(e % 3 + 1) for e in entities])
+                    if (prioritized)
+                    else None
+                )
+                stats = ViewStats()
+                base, body = encode_view(
+                    encoder,
+                    view,
+                    relevant=relevant,
+                    priorities=priorities,
+                    budget=budget if view.base else None,
+                    stats=stats,
+                )
+                if budget is not None and stats.carried > 1 and view.base:
+                    assert len(body) <= budget  # it fits, unless one record alone overflows
+                if stats.left:
+                    event("a snapshot left stale entities for later")
+                if relevant is not None and stats.carried:
+                    event("a peer with an interest limit got records")
+                before = (
+                    {}
+                    if base == 0
+                    else {n: (s, dict(parts)) for n, (s, parts) in view.held.items()}
+                )
+                for net_id, now in view.sent[tick].diff.items():
+                    if now is None:
+                        before.pop(net_id, None)
+                    else:
+                        before[net_id] = (now[0], dict(now[1]))
+                expected[number, tick] = before
+                fates = [0] if settled else data.draw(delays, label=f"snapshot {tick} to {number}")
+                for delay in fates:
+                    peer.snapshots.setdefault(tick + delay, []).append((tick, base, body))
+                for sent, base_, payload in peer.snapshots.pop(tick, []):
+                    result = peer.decoder.apply(peer.world, sent, base_, payload)
+                    peer.world.flush()
+                    event(f"outcome {result.outcome.name}")
+                    if result.applied and 0 < base_ < view.base:
+                        event("a late snapshot of an older base")
+                    if result.held:
+                        same_as_view(
+                            {n: (s, dict(p)) for n, (s, p) in peer.decoder.states[sent].items()},
+                            expected[number, sent],
+                        )
+                        lag = 0 if settled else data.draw(st.none() | st.integers(0, 2))
+                        if lag is not None:
+                            peer.acks.setdefault(tick + 1 + lag, []).append(sent)
+            server.flush()
+        for peer, view, rule, _, _ in peers:
+            # Converged: the peer holds exactly the entities it should, as the server has them.
+            wanted = relevant_to(server, rule)
+            state = wire_state(server, reg)
+            if wanted is not None:
+                ids = {server.component(e, Replicated).net_id for e in wanted}
+                state = {n: v for n, v in state.items() if n in ids}
+            assert not view.stale and peer.decoder.last_tick == last
+            same_as_view(peer_state(peer.decoder), state)
+            assert_shows(peer.world, peer.decoder, state, reg)
+    finally:
+        server.close()
+        for peer, *_ in peers:
             peer.world.close()

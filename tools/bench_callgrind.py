@@ -1,0 +1,111 @@
+"""Instruction counts of replication's hot paths, for A/B comparisons on a noisy machine.
+
+    python -m tools.bench_callgrind bits [--entities 1000] [--moving 0.1] [--ticks 10]
+    python -m tools.bench_callgrind idle [--seconds 2]
+
+Wall and CPU time on a shared virtual machine swing by 2x within minutes; the number of
+instructions a piece of work executes does not. This runs the workload of
+tools/bench_replication.py twice under `valgrind --tool=callgrind`: once up to the
+measured part, once through it, and prints the difference per tick (bits: the workload's
+writes + `capture` + `encode` from the previous tick, each tick; idle: a second of a
+server's steps, 1,000 static entities, 4 clients). The same command in a tree of another
+commit (with tools/bench*.py copied in) gives the other side of an A/B comparison.
+Valgrind runs Python about 50 times slower: a row takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+
+
+def _run(kind: str, entities: int, moving: float, warm: int, measured: int) -> None:
+    """The workload itself (run under valgrind by `measure`)."""
+    if kind == "bits":
+        from engine.net.replication import SnapshotEncoder
+        from game.net.schema import shooter_schema
+        from tools.bench_replication import workload
+
+        load = workload(entities, moving, 1)
+        encoder = SnapshotEncoder(shooter_schema().components)
+        encoder.capture(load.world, 1)
+        encoder.encode(0)
+        for tick in range(2, 2 + warm + measured):
+            load.step()
+            encoder.capture(load.world, tick)
+            encoder.encode(tick - 1)
+        return
+    from engine.runtime import settle_garbage_collector
+    from engine.testing import STEP, LoopbackNetwork
+    from tools.bench_replication import Tag, idle_schema
+
+    net = LoopbackNetwork(idle_schema, clients=4, seed=1)
+    from engine.components import Transform
+    from engine.net.replication import Replicated
+
+    for index in range(entities):
+        net.server.create(Replicated(), Transform(index, index), Tag(index % 7))
+    net.step(60 * warm)
+    settle_garbage_collector()
+    for _ in range(60 * measured):
+        net.clock.advance(STEP)
+        net.server.step()
+        for world in net.clients:
+            world.step()
+
+
+def instructions(args: list[str]) -> int:
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "tools.bench_callgrind",
+        "_run",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def measure(kind: str, entities: int, moving: float, warm: int, measured: int) -> float:
+    """Instructions per measured tick (bits) or second (idle)."""
+    base = [kind, str(entities), str(moving), str(warm)]
+    before = instructions([*base, "0"])
+    after = instructions([*base, str(measured)])
+    return (after - before) / measured
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_run":
+        kind, entities, moving, warm, measured = argv[1:6]
+        _run(kind, int(entities), float(moving), int(warm), int(measured))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_callgrind")
+    parser.add_argument("kind", choices=("bits", "idle"))
+    parser.add_argument("--entities", type=int, default=1000)
+    parser.add_argument("--moving", type=float, default=0.1)
+    parser.add_argument("--ticks", type=int, default=10, help="bits: ticks measured")
+    parser.add_argument("--seconds", type=int, default=2, help="idle: seconds measured")
+    args = parser.parse_args(argv)
+    if args.kind == "bits":
+        per = measure("bits", args.entities, args.moving, 3, args.ticks)
+        print(
+            f"bits {args.entities} entities {args.moving:.0%} moving: "
+            f"{per / 1e6:.2f} M instructions per tick (writes + capture + encode)"
+        )
+    else:
+        per = measure("idle", args.entities, 0.0, 2, args.seconds)
+        print(f"idle {args.entities} entities, 4 clients: {per / 1e6:.2f} M instructions per s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
