@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from engine.net.bits import (
     DELTA_OFFSET,
     K_BITS,
+    RICE_LIMIT,
     TABLE_VALUES,
     BitReader,
     BitWriter,
@@ -38,7 +39,6 @@ from engine.net.bits import (
     rice_code,
     rice_parameter,
     rice_table,
-    unzigzag,
     uvlc_code,
 )
 from engine.net.errors import ProtocolError
@@ -398,6 +398,8 @@ def parse_body(specs: Sequence[ComponentSpec], body: bytes) -> ParsedBody:
 
 
 def read_block(r: BitReader, spec: ComponentSpec) -> list[tuple[int, int, list[Any]]]:
+    """One update block's records: (net id, mask, values), values as in ParsedBody. The
+    Rice codes of gaps and changes are read inline (the decoder's hot loop)."""
     count = r.uvlc() + 1
     if count > MAX_RECORDS:
         raise ProtocolError(f"{spec.name} update count {count} exceeds the limit of {MAX_RECORDS}")
@@ -406,31 +408,67 @@ def read_block(r: BitReader, spec: ComponentSpec) -> list[tuple[int, int, list[A
     width = len(fields)
     numeric = spec.numeric
     ks: dict[int, int] = {}  # a numeric field's k comes before its first change
-    records = []
-    net_id = 0
-    mask = run = 0
+    text, end, find = r.text, r.end, r.text.find
+    records: list[tuple[int, int, list[Any]]] = []
+    append = records.append
+    net_id = mask = run = 0
+    plan: list[tuple[int, bool]] = []
+    pos = r.pos
     for left in range(count, 0, -1):
-        net_id = _next_id(r, net_id, k_gap)
+        zero = find("0", pos, pos + RICE_LIMIT)  # the gap: rice(k_gap)
+        if zero < 0:
+            r.pos = pos
+            gap = r.rice(k_gap)
+            pos = r.pos
+        else:
+            stop = zero + 1 + k_gap
+            if stop > end:
+                raise ProtocolError("truncated body in a rice code")
+            gap = ((zero - pos) << k_gap | int(text[zero + 1 : stop], 2)) if k_gap else zero - pos
+            pos = stop
+        net_id += gap + 1
+        if net_id > MAX_NET_ID:
+            raise ProtocolError(f"net id {net_id} exceeds {MAX_NET_ID}")
         if not run:  # a run of records with one mask begins: the mask and uvlc(length - 1)
+            r.pos = pos
             mask = _field_mask(r, width)
             run = r.uvlc() + 1
+            pos = r.pos
             if run > left:
                 raise ProtocolError(f"a run of {run} {spec.name} masks, {left} records left")
+            plan = [(i, i in numeric) for i in range(width) if mask >> i & 1]
         run -= 1
         if not mask:
-            values = [codec.read_bits(r) for _, codec in fields]
-        else:
-            values = []
-            for index in range(width):
-                if mask >> index & 1:
-                    if index not in numeric:
-                        values.append(fields[index][1].read_bits(r))
-                        continue
-                    k = ks.get(index)
-                    if k is None:
-                        k = ks[index] = r.bits(K_BITS)
-                    values.append(unzigzag(r.rice(k)))
-        records.append((net_id, mask, values))
+            r.pos = pos
+            append((net_id, 0, [codec.read_bits(r) for _, codec in fields]))
+            pos = r.pos
+            continue
+        values = []
+        for index, is_numeric in plan:
+            if not is_numeric:
+                r.pos = pos
+                values.append(fields[index][1].read_bits(r))
+                pos = r.pos
+                continue
+            k = ks.get(index)
+            if k is None:
+                r.pos = pos
+                k = ks[index] = r.bits(K_BITS)
+                pos = r.pos
+            zero = find("0", pos, pos + RICE_LIMIT)
+            if zero < 0:
+                r.pos = pos
+                z = r.rice(k)
+                pos = r.pos
+            else:
+                stop = zero + 1 + k
+                if stop > end:
+                    raise ProtocolError("truncated body in a rice code")
+                z = ((zero - pos) << k | int(text[zero + 1 : stop], 2)) if k else zero - pos
+                pos = stop
+            values.append(z >> 1 if not z & 1 else -((z + 1) >> 1))
+        append((net_id, mask, values))
+    r.pos = pos
     return records
 
 

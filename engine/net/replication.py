@@ -849,6 +849,7 @@ class SnapshotDecoder:
         self.last_tick = -1  # the tick the world shows (-1: none yet)
         self.on_spawn: list[SpawnHook] = []
         self._specs: list[ComponentSpec] = []
+        self._predicted: set[int] | None = None  # this snapshot's Predicted entities
 
     @property
     def state(self) -> StateView:
@@ -892,6 +893,7 @@ class SnapshotDecoder:
                 return ApplyResult(outcome=Outcome.NO_BASELINE)
             base = held
         decoded = _Decoded(dict(base))
+        self._predicted = None
         self._decode(decoded, body)
         state = decoded.state
         states[tick] = state
@@ -937,6 +939,7 @@ class SnapshotDecoder:
             spec = specs[type_id - 1]
             fields = spec.fields
             numeric = spec.numeric
+            plans: dict[int, list[tuple[int, Any]]] = {}  # mask -> (field, its check or None)
             for net_id, mask, values in records:
                 known = state.get(net_id)
                 if known is None:
@@ -955,14 +958,16 @@ class SnapshotDecoder:
                 old = components.get(type_id)
                 if old is None:
                     raise ProtocolError(f"entity {net_id} has no component {spec.name} to update")
+                plan = plans.get(mask)
+                if plan is None:
+                    plan = plans[mask] = [
+                        (i, fields[i][1].check_key if i in numeric else None)
+                        for i in range(len(fields))
+                        if mask >> i & 1
+                    ]
                 new = list(old)
-                given = iter(values)
-                for index in range(len(fields)):
-                    if mask >> index & 1:
-                        value = next(given)
-                        if index in numeric:
-                            value = fields[index][1].check_key(old[index] + value)
-                        new[index] = value
+                for (index, check), value in zip(plan, values, strict=True):
+                    new[index] = value if check is None else check(old[index] + value)
                 keys = components[type_id] = tuple(new)
                 changes_.append((net_id, type_id, old, keys))
         for net_id, type_id in parsed.removals:
@@ -1056,7 +1061,10 @@ class SnapshotDecoder:
                 if buffer is not None:
                     buffer.push(type_id, tick, keys)
                 return
-            if world.has_component(entity, Predicted):
+            predicted = self._predicted
+            if predicted is None:  # looked up once a snapshot, not per component
+                predicted = self._predicted = {e for e, _ in world.query_one(Predicted)}
+            if entity in predicted:
                 return  # the client moves it; only the state follows the server
         component = parts.get(type_id)
         if component is None:
