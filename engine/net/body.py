@@ -227,7 +227,9 @@ def block_emitter(spec: ComponentSpec) -> Emitter:
     slots = {index: slot for slot, index in enumerate(spec.numeric)}
     olds = ", ".join(f"o{i}" for i in range(count)) + ("," if count == 1 else "")
     news = ", ".join(f"n{i}" for i in range(count)) + ("," if count == 1 else "")
-    mask_expr = " | ".join(f"((o{i} != n{i}) << {i})" for i in range(count))
+    mask_expr = " | ".join(
+        f"(o{i} != n{i})" if not i else f"((o{i} != n{i}) << {i})" for i in range(count)
+    )
     lines = [
         "def emit(parts, records, k_gap, ks):",
         "    append = parts.append",

@@ -6,7 +6,7 @@ last snapshot short of comparing them all. The structural half (entities created
 despawned, components added, replaced and removed) goes through the World, which notes
 it (`World.watch_structure`). The field half is noted here: a server's encoder hooks
 `__setattr__` of each replicated component type (`watch`), and every field write then
-appends the component to one journal; each encoder reads what was written since its last
+appends the component's id to one journal; each encoder reads what was written since its last
 capture (`JournalReader.read`) and compares only those components with what it sent.
 
 Why a hook on the type, and not the alternatives:
@@ -34,7 +34,9 @@ JOURNAL_LIMIT = 1 << 20  # entries kept for a reader that does not read; past it
 
 
 class _Journal:
-    """Components written, in order, since the slowest reader read."""
+    """The ids of components written, in order, since the slowest reader read. An id, not
+    the component: a reader looks it up among the components it tracks (and keeps alive),
+    so an id reused by another object can only cost it a needless comparison."""
 
     def __init__(self) -> None:
         self.entries: list[Any] = []
@@ -99,9 +101,9 @@ class _Journal:
 
 
 def _hook(setter: Callable[..., None], append: Callable[[Any], None]) -> Callable[..., None]:
-    def __setattr__(self: Any, name: str, value: Any) -> None:  # noqa: N807
+    def __setattr__(self: Any, name: str, value: Any, _id: Callable[[Any], int] = id) -> None:  # noqa: N807
         setter(self, name, value)
-        append(self)
+        append(_id(self))
 
     return __setattr__
 
@@ -120,8 +122,8 @@ class JournalReader:
         JOURNAL.readers.add(self)
 
     def read(self) -> list[Any] | None:
-        """The components written since the last read, in write order, with repeats; None
-        when the journal dropped some (the reader must compare everything it tracks)."""
+        """The ids of the components written since the last read, in write order, with
+        repeats; None when the journal dropped some (the reader must compare all it tracks)."""
         return JOURNAL.read(self)
 
 
@@ -137,3 +139,14 @@ def unwatch(component_type: type) -> None:
 
 def epoch(component_type: type) -> int | None:
     return JOURNAL.epoch(component_type)
+
+
+def plain_setattr(component_type: type) -> Callable[[Any, str, Any], None]:
+    """`component_type`'s __setattr__ without the journal's hook: for writes no encoder
+    needs to see (a client's decoder writing what the server sent, in a process that also
+    runs a server)."""
+    found = JOURNAL.hooked.get(component_type)
+    if found is None:
+        return component_type.__setattr__  # type: ignore[return-value]
+    own = found[0]
+    return own or super(component_type, component_type).__setattr__  # type: ignore[return-value]

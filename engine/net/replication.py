@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import operator
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -93,7 +94,7 @@ class ComponentSpec:
         names = [name for name, _ in self.fields]
         getter = operator.attrgetter(*names)
         raw = getter if len(names) > 1 else (lambda component: (getter(component),))
-        namespace: dict[str, Any] = {}
+        namespace: dict[str, Any] = {"floor": math.floor}
         from_raw, from_component = [], []
         for index, (name, codec) in enumerate(self.fields):
             for value, parts in ((f"v[{index}]", from_raw), (f"c.{name}", from_component)):
@@ -216,9 +217,9 @@ Update = tuple[int, Keys | None, Keys]  # net id, keys before (None: added), key
 class _Record:
     """What peers know of one entity as of the newest captured tick.
 
-    `state` (type id -> keys) is never changed once a capture published it: a change
-    makes a new dict, so what a peer was sent can be kept by reference and compared by
-    identity. `parts` are the component instances whose writes are tracked."""
+    `state` (type id -> keys) changes in place at each capture: whoever keeps what a peer
+    was sent (engine/net/views.py) keeps a copy. `parts` are the component instances whose
+    writes are tracked."""
 
     net_id: int
     entity: int
@@ -226,7 +227,6 @@ class _Record:
     spawned_at: int = 0  # the tick whose snapshot first carried it
     state: dict[int, Keys] = field(default_factory=dict)
     parts: dict[int, Any] = field(default_factory=dict)  # type id -> component instance
-    changed_at: int = 0  # the last tick a capture changed `state`
 
 
 @dataclass(slots=True, eq=False)
@@ -239,9 +239,29 @@ class _TickChanges:
     updated: dict[int, list[Update]]  # type id -> records by net id
     removed: list[tuple[int, int, Keys]]  # (net id, type id, keys removed) by net id, type
     despawned: list[_Record]  # by net id
-    changed: set[int]  # net ids updated or with a component removed
-    before: dict[int, dict[int, Keys | None]]  # type id -> net id -> keys before the tick
     body: bytes | None = None  # the delta from the tick before, once written
+    _before: dict[int, dict[int, Keys | None]] | None = None
+
+    @property
+    def before(self) -> dict[int, dict[int, Keys | None]]:
+        """Type id -> net id -> keys before the tick (None: the component was added), for
+        folds and views; made on first use (most ticks never need it)."""
+        if self._before is None:
+            before: dict[int, dict[int, Keys | None]] = {
+                type_id: dict(zip(map(_first, records), map(_second, records), strict=True))
+                for type_id, records in self.updated.items()
+            }
+            for net_id, type_id, old in self.removed:
+                before.setdefault(type_id, {})[net_id] = old
+            self._before = before
+        return self._before
+
+    @property
+    def changed(self) -> int:
+        """How many entities had a component changed, added or removed."""
+        found = {net_id for records in self.updated.values() for net_id, _, _ in records}
+        found.update(net_id for net_id, _, _ in self.removed)
+        return len(found)
 
 
 @dataclass(slots=True)
@@ -291,9 +311,9 @@ class SnapshotEncoder:
         self.history = history
         self.records: dict[int, _Record] = {}  # net id -> record
         self._by_entity: dict[int, _Record] = {}
-        # id(component) -> (record, type id, spec.keys, component): the components whose
-        # field writes matter (not initial-only, not on spawn-only entities)
-        self._owners: dict[int, tuple[_Record, int, Any, Any]] = {}
+        # id(component) -> (net id, type id, spec.keys, component, its record's state): the
+        # components whose field writes matter (not initial-only, not on spawn-only entities)
+        self._owners: dict[int, tuple[int, int, Any, Any, dict[int, Keys]]] = {}
         self._ring: deque[_TickChanges] = deque(maxlen=history)
         self._held: set[int] = set()  # the ticks in the ring
         self._bodies: dict[int, bytes] = {}  # baseline -> body, for the captured tick
@@ -305,7 +325,7 @@ class SnapshotEncoder:
         self._capture = _Capture(0)
         self.tick = 0  # the last captured tick (0: none yet)
         self.encodings = 0  # bodies written (not served from the cache), over the encoder's life
-        self.last_stats = EncodeStats()
+        self._compared = 0
 
     @property
     def specs(self) -> list[ComponentSpec]:
@@ -348,30 +368,23 @@ class SnapshotEncoder:
         """The hot loop: each component written since the last capture, once, quantized and
         compared with what was sent (`_change` inlined)."""
         owners = self._owners.get
-        tick = capture.tick
         updated = capture.updated
-        changed = capture.changed.add
         compared = 0
-        for key in set(map(id, written)):
+        for key in dict.fromkeys(written):  # once each, in write order (sorts fast later)
             found = owners(key)
             if found is None:
                 continue  # another world's, or not replicated field by field
-            record, type_id, keys_of, component = found
+            net_id, type_id, keys_of, component, state = found
             compared += 1
             keys = keys_of(component)
-            state = record.state
             old = state[type_id]
             if old == keys:
                 continue  # written, but not changed as far as the wire can tell
-            if record.changed_at != tick:
-                state = record.state = dict(state)
-                record.changed_at = tick
             state[type_id] = keys
             records = updated.get(type_id)
             if records is None:
                 records = updated[type_id] = []
-            records.append((record.net_id, old, keys))
-            changed(record.net_id)
+            records.append((net_id, old, keys))
         capture.compared += compared
 
     def _hook(self, spec: ComponentSpec) -> int:
@@ -411,12 +424,10 @@ class SnapshotEncoder:
             record = _Record(marker.net_id, entity, marker.spawn_only, capture.tick)
             self._by_entity[entity] = record
             self.records[record.net_id] = record
-            state = {}
+            state = record.state  # filled in place: what `_track` hands the owners
             for type_id in sorted(present):
                 self._track(record, type_id, present[type_id])
                 state[type_id] = self.specs[type_id - 1].keys(present[type_id])
-            record.state = state
-            record.changed_at = capture.tick
             capture.spawned.append(record)
             return
         for type_id in [t for t, part in record.parts.items() if present.get(t) is not part]:
@@ -452,7 +463,13 @@ class SnapshotEncoder:
         record.parts[type_id] = component
         spec = self.specs[type_id - 1]
         if not (record.spawn_only or spec.initial_only):
-            self._owners[id(component)] = (record, type_id, spec.keys, component)
+            self._owners[id(component)] = (
+                record.net_id,
+                type_id,
+                spec.keys,
+                component,
+                record.state,  # changed in place, never replaced once tracked
+            )
 
     def _untrack(self, record: _Record, type_id: int) -> None:
         self._owners.pop(id(record.parts.pop(type_id)), None)
@@ -469,9 +486,6 @@ class SnapshotEncoder:
         if old == keys:
             return  # nothing, or less than the codec can tell
         capture = self._capture
-        if record.changed_at != capture.tick:
-            record.state = dict(record.state)
-            record.changed_at = capture.tick
         if keys is None:
             del record.state[type_id]
             capture.removed.append((record.net_id, type_id, old))
@@ -481,7 +495,6 @@ class SnapshotEncoder:
             if found is None:
                 found = capture.updated[type_id] = []
             found.append((record.net_id, old, keys))
-        capture.changed.add(record.net_id)
 
     def _publish(self, capture: _Capture) -> None:
         tick = capture.tick
@@ -491,20 +504,21 @@ class SnapshotEncoder:
         updated = dict(sorted(capture.updated.items()))
         removed = sorted(capture.removed, key=_net_id_and_type)
         despawned = sorted(capture.despawned, key=_net_id)
-        changed = capture.changed
-        before: dict[int, dict[int, Keys | None]] = {
-            type_id: dict(zip(map(_first, records), map(_second, records), strict=True))
-            for type_id, records in updated.items()
-        }
-        for net_id, type_id, old in removed:
-            before.setdefault(type_id, {})[net_id] = old
         if len(self._ring) == self._ring.maxlen:
             self._held.discard(self._ring[0].tick)
-        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned, changed, before))
+        self._ring.append(_TickChanges(tick, spawned, updated, removed, despawned))
         self._held.add(tick)
         self._bodies.clear()
         self.tick = tick
-        self.last_stats = EncodeStats(len(spawned), len(changed), len(despawned), capture.compared)
+        self._compared = capture.compared
+
+    @property
+    def last_stats(self) -> EncodeStats:
+        """What the last capture found: spawns, entities updated, despawns, comparisons."""
+        if not self._ring:
+            return EncodeStats()
+        last = self._ring[-1]
+        return EncodeStats(len(last.spawned), last.changed, len(last.despawned), self._compared)
 
     # -- encoding --------------------------------------------------------------------------
 
@@ -546,6 +560,18 @@ class SnapshotEncoder:
             self.encodings += 1
         return baseline, body
 
+    def unchanged_since(self, baseline: int) -> bool:
+        """Nothing spawned, changed or despawned after `baseline` (a tick in the ring): a
+        delta from it would carry no record."""
+        if baseline not in self._held:
+            return False
+        for changes_ in reversed(self._ring):
+            if changes_.tick <= baseline:
+                return True
+            if changes_.spawned or changes_.updated or changes_.removed or changes_.despawned:
+                return False
+        return True
+
     def deltas(self, baseline: int, chain: int = CHAIN_TICKS) -> list[tuple[int, int, bytes]]:
         """What brings a peer holding `baseline` to the captured tick, as (tick, baseline,
         body) snapshots to send in order. A peer up to `chain` ticks behind gets the one-tick
@@ -575,7 +601,8 @@ class SnapshotEncoder:
         found: set[int] = set()
         for changes_ in self._ring:
             if changes_.tick > baseline:
-                found.update(changes_.changed)
+                for before in changes_.before.values():
+                    found.update(before)
                 found.update(record.net_id for record in changes_.spawned)
                 found.update(record.net_id for record in changes_.despawned)
         return found
@@ -664,26 +691,22 @@ class SnapshotEncoder:
 
     def state_at(self, tick: int) -> dict[int, tuple[bool, dict[int, Keys]]]:
         """Every entity as a peer holding tick `tick` (in the ring) holds it: net id ->
-        (spawn-only, type id -> keys). Entities unchanged since share their state object."""
-        states: dict[int, dict[int, Keys]] = {n: r.state for n, r in self.records.items()}
+        (spawn-only, type id -> keys), each a copy."""
+        states: dict[int, dict[int, Keys]] = {n: dict(r.state) for n, r in self.records.items()}
         flags = {net_id: record.spawn_only for net_id, record in self.records.items()}
-        copied: set[int] = set()
         for changes_ in reversed(self._ring):
             if changes_.tick <= tick:
                 break
             for record in changes_.spawned:
                 states.pop(record.net_id, None)
             for record in changes_.despawned:
-                states[record.net_id] = record.state
+                states[record.net_id] = dict(record.state)
                 flags[record.net_id] = record.spawn_only
             for type_id, before in changes_.before.items():
                 for net_id, old in before.items():
                     state = states.get(net_id)
                     if state is None:
                         continue
-                    if net_id not in copied:
-                        state = states[net_id] = dict(state)
-                        copied.add(net_id)
                     if old is None:
                         state.pop(type_id, None)
                     else:
@@ -717,7 +740,6 @@ class _Capture:
     updated: dict[int, list[Update]] = field(default_factory=dict)
     removed: list[tuple[int, int, Keys]] = field(default_factory=list)
     despawned: list[_Record] = field(default_factory=list)
-    changed: set[int] = field(default_factory=set)
     compared: int = 0
 
 
@@ -1069,9 +1091,10 @@ class SnapshotDecoder:
         component = parts.get(type_id)
         if component is None:
             return  # an initial-only component this client does not attach
+        write = changes.plain_setattr(spec.component_type)  # no server's business
         for index, (name, codec) in enumerate(spec.fields):
             if was[index] != keys[index]:
-                setattr(component, name, codec.from_key(keys[index]))
+                write(component, name, codec.from_key(keys[index]))
 
     def _apply_entity(
         self,

@@ -62,6 +62,7 @@ from engine.time import Clock
 from engine.world import World
 
 STALE_SNAPSHOTS = 64  # unacknowledged snapshots remembered per peer (about 3 s at 20 Hz)
+IDLE_EVERY = 4  # while nothing changes for a peer, a snapshot every this many ticks
 
 NetReceive = SystemSet("net-receive")  # INPUT: peers' messages and snapshots into the world
 NetSend = SystemSet("net-send")  # NETWORK: snapshots out, then every queued message flushed
@@ -74,6 +75,7 @@ class PeerReplication:
 
     budget: LinkBudget
     view: PeerView | None = None
+    sent_at: int = 0  # the tick of the last snapshot sent
     epoch: int = 0  # bumped at each switch: acks of snapshots of the other kind are ignored
     epochs: dict[int, int] = field(default_factory=dict)  # handle -> epoch it was sent in
     stats: ViewStats = field(default_factory=ViewStats)
@@ -92,6 +94,7 @@ class ServerNet:
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
     snapshot_bytes: int = 0  # size of the snapshot messages most peers got last tick
+    idle_every: int = IDLE_EVERY  # ticks between snapshots for a peer nothing changed for
     _messages: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
     _peers: dict[int, tuple[Peer, PeerReplication]] = field(default_factory=dict, repr=False)
 
@@ -195,7 +198,9 @@ class ServerSnapshotSystem:
     snapshots of its own (engine/net/views.py) while the game's `ReplicationHooks` limit
     what it sees, or while the shared delta does not fit its byte budget (from its link's
     measured bandwidth, capped by the hooks' `budget`); it goes back to the shared ones
-    once it holds everything as of a tick.
+    once it holds everything as of a tick. While nothing changes for a peer, it gets an
+    (empty) snapshot every IDLE_EVERY ticks only: enough to keep its baseline moving and
+    its clock ticking, and an idle server sends a quarter of the packets.
 
     Deltas travel unreliably: a lost one costs only its own bytes, since the next is again
     based on what the peer acknowledged. A full state (a joiner, or a peer whose baseline
@@ -233,6 +238,12 @@ class ServerSnapshotSystem:
             if relevant is None and (view is None or _complete(view, encoder)):
                 baseline = view.base if view is not None else peer.acked_tick
                 baseline = baseline if encoder.has_baseline(baseline) else 0
+                if (
+                    view is None
+                    and tick - state.sent_at < net.idle_every
+                    and encoder.unchanged_since(baseline)
+                ):
+                    continue  # it holds all there is: an empty delta can wait a few ticks
                 plan = plans.get(baseline)
                 if plan is None:
                     plan = plans[baseline] = [
@@ -284,6 +295,7 @@ class ServerSnapshotSystem:
         plan: list[tuple[int, int, bytes]],
     ) -> None:
         server = net.server
+        state.sent_at = net.last_tick
         for at, base, payload in plan:
             handle = server.send_encoded(peer, payload, reliable=base == 0)
             if handle is not None:

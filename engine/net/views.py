@@ -148,7 +148,7 @@ def encode_view(
             assert record is not None
             if have is None:
                 pending.append((net_id, "spawn"))
-            elif have[1] is not record.state and have[1] != record.state:
+            elif have[1] != record.state:
                 pending.append((net_id, "update"))
         elif have is not None:
             pending.append((net_id, "despawn"))
@@ -173,7 +173,7 @@ def encode_view(
     for net_id, kind in carried:
         record = records.get(net_id)
         gone = kind == "despawn" or record is None
-        diff[net_id] = None if gone else (record.spawn_only, record.state)  # type: ignore[union-attr]
+        diff[net_id] = None if gone else (record.spawn_only, dict(record.state))  # type: ignore[union-attr]
         view.priority.pop(net_id, None)
         view.updated_at[net_id] = tick
     left = {net_id for net_id, _ in pending} - diff.keys()

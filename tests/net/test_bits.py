@@ -233,3 +233,15 @@ def test_a_registry_without_a_bit_form_of_a_codec_still_round_trips():
     assert parsed.spawns == [(1, False, {1: (65535, 800)})]
     assert parsed.updates == [(1, [(3, 0b11, [9, 8]), (9, 0, [1, -8])])]
     assert parsed.despawns == [4]
+
+
+def test_quantized_keys_take_the_nearest_a_tie_going_up_and_compiled_keys_agree():
+    position = c.Quantized(8, -16384, 16384)
+    assert [position.key(v) for v in (100.0625, 100.1875, -0.0625, -0.1875)] == [801, 802, 0, -1]
+    assert position.key(1e9) == position.kmax and position.key(-1e9) == position.kmin
+    registry = ReplicationRegistry()
+    spec = registry.register(Transform, {"x": position, "y": position, "angle": c.UVarint(7)})
+    for x, y, angle in [(100.0625, -0.1875, 3), (1e9, -1e9, 99), (-16384.06, 0.0, -5)]:
+        component = Transform(x, y, angle)
+        assert spec.keys(component) == (position.key(x), position.key(y), min(max(angle, 0), 7))
+        assert spec.quantize(spec.raw(component)) == spec.keys(component)

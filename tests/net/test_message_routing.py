@@ -17,7 +17,7 @@ from engine.net.datagrams import Conditions
 from engine.net.messages import BroadcastMessage, Message, MessageRegistry, Route
 from engine.net.schema import NetSchema
 from engine.net.server import FromPeer, Peer, PeerLeft
-from engine.net.sync import ServerNet
+from engine.net.sync import IDLE_EVERY, ServerNet
 from engine.testing import LoopbackNetwork
 
 
@@ -145,7 +145,7 @@ def test_a_type_the_server_does_not_take_drops_that_peer_alone(net, caplog, payl
     assert [p.name for p in net.server_net.server.joined_peers()] == ["player2"]
     snapshots = second.snapshots
     second.client.send(Knock(1))
-    net.step(6)
+    net.step(3 * IDLE_EVERY)  # an idle world: a snapshot at least every IDLE_EVERY ticks
     assert second.client.connected and second.snapshots > snapshots
     assert net.clients[1].resource(Log).echoes == ["knock "]
 

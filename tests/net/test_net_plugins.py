@@ -30,6 +30,7 @@ from engine.net.replication import CHAIN_TICKS, Predicted, Replicated, Replicati
 from engine.net.schema import NetSchema
 from engine.net.server import FromPeer, PeerJoined
 from engine.net.sync import (
+    IDLE_EVERY,
     ClientNet,
     ClientNetPlugin,
     NetReceive,
@@ -74,6 +75,7 @@ def world():
 @pytest.fixture
 def net():
     made = LoopbackNetwork(schema, clients=1)
+    made.server_net.idle_every = 1  # a snapshot every tick, changes or not: these count them
     yield made
     made.close()
 
@@ -130,6 +132,7 @@ def test_a_client_gets_a_full_state_first_then_deltas_on_the_previous_tick(net):
 
 def test_a_late_joiner_gets_the_full_state_while_others_follow_deltas():
     made = LoopbackNetwork(schema, clients=2)
+    made.server_net.idle_every = 1
     try:
         late = made.clients.pop()  # not stepped for now: it joins later
         made.server.create(Replicated(), Transform(5, 5))
@@ -313,3 +316,24 @@ def test_holding_net_receive_on_a_client_holds_its_snapshots(net):
     net.clients[0].configure_set(NetReceive, run_if=lambda w: False)
     net.step(6)
     assert client_net.snapshots == count
+
+
+def test_while_nothing_changes_a_peer_gets_a_snapshot_every_few_ticks_and_a_change_at_once():
+    made = LoopbackNetwork(schema, clients=1)
+    try:
+        snapshots = received(made.clients[0], UpdateClientState)
+        ship = made.server.create(Replicated(), Transform(1, 2))
+        made.step(30)
+        snapshots.clear()
+        made.step(3 * 4 * IDLE_EVERY)  # idle: one in IDLE_EVERY ticks
+        ticks = [s.tick for s in snapshots]
+        steps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+        assert len(ticks) == 4 and steps == [IDLE_EVERY] * 3
+        assert all(s.baseline == s.tick - IDLE_EVERY for s in snapshots)  # the baseline moves on
+        made.server.component(ship, Transform).x = 9
+        snapshots.clear()
+        made.step(3)
+        assert [s.tick for s in snapshots] == [made.server_net.last_tick]  # at once
+        assert made.client_net(0).decoder.state[1][1][0] == 9 * 8
+    finally:
+        made.close()

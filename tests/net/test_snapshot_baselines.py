@@ -112,6 +112,7 @@ def test_peers_on_the_same_baseline_share_one_encoding(link):
 
 def test_the_server_encodes_once_per_baseline_whatever_the_number_of_peers():
     made = LoopbackNetwork(schema, clients=3)
+    made.server_net.idle_every = 1  # a snapshot every tick: this counts encodings per tick
     try:
         made.server.create(Replicated(), Transform(5, 5))
         made.step(9)
@@ -304,6 +305,7 @@ def test_a_joiner_whose_welcome_is_lost_follows_the_snapshots_once_it_is_resent(
     # the client's baseline before then, or every delta after it is based on a tick the
     # client never decoded (NO_BASELINE), acknowledged anyway, and so on for ever.
     net = LoopbackNetwork(schema, clients=1)
+    net.server_net.idle_every = 1
     try:
         for i in range(4):
             net.server.create(Replicated(), Transform(float(i), 0.0))

@@ -41,6 +41,7 @@ def net():
         client_plugins=lambda: [MovementPlugin()],
         clients=1,
     )
+    made.server_net.idle_every = 1  # a snapshot every tick, changes or not
     made.step(6)  # handshake and the first snapshots
     yield made
     made.close()
