@@ -175,7 +175,10 @@ def encode_view(
         gone = kind == "despawn" or record is None
         diff[net_id] = None if gone else (record.spawn_only, dict(record.state))  # type: ignore[union-attr]
         view.priority.pop(net_id, None)
-        view.updated_at[net_id] = tick
+        if gone:
+            view.updated_at.pop(net_id, None)
+        else:
+            view.updated_at[net_id] = tick
     left = {net_id for net_id, _ in pending} - diff.keys()
     for net_id in list(view.priority):
         if net_id not in left:

@@ -174,3 +174,27 @@ def test_frozen_types_are_left_alone_and_a_types_own_setattr_still_runs(server):
     body = wire.read(encoder.encode_delta(server))
     assert body.updates == [(1, [(1, 0b1), (2, 0b1)])]
     assert wire.keys[1] == {1: [2], 2: [5]}
+
+
+def test_a_clients_decoder_writes_past_the_journal(server):
+    from engine.net.replication import SnapshotDecoder
+
+    reg = registry()
+    encoder = SnapshotEncoder(reg)  # hooks Transform in this process
+    ship = server.create(Replicated(), Transform(0, 0))
+    client = World(Role.CLIENT)
+    try:
+        decoder = SnapshotDecoder(reg, smooth=False)
+        decoder.apply(client, 1, 0, encoder.encode_delta(server))
+        reader = changes.JournalReader()
+        server.component(ship, Transform).x = 4  # the server's write: journaled
+        decoder.apply(client, 2, 1, encoder.encode_delta(server))
+        mine = client.component(decoder.entities[1], Transform)
+        assert mine.x == 4
+        written = reader.read()
+        assert id(server.component(ship, Transform)) in written
+        assert id(mine) not in written  # the client's copy was written past the hook
+        mine.y = 1  # while the client's own systems' writes go through it like any
+        assert id(mine) in reader.read()
+    finally:
+        client.close()
