@@ -698,7 +698,8 @@ class Choice(Widget):
 
 
 class KeyCapture(Widget):
-    """Rebinds a key: activate it, then the next key pressed is captured (Escape cancels)."""
+    """Rebinds a key: activate it, then the next key pressed is captured (Escape, a click or
+    a pad's button cancels)."""
 
     def __init__(
         self,
@@ -735,6 +736,9 @@ class KeyCapture(Widget):
         if not self.enabled:
             return False
         if self.listening:
+            if event.type == pygame.CONTROLLERBUTTONDOWN:
+                self.listening = False  # a pad cannot give a key: any of its buttons gives up
+                return True
             if event.type == pygame.KEYDOWN:
                 self.listening = False
                 if event.key != pygame.K_ESCAPE:

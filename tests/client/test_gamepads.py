@@ -335,6 +335,19 @@ def test_start_cancels_a_pad_capture_and_back_undoes_a_rebinding(driver, pads):
     assert not driver.app.settings_path.exists()
 
 
+def test_a_pad_gives_up_a_key_capture_it_cannot_answer(driver, pads):
+    pad = to_settings(driver, pads)
+    screen = driver.top
+    down(driver, pad, 5)  # player 1's Left key
+    assert screen.slots[screen.menu.focused] == (0, "move_left")
+    press(driver, pad, "a")
+    assert screen.menu.focused.listening  # waiting for a key...
+    press(driver, pad, "x")  # ...which a pad cannot give
+    assert not screen.menu.focused.listening
+    assert driver.is_top("SettingsState")
+    assert driver.app.input.bindings.key_for(0, "move_left") == pygame.K_LEFT
+
+
 def test_the_dead_zone_slider_takes_effect_at_once_and_is_saved(driver, pads):
     pad = to_settings(driver, pads)
     screen = driver.top
