@@ -319,8 +319,12 @@ class SdlControllers:
         pad already plugged in, and for every pad plugged in later."""
         from pygame._sdl2 import controller
 
-        if not controller.get_init():
+        if controller.get_init():
+            return
+        try:
             controller.init()
+        except pygame.error as error:  # the game goes on with the keyboard
+            log.warning("gamepads are unavailable: %s", error)
 
     def open(self, device_index: int) -> PadDevice | None:
         from pygame._sdl2 import controller
