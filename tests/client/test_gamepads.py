@@ -219,11 +219,11 @@ def test_a_pad_plugged_in_mid_game_flies_and_unplugged_lets_go(driver, pads):
     driver.frames(30)
     pad = plug(driver, pads)
     broadcasts = game.client.world.resource(ClientSession).broadcasts
-    assert broadcasts[-1] == f"Pad connected: player 1 (Test Pad {pad})"
+    assert f"Pad connected: player 1 (Test Pad {pad})" in broadcasts
     send(driver, button(pad, "a"), axis(pad, "leftx", 1.0), frames=10)
     assert intent(game).fire and intent(game).move_x == pytest.approx(1.0)
     send(driver, removed(pad), frames=2)  # yanked out, A and the stick still "held"
-    assert broadcasts[-1] == f"Pad disconnected: player 1 (Test Pad {pad})"
+    assert f"Pad disconnected: player 1 (Test Pad {pad})" in broadcasts
     assert not intent(game).fire
     assert intent(game).move_x == 0.0
     server = game.session.server
