@@ -2,8 +2,8 @@
 
 Runs the real game headless (SDL dummy video and audio), drives it with
 synthetic keys and a manual clock, lets the autopilot fly both local seats of
-a single-player mission, and saves: the title, the menu, a two-player mission
-with an explosion on screen, and the net graph (F3).
+a single-player mission, and saves: the title, the menu, the settings, a
+two-player mission with an explosion on screen, and the net graph (F3).
 """
 
 from __future__ import annotations
@@ -71,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         key(pygame.K_SPACE)
         frames(5)
         shot("menu")
+        for _ in range(3):
+            key(pygame.K_DOWN)
+        key(pygame.K_RETURN)  # Settings: keys and pad buttons of both players
+        frames(5)
+        shot("settings")
+        key(pygame.K_ESCAPE)
+        for _ in range(3):
+            key(pygame.K_UP)
         key(pygame.K_RETURN)  # Play
         for _ in range(120):
             frames()

@@ -37,8 +37,8 @@ from game.rules.components import Aircraft, Health, Held, Player, Weapon
 BROADCAST_SECONDS = 2.5
 RECONNECTING = "Reconnecting…"
 BLINK_SECONDS = 0.6
-PARTNER_PROMPT = "Press Enter to spawn player 2"
-PARTNER_HINT = "Enter: player 2"
+PARTNER_PROMPT = "Press Enter (or Start on pad 2) to spawn player 2"
+PARTNER_HINT = "Enter or pad 2 Start: player 2"
 PROMPT_SECONDS = 10.0  # the prompt blinks this long after a mission starts (or a seat frees)
 TEXT = (235, 240, 255)
 HINT = (170, 182, 210)
@@ -131,9 +131,9 @@ class Hud:
         return RECONNECTING if world.resource(ClientSession).reconnecting else None
 
     def partner_wanted(self, world) -> bool:  # noqa: ANN001
-        """Could Enter give this keyboard's second player an aircraft now? Player 1 flies,
-        and this connection has no second seat (a partner shot down keeps its seat, and
-        flies again next mission)."""
+        """Could Enter (or Start on the second pad) give this machine's second player an
+        aircraft now? Player 1 flies, and this connection has no second seat (a partner shot
+        down keeps its seat, and flies again next mission)."""
         session = world.resource(ClientSession)
         if not self.can_add_partner or session.reconnecting or 1 in session.own.values():
             return False

@@ -259,7 +259,8 @@ def prompts(scene: Scene, drawn: Drawn, seconds: float) -> set[str]:
 
 
 def test_the_partner_prompt_shows_at_a_missions_start_then_gives_way_to_a_hint(scene, drawn):
-    prompt, hint = "Press Enter to spawn player 2", "Enter: player 2"
+    prompt = "Press Enter (or Start on pad 2) to spawn player 2"
+    hint = "Enter or pad 2 Start: player 2"
     scene.aircraft(500, 600, name="Ann", seat=0)
     assert prompts(scene, drawn, 9.5) == {prompt}
     prompts(scene, drawn, 1.0)

@@ -216,12 +216,12 @@ def test_rebinding_a_key_is_saved_and_used(driver):
     to_menu(driver)
     choose(driver, 3)
     settings_screen = driver.top
-    for _ in range(4):  # name, music, sound, display: the next is player 1's Left
+    for _ in range(5):  # name, music, sound, display, dead zone: the next is player 1's Left
         driver.key(DOWN)
     driver.key(ENTER)
     driver.key(pygame.K_j)
-    # Save is the first button after the twelve key captures
-    for _ in range(12):
+    # Save is the first button after the 24 captures (each player's 6 keys, then 6 pad buttons)
+    for _ in range(24):
         driver.key(DOWN)
     driver.key(ENTER)
     assert driver.is_top("MenuState"), type(settings_screen).__name__

@@ -1,4 +1,5 @@
-"""Playing: the battlefield and HUD, local input for two seats, pause, mission end, loss."""
+"""Playing: the battlefield and HUD, local input for two seats (keyboard and pads), pause,
+mission end, loss."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 
 import pygame
 
+from engine.client.gamepad import is_pad_event, menu_event, pad_button
 from engine.client.states import State
 from engine.client.ui import Menu, draw_panel, draw_text
 from engine.hooks import ControlHooks, DrawHooks
@@ -17,6 +19,7 @@ from game.client.hints import FinishHint
 from game.client.hud import Hud
 from game.client.session import Session
 from game.client.settings import ACTIONS
+from game.net.claims import ClientSession
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.net.schema import BattlefieldState
 from game.rules.components import Projectile, Side
@@ -70,16 +73,23 @@ class GameState(State):
             world.add_plugin(EffectsPlugin())
             world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
         self.context.play_music("mission")
+        self.context.pads.release_buttons()  # A on the menu's Play is not a shot
 
     def exit(self) -> None:
         self.session.close()
 
+    def pause(self) -> None:
+        self.context.input.release_all()
+        self.stack.push(PauseState(self))
+
     def handle_event(self, event: pygame.event.Event) -> None:
         app = self.context
+        if is_pad_event(event):
+            self._pad_event(event)
+            return
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_ESCAPE:
-                app.input.release_all()
-                self.stack.push(PauseState(self))
+                self.pause()
                 return
             if event.key == pygame.K_F3:
                 self.hud.net_graph.visible = not self.hud.net_graph.visible
@@ -90,11 +100,35 @@ class GameState(State):
                 return
         app.input.handle_event(event)
 
+    def _pad_event(self, event: pygame.event.Event) -> None:
+        """Start pauses; on player 2's pad it first brings player 2 in, as Enter does. The
+        App's Gamepads already follows every button and stick (`_fly` reads them); a pad
+        plugged in or out is told on the HUD."""
+        seat = getattr(event, "seat", None)
+        if event.type == pygame.CONTROLLERBUTTONDOWN and pad_button(event) == "start":
+            if seat == 1 and not self.client.mode and self.hud.partner_wanted(self.client.world):
+                self.client.request_partner()
+            else:
+                self.pause()
+            return
+        if self.client.mode or event.type not in (
+            pygame.CONTROLLERDEVICEADDED,
+            pygame.CONTROLLERDEVICEREMOVED,
+        ):
+            return
+        name = getattr(event, "pad_name", None)
+        if name is None or seat is None:
+            return
+        plugged = "connected" if event.type == pygame.CONTROLLERDEVICEADDED else "disconnected"
+        notice = f"Pad {plugged}: player {seat + 1} ({name})"
+        self.client.world.resource(ClientSession).broadcasts.append(notice)
+
     def update(self, dt: float) -> None:
+        active = not isinstance(self.stack.top, PauseState)  # multiplayer: the world goes on
         if self.client.mode:
-            self._mode_controls()
+            self._mode_controls(active=active)
         else:
-            self._fly()
+            self._fly(active=active)
         self.session.step_due()
         self.session.present(dt)
         if not self.client.mode:
@@ -110,24 +144,31 @@ class GameState(State):
             self.stack.push(MissionEndState(self.cues.outcome, self.client.world))
             self.cues.outcome = None
 
-    def _fly(self) -> None:
-        app = self.context
+    def _fly(self, *, active: bool = True) -> None:
+        """Each seat's keys and pad to its aircraft; nothing while paused (in multiplayer
+        the world goes on under the pause menu, and a pad's stick is still followed)."""
+        controls = self.context.controls
         for seat in SEATS:
+            if not active:
+                controls.take_presses(seat, "missile")
+                self.client.control(seat, fire=False)
+                continue
             self.client.control(
                 seat,
-                move_x=app.input.axis(seat, "move_left", "move_right"),
-                move_y=app.input.axis(seat, "move_up", "move_down"),
-                fire=app.input.held(seat, "fire"),
-                missile=app.input.take_presses(seat, "missile") > 0,
+                move_x=controls.axis(seat, "move_left", "move_right"),
+                move_y=controls.axis(seat, "move_up", "move_down"),
+                fire=controls.held(seat, "fire"),
+                missile=controls.take_presses(seat, "missile") > 0,
             )
 
-    def _mode_controls(self) -> None:
-        """A game mode reacts to presses of the bound actions through its ControlHooks."""
+    def _mode_controls(self, *, active: bool = True) -> None:
+        """A game mode reacts to presses of the bound actions through its ControlHooks (not
+        to a pad working the pause menu)."""
         world = self.client.world
-        handlers = ControlHooks.of(world).press
+        handlers = ControlHooks.of(world).press if active else []
         for seat in SEATS:
             for action in ACTIONS:
-                for _ in range(self.context.input.take_presses(seat, action)):
+                for _ in range(self.context.controls.take_presses(seat, action)):
                     for handler in handlers:
                         handler(world, seat, action)
 
@@ -153,7 +194,8 @@ class GameState(State):
 
 
 class PauseState(State):
-    """Esc. Single-player stops the world; in multiplayer it keeps running underneath."""
+    """Esc or a pad's Start. Single-player stops the world; in multiplayer it keeps running
+    underneath. Esc, Start or B resumes; the d-pad and A work the menu."""
 
     transparent = True
 
@@ -186,6 +228,7 @@ class PauseState(State):
 
     def resume(self) -> None:
         self.context.click()
+        self.context.pads.release_buttons()  # A on Resume is not a shot
         self.game.session.paused = False
         self.stack.pop()
 
@@ -196,6 +239,13 @@ class PauseState(State):
         self.stack.clear(MenuState())
 
     def handle_event(self, event: pygame.event.Event) -> None:
+        if is_pad_event(event):
+            if event.type == pygame.CONTROLLERBUTTONDOWN and pad_button(event) == "start":
+                self.resume()
+                return
+            event = menu_event(event)
+            if event is None:
+                return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.resume()
             return
