@@ -156,7 +156,7 @@ def test_a_runs_summary_is_what_its_world_counted(monkeypatch):
 
 
 def test_broken_game_data_is_a_one_line_error_and_exit_2(capsys, monkeypatch):
-    def broken(seconds, players, seed):
+    def broken(seconds, players, seed, **options):
         raise DataError("assets/data/aircraft.toml: eagle.speed: must be positive, got -1")
 
     monkeypatch.setattr(sim, "run", broken)

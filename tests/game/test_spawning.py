@@ -125,15 +125,17 @@ def test_waves_come_at_random_intervals_with_random_counts_and_kinds(waves, cont
     assert all(spec.interval_min - 1e-9 <= gap <= spec.interval_max + dt + 1e-9 for gap in gaps)
     assert max(gaps) - min(gaps) > (spec.interval_max - spec.interval_min) / 2  # really random
     counts = [len(events) for events in by_step.values()]
-    assert all(spec.count_min <= count <= spec.count_max for count in counts)
-    assert set(counts) == set(range(spec.count_min, spec.count_max + 1)) - {0}
+    smallest = min(f.count_min for f in spec.formations)
+    largest = max(f.count_max for f in spec.formations)
+    assert all(smallest <= count <= largest for count in counts)
+    assert len(set(counts)) > 2
     kinds = {event.kind for event in log.of(EnemySpawned)}
     assert kinds == set(spec.kinds)
     margin = content.battlefield.player_margin
     for event in log.of(EnemySpawned):
         transform = world.component(event.entity, Transform)
         assert margin <= transform.x <= battlefield.width - margin
-        assert transform.y == battlefield.view_top - content.battlefield.spawn_margin
+        assert transform.y <= battlefield.view_top - content.battlefield.spawn_margin
         assert world.component(event.entity, Aircraft).side is Side.ENEMY
 
 
