@@ -52,6 +52,7 @@ from game.net.protocol import GAME
 from game.net.schema import shooter_schema
 from game.net.seats import Roster
 from game.rules.content import GameContent
+from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 from game.rules.mission import MissionState
 from game.rules.plugin import shooter_world
 
@@ -114,7 +115,9 @@ class GameServer:
     (`python -m game.token`, a lobby, or its own ticket endpoint with `open_tickets`,
     which is on unless a `key` was given: a server whose key nobody else has must hand
     out its tickets itself). Without `listen` it has no socket: single-player adds an
-    in-memory one.
+    in-memory one. `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy,
+    normal, hard; ValueError otherwise): the shooter's enemies at that level (a game
+    mode ignores it).
     """
 
     def __init__(
@@ -132,11 +135,17 @@ class GameServer:
         clock: Clock | None = None,
         listen: bool = True,
         content: GameContent | None = None,
+        difficulty: str = DEFAULT_DIFFICULTY,
         mods: Sequence[Mod] = (),
         unix_time: Callable[[], float] = time.time,
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
+        if difficulty not in DIFFICULTIES:
+            raise ValueError(
+                f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
+            )
+        self.difficulty = difficulty
         if open_tickets is None:
             open_tickets = key is None
         self.key = key if key is not None else new_key()
@@ -165,7 +174,9 @@ class GameServer:
                 sock.close()
             raise
         if mode is None:
-            self.world = shooter_world(Role.SERVER, seed=seed, content=content)
+            self.world = shooter_world(
+                Role.SERVER, seed=seed, content=content, difficulty=difficulty
+            )
             game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
         else:  # a game mode brings its own rules: a bare world for it
             self.world = World(Role.SERVER, seed=seed)
@@ -386,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
     parser.add_argument(
+        "--difficulty",
+        choices=DIFFICULTIES,
+        default=DEFAULT_DIFFICULTY,
+        help="how hard the enemies are: their fire, hit points and waves "
+        f"(default {DEFAULT_DIFFICULTY})",
+    )
+    parser.add_argument(
         "--mod",
         action="append",
         default=[],
@@ -417,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             max_players=args.max_players,
             spectators=args.spectators,
             seed=args.seed,
+            difficulty=args.difficulty,
             mods=load_mods(args.mod),
         )
     except (ListenError, DataError, ModError, KeyFileError, ValueError) as error:
@@ -426,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = "+".join(t.upper() for t in TRANSPORTS if args.transport in (t, "both"))
     who = "anyone who asks" if open_tickets else f"holders of tickets made with {args.key_file}"
     log.info("listening on %s:%d (%s); open to %s", host, port, kinds, who)
+    log.info("difficulty: %s", args.difficulty)
     if server.mods:
         log.info("mods: %s", ", ".join(server.mods))
     stop = {"requested": False}

@@ -87,6 +87,7 @@ class FlightPattern:
     speed: float
     leg: int = 0
     travelled: float = 0.0
+    pursuit: float = 0.0  # px/s it drifts sideways towards the player below it (0: none)
 
 
 @dataclass(slots=True)
@@ -113,7 +114,12 @@ class Pickup:
 
 @dataclass(slots=True)
 class Autopilot:
-    """Marks an aircraft flown by the built-in autopilot (headless runs, bots)."""
+    """Marks an aircraft flown by the built-in autopilot (headless runs, bots), and how it
+    flies (game.rules.autopilot): `style` is dodge, edge or centre."""
 
     missile_cooldown: float = 0.0
     offset_x: float = 0.0  # flies this far beside its target (a wingman keeps formation)
+    style: str = "dodge"
+    side: float = -1.0  # the edge style's edge: -1 left, 1 right
+    flown: float = 0.0  # seconds it has flown this aircraft
+    decide_in: float = 0.0  # seconds until the dodge style looks again

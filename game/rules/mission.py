@@ -28,7 +28,7 @@ from engine.world import World
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Pickup, Projectile
 from game.rules.content import GameContent
-from game.rules.systems.spawning import WaveClock, script_for
+from game.rules.systems.spawning import WaveClock, next_wave_in, script_for
 from game.rules.systems.stats import MissionStats
 
 RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
@@ -98,10 +98,7 @@ def reset_mission(world: World) -> None:
     mission.restart_at = -1.0
     world.insert_resource(MissionStats())
     world.insert_resource(script_for(content))
-    waves = content.waves
-    world.insert_resource(
-        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
-    )
+    world.insert_resource(WaveClock(world.time.seconds + next_wave_in(world)))
 
 
 def start_mission(world: World) -> None:

@@ -23,6 +23,7 @@ from engine.time import ManualClock
 from game.net.client import GameClient
 from game.rules.components import Health, Player
 from game.rules.content import load_content
+from game.rules.difficulty import Difficulty
 from game.rules.mission import RESTART_DELAY
 from game.server import (
     DEFAULT_MAX_PLAYERS,
@@ -152,6 +153,25 @@ def test_seats_spectators_host_and_seed_reach_the_server(started, capsys):
         same_seed.close()
 
 
+@pytest.mark.parametrize(("flags", "level"), [([], "normal"), (["--difficulty", "hard"], "hard")])
+def test_the_difficulty_reaches_the_rules_normal_by_default(started, caplog, flags, level):
+    with caplog.at_level(logging.INFO, logger="game.server"):
+        assert main(["--port", "0", *flags, "--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert server.difficulty == level
+    assert f"difficulty: {level}" in [r.getMessage() for r in caplog.records]
+    same = GameServer(listen=False, seed=1, difficulty=level)
+    try:
+        assert same.world.resource(Difficulty) == load_content().difficulty(level)
+    finally:
+        same.close()
+
+
+def test_an_unknown_difficulty_is_refused():
+    with pytest.raises(ValueError, match="difficulty must be one of easy, normal, hard, got 'x'"):
+        GameServer(listen=False, difficulty="x")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_and_sigterm_stop_the_server_cleanly(started, capsys, signum):
     started.script = lambda server, should_stop: signal.raise_signal(signum)
@@ -234,6 +254,7 @@ def test_an_unknown_mod_is_a_one_line_error_and_exit_2(capsys):
         (["--log-level", "LOUD"], "--log-level"),
         (["--exit-with-parent", "me"], "--exit-with-parent"),
         (["--players", "2"], "unrecognized arguments"),
+        (["--difficulty", "insane"], "--difficulty"),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
@@ -357,6 +378,8 @@ HELP = {  # option (as the usage shows it) -> what its help says, range and defa
     "--spectators SPECTATORS": "connections that may watch while every seat is taken, waiting "
     "in line for the next free one, 0..64 (default 8)",
     "--seed SEED": "random seed (default: time)",
+    "--difficulty {easy,normal,hard}": "how hard the enemies are: their fire, hit points and "
+    "waves (default normal)",
     "--mod MODULE": "load a mod (repeatable); installed cloudbreak.mods are loaded too",
     "--exit-with-parent PID": "stop when process PID (the hosting game) is gone",
 }
