@@ -3,11 +3,10 @@ aircraft at the top of the screen, where enemies enter.
 
 The rules and the server start every seat at its start position (tests/netgame/
 test_restart_start.py). What moves the aircraft is the window: the player lets go of Up
-while "Mission Successful" is showing; that screen (MissionEndState) takes the KEYUP and
-the game's input never hears it, so the next mission flies with Up still held and the
-aircraft climbs to the top of the view in about three seconds. The fix belongs to the
-window (game/client/states/play.py: hand key releases on to the input, or release every
-key when that screen comes or goes); this test is marked to fail until then."""
+while "Mission Successful" is showing. That screen (MissionEndState) used to take the
+KEYUP, so the game's input never heard it and the next mission flew with Up still held:
+the aircraft climbed to the top of the view in about three seconds. The screen now hands
+key releases on to the input."""
 
 from __future__ import annotations
 
@@ -20,11 +19,6 @@ from game.rules.mission import MissionState
 from tests.client.test_screens import choose, to_menu
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug 2: MissionEndState swallows the KEYUP of a key held as the mission ended "
-    "(game/client, owned by the window's helper)",
-)
 def test_a_key_let_go_during_the_mission_end_screen_is_let_go_in_the_next_mission(driver):
     to_menu(driver)
     choose(driver, 0)

@@ -292,6 +292,10 @@ class MissionEndState(State):
             from game.client.states.menu import MenuState
 
             self.stack.clear(MenuState())
+        elif event.type == pygame.KEYUP:
+            # A key let go while this shows is let go for the game too: else the next
+            # mission starts with it still held (Up: the aircraft climbs into the enemies).
+            self.context.input.handle_event(event)
 
     def update(self, dt: float) -> None:
         self.left -= dt
