@@ -23,6 +23,7 @@ from engine.net.sync import ClientNet
 from engine.net.tickets import read_token_file
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from game.net.client import GameClient
+from game.rules.difficulty import DEFAULT_DIFFICULTY
 from game.server import GameServer
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,10 @@ class Session:
         clock: Clock | None = None,
         seed: int | None = None,
         mods: Sequence[Mod] = (),
+        difficulty: str = DEFAULT_DIFFICULTY,
     ) -> Session:
         clock = PausableClock(clock or MonotonicClock())  # a pause stops the whole game
-        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
+        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods, difficulty=difficulty)
         network = MemoryNetwork()
         server.join_memory_network(network)
         client = GameClient.with_ticket(
@@ -142,7 +144,13 @@ class Session:
 
     @classmethod
     def host(
-        cls, port: int, name: str, *, clock: Clock | None = None, mods: Sequence[Mod] = ()
+        cls,
+        port: int,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+        difficulty: str = DEFAULT_DIFFICULTY,
     ) -> Session:
         """Start a dedicated server as a child process, open to the LAN, and keep trying to
         join it."""
@@ -160,6 +168,8 @@ class Session:
             str(os.getpid()),
             "--log-level",
             "WARNING",
+            "--difficulty",
+            difficulty,
         ]
         for mod in mods:
             command += ["--mod", mod.name]

@@ -28,6 +28,7 @@ from engine.cli import parse_address as _parse_address
 from engine.data import DataError, Table, load_toml
 from engine.net.handshake import name_problem
 from engine.net.messages import MAX_NAME_BYTES
+from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 
 # engine.client.input imports pygame: the two functions that need it import it themselves, so
 # `python -m game --help` (which reads DEFAULT_PORT and default_path) runs without pygame.
@@ -127,6 +128,7 @@ class Settings:
     bindings: dict[int, dict[str, str]] = field(default_factory=_default_bindings)
     pad_bindings: dict[int, dict[str, str]] = field(default_factory=_default_pad_bindings)
     stick_dead_zone: float = DEFAULT_DEAD_ZONE
+    difficulty: str = DEFAULT_DIFFICULTY  # single-player and hosted games
 
     def input_bindings(self) -> Bindings:
         """The bindings as engine key codes (names were checked when loaded)."""
@@ -240,6 +242,7 @@ def _read_settings(table: Table) -> Settings:
         stick_dead_zone=table.number(
             "stick_dead_zone", default=defaults.stick_dead_zone, min=0, max=MAX_DEAD_ZONE
         ),
+        difficulty=table.string("difficulty", default=defaults.difficulty, choices=DIFFICULTIES),
     )
     table.finish()
     return settings

@@ -251,10 +251,10 @@ def test_unplugging_player_1s_pad_leaves_player_2s_alone(driver, pads):
 
 # -- settings ----------------------------------------------------------------------------------
 
-# Settings, top to bottom: name, music, sound, display, dead zone; then each player's six keys
-# and six pad buttons; then Save and Back.
-PAD_FIRE_OF_PLAYER_1 = 15
-SAVE = 29
+# Settings, top to bottom: name, music, sound, display, difficulty, dead zone; then each
+# player's six keys and six pad buttons; then Save and Back.
+PAD_FIRE_OF_PLAYER_1 = 16
+SAVE = 30
 
 
 def to_settings(driver, pads: Gamepads) -> int:
@@ -338,7 +338,7 @@ def test_start_cancels_a_pad_capture_and_back_undoes_a_rebinding(driver, pads):
 def test_a_pad_gives_up_a_key_capture_it_cannot_answer(driver, pads):
     pad = to_settings(driver, pads)
     screen = driver.top
-    down(driver, pad, 5)  # player 1's Left key
+    down(driver, pad, 6)  # player 1's Left key
     assert screen.slots[screen.menu.focused] == (0, "move_left")
     press(driver, pad, "a")
     assert screen.menu.focused.listening  # waiting for a key...
@@ -351,7 +351,7 @@ def test_a_pad_gives_up_a_key_capture_it_cannot_answer(driver, pads):
 def test_the_dead_zone_slider_takes_effect_at_once_and_is_saved(driver, pads):
     pad = to_settings(driver, pads)
     screen = driver.top
-    down(driver, pad, 4)
+    down(driver, pad, 5)
     assert screen.menu.focused is screen.dead_zone
     for _ in range(3):
         press(driver, pad, "dpright")  # up from 25% in steps of 5%

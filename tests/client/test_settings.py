@@ -201,6 +201,7 @@ def test_good_hand_written_file(tmp_path):
             "pad_bindings: pad button 'a' is bound to both seat 1 fire and seat 1 missile",
         ),
         ("stick_dead_zone = 0.95\n", "stick_dead_zone: must be a number <= 0.9, got 0.95"),
+        ("difficulty = 'insane'\n", "difficulty: must be one of easy, normal, hard, got 'insane'"),
         ("stick_dead_zone = -0.1\n", "stick_dead_zone: must be a number >= 0, got -0.1"),
         ("player_name = ''\n", "player_name: is empty"),
         ("player_name = '" + "x" * 33 + "'\n", "player_name: is longer than 32 bytes"),
@@ -313,3 +314,12 @@ def test_parse_address_rejects_bad_input_in_one_line(text, message):
         parse_address(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_difficulty_is_saved_and_loaded(tmp_path):
+    path = tmp_path / "settings.toml"
+    assert Settings().difficulty == "normal"
+    save_settings(dataclasses.replace(Settings(), difficulty="hard"), path)
+    settings, warning = load_settings(path)
+    assert warning is None
+    assert settings.difficulty == "hard"

@@ -19,9 +19,13 @@ FIELD = (420, 50)
 
 
 def start_single_player(app, mods=None) -> None:  # noqa: ANN001
-    name, clock = app.settings.player_name, app.clock
+    name, clock, difficulty = app.settings.player_name, app.clock, app.settings.difficulty
     mods = app.mods if mods is None else mods
-    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods)))
+    app.stack.push(
+        ConnectingState(
+            lambda: Session.single_player(name, clock=clock, mods=mods, difficulty=difficulty)
+        )
+    )
 
 
 def _field(menu, text: str, y: int, *, max_length: int, **options) -> TextField:  # noqa: ANN001, ANN003
@@ -116,8 +120,12 @@ class HostState(_Form):
         settings = self.app.settings
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
-        clock, mods = self.app.clock, self.app.mods
-        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods)))
+        clock, mods, difficulty = self.app.clock, self.app.mods, settings.difficulty
+        self.stack.push(
+            ConnectingState(
+                lambda: Session.host(port, name, clock=clock, mods=mods, difficulty=difficulty)
+            )
+        )
 
 
 class ConnectingState(Screen):

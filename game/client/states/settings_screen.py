@@ -21,6 +21,7 @@ from engine.client.ui import (
 from engine.net.messages import MAX_NAME_BYTES
 from game.client.settings import ACTIONS, MAX_DEAD_ZONE
 from game.client.states.base import Screen
+from game.rules.difficulty import DIFFICULTIES
 
 LABELS = {
     "move_left": "Left",
@@ -85,6 +86,14 @@ class SettingsState(Screen):
                 label="Display",
             )
         )
+        self.difficulty = menu.add(
+            Choice(
+                pygame.Rect(270, TOP + 96, 330, 42),
+                [level.capitalize() for level in DIFFICULTIES],
+                DIFFICULTIES.index(settings.difficulty),
+                label="Difficulty",
+            )
+        )
         self.dead_zone = menu.add(
             Slider(
                 pygame.Rect(640, TOP + 96, 300, 42),
@@ -119,7 +128,8 @@ class SettingsState(Screen):
     def draw_body(self, surface: pygame.Surface) -> None:
         """Over each player's columns: which keyboard keys and which pad (plugged in now)."""
         theme = self.app.theme
-        draw_text(surface, PAD_ORDER, (435, TOP + 117), 20, theme.text_dim)
+        below_rows = ROWS_TOP + len(ACTIONS) * ROW_STEP + 5
+        draw_text(surface, PAD_ORDER, (512, below_rows), 20, theme.text_dim)
         for seat, x in enumerate(COLUMNS):
             draw_text(surface, "keyboard", (x + KEY_WIDTH // 2, ROWS_TOP - 14), 20, theme.text_dim)
             pad = self.app.pads.pad_in(seat)
@@ -181,6 +191,7 @@ class SettingsState(Screen):
         settings.music_volume = round(self.music.value, 2)
         settings.sound_volume = round(self.sound.value, 2)
         settings.stick_dead_zone = round(min(self.dead_zone.value, MAX_DEAD_ZONE), 2)
+        settings.difficulty = DIFFICULTIES[self.difficulty.index]
         wanted_fullscreen = self.fullscreen.index == 1
         if wanted_fullscreen != self.app.display.fullscreen:
             self.app.display.toggle_fullscreen()
