@@ -10,8 +10,6 @@ ticket from a new socket (a new address, as after a Wi-Fi change).
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from engine.components import Transform
@@ -33,9 +31,8 @@ from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Held, Player, PlayerInput, Projectile, Side, Weapon
 from game.rules.mission import MissionState, restart_mission
 from game.rules.spawn import spawn_bullet
-from game.rules.systems.spawning import MissionScript, WaveClock
 from game.server import GameServer
-from tests.netgame.conftest import Harness
+from tests.netgame.conftest import Harness, calm
 from tests.netgame.test_authority import STEP, Guest, Table, inputs
 
 TIMEOUT = 5.0  # the ticket's: silence after which either end gives up on the other
@@ -213,16 +210,8 @@ def test_a_player_who_quits_is_gone_at_once(table):
 # -- real clients over UDP ----------------------------------------------------------------------
 
 
-def calm(harness) -> None:
-    """No enemies: these tests are about the link, and nobody flies the aircraft (held
-    still, they would be shot down long before the link comes back)."""
-    world = harness.server.world
-    world.insert_resource(MissionScript())  # nothing scripted
-    world.resource(WaveClock).next_at = math.inf  # and no random waves
-
-
 def test_a_game_client_over_udp_comes_back_after_10_s_and_its_view_follows(harness):
-    calm(harness)
+    calm(harness.server.world)
     alice, bob = harness.join("alice"), harness.join("bob")
     harness.step(6)
     server = harness.server.world
@@ -261,7 +250,7 @@ def test_a_game_client_over_udp_comes_back_after_10_s_and_its_view_follows(harne
 
 
 def test_a_game_client_that_comes_back_too_late_starts_afresh(harness):
-    calm(harness)
+    calm(harness.server.world)
     alice = harness.join("alice")
     alice.net.resume_seconds = 60.0  # it keeps trying after the server gave up on it
     harness.join("bob")
