@@ -123,3 +123,23 @@ class Autopilot:
     side: float = -1.0  # the edge style's edge: -1 left, 1 right
     flown: float = 0.0  # seconds it has flown this aircraft
     decide_in: float = 0.0  # seconds until the dodge style looks again
+
+
+@dataclass(slots=True)
+class Score:
+    """One player's tallies this mission, on an entity of its own (it outlives the player's
+    aircraft, shot down or away): the server counts them (game.rules.systems.stats), every
+    client sees them. Accuracy is hits over shots (bullets and missiles)."""
+
+    player_id: int
+    name: str = ""
+    points: int = 0
+    kills: int = 0
+    shots: int = 0
+    hits: int = 0
+    damage_taken: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        """Hits over shots, 0..1 (0 before the first shot)."""
+        return min(1.0, self.hits / self.shots) if self.shots else 0.0

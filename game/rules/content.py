@@ -56,6 +56,7 @@ class AircraftSpec:
     aim_cone: float = 0.0  # enemies: aim at the nearest player within this many degrees of
     # straight down (0: always straight down)
     pursuit: float = 0.0  # enemies: px/s they drift sideways towards the player below them
+    points: int = 0  # enemies: the score for shooting (or ramming) one down
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +321,7 @@ def _aircraft(name: str, table: Table, projectiles: dict[str, ProjectileSpec]) -
         pattern=pattern,
         aim_cone=table.number("aim_cone", default=0.0, min=0.0, max=90.0),
         pursuit=table.number("pursuit", default=0.0, min=0.0),
+        points=table.integer("points", default=0, min=0),
     )
     table.finish()
     return spec

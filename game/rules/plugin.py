@@ -40,7 +40,7 @@ from game.rules.systems.culling import CullSystem
 from game.rules.systems.enemies import FlightPatternSystem
 from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
 from game.rules.systems.spawning import MissionScriptSystem, WaveSystem
-from game.rules.systems.stats import StatsSystem
+from game.rules.systems.stats import ScoreSystem, StatsSystem
 from game.rules.systems.status import MissionStatusSystem
 from game.rules.systems.weapons import HomingSystem, WeaponSystem
 
@@ -95,6 +95,7 @@ class ShooterPlugin(Plugin):
         world.add_system(CullSystem(), Phase.SPAWN)
         world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
         world.add_system(StatsSystem(), Phase.SPAWN)
+        world.add_system(ScoreSystem(), Phase.SPAWN, before=MissionLifecycle)
         world.add_system(MissionRestartSystem(), Phase.SPAWN, in_set=MissionLifecycle)
 
 

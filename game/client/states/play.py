@@ -4,6 +4,7 @@ mission end, loss."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pygame
 
@@ -16,13 +17,13 @@ from engine.phases import Phase
 from engine.world import World
 from game.client.effects import EffectsPlugin
 from game.client.hints import FinishHint
-from game.client.hud import Hud
+from game.client.hud import Hud, fit_text
 from game.client.session import Session
 from game.client.settings import ACTIONS
 from game.net.claims import ClientSession
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.net.schema import BattlefieldState
-from game.rules.components import Projectile, Side
+from game.rules.components import Projectile, Score, Side
 
 SEATS = (0, 1)
 
@@ -264,9 +265,45 @@ class PauseState(State):
         self.menu.draw(surface)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One player's line in the results: as the replicated Score said last."""
+
+    player_id: int
+    name: str
+    points: int
+    kills: int
+    accuracy: float  # 0..1
+    damage_taken: int
+
+
+def results(world: World | None) -> list[ResultRow]:
+    """Every player's score this mission (local and remote), best first."""
+    if world is None or world.closed:
+        return []
+    rows = [
+        ResultRow(
+            score.player_id,
+            score.name or f"Player {score.player_id}",
+            score.points,
+            score.kills,
+            score.accuracy,
+            score.damage_taken,
+        )
+        for _, score in world.query_one(Score)
+    ]
+    return sorted(rows, key=lambda row: (-row.points, -row.kills, row.player_id))
+
+
+RESULT_COLUMNS = (("Score", 450), ("Kills", 540), ("Accuracy", 660), ("Damage taken", 820))
+NAME_RIGHT = 360  # px from the panel's left edge that a name may reach
+ROW_HEIGHT = 32
+
+
 class MissionEndState(State):
-    """Mission Successful / Mission Failed over the battlefield until the next one begins:
-    a countdown in whole seconds, then "starting…" until the server starts it."""
+    """Mission Successful / Mission Failed over the battlefield until the next one begins,
+    with the results (every player's score, kills, accuracy and damage taken, the best score
+    highlighted): a countdown in whole seconds, then "starting…" until the server starts it."""
 
     transparent = True
     blocks_update = False
@@ -276,6 +313,7 @@ class MissionEndState(State):
         self.left = end.restart_in
         self.world = world
         self.mission = _mission_number(world)  # the one that ended
+        self.rows = results(world)  # kept when the next mission's reset clears the scores
 
     @property
     def success(self) -> bool:
@@ -300,19 +338,60 @@ class MissionEndState(State):
     def update(self, dt: float) -> None:
         self.left -= dt
         begun = self.mission is not None and _mission_number(self.world) != self.mission
+        rows = [] if begun else results(self.world)  # the last ticks' counts may come late
+        if rows:
+            self.rows = rows
         # Without word of the next mission (none comes, or no BattlefieldState), give up.
         if begun or self.left <= -STARTING_GRACE or (self.mission is None and self.left <= 0):
             self.stack.pop()
 
     def draw(self, surface: pygame.Surface) -> None:
         theme = self.context.theme
-        rect = pygame.Rect(0, 0, 640, 200)
-        rect.center = (512, 330)
-        draw_panel(surface, rect, theme)
         title = "Mission Successful" if self.success else "Mission Failed"
         colour = (120, 230, 120) if self.success else theme.error
-        draw_text(surface, title, (512, 300), 64, colour)
-        draw_text(surface, f"{self.countdown}  -  Esc: back to menu", (512, 370), 26, theme.text)
+        footer = f"{self.countdown}  -  Esc: back to menu"
+        if not self.rows:
+            rect = pygame.Rect(0, 0, 640, 200)
+            rect.center = (512, 330)
+            draw_panel(surface, rect, theme)
+            draw_text(surface, title, (512, 300), 64, colour)
+            draw_text(surface, footer, (512, 370), 26, theme.text)
+            return
+        rect = pygame.Rect(0, 0, 880, 200 + ROW_HEIGHT * len(self.rows))
+        rect.center = (512, 384)
+        draw_panel(surface, rect, theme)
+        draw_text(surface, title, (512, rect.y + 52), 64, colour)
+        self._table(surface, rect, rect.y + 112)
+        draw_text(surface, footer, (512, rect.bottom - 32), 26, theme.text)
+
+    def _table(self, surface: pygame.Surface, rect: pygame.Rect, top: int) -> None:
+        """The results: a header, then a row per player; the best score (and any tie for it)
+        on a highlighted row in the accent colour."""
+        theme = self.context.theme
+        left = rect.x + 40
+        draw_text(surface, "Player", (left, top), 22, theme.text_dim, anchor="midleft")
+        for label, right in RESULT_COLUMNS:
+            at = (rect.x + right, top)
+            draw_text(surface, label, at, 22, theme.text_dim, anchor="midright")
+        best = max(row.points for row in self.rows)
+        for index, row in enumerate(self.rows):
+            y = top + ROW_HEIGHT * (index + 1) + 4
+            highlight = best > 0 and row.points == best
+            if highlight:
+                band = pygame.Rect(rect.x + 24, 0, rect.width - 48, ROW_HEIGHT - 4)
+                band.centery = y
+                pygame.draw.rect(surface, (70, 58, 30), band, border_radius=6)
+            colour = theme.accent if highlight else theme.text
+            name, size = fit_text(row.name, 26, NAME_RIGHT - 40, smallest=18)
+            draw_text(surface, name, (left, y), size, colour, anchor="midleft")
+            cells = (
+                f"{row.points:,}",
+                str(row.kills),
+                f"{row.accuracy:.0%}",
+                str(row.damage_taken),
+            )
+            for text, (_, right) in zip(cells, RESULT_COLUMNS, strict=True):
+                draw_text(surface, text, (rect.x + right, y), 26, colour, anchor="midright")
 
 
 STARTING_GRACE = 3.0  # s past the countdown that "starting…" may show before it goes anyway
