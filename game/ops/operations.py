@@ -14,10 +14,10 @@ from engine.cli import number
 from game.ops.agones import AgonesLink, AgonesSettings, ServerState, sidecar_port
 from game.ops.drain import DRAIN_SECONDS, MAX_DRAIN_SECONDS, Drain
 from game.ops.logs import FORMATS
-from game.ops.metrics import MetricsError, ServerMetrics
 from game.rules.mission import MissionState
 
 if TYPE_CHECKING:
+    from game.ops.metrics import ServerMetrics
     from game.server import GameServer
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ class Operations:
             raise OperationsError(str(error)) from None
         metrics = None
         if metrics_port is not None:
+            try:  # the `server` extra: a player's install has no metrics to serve
+                from game.ops.metrics import MetricsError, ServerMetrics
+            except ImportError as error:
+                raise OperationsError(
+                    f"--metrics-port needs prometheus-client ({error.msg}); "
+                    "install cloudbreak[server]"
+                ) from None
             metrics = ServerMetrics(server)
             try:
                 host, bound = metrics.serve(metrics_host, metrics_port)
