@@ -129,6 +129,7 @@ class NetcodeServer:
         self.max_clients = max_clients
         self.public_addresses = tuple(normalize(a) for a in public_addresses)
         self.stats = IgnoredCounter(log)
+        self.denied = 0  # connection requests and responses answered Denied (server full)
         self._private_key = bytes(private_key)
         self._unix_time = unix_time
         self._now = now
@@ -284,6 +285,7 @@ class NetcodeServer:
         if not self._history.use(request.token_mac, address):
             return ignore("request: token already used from another address")
         if self.num_connected_clients >= self.max_clients:
+            self.denied += 1
             self._send_global(Denied(), address, token.server_to_client_key, len(data))
             return
         self._pending.add(
@@ -320,6 +322,7 @@ class NetcodeServer:
             self.stats.ignore("response: client id already connected", address)
             return
         if self.num_connected_clients >= self.max_clients:
+            self.denied += 1
             self._send_global(Denied(), address, mapping.send_key, size)
             return
         index = self._slots.index(None)
