@@ -61,7 +61,7 @@ class LobbyThread:
     def __init__(self, lobby: Lobby) -> None:
         self.lobby = lobby
         self.sock = bind("127.0.0.1", 0)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self._server: Any = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
