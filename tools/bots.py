@@ -345,9 +345,9 @@ class Bot:
                 name=name,
                 schema=client_schema(()),
                 now=self.clock.now(),
-                ticket=ticket,  # type: ignore[arg-type]  # polled like a TicketRequest
+                ticket=ticket,
                 transport=options.transport,
-                renew_ticket=rejoin,  # type: ignore[arg-type]
+                renew_ticket=rejoin,
             )
             self.client = GameClient(net, clock=self.clock, smooth=False)
         elif options.key is not None:  # a ticket of our own, for every address of the server

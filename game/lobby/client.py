@@ -18,11 +18,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from engine.net.netcode import ConnectToken
-from engine.net.tickets import TicketError, decode_token
+from engine.net.tickets import TicketError, TicketRequest, decode_token
 
 MATCH_PATH = "/v1/match"
 TIMEOUT = 5.0  # seconds for one HTTP exchange
@@ -195,14 +195,15 @@ class MatchRequest:
         return self.poll()
 
 
-@dataclass
-class LobbyTicket:
+class LobbyTicket(TicketRequest):
     """One player's ticket out of a (party's) MatchRequest, as NetClient polls a ticket
-    request: None until the lobby answered, then that player's token."""
+    request (it is one, to NetClient: also what `renew_ticket` may return): None until the
+    lobby answered, then that player's token."""
 
-    request: MatchRequest
-    player: str
-    taken: list[Match] = field(default_factory=list)  # the match, once the token was taken
+    def __init__(self, request: MatchRequest, player: str) -> None:
+        # No TicketRequest.__init__: the asking is the MatchRequest's.
+        self.request, self.player = request, player
+        self.taken: list[Match] = []  # the match, once the token was taken
 
     @property
     def host(self) -> str:
