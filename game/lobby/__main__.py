@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import shlex
 import sys
 
@@ -99,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a prefix for every server command, e.g. 'ip netns exec cb-servers'",
     )
     agones = parser.add_argument_group("agones backend (a GameServerAllocation on Kubernetes)")
-    agones.add_argument("--namespace", default="default")
+    agones.add_argument(
+        "--namespace",
+        default=os.environ.get("POD_NAMESPACE") or "default",
+        help="where the Fleet is (default: $POD_NAMESPACE, else 'default')",
+    )
     agones.add_argument("--fleet", default="cloudbreak", help="the Fleet to allocate from")
     agones.add_argument(
         "--kube-api",
