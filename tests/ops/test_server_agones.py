@@ -17,7 +17,7 @@ from game.ops.agones import HEALTH_EVERY
 from game.ops.operations import Operations, OperationsError
 from game.server import GameServer, main
 from tests.netgame.conftest import Harness
-from tests.ops.test_drain import start_server, step_until
+from tests.ops.test_drain import rest_of_output, start_server, step_until
 from tools.agones_sidecar import StandInSidecar
 
 
@@ -158,7 +158,7 @@ def test_a_server_process_under_agones_readies_beats_and_asks_for_shutdown_on_si
         step_until([ada], lambda: ada.close_reason is not None, seconds=10)
         assert child.wait(timeout=10) == 0
         assert sidecar.paths("POST")[-1] == "/shutdown"  # so the sidecar stops waiting
-        _, err = child.communicate(timeout=5)
+        _, err = rest_of_output(child)
         messages = [json.loads(line)["message"] for line in err.splitlines()]
         assert any("REST API of Agones 1.56.0" in m for m in messages)
     finally:
