@@ -68,6 +68,10 @@ LINGER = 1.0
 """Seconds a leaving peer keeps its connection so a last Reject or Disconnect can arrive."""
 SPARE_SLOTS = 4
 """Connections beyond max_peers, so a client of a full server hears why (a Reject)."""
+ROUTE_PRUNE_EVERY = 10.0
+"""Seconds between prunings of the socket each address was heard on: the routes of addresses
+neither connected nor mid-handshake go (each datagram from a new address adds one, and a
+server that runs for days hears from many)."""
 
 
 @dataclass(eq=False)
@@ -222,6 +226,7 @@ class NetServer:
         self.peers: list[Peer] = []
         self._by_index: dict[int, Peer] = {}
         self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
+        self._route_pruned = now
         self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
         self._away: dict[Peer, float] = {}  # resumable peers -> when their place lapses
         self._now = now  # the latest time poll or flush was given
@@ -265,6 +270,9 @@ class NetServer:
         """Read every socket, run handshakes and timeouts. Returns what happened."""
         self._now = now
         link = self.link
+        if now - self._route_pruned >= ROUTE_PRUNE_EVERY:  # before this poll's arrivals
+            self._route_pruned = now
+            self._route = {a: s for a, s in self._route.items() if link.knows(a)}
         for sock in self.sockets:
             for datagram, address in sock.receive(now):
                 self._route[address] = sock

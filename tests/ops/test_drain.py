@@ -115,6 +115,13 @@ def start_server(*flags: str, env: dict | None = None) -> tuple[subprocess.Popen
     return child, int(message.split(":", 1)[1].split(" ", 1)[0])
 
 
+def rest_of_output(child: subprocess.Popen) -> tuple[str, str]:
+    """What an ended child wrote: its stdout, and its stderr after the line `start_server`
+    read (read from the same buffered files: `communicate` would skip what they hold)."""
+    assert child.poll() is not None
+    return child.stdout.read(), child.stderr.read()
+
+
 def step_until(clients: list[GameClient], condition, seconds: float = 20.0) -> None:  # noqa: ANN001
     deadline = time.monotonic() + seconds
     while not condition():
@@ -143,7 +150,7 @@ def test_sigterm_tells_the_players_refuses_newcomers_and_exits_0_within_10_s():
         took = time.monotonic() - signalled
         assert code == 0
         assert 2.5 <= took < 10  # the players had their 3 s (less what it took to hear)
-        out, err = child.communicate(timeout=5)
+        out, err = rest_of_output(child)
         lines = [json.loads(line) for line in err.splitlines()]
         messages = [line["message"] for line in lines]
         assert any(m.startswith("draining (SIGTERM; again to stop at once)") for m in messages)

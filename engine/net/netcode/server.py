@@ -174,6 +174,14 @@ class NetcodeServer:
         """Handshakes under way (encryption mappings held), for tests and monitoring."""
         return len(self._pending)
 
+    def knows(self, address: Address) -> bool:
+        """Whether `address` is connected or mid-handshake (a caller's routes to it matter)."""
+        try:
+            address = normalize(address)
+        except AddressError:
+            return False
+        return address in self._by_address or self._pending.find(address, self._now) is not None
+
     def connected_clients(self) -> tuple[int, ...]:
         return tuple(i for i, slot in enumerate(self._slots) if slot is not None)
 
