@@ -191,6 +191,8 @@ class Session:
             str(os.getpid()),
             "--log-level",
             "WARNING",
+            "--drain-seconds",  # the host leaving ends the game for everyone, at once
+            "0",
         ]
         for mod in mods:
             command += ["--mod", mod.name]
