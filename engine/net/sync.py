@@ -67,6 +67,8 @@ class ServerNet:
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
     snapshot_bytes: int = 0  # size of the snapshot message most peers got last tick
+    snapshots_sent: int = 0  # snapshot messages queued to peers, over the server's life
+    snapshot_bytes_sent: int = 0  # and their bytes (before packet headers and encryption)
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
@@ -156,6 +158,8 @@ class ServerSnapshotSystem:
             counts[baseline] = counts.get(baseline, 0) + 1
             handle = server.send_encoded(peer, payload, reliable=baseline == 0)
             if handle is not None:
+                net.snapshots_sent += 1
+                net.snapshot_bytes_sent += len(payload)
                 peer.snapshots[handle] = tick
                 if baseline == 0:
                     peer.full_state_handle = handle

@@ -6,7 +6,8 @@
   reachable from the LAN, which this client joins like any other player; the
   child ends with the host (it watches its parent);
 - join: a client of someone else's server, by address (asking that server for
-  a ticket) or with a ticket file.
+  a ticket) or with a ticket file;
+- quick match: a lobby chooses the server and hands out the ticket.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from engine.mods import Mod
+from engine.net.client import NetClient
 from engine.net.datagrams import MemoryNetwork
 from engine.net.sync import ClientNet
 from engine.net.tickets import read_token_file
 from engine.time import Clock, FixedStepLoop, MonotonicClock
-from game.net.client import GameClient
+from game.lobby.client import LobbyTicket, MatchRequest
+from game.net.client import GameClient, client_schema
 from game.rules.difficulty import DEFAULT_DIFFICULTY
 from game.server import GameServer
 
@@ -127,6 +130,34 @@ class Session:
         return cls("join", client, clock=clock)
 
     @classmethod
+    def quick_match(
+        cls,
+        url: str,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+        transport: str = "udp",
+    ) -> Session:
+        """Ask the lobby at `url` for a server with room, and join it with the ticket it
+        hands out (a lost connection asks the lobby again)."""
+        clock = clock or MonotonicClock()
+        ticket = LobbyTicket(MatchRequest(url, [name]), name)
+
+        def again() -> LobbyTicket:
+            return LobbyTicket(MatchRequest(url, [name]), name)
+
+        net = NetClient(
+            name=name,
+            schema=client_schema(mods),
+            now=clock.now(),
+            ticket=ticket,
+            transport=transport,
+            renew_ticket=again,
+        )
+        return cls("join", GameClient(net, clock=clock, mods=mods), clock=clock)
+
+    @classmethod
     def join_with_ticket(
         cls,
         path: str,
@@ -170,6 +201,8 @@ class Session:
             "WARNING",
             "--difficulty",
             difficulty,
+            "--drain-seconds",  # the host leaving ends the game for everyone, at once
+            "0",
         ]
         for mod in mods:
             command += ["--mod", mod.name]

@@ -28,6 +28,7 @@ from engine.cli import parse_address as _parse_address
 from engine.data import DataError, Table, load_toml
 from engine.net.handshake import name_problem
 from engine.net.messages import MAX_NAME_BYTES
+from game.lobby.client import parse_lobby_url
 from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 
 # engine.client.input imports pygame: the two functions that need it import it themselves, so
@@ -121,6 +122,7 @@ class Settings:
 
     player_name: str = field(default_factory=default_player_name)
     last_address: str = f"127.0.0.1:{DEFAULT_PORT}"
+    lobby_url: str = "http://127.0.0.1:8000"  # Quick match asks this lobby
     host_port: int = DEFAULT_PORT
     music_volume: float = 0.6
     sound_volume: float = 0.8
@@ -230,9 +232,15 @@ def _read_settings(table: Table) -> Settings:
     except ValueError as error:
         if not looks_like_a_path(address):  # the Join field also takes a ticket file
             raise table.fail("last_address", str(error)) from None
+    lobby_url = table.string("lobby_url", default=defaults.lobby_url)
+    try:
+        parse_lobby_url(lobby_url)
+    except ValueError as error:
+        raise table.fail("lobby_url", str(error)) from None
     settings = Settings(
         player_name=name,
         last_address=address,
+        lobby_url=lobby_url,
         host_port=table.integer("host_port", default=defaults.host_port, min=1, max=65535),
         music_volume=table.number("music_volume", default=defaults.music_volume, min=0, max=1),
         sound_volume=table.number("sound_volume", default=defaults.sound_volume, min=0, max=1),

@@ -208,7 +208,8 @@ def test_the_summary_counts_steps_players_and_missions_of_the_session(started, c
             assert alice.own_aircraft()
         finally:
             alice.close()
-        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)  # the first drains (alice's goodbye is unread),
+        signal.raise_signal(signal.SIGTERM)  # a second stops at once: no step more
 
     started.script = script
     assert main(["--port", "0"]) == 0
