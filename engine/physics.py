@@ -86,7 +86,8 @@ class PhysicsSpace:
         # size: a pymunk Body or Shape is a reference cycle (it holds a cffi handle to
         # itself), so one made per bullet is garbage that waits for the cyclic collector,
         # and its memory with it. Reused, they are never garbage.
-        self._pool: dict[tuple[float, float, float], list[pymunk.Shape]] = {}
+        # A shape holds its body in C only: the pool holds both.
+        self._pool: dict[tuple[float, float, float], list[tuple[pymunk.Body, pymunk.Shape]]] = {}
         self.shapes_made = 0  # bodies and shapes created (not taken from the pool)
         self.started: list[tuple[int, int]] = []
         self.ended: list[tuple[int, int]] = []
@@ -108,9 +109,7 @@ class PhysicsSpace:
         size = _size(collider)
         pooled = self._pool.get(size)
         if pooled:
-            shape = pooled.pop()
-            body = shape.body
-            assert body is not None
+            body, shape = pooled.pop()
         else:
             body = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
             if collider.radius > 0:
@@ -129,12 +128,13 @@ class PhysicsSpace:
 
     def remove(self, collider: Collider) -> None:
         shape = collider.shape
+        body = collider.body
         if shape is not None and shape.space is self.space:
             self.space.remove(shape.body, shape)
             pooled = self._pool.setdefault(_size(collider), [])
-            if len(pooled) < POOL_SIZE:
+            if body is not None and len(pooled) < POOL_SIZE:
                 shape.entity = 0  # type: ignore[attr-defined]
-                pooled.append(shape)
+                pooled.append((body, shape))
         collider.shape = None
         collider.body = None
 

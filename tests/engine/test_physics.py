@@ -262,3 +262,21 @@ def test_a_reused_shape_answers_for_its_new_entity_size_and_filter(physics_world
     world.component(other, Transform).x = 95
     world.step()
     assert log[-1] == CollisionStarted(min(target, other), max(target, other))
+
+
+def test_a_pooled_shape_keeps_its_body_through_a_collection(physics_world):
+    """A shape holds its body only in C: the pool must hold the body too, or the cyclic
+    collector frees it and the shape comes back bodiless."""
+    import gc
+
+    world, log = physics_world
+    first = world.create(Transform(0, 0), Collider(radius=7))
+    world.step()
+    world.despawn(first)
+    world.step()
+    gc.collect()
+    again = world.create(Transform(0, 0), Collider(radius=7))
+    near = world.create(Transform(10, 0), Collider(radius=7))
+    world.step()
+    assert world.resource(PhysicsSpace).shapes_made == 2
+    assert log[-1] == CollisionStarted(min(again, near), max(again, near))
