@@ -50,6 +50,7 @@ class Sample:
     missions: int = 0
     step_mean_ms: float | None = None  # over the interval since the last sample
     step_p99_ms: float | None = None
+    steps_per_second: float | None = None  # 60 when the server keeps up
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,11 @@ def read_metrics(url: str) -> dict[str, float]:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return found
+
+
+def steps_between(before: dict[str, float], after: dict[str, float]) -> float:
+    name = "cloudbreak_step_seconds_count"
+    return after.get(name, 0) - before.get(name, 0)
 
 
 def step_figures(before: dict[str, float], after: dict[str, float]) -> tuple[float | None, ...]:
@@ -236,11 +242,12 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
             flush=True,
         )
         print(
-            f"{'min':>6} {'RSS MB':>8} {'players':>7} {'missions':>8} {'step ms':>8} {'p99 ms':>7}",
+            f"{'min':>6} {'RSS MB':>8} {'players':>7} {'missions':>8} {'steps/s':>7} "
+            f"{'step ms':>8} {'p99 ms':>7}",
             file=out,
         )
         samples: list[Sample] = []
-        last = read_metrics(url)
+        last, last_at = read_metrics(url), time.monotonic()
         next_sample = time.monotonic() + args.sample_seconds
         next_line = 0.0
         while bots.poll() is None and server.poll() is None:
@@ -254,7 +261,8 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
             except OSError:
                 break  # it ended between the check and the read
             mean, p99 = step_figures(last, now)
-            last = now
+            rate = steps_between(last, now) / (time.monotonic() - last_at)
+            last, last_at = now, time.monotonic()
             sample = Sample(
                 time.monotonic() - started,
                 memory,
@@ -262,6 +270,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
                 int(now.get("cloudbreak_mission", 0)),
                 mean,
                 p99,
+                rate,
             )
             samples.append(sample)
             if sample.seconds >= next_line:
@@ -280,12 +289,22 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
             with open(args.csv, "w", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(
-                    ["seconds", "rss_mb", "players", "missions", "step_mean_ms", "step_p99_ms"]
+                    [
+                        "seconds",
+                        "rss_mb",
+                        "players",
+                        "missions",
+                        "steps_per_second",
+                        "step_mean_ms",
+                        "step_p99_ms",
+                    ]  # fmt: skip
                 )
                 for s in samples:
                     mean = "" if s.step_mean_ms is None else f"{s.step_mean_ms:.3f}"
                     p99 = "" if s.step_p99_ms is None else f"{s.step_p99_ms:.3f}"
-                    row = [f"{s.seconds:.1f}", f"{s.rss_mb:.3f}", s.players, s.missions, mean, p99]
+                    rate = "" if s.steps_per_second is None else f"{s.steps_per_second:.1f}"
+                    row = [f"{s.seconds:.1f}", f"{s.rss_mb:.3f}", s.players, s.missions, rate]
+                    row += [mean, p99]
                     writer.writerow(row)
         try:
             verdict = judge(samples, args.warmup_minutes * 60)
@@ -293,11 +312,13 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
             print(f"error: {error}", file=sys.stderr)
             return 2
         steps = [s.step_mean_ms for s in samples if s.step_mean_ms is not None]
+        rates = [s.steps_per_second for s in samples if s.steps_per_second is not None]
         total = [line for line in (bots_out or "").splitlines() if line.startswith("all ")]
         print(f"bots: {total[-1] if total else '(no report)'} (exit {bots_status})", file=out)
         if steps:
             p99s = [s.step_p99_ms for s in samples if s.step_p99_ms is not None]
             print(
+                f"steps: {sum(rates) / len(rates):.1f}/s on average (60 when it keeps up); "
                 f"step time: mean {sum(steps) / len(steps):.2f} ms over the run; "
                 f"p99 at most {max(p99s) if p99s else float('nan'):.1f} ms in any interval; "
                 f"missions begun {samples[-1].missions}",
@@ -321,7 +342,8 @@ def _row(s: Sample) -> str:
 
     return (
         f"{s.seconds / 60:6.1f} {s.rss_mb:8.1f} {s.players:7d} {s.missions:8d} "
-        f"{num(s.step_mean_ms, '8.2f'):>8} {num(s.step_p99_ms, '7.1f'):>7}"
+        f"{num(s.steps_per_second, '7.1f'):>7} {num(s.step_mean_ms, '8.2f'):>8} "
+        f"{num(s.step_p99_ms, '7.1f'):>7}"
     )
 
 

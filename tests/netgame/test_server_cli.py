@@ -256,6 +256,10 @@ def test_an_unknown_mod_is_a_one_line_error_and_exit_2(capsys):
         (["--exit-with-parent", "me"], "--exit-with-parent"),
         (["--players", "2"], "unrecognized arguments"),
         (["--difficulty", "insane"], "--difficulty"),
+        (["--metrics-port", "65536"], "--metrics-port"),
+        (["--metrics-port", "web"], "--metrics-port"),
+        (["--drain-seconds", "9"], "--drain-seconds"),
+        (["--log-format", "xml"], "--log-format"),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
@@ -383,6 +387,14 @@ HELP = {  # option (as the usage shows it) -> what its help says, range and defa
     "waves (default normal)",
     "--mod MODULE": "load a mod (repeatable); installed cloudbreak.mods are loaded too",
     "--exit-with-parent PID": "stop when process PID (the hosting game) is gone",
+    "--log-format {text,json}": "text (default) or json: one JSON object per line with time, "
+    "level, logger, message and the record's extra fields",
+    "--metrics-port PORT": "serve Prometheus metrics at http://HOST:PORT/metrics, HOST being "
+    "--host (0: any free port; default: no metrics)",
+    "--agones": "run under Agones: talk to its SDK sidecar on localhost:$AGONES_SDK_HTTP_PORT "
+    "(default 9358): Ready, health every 2 s, labels, player tracking, Shutdown",
+    "--drain-seconds S": "on SIGTERM or Ctrl-C, admit nobody and let the players play on for up "
+    "to S seconds before closing, 0..8 (default 5); a second signal stops at once",
 }
 
 
@@ -472,3 +484,17 @@ def test_joining_a_closed_server_by_address_says_it_hands_out_no_tickets():
     finally:
         client.world.close()
         server.close()
+
+
+def test_a_metrics_port_in_use_is_a_one_line_error_and_exit_2(capsys):
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", "0", "--metrics-port", str(port)]) == 2
+    finally:
+        taken.close()
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: cannot serve metrics on 127.0.0.1:{port}: already in use"
+    ]

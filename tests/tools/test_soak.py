@@ -125,7 +125,7 @@ def test_a_short_soak_samples_a_real_server_and_gives_a_verdict(tmp_path):
     assert any(line.startswith("bots: all 2/2") and line.endswith("(exit 0)") for line in lines)
     assert lines[-1].startswith(("PASS: after the warm-up", "FAIL: after the warm-up"))
     rows = csv_file.read_text().splitlines()
-    assert rows[0] == "seconds,rss_mb,players,missions,step_mean_ms,step_p99_ms"
+    assert rows[0] == "seconds,rss_mb,players,missions,steps_per_second,step_mean_ms,step_p99_ms"
     assert len(rows) >= 8
     last = rows[-1].split(",")
-    assert float(last[1]) > 10 and int(last[2]) == 2
+    assert float(last[1]) > 10 and int(last[2]) == 2 and 0 < float(last[4]) <= 70
