@@ -65,6 +65,13 @@ class SampleRing:
     def __len__(self) -> int:
         return min(self.total, self.size)
 
+    @property
+    def latest(self) -> float:
+        """The newest sample (IndexError while the ring is empty)."""
+        if not self.total:
+            raise IndexError("the ring holds no sample yet")
+        return self._data[(self._next - 1) % self.size]
+
     def __iter__(self) -> Iterator[float]:
         """The samples held, oldest first."""
         if self.total < self.size:

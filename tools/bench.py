@@ -570,7 +570,7 @@ class _ServerMeter:
         self.wakeups = 0  # passes of the serve loop (each ends in a wait or a step)
 
     def stepped(self, is_tick: bool) -> None:
-        seconds = self.server.step_times[-1]
+        seconds = self.server.step_times.latest
         if is_tick:
             self.tick_times.append(seconds)
             self.entities.append(len(self.server.world.query_one(Replicated)))

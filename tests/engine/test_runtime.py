@@ -82,3 +82,12 @@ def test_filling_and_overwriting_a_ring_allocates_nothing_that_stays():
 def test_a_ring_holds_at_least_one_sample():
     with pytest.raises(ValueError, match="at least one"):
         SampleRing(0)
+
+
+def test_latest_is_the_newest_sample_across_the_wrap():
+    ring = SampleRing(3)
+    with pytest.raises(IndexError):
+        _ = ring.latest
+    for value in (1.0, 2.0, 3.0, 4.0):
+        ring.append(value)
+        assert ring.latest == value
