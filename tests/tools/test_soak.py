@@ -117,6 +117,7 @@ def test_a_short_soak_samples_a_real_server_and_gives_a_verdict(tmp_path):
         "MB",
         "players",
         "missions",
+        "steps/s",
         "step",
         "ms",
         "p99",
