@@ -31,7 +31,8 @@ from game.server import GameServer
 
 log = logging.getLogger(__name__)
 
-HOST_START_TIMEOUT = 5.0
+HOST_START_TIMEOUT = 15.0  # a loaded 2-core machine took over 5 s to boot the server; a child that
+# fails (a port in use) is reported as soon as it exits, so only a hung start waits this long
 RETRY_SECONDS = 0.2
 
 
