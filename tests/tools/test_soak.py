@@ -128,5 +128,9 @@ def test_a_short_soak_samples_a_real_server_and_gives_a_verdict(tmp_path):
     rows = csv_file.read_text().splitlines()
     assert rows[0] == "seconds,rss_mb,players,missions,steps_per_second,step_mean_ms,step_p99_ms"
     assert len(rows) >= 8
-    last = rows[-1].split(",")
-    assert float(last[1]) > 10 and int(last[2]) == 2 and 0 < float(last[4]) <= 70
+    samples = [row.split(",") for row in rows[1:]]
+    assert all(float(sample[1]) > 10 for sample in samples)  # a real server's resident memory
+    # Both bots were seen playing (the last sample may come after they left), and the server
+    # was still stepping at a believable rate at the end.
+    assert max(int(sample[2]) for sample in samples) == 2
+    assert 0 < float(samples[-1][4]) <= 70
