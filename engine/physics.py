@@ -23,6 +23,7 @@ from engine.schedule import SystemSet
 from engine.world import World
 
 ALL_CATEGORIES = 0xFFFFFFFF
+POOL_SIZE = 256  # removed shapes kept per collider size for reuse
 
 Collisions = SystemSet("collisions")  # COLLIDE: overlaps become CollisionStarted/Ended events
 
@@ -52,6 +53,14 @@ class Collider:
             raise ValueError("a Collider needs radius > 0 or width and height > 0")
 
 
+def _size(collider: Collider) -> tuple[float, float, float]:
+    return (
+        (collider.radius, 0.0, 0.0)
+        if collider.radius > 0
+        else (0.0, collider.width, collider.height)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CollisionStarted:
     """Two entities began to overlap this step (a < b)."""
@@ -73,6 +82,13 @@ class PhysicsSpace:
 
     def __init__(self) -> None:
         self.space = pymunk.Space()
+        # Bodies and shapes of removed colliders, by size, to give the next collider of that
+        # size: a pymunk Body or Shape is a reference cycle (it holds a cffi handle to
+        # itself), so one made per bullet is garbage that waits for the cyclic collector,
+        # and its memory with it. Reused, they are never garbage.
+        # A shape holds its body in C only: the pool holds both.
+        self._pool: dict[tuple[float, float, float], list[tuple[pymunk.Body, pymunk.Shape]]] = {}
+        self.shapes_made = 0  # bodies and shapes created (not taken from the pool)
         self.started: list[tuple[int, int]] = []
         self.ended: list[tuple[int, int]] = []
         self.space.on_collision(None, None, begin=self._begin, separate=self._separate)
@@ -90,13 +106,19 @@ class PhysicsSpace:
         self.ended.append(self._pair(arbiter))
 
     def add(self, entity: int, transform: Transform, collider: Collider) -> None:
-        body = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
-        body.position = (transform.x, transform.y)
-        if collider.radius > 0:
-            shape: pymunk.Shape = pymunk.Circle(body, collider.radius)
+        size = _size(collider)
+        pooled = self._pool.get(size)
+        if pooled:
+            body, shape = pooled.pop()
         else:
-            shape = pymunk.Poly.create_box(body, (collider.width, collider.height))
-        shape.sensor = True
+            body = pymunk.Body(body_type=pymunk.Body.KINEMATIC)
+            if collider.radius > 0:
+                shape = pymunk.Circle(body, collider.radius)
+            else:
+                shape = pymunk.Poly.create_box(body, (collider.width, collider.height))
+            shape.sensor = True
+            self.shapes_made += 1
+        body.position = (transform.x, transform.y)
         shape.filter = pymunk.ShapeFilter(categories=collider.category, mask=collider.mask)
         shape.entity = entity  # type: ignore[attr-defined]
         self.space.add(body, shape)
@@ -106,8 +128,13 @@ class PhysicsSpace:
 
     def remove(self, collider: Collider) -> None:
         shape = collider.shape
+        body = collider.body
         if shape is not None and shape.space is self.space:
             self.space.remove(shape.body, shape)
+            pooled = self._pool.setdefault(_size(collider), [])
+            if body is not None and len(pooled) < POOL_SIZE:
+                shape.entity = 0  # type: ignore[attr-defined]
+                pooled.append((body, shape))
         collider.shape = None
         collider.body = None
 

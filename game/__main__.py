@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         app.stack.push(MenuState())
     elif args.host_game:
         port = args.host_game
-        first = ConnectingState(lambda: Session.host(port, name, mods=mods))
+        difficulty = app.settings.difficulty
+        first = ConnectingState(lambda: Session.host(port, name, mods=mods, difficulty=difficulty))
         app.stack.push(MenuState())
     else:
         first = TitleState()

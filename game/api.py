@@ -20,6 +20,7 @@ from game.rules.components import (
     Weapon,
 )
 from game.rules.content import GameContent, PickupSpec
+from game.rules.difficulty import Difficulty
 from game.rules.events import Damaged, Destroyed, PickupTaken
 from game.rules.mission import (
     MissionEnded,
@@ -55,6 +56,7 @@ __all__ = [
     "DeathSystem",
     "Deaths",
     "Destroyed",
+    "Difficulty",
     "Flight",
     "GameContent",
     "Health",

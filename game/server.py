@@ -17,7 +17,6 @@ import socket
 import statistics
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from socket import SOCK_DGRAM
@@ -40,18 +39,27 @@ from engine.net.schema import NetSchema
 from engine.net.server import NetServer, Peer
 from engine.net.sync import ServerNet, ServerNetPlugin, snapshot_tick
 from engine.net.tcp_datagrams import HttpRequest, TcpDatagramServer
-from engine.net.tickets import issue_ticket, no_tickets, protocol_id, ticket_endpoint
+from engine.net.tickets import (
+    TicketError,
+    issue_ticket,
+    no_tickets,
+    protocol_id,
+    ticket_endpoint,
+)
 from engine.net.transport import ListenError
 from engine.phases import Role
 from engine.plugin import Plugin
-from engine.runtime import settle_garbage_collector
+from engine.runtime import SampleRing, settle_garbage_collector
 from engine.time import Clock, FixedStepLoop, MonotonicClock
 from engine.world import World
 from game.net.plugin import ShooterServerNetPlugin
 from game.net.protocol import GAME
 from game.net.schema import shooter_schema
 from game.net.seats import Roster
+from game.ops.logs import configure_logging
+from game.ops.operations import OperationsError, add_operations_arguments, start_operations
 from game.rules.content import GameContent
+from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 from game.rules.mission import MissionState
 from game.rules.plugin import shooter_world
 
@@ -114,7 +122,9 @@ class GameServer:
     (`python -m game.token`, a lobby, or its own ticket endpoint with `open_tickets`,
     which is on unless a `key` was given: a server whose key nobody else has must hand
     out its tickets itself). Without `listen` it has no socket: single-player adds an
-    in-memory one.
+    in-memory one. `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy,
+    normal, hard; ValueError otherwise): the shooter's enemies at that level (a game
+    mode ignores it).
     """
 
     def __init__(
@@ -132,11 +142,17 @@ class GameServer:
         clock: Clock | None = None,
         listen: bool = True,
         content: GameContent | None = None,
+        difficulty: str = DEFAULT_DIFFICULTY,
         mods: Sequence[Mod] = (),
         unix_time: Callable[[], float] = time.time,
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
+        if difficulty not in DIFFICULTIES:
+            raise ValueError(
+                f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
+            )
+        self.difficulty = difficulty
         if open_tickets is None:
             open_tickets = key is None
         self.key = key if key is not None else new_key()
@@ -165,7 +181,9 @@ class GameServer:
                 sock.close()
             raise
         if mode is None:
-            self.world = shooter_world(Role.SERVER, seed=seed, content=content)
+            self.world = shooter_world(
+                Role.SERVER, seed=seed, content=content, difficulty=difficulty
+            )
             game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
         else:  # a game mode brings its own rules: a bare world for it
             self.world = World(Role.SERVER, seed=seed)
@@ -183,8 +201,10 @@ class GameServer:
         self.mods = tuple(mod.ident for mod in mods)
         self.net.mods = self.mods
         self.loop = FixedStepLoop(self.clock, step_hz=self.world.time.step_hz, max_catchup_steps=10)
-        self.step_times: deque[float] = deque(maxlen=100_000)
+        # Memory fixed at start: a deque of floats grew ~3 MB over the first half hour.
+        self.step_times = SampleRing(100_000)
         self.started = self.clock.now()
+        self.tend: Callable[[], None] | None = None  # once per loop turn (game.ops.operations)
 
     def _listen(
         self, host: str, port: int, transports: Sequence[str], open_tickets: bool
@@ -245,7 +265,9 @@ class GameServer:
         """The ticket endpoint's ticket, for one address: the one the asker dialled (the
         Host header) when it is one of ours, else the one its request reached. Naming only
         our own addresses keeps an open server from minting tickets for another server
-        that shares its key."""
+        that shares its key. A draining server hands out none."""
+        if not self.net.admitting:
+            raise TicketError(self.net.refusing)
         port = self.address[1]
         with contextlib.suppress(ValueError):
             dialled = normalize(parse_address(request.host))
@@ -288,7 +310,7 @@ class GameServer:
 
         An idle server does not step at all: it blocks on its sockets (waking every
         IDLE_WAKE s to check `should_stop`), so it costs no CPU; a datagram wakes it
-        for one step, which reads it.
+        for one step, which reads it. `tend` (if set) runs once per turn, asleep or not.
         """
         settle_garbage_collector()
         while not should_stop():
@@ -297,8 +319,12 @@ class GameServer:
                 self.loop.reset()
                 if woken:  # someone is knocking: a step reads it (and answers)
                     self.step()
+                if self.tend is not None:
+                    self.tend()
                 continue
             self.run_due_steps()
+            if self.tend is not None:
+                self.tend()
             # Peers are read inside steps, so waking early for their data would only spin:
             # sleep to the next step's deadline.
             time.sleep(self.loop.seconds_until_next_step())
@@ -386,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
     parser.add_argument(
+        "--difficulty",
+        choices=DIFFICULTIES,
+        default=DEFAULT_DIFFICULTY,
+        help="how hard the enemies are: their fire, hit points and waves "
+        f"(default {DEFAULT_DIFFICULTY})",
+    )
+    parser.add_argument(
         "--mod",
         action="append",
         default=[],
@@ -402,8 +435,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    add_operations_arguments(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(args.log_level, args.log_format)
     try:
         key = read_key(args.key_file) if args.key_file else None
         open_tickets = args.open or key is None  # without a key, only its own tickets work
@@ -417,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             max_players=args.max_players,
             spectators=args.spectators,
             seed=args.seed,
+            difficulty=args.difficulty,
             mods=load_mods(args.mod),
         )
     except (ListenError, DataError, ModError, KeyFileError, ValueError) as error:
@@ -426,12 +461,21 @@ def main(argv: list[str] | None = None) -> int:
     kinds = "+".join(t.upper() for t in TRANSPORTS if args.transport in (t, "both"))
     who = "anyone who asks" if open_tickets else f"holders of tickets made with {args.key_file}"
     log.info("listening on %s:%d (%s); open to %s", host, port, kinds, who)
+    log.info("difficulty: %s", args.difficulty)
     if server.mods:
         log.info("mods: %s", ", ".join(server.mods))
-    stop = {"requested": False}
+    try:
+        ops = start_operations(server, args)
+    except OperationsError as error:
+        server.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    server.tend = ops.tend
+    stop = {"requested": 0, "signal": ""}
 
     def request_stop(signum: int, frame: object) -> None:
-        stop["requested"] = True
+        stop["requested"] += 1  # the first drains; a second stops at once
+        stop["signal"] = signal.Signals(signum).name
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
@@ -441,14 +485,19 @@ def main(argv: list[str] | None = None) -> int:
         if parent is not None and os.getppid() != parent:
             log.info("the hosting game (pid %d) is gone", parent)
             return True
-        return stop["requested"]
+        if not stop["requested"]:
+            return False
+        now = server.clock.now()
+        ops.drain.begin(now, f"{stop['signal']}; again to stop at once")
+        return stop["requested"] > 1 or ops.drain.over(now)
 
     try:
         server.serve(should_stop)
     finally:
         summary = server.summary()
         server.close()
-        log.info("stopped")
+        ops.close()
+        log.info("stopped", extra={"uptime": round(summary.uptime, 1)})
         print("\n".join(summary.lines()))
     return 0
 

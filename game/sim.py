@@ -1,24 +1,33 @@
 """Headless mission runner: autopilot players fly the mission as fast as the CPU allows.
 
     python -m game.sim --seconds 600 --players 2 --seed 7
+    python -m game.sim --runs 40 --players 1 --style all --difficulty all
 
-No window, no network, no sleeping: the simulation steps back to back and a
-summary is printed. The same seed gives the same summary, line for line,
-except the wall time.
+No window, no network, no sleeping: the simulation steps back to back. One run
+prints a summary; the same seed gives the same summary, line for line, except
+the wall time. With `--runs N` (or `--style all`, `--difficulty all`) it flies N
+runs of each style at each difficulty, run i with seed SEED + i (so every style
+and difficulty meets the same seeds), and prints a table: how often each style
+won and the mean hit points its players had left (0 for a player shot down).
+This is how the game is tuned (docs/TUNING.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from engine.data import DataError
 from engine.phases import Role
 from engine.world import World
-from game.rules.autopilot import add_autopilot
-from game.rules.components import Autopilot
+from game.rules.autopilot import STYLES, add_autopilot
+from game.rules.components import Autopilot, Health, Player
+from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 from game.rules.mission import MissionState, start_mission
 from game.rules.plugin import shooter_world
 from game.rules.spawn import spawn_player
@@ -39,6 +48,7 @@ class Summary:
     players_alive: int
     players: int
     outcome: str
+    hitpoints_left: int = 0  # of every player together (a player shot down has none)
 
     def lines(self) -> list[str]:
         return [
@@ -56,22 +66,33 @@ class Summary:
         ]
 
 
-def build(players: int, seed: int) -> World:
-    """A server world with `players` autopilot aircraft on the start line, its mission
-    started (nobody to wait for: it is never held)."""
-    world = shooter_world(Role.SERVER, seed=seed)
+def build(
+    players: int, seed: int, *, style: str = "dodge", difficulty: str = DEFAULT_DIFFICULTY
+) -> World:
+    """A server world with `players` autopilot aircraft flying `style` on the start line,
+    its mission started (nobody to wait for: it is never held). The edge style sends odd
+    players to the left edge and even ones to the right (co-op: one on each edge)."""
+    world = shooter_world(Role.SERVER, seed=seed, difficulty=difficulty)
     add_autopilot(world)
     for player_id in range(1, players + 1):
         entity = spawn_player(world, player_id, name=f"autopilot-{player_id}")
-        world.add_component(entity, Autopilot())
+        side = -1.0 if player_id % 2 else 1.0
+        world.add_component(entity, Autopilot(style=style, side=side))
     world.flush()
     start_mission(world)
     return world
 
 
-def run(seconds: float, players: int, seed: int) -> Summary:
+def run(
+    seconds: float,
+    players: int,
+    seed: int,
+    *,
+    style: str = "dodge",
+    difficulty: str = DEFAULT_DIFFICULTY,
+) -> Summary:
     """Step until the mission ends or `seconds` of simulated time have passed."""
-    world = build(players, seed)
+    world = build(players, seed, style=style, difficulty=difficulty)
     try:
         mission = world.resource(MissionState)
         limit = round(seconds * world.time.step_hz)
@@ -87,6 +108,7 @@ def run(seconds: float, players: int, seed: int) -> Summary:
 def _summary(world: World, players: int, wall: float) -> Summary:
     stats = world.resource(MissionStats)
     mission = world.resource(MissionState)
+    alive = living_players(world)
     return Summary(
         simulated_seconds=world.time.seconds,
         steps=world.time.step,
@@ -96,10 +118,88 @@ def _summary(world: World, players: int, wall: float) -> Summary:
         pickups_taken=stats.pickups_taken,
         shots_fired=stats.shots_fired,
         missiles_launched=stats.missiles_launched,
-        players_alive=len(living_players(world)),
+        players_alive=len(alive),
         players=players,
         outcome=mission.outcome.value if mission.outcome else "none (time limit reached)",
+        hitpoints_left=sum(
+            max(0, world.component(entity, Health).hitpoints)
+            for entity, _ in alive
+            if world.has_component(entity, Player)
+        ),
     )
+
+
+# -- many runs: the tuning table ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """Every run of one style at one difficulty."""
+
+    difficulty: str
+    style: str
+    runs: int
+    wins: int
+    hitpoints_left: float  # per player, mean over the runs
+    seconds: float  # simulated, mean over the runs
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.runs if self.runs else 0.0
+
+
+def _one(job: tuple[float, int, int, str, str]) -> tuple[bool, float, float]:
+    seconds, players, seed, style, difficulty = job
+    summary = run(seconds, players, seed, style=style, difficulty=difficulty)
+    won = summary.outcome == "success"
+    return won, summary.hitpoints_left / players, summary.simulated_seconds
+
+
+def table(
+    runs: int,
+    players: int,
+    seed: int,
+    *,
+    styles: Sequence[str] = STYLES,
+    difficulties: Sequence[str] = DIFFICULTIES,
+    seconds: float = 600.0,
+    jobs: int = 1,
+) -> list[Row]:
+    """`runs` runs of each style at each difficulty; run i flies seed `seed + i`."""
+    plan = [(d, s) for d in difficulties for s in styles]
+    work = [(seconds, players, seed + i, s, d) for d, s in plan for i in range(runs)]
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        results = [_one(job) for job in work]
+    rows = []
+    for index, (difficulty, style) in enumerate(plan):
+        mine = results[index * runs : (index + 1) * runs]
+        rows.append(
+            Row(
+                difficulty=difficulty,
+                style=style,
+                runs=runs,
+                wins=sum(won for won, _, _ in mine),
+                hitpoints_left=sum(hp for _, hp, _ in mine) / runs,
+                seconds=sum(s for _, _, s in mine) / runs,
+            )
+        )
+    return rows
+
+
+def table_lines(rows: Iterable[Row]) -> list[str]:
+    lines = [
+        f"{'difficulty':<10}  {'style':<6}  {'runs':>4}  {'wins':>4}  {'win rate':>8}  "
+        f"{'hit points left':>15}  {'mission time':>12}"
+    ]
+    for row in rows:
+        lines.append(
+            f"{row.difficulty:<10}  {row.style:<6}  {row.runs:>4}  {row.wins:>4}  "
+            f"{row.win_rate:>8.0%}  {row.hitpoints_left:>15.1f}  {row.seconds:>10.1f} s"
+        )
+    return lines
 
 
 def _positive(kind: type, label: str):
@@ -133,11 +233,54 @@ def main(argv: list[str] | None = None) -> int:
         help="autopilot players, 1..16 (default 2)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--runs",
+        type=_positive(int, "--runs"),
+        default=None,
+        help="fly this many runs of each style at each difficulty (seeds SEED, SEED+1, ...) "
+        "and print a table of wins and hit points left instead of one summary",
+    )
+    parser.add_argument(
+        "--style",
+        choices=[*STYLES, "all"],
+        default="dodge",
+        help="how the autopilot flies: edge (hugs a side), centre (holds mid-screen), "
+        "dodge (chases, dodges, launches missiles) or all (a table) (default dodge)",
+    )
+    parser.add_argument(
+        "--difficulty",
+        choices=[*DIFFICULTIES, "all"],
+        default=DEFAULT_DIFFICULTY,
+        help=f"enemy difficulty, or all (a table) (default {DEFAULT_DIFFICULTY})",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive(int, "--jobs"),
+        default=os.cpu_count() or 1,
+        help="processes flying the runs of a table at once (default: one per CPU)",
+    )
     args = parser.parse_args(argv)
     if args.players > 16:
         parser.error(f"--players must be at most 16, got {args.players}")
+    styles = STYLES if args.style == "all" else (args.style,)
+    difficulties = DIFFICULTIES if args.difficulty == "all" else (args.difficulty,)
+    tabulate = args.runs is not None or len(styles) > 1 or len(difficulties) > 1
     try:
-        summary = run(args.seconds, args.players, args.seed)
+        if tabulate:
+            rows = table(
+                args.runs or 1,
+                args.players,
+                args.seed,
+                styles=styles,
+                difficulties=difficulties,
+                seconds=args.seconds,
+                jobs=args.jobs,
+            )
+            print("\n".join(table_lines(rows)))
+            return 0
+        summary = run(
+            args.seconds, args.players, args.seed, style=args.style, difficulty=args.difficulty
+        )
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -27,6 +27,11 @@ server       K in {1, 8, 32} headless bot clients over real TCP on 127.0.0.1 in 
              of one core its process used, bytes per second sent to each client
              (server side), and whether any bot was dropped.
 
+transport    engine/net alone: a NetServer and K in {1, 8, 32} NetClients in one process on
+             a MemoryNetwork and a manual clock, 40 bytes up and 200 down per client
+             every network tick; the server's calls timed in thread CPU time, so the
+             figure is the transport's own (tools/bench_transport.py says more).
+
 lossy        N bots (--bots, default 32; --quick 4) in the mission, three configurations
              back to back with one seed and key: UDP straight to the server (lossless);
              UDP through tools.netsim_udp's UdpRelay (50 ms each way, jitter 0..20 ms,
@@ -112,6 +117,7 @@ from game.rules.content import load_content
 from game.rules.plugin import shooter_world
 from game.rules.spawn import spawn_bullet, spawn_enemy, spawn_missile, spawn_pickup, spawn_player
 from tools.bench_replication import targets as replication_targets
+from tools.bench_transport import run_transport
 from tools.netreport import naive_tick_bytes
 
 SCENARIOS = (
@@ -124,11 +130,14 @@ SCENARIOS = (
     "entropy",
     "server",
     "lossy",
+    "transport",
     "client",
     "mission",
 )
-# lossy and entropy when named
-DEFAULT_SCENARIOS = tuple(s for s in SCENARIOS if s not in ("lossy", "entropy"))
+ON_REQUEST = ("lossy", "entropy", "transport")  # run only when named
+DEFAULT_SCENARIOS = tuple(s for s in SCENARIOS if s not in ON_REQUEST)
+TRANSPORT_CLIENTS = (1, 8, 32)
+TRANSPORT_SECONDS, TRANSPORT_SECONDS_QUICK = 20.0, 2.0
 HEADER_BYTES = 13  # frame length u32 + UpdateClientState type u8, tick u32, baseline u32
 HOST = "127.0.0.1"
 SEED = 1
@@ -576,7 +585,7 @@ class _ServerMeter:
         self.wakeups = 0  # passes of the serve loop (each ends in a wait or a step)
 
     def stepped(self, is_tick: bool) -> None:
-        seconds = self.server.step_times[-1]
+        seconds = self.server.step_times.latest
         if is_tick:
             self.tick_times.append(seconds)
             self.entities.append(len(self.server.world.query_one(Replicated)))
@@ -1803,6 +1812,20 @@ def run(
             profile_dir=profile_dir,
             report=progress,
         )
+        out("")
+    if "transport" in scenarios:
+        window = seconds or (TRANSPORT_SECONDS_QUICK if quick else TRANSPORT_SECONDS)
+        out(f"transport (engine/net alone, {window:g} s simulated per row, server thread CPU)")
+        out("  clients | ms per step | share of a core at 60 Hz | us per client per tick")
+        rows = []
+        for clients in TRANSPORT_CLIENTS:
+            row = run_transport(clients, window, seed=seed)
+            rows.append(row)
+            progress(
+                f"  {clients:7d} | {row['ms_per_step']:11.3f} | {row['core_share']:23.1%} | "
+                f"{row['us_per_client_tick']:.0f}"
+            )
+        results["transport"] = rows
         out("")
     if "client" in scenarios:
         out(f"client (offscreen {SCREEN[0]}x{SCREEN[1]}, per frame)")

@@ -2,6 +2,12 @@
 
     python -m tools.bots --connect HOST:PORT --bots N --seconds S [--seed N]
         [--processes P] [--desync-bound PX] [--name-prefix bot]
+    python -m tools.bots --lobby URL [--party N] --bots N --seconds S ...
+
+With `--lobby URL` the bots ask a lobby (`python -m game.lobby`) for their tickets, in
+parties of `--party N` (1..4, default 1): one request per party, every member a ticket for
+the same server; a bot that rejoins after a planned leave asks alone. Desync is measured
+only between bots the lobby put on the same server.
 
 Each bot is a `GameClient` whose own aircraft fly on the game's autopilot (it
 fires, launches missiles, dodges and so takes pickups). From a seeded plan,
@@ -67,6 +73,7 @@ from collections.abc import Callable, Sequence
 
 from engine import cli
 from engine.components import Transform
+from engine.net.client import NetClient
 from engine.net.keyfile import KeyFileError, read_key
 from engine.net.netcode import ConnectToken
 from engine.net.replication import Replicated
@@ -75,8 +82,9 @@ from engine.net.tickets import TicketError, issue_ticket
 from engine.phases import Phase
 from engine.time import Clock, MonotonicClock
 from engine.world import World
+from game.lobby.client import LobbyTicket, MatchRequest, parse_lobby_url
 from game.net.claims import LocalSeat
-from game.net.client import GameClient
+from game.net.client import GameClient, client_schema
 from game.net.protocol import GAME
 from game.rules.autopilot import AutopilotSystem
 from game.rules.components import Autopilot
@@ -108,6 +116,9 @@ class BotOptions:
     history_seconds: float = HISTORY_SECONDS
     key: bytes | None = None  # the servers' key: bots make their own tickets (else they ask)
     transport: str = "udp"  # or "tcp"
+    lobby: str | None = None  # a lobby's URL: tickets come from it (POST /v1/match)
+    party: int = 1  # the largest party asking the lobby together (1..4)
+    party_mix: bool = False  # parties of a seeded size from 1 to `party`, not all `party`
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -120,6 +131,7 @@ class BotPlan:
     partner_rank: int  # among the bots that ask: only the first (seats - bots) do
     leave_at: float | None  # seconds into the run, or None: never leaves
     rejoin_delay: float
+    party: int = 0  # bots with the same number ask a lobby together
 
 
 def plan_bots(
@@ -127,6 +139,7 @@ def plan_bots(
 ) -> list[BotPlan]:
     """The same arguments always give the same plan, whichever process runs which bot."""
     options = options or BotOptions()
+    parties = plan_parties(count, options.party, seed if options.party_mix else None)
     plans = []
     rank = 0
     for index in range(count):
@@ -146,10 +159,43 @@ def plan_bots(
                 partner_rank=rank,
                 leave_at=leave_at if leaves else None,
                 rejoin_delay=delay,
+                party=parties[index],
             )
         )
         rank += asks
     return plans
+
+
+def plan_parties(count: int, largest: int, seed: int | None = None) -> list[int]:
+    """The party number of each bot: consecutive bots in parties of `largest` (the last
+    maybe smaller), or with a seed, of sizes drawn uniformly from 1..`largest`."""
+    rng = random.Random(f"cloudbreak-parties:{seed}") if seed is not None else None
+    numbers: list[int] = []
+    party = 0
+    while len(numbers) < count:
+        size = rng.randint(1, largest) if rng is not None else largest
+        numbers += [party] * min(size, count - len(numbers))
+        party += 1
+    return numbers
+
+
+class LobbyParty:
+    """The bots of one party: the first to start asks the lobby for all of them; each takes
+    its own ticket from that answer. A member starting again (a rejoin) asks alone."""
+
+    def __init__(self, url: str, names: Sequence[str]) -> None:
+        self.url, self.names = url, tuple(names)
+        self.request: MatchRequest | None = None
+        self._waiting: set[str] = set()
+
+    def ticket_for(self, name: str) -> LobbyTicket:
+        if self.request is None:
+            self.request = MatchRequest(self.url, self.names)
+            self._waiting = set(self.names)
+        if name in self._waiting:
+            self._waiting.discard(name)
+            return LobbyTicket(self.request, name)
+        return LobbyTicket(MatchRequest(self.url, [name]), name)
 
 
 class _FlyOwnSeats:
@@ -222,6 +268,10 @@ class BotStats:
     steps_dropped: int = 0  # client steps skipped because the process fell behind
     seconds_watching: float = 0.0  # connected without an aircraft, in line for a seat
     dropped: str | None = None  # why the connection ended unexpectedly
+    server: str = ""  # the lobby's id of the server it was sent to (first join)
+    lobby_seconds: float | None = None  # asking the lobby, until its answer (first join)
+    lobby_tries: int = 0  # requests it took (the lobby said "later" to the others)
+    to_playing_seconds: float | None = None  # asking the lobby, until in the game
 
     def _per_second(self, value: float) -> float:
         return value / self.seconds_connected if self.seconds_connected > 0 else 0.0
@@ -253,8 +303,11 @@ class Bot:
         total_bots: int,
         options: BotOptions | None = None,
         process: int = 0,
+        party: LobbyParty | None = None,
     ) -> None:
         self.plan = plan
+        self.party = party
+        self._lobby_ticket: LobbyTicket | None = None
         self.host, self.port = host, port
         self.clock = clock
         self.run_start = run_start
@@ -280,7 +333,24 @@ class Bot:
     def start(self) -> None:
         """Begin connecting (non-blocking)."""
         options, name = self.options, self.plan.name
-        if options.key is not None:  # a ticket of our own, for every address of the server
+        if options.lobby is not None:  # the lobby chooses the server (for the whole party)
+            assert self.party is not None
+            url = options.lobby
+            self._lobby_ticket = ticket = self.party.ticket_for(name)
+
+            def rejoin() -> LobbyTicket:  # a lost connection: ask again, alone
+                return LobbyTicket(MatchRequest(url, [name]), name)
+
+            net = NetClient(
+                name=name,
+                schema=client_schema(()),
+                now=self.clock.now(),
+                ticket=ticket,
+                transport=options.transport,
+                renew_ticket=rejoin,
+            )
+            self.client = GameClient(net, clock=self.clock, smooth=False)
+        elif options.key is not None:  # a ticket of our own, for every address of the server
             key, servers = options.key, resolve(self.host, self.port)[:32]
 
             def ticket() -> ConnectToken:  # also after a lost connection, to resume it
@@ -350,6 +420,7 @@ class Bot:
         if self._joined_at is None:
             self._joined_at = self._connected_since = now
             self.tally.ever_connected = True
+            self._note_lobby()
             if self.left_once:
                 self.tally.rejoins += 1
         if net.rtt is not None:
@@ -366,6 +437,23 @@ class Bot:
         ):
             self.leave(now + plan.rejoin_delay)
         return steps
+
+    def _note_lobby(self) -> None:
+        """The first time in the game after the lobby sent it: where, and how long it took."""
+        ticket, stats = self._lobby_ticket, self.tally
+        if ticket is None or not ticket.taken or stats.server:
+            return
+        match = ticket.taken[0]
+        stats.server = match.server
+        stats.lobby_seconds = match.seconds
+        stats.lobby_tries = match.tries
+        stats.to_playing_seconds = time.monotonic() - match.asked_at
+
+    @property
+    def server(self) -> str:
+        """The server it plays on as far as it knows ("" when it was told an address)."""
+        ticket = self._lobby_ticket
+        return ticket.taken[0].server if ticket is not None and ticket.taken else ""
 
     def _record(self, world: World) -> None:
         """Add this step's position of every aircraft this bot flies to its path."""
@@ -505,7 +593,7 @@ def measure_desync(bots: Sequence[Bot], now: float) -> float | None:
         if not viewer.connected:
             continue
         for owner in bots:
-            if owner is viewer:
+            if owner is viewer or owner.server != viewer.server:  # net ids are per server
                 continue
             for net_id, path in owner.history.items():
                 seen = viewer.view_of(net_id)
@@ -593,6 +681,14 @@ class Report:
         """Things worth knowing that are not failures."""
         total = self.total()
         lines = []
+        placed = [b for b in self.bots if b.to_playing_seconds is not None]
+        if placed:
+            waits = sorted(b.to_playing_seconds or 0.0 for b in placed)
+            servers = len({b.server for b in placed})
+            lines.append(
+                f"lobby: {len(placed)} bot(s) placed on {servers} server(s); asking to playing "
+                f"p50 {percentile(waits, 0.5):.2f} s, p99 {percentile(waits, 0.99):.2f} s"
+            )
         if total.partners_skipped:
             lines.append(
                 f"{total.partners_skipped} co-op partner request(s) not made: the server has no"
@@ -641,6 +737,8 @@ class Report:
             status = "ok" if bot.dropped is None else f"DROPPED: {bot.dropped}"
             if bot.resumes:
                 status += f" (reconnected {bot.resumes}x)"
+            if bot.server:
+                status += f" on {bot.server}"
             if bot.dropped is None and (bot.desync_max or 0.0) > self.desync_bound:
                 status = "DESYNC"
             rows.append(_row(bot.name, bot, status))
@@ -703,6 +801,14 @@ class Report:
             f"{status}; server in {server_in / 1000:.1f} KB/s, out {server_out / 1000:.1f} KB/s;"
             f" loop busy {busy}"
         )
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted `values` lie (nearest rank)."""
+    if not values:
+        return math.nan
+    rank = min(len(values) - 1, max(0, math.ceil(fraction * len(values)) - 1))
+    return values[rank]
 
 
 def _row(name: str, bot: BotStats, status: str) -> str:
@@ -779,6 +885,11 @@ def run_plans(
     options = options or BotOptions()
     total = len(plans) if total_bots is None else total_bots
     start = clock.now()
+    parties: dict[int, LobbyParty] = {}
+    if options.lobby is not None:
+        for plan in plans:
+            members = [p.name for p in plans if p.party == plan.party]
+            parties.setdefault(plan.party, LobbyParty(options.lobby, members))
     bots = [
         Bot(
             plan,
@@ -789,6 +900,7 @@ def run_plans(
             total_bots=total,
             options=options,
             process=process,
+            party=parties.get(plan.party),
         )
         for plan in plans
     ]
@@ -953,12 +1065,14 @@ def run_processes(
     options = options or BotOptions()
     plans = plan_bots(bots, seconds, seed, name_prefix, options)
     processes = max(1, min(processes, bots))
+    numbers = sorted({plan.party for plan in plans})  # a party stays in one process
+    shares = [[p for p in plans if p.party in set(numbers[i::processes])] for i in range(processes)]
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     workers = [
         context.Process(
             target=_worker,
-            args=(i, host, port, plans[i::processes], seconds, bots, options, desync_bound, out),
+            args=(i, host, port, shares[i], seconds, bots, options, desync_bound, out),
             name=f"bots-{i}",
             daemon=True,
         )
@@ -1043,7 +1157,18 @@ def parse_address(text: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m tools.bots", description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--connect", required=True, metavar="HOST:PORT")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--connect", metavar="HOST:PORT", help="a server")
+    where.add_argument(
+        "--lobby", metavar="URL", help="a lobby (python -m game.lobby): it chooses the servers"
+    )
+    parser.add_argument(
+        "--party",
+        type=cli.number(int, low=1, high=4),
+        default=1,
+        metavar="N",
+        help="with --lobby: bots ask in parties of N and land together (default 1)",
+    )
     parser.add_argument("--bots", type=cli.number(int, low=1), required=True, metavar="N")
     parser.add_argument("--seconds", type=cli.number(above=0), required=True, metavar="S")
     parser.add_argument("--seed", type=int, default=1)
@@ -1061,13 +1186,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
     try:
         args = parser.parse_args(argv)
-        host, port = parse_address(args.connect)
+        lobby = parse_lobby_url(args.lobby) if args.lobby else None
+        host, port = parse_address(args.connect) if lobby is None else ("", 0)
         if not args.name_prefix.strip():
             raise ValueError("--name-prefix must not be empty")
+        if lobby is not None and args.key_file:
+            raise ValueError("--key-file goes with --connect: a lobby makes the tickets")
         key = read_key(args.key_file) if args.key_file else None
         if key is not None:
             resolve(host, port)  # an unknown host is a usage error, said once
-        options = BotOptions(key=key, transport=args.transport)
+        options = BotOptions(key=key, transport=args.transport, lobby=lobby, party=args.party)
     except (_ArgumentError, ValueError, KeyFileError, TicketError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,8 +2,9 @@
 
 Runs the real game headless (SDL dummy video and audio), drives it with
 synthetic keys and a manual clock, lets the autopilot fly both local seats of
-a single-player mission, and saves: the title, the menu, a two-player mission
-with an explosion on screen, and the net graph (F3).
+a single-player mission, and saves: the title, the menu, the settings, a
+two-player mission with an explosion on screen, the net graph (F3), and the results at the
+mission's end.
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         key(pygame.K_SPACE)
         frames(5)
         shot("menu")
+        for _ in range(3):
+            key(pygame.K_DOWN)
+        key(pygame.K_RETURN)  # Settings: keys and pad buttons of both players
+        frames(5)
+        shot("settings")
+        key(pygame.K_ESCAPE)
+        for _ in range(3):
+            key(pygame.K_UP)
         key(pygame.K_RETURN)  # Play
         for _ in range(120):
             frames()
@@ -91,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         key(pygame.K_F3)
         frames(150)
         shot("netgraph")
+        game.hud.net_graph.visible = False  # (F3 would not reach it if the mission ended)
+        for _ in range(60 * 240):  # the autopilots fly on to the mission's end: the results
+            frames()
+            if type(app.stack.top).__name__ == "MissionEndState":
+                break
+        frames(30)
+        shot("results")
         app.quit()
         app.close()
     for path in saved:

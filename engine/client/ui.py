@@ -2,7 +2,8 @@
 
 Widgets live in logical coordinates (the Display's surface), so the caller maps
 mouse positions with `Display.to_logical` and passes them in. A `Menu` owns
-focus: arrow keys and Tab move it, the pointer moves it too (hover is focus),
+focus: arrow keys and Tab move it (a pad's d-pad and stick too, through
+`engine.client.gamepad.menu_event`), the pointer moves it too (hover is focus),
 and input goes to the focused widget before the menu navigates, so a text field
 keeps its keys and a key-capture widget gets every key while it listens.
 
@@ -17,6 +18,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pygame
+
+from engine.client.gamepad import (
+    AXIS_MAX,
+    AXIS_NAMES,
+    TRIGGER_DOWN,
+    TRIGGERS,
+    control_label,
+    control_problem,
+    is_pad_event,
+    pad_button,
+)
 
 Colour = tuple[int, int, int]
 Pos = tuple[float, float]
@@ -686,7 +698,8 @@ class Choice(Widget):
 
 
 class KeyCapture(Widget):
-    """Rebinds a key: activate it, then the next key pressed is captured (Escape cancels)."""
+    """Rebinds a key: activate it, then the next key pressed is captured (Escape, a click or
+    a pad's button cancels)."""
 
     def __init__(
         self,
@@ -723,6 +736,9 @@ class KeyCapture(Widget):
         if not self.enabled:
             return False
         if self.listening:
+            if event.type == pygame.CONTROLLERBUTTONDOWN:
+                self.listening = False  # a pad cannot give a key: any of its buttons gives up
+                return True
             if event.type == pygame.KEYDOWN:
                 self.listening = False
                 if event.key != pygame.K_ESCAPE:
@@ -760,6 +776,68 @@ class KeyCapture(Widget):
         else:
             name = self.key_name.upper() if len(self.key_name) == 1 else self.key_name.title()
             draw_text(surface, name, right, size, text, anchor="midright")
+
+
+class PadCapture(KeyCapture):
+    """Rebinds a pad button: activate it, then the next pad button (or trigger pulled past
+    halfway) is captured by SDL's name for it ("a", "righttrigger"). Escape, Start or a
+    click cancels; buttons that cannot be bound (Guide) and other keys are ignored."""
+
+    def __init__(
+        self,
+        rect: pygame.Rect | Sequence[int],
+        label: str,
+        control: str,
+        on_capture: Callable[[str], object] | None = None,
+        *,
+        prompt: str = "press a button...",
+        size: int | None = None,
+    ) -> None:
+        super().__init__(rect, label, control, None, prompt=prompt, size=size)
+        self.control = control
+        self.on_pad_capture = on_capture
+
+    def _captured(self, control: str) -> None:
+        self.listening = False
+        self.control = self.key_name = control
+        if self.on_pad_capture is not None:
+            self.on_pad_capture(control)
+
+    def handle_event(self, event: pygame.event.Event, mouse_pos: Pos | None = None) -> bool:
+        if not self.enabled or not self.listening:
+            if is_pad_event(event):
+                return False
+            return super().handle_event(event, mouse_pos)
+        if event.type == pygame.CONTROLLERBUTTONDOWN:
+            name = pad_button(event)
+            if name == "start":
+                self.listening = False
+            elif name is not None and control_problem(name) is None:
+                self._captured(name)
+            return True
+        if event.type == pygame.CONTROLLERAXISMOTION:
+            axis = AXIS_NAMES.get(getattr(event, "axis", -1))
+            if axis in TRIGGERS and getattr(event, "value", 0) / AXIS_MAX >= TRIGGER_DOWN:
+                self._captured(axis)
+            return True
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                self.listening = False
+            return True  # a key is not a pad button: keep listening
+        if event.type == pygame.MOUSEBUTTONDOWN:
+            self.listening = False
+            return True
+        return event.type in _LISTENING_SWALLOWS or is_pad_event(event)
+
+    def draw(self, surface: pygame.Surface, theme: Theme) -> None:
+        Widget.draw(self, surface, theme)
+        text, size = self._labelled_panel(surface, theme, self.label)
+        right = (self.rect.right - theme.padding, self.rect.centery)
+        if self.listening:
+            colour = theme.accent if self._blink < 0.6 else theme.text_dim
+            draw_text(surface, self.prompt, right, size, colour, anchor="midright")
+        else:
+            draw_text(surface, control_label(self.control), right, size, text, anchor="midright")
 
 
 # -- the container ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ import logging
 import secrets
 import select
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -67,6 +68,10 @@ LINGER = 1.0
 """Seconds a leaving peer keeps its connection so a last Reject or Disconnect can arrive."""
 SPARE_SLOTS = 4
 """Connections beyond max_peers, so a client of a full server hears why (a Reject)."""
+ROUTE_PRUNE_EVERY = 10.0
+"""Seconds between prunings of the socket each address was heard on: the routes of addresses
+neither connected nor mid-handshake go (each datagram from a new address adds one, and a
+server that runs for days hears from many)."""
 
 
 @dataclass(eq=False)
@@ -221,6 +226,7 @@ class NetServer:
         self.peers: list[Peer] = []
         self._by_index: dict[int, Peer] = {}
         self._route: dict[Address, DatagramSocket] = {}  # where each address was last heard
+        self._route_pruned = now
         self._closing: dict[Peer, float] = {}  # leaving peers -> when their link is cut
         self._away: dict[Peer, float] = {}  # resumable peers -> when their place lapses
         self._now = now  # the latest time poll or flush was given
@@ -228,12 +234,31 @@ class NetServer:
         self.dropped = 0  # peers dropped for misbehaving or timing out
         self.joined_total = 0  # handshakes accepted over the server's life
         self.resumed_total = 0  # of which took up a lost connection
+        # For monitoring, over the server's life: drops by kind ("timeout", "protocol",
+        # "handshake_timeout", "send_buffer_full", "kicked"), handshakes refused by kind (a
+        # RejectReason's name in lower case, or "draining"), datagrams and bytes through the
+        # sockets. Kinds are a short fixed set, never a peer's words.
+        self.drops: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.datagrams_in = self.datagrams_out = 0
+        self.bytes_in = self.bytes_out = 0
+        # False while draining: handshakes are refused (Reject FULL with `refusing`), so
+        # nobody new gets in; everyone already in stays.
+        self.admitting = True
+        self.refusing = "the server is shutting down"
 
     def add_socket(self, sock: DatagramSocket) -> None:
         self.sockets.append(sock)
 
     def joined_peers(self) -> list[Peer]:
         return [p for p in self.peers if p.joined and not p.leaving]
+
+    @property
+    def handshakes_in_flight(self) -> int:
+        """Connections under way: challenges out (netcode), and connected peers that have not
+        finished the Hello/Welcome handshake."""
+        waiting = sum(1 for p in self.peers if not p.joined and not p.leaving)
+        return self.link.num_pending + waiting
 
     def away_peers(self) -> list[Peer]:
         """Peers whose connection timed out and who may still resume it."""
@@ -245,9 +270,14 @@ class NetServer:
         """Read every socket, run handshakes and timeouts. Returns what happened."""
         self._now = now
         link = self.link
+        if now - self._route_pruned >= ROUTE_PRUNE_EVERY:  # before this poll's arrivals
+            self._route_pruned = now
+            self._route = {a: s for a, s in self._route.items() if link.knows(a)}
         for sock in self.sockets:
             for datagram, address in sock.receive(now):
                 self._route[address] = sock
+                self.datagrams_in += 1
+                self.bytes_in += len(datagram)
                 link.receive(datagram, address, now)
         link.update(now)
         for event in link.events():
@@ -267,7 +297,7 @@ class NetServer:
                     reason = "quit" if clean else str(event.reason)
                     self._leave(peer, reason, clean=clean, resumable=resumable)
                     if not clean:
-                        self.dropped += 1
+                        self._dropped("timeout")
         for peer, lapses in list(self._away.items()):
             if now >= lapses:
                 del self._away[peer]
@@ -276,8 +306,9 @@ class NetServer:
         late = now - self.handshake_timeout
         for peer in self.peers:
             if not peer.joined and not peer.leaving and peer.connected_at < late:
-                self._reject(peer, Reject(RejectReason.PROTOCOL, "no handshake in time"), now)
-                self.dropped += 1
+                reject = Reject(RejectReason.PROTOCOL, "no handshake in time")
+                self._reject(peer, reject, now, refusal=None)
+                self._dropped("handshake_timeout")
         self._send_link_datagrams(now)
         self._reap()
         events, self._events = self._events, []
@@ -321,6 +352,9 @@ class NetServer:
         if old is not None:  # the secret proves who this is: the name it had is kept
             hello = dataclasses.replace(hello, name=old.name)
         # Away peers keep their room and their name until they come back or lapse.
+        if not self.admitting:
+            self._reject(peer, Reject(RejectReason.FULL, self.refusing), now, refusal="draining")
+            return
         present = [p for p in (*self.joined_peers(), *self._away) if p is not old]
         reject = check_hello(
             hello,
@@ -367,8 +401,13 @@ class NetServer:
                 found = candidate
         return found
 
-    def _reject(self, peer: Peer, reject: Reject, now: float) -> None:
-        log.info("rejected %s: %s (%s)", peer.where, reject.reason.name.lower(), reject.detail)
+    def _reject(self, peer: Peer, reject: Reject, now: float, *, refusal: str | None = "") -> None:
+        """Refuse the peer's handshake, counted in `refusals` under `refusal` (by default
+        the reason's name; None: not a refusal but a drop, counted by the caller)."""
+        kind = reject.reason.name.lower()
+        log.info("rejected %s: %s (%s)", peer.where, kind, reject.detail)
+        if refusal is not None:
+            self.refusals[refusal or kind] += 1
         self.send(peer, reject)
         self._close(peer, f"rejected: {reject.detail}", now)
 
@@ -387,10 +426,14 @@ class NetServer:
         if peer.leaving:
             return
         log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
-        self.dropped += 1
+        self._dropped(code.name.lower())
         self.send(peer, Disconnect(code, clip_utf8(reason, 255)))
         self._close(peer, reason, self._now if now is None else now)
         self._leave(peer, reason, clean=False)
+
+    def _dropped(self, kind: str) -> None:
+        self.dropped += 1
+        self.drops[kind] += 1
 
     def _close(self, peer: Peer, reason: str, now: float) -> None:
         """Stop reading the peer; cut its link once its last messages are through."""
@@ -438,7 +481,7 @@ class NetServer:
     def _overflowed(self, peer: Peer) -> None:
         reason = "send buffer full (peer not reading)"
         log.warning("dropping %s (%s): %s", peer.name or "peer", peer.where, reason)
-        self.dropped += 1
+        self._dropped("send_buffer_full")
         self._closing[peer] = -1.0  # nothing more can reach it: cut at the next flush
         self._leave(peer, reason, clean=False)
 
@@ -482,6 +525,8 @@ class NetServer:
         for datagram, address in self.link.datagrams():
             sock = route.get(address, fallback)
             if sock is not None:
+                self.datagrams_out += 1
+                self.bytes_out += len(datagram)
                 sock.send_to(datagram, address, now)
 
     def wait(self, timeout: float) -> bool:

@@ -41,10 +41,11 @@ class Session:
         now: float,
         first: tuple[type[Message], ...] = (),
         config: ChannelConfig | None = None,
+        report_acks: bool = True,
     ) -> None:
         self.receives = receives
         self.sends = sends
-        self.channels = ChannelConnection(config, now)
+        self.channels = ChannelConnection(config, now, report_acks=report_acks)
         self._first = first  # what the peer's first message must be (the handshake)
         self.failed: str | None = None
         self.last_heard = now
@@ -123,7 +124,9 @@ def server_session(messages: MessageRegistry, now: float, **options: object) -> 
 
 def client_session(messages: MessageRegistry, now: float, **options: object) -> Session:
     """A client's end: the server answers with Welcome or Reject (or Disconnect, when it
-    could not even read the Hello)."""
+    could not even read the Hello). A client never asks which of its messages arrived, so
+    its session keeps no acknowledged handles (unless `report_acks=True`)."""
+    options.setdefault("report_acks", False)
     return Session(
         messages.to_client,
         messages.to_server,

@@ -94,6 +94,8 @@ class ServerNet:
     encoder: SnapshotEncoder = field(init=False)
     last_tick: int = 0  # tick number of the last snapshot sent (0: none yet)
     snapshot_bytes: int = 0  # size of the snapshot messages most peers got last tick
+    snapshots_sent: int = 0  # snapshot messages queued to peers, over the server's life
+    snapshot_bytes_sent: int = 0  # and their bytes (before packet headers and encryption)
     idle_every: int = IDLE_EVERY  # ticks between snapshots for a peer nothing changed for
     _messages: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
     _peers: dict[int, tuple[Peer, PeerReplication]] = field(default_factory=dict, repr=False)
@@ -299,6 +301,8 @@ class ServerSnapshotSystem:
         for at, base, payload in plan:
             handle = server.send_encoded(peer, payload, reliable=base == 0)
             if handle is not None:
+                net.snapshots_sent += 1
+                net.snapshot_bytes_sent += len(payload)
                 peer.snapshots[handle] = at
                 state.epochs[handle] = state.epoch
                 if base == 0:

@@ -107,6 +107,8 @@ class _Framed:
             if len(self.http) >= MAX_REQUEST:
                 self._answer(HttpResponse(400, b'{"error": "request too long"}'))
             return
+        if self.stream.closed:  # the asker hung up right after asking: nobody to answer
+            return
         line = bytes(self.http[: self.http.find(b"\r\n")]).decode("latin-1")
         parts = line.split(" ")
         if len(parts) != 3 or parts[0] != "GET":

@@ -16,6 +16,7 @@ import pygame
 
 from engine.client.audio import Audio
 from engine.client.display import Display
+from engine.client.gamepad import Controls, Gamepads
 from engine.client.input import InputState
 from engine.client.states import State, StateStack
 from engine.client.ui import Theme
@@ -23,7 +24,7 @@ from engine.mods import Mod
 from engine.runtime import settle_garbage_collector
 from engine.time import Clock, MonotonicClock
 from game.client.render import Sprites, WorldRenderer
-from game.client.settings import Settings, load_settings, save_settings
+from game.client.settings import PAD_STICKS, Settings, load_settings, save_settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ TITLE = "Cloudbreak"
 
 @dataclass
 class App:
-    """What every screen shares: display, settings, input, audio, art."""
+    """What every screen shares: display, settings, input (keyboard, pads and the two as
+    `controls`), audio, art."""
 
     display: Display
     settings: Settings
@@ -54,7 +56,9 @@ class App:
     audio: Audio
     settings_warning: str | None = None
     theme: Theme = field(default_factory=Theme)
-    input: InputState = field(init=False)
+    input: InputState = field(init=False)  # the keyboard
+    pads: Gamepads = field(init=False)
+    controls: Controls = field(init=False)  # keyboard and pads, per seat
     sprites: Sprites = field(default_factory=Sprites)
     stack: StateStack = field(init=False)
     music: str | None = None
@@ -64,6 +68,13 @@ class App:
 
     def __post_init__(self) -> None:
         self.input = InputState(self.settings.input_bindings())
+        self.pads = Gamepads(
+            self.settings.pad_input_bindings(),
+            seats=2,
+            dead_zone=self.settings.stick_dead_zone,
+            sticks=PAD_STICKS,
+        )
+        self.controls = Controls(self.input, self.pads)
         self.stack = StateStack(self)
         self.renderer = WorldRenderer(self.sprites)
         for name in SOUNDS:
@@ -98,7 +109,9 @@ class App:
         if mute:
             audio.mute(True)
         pygame.key.set_repeat()
-        return cls(display, settings, settings_path, audio, warning)
+        app = cls(display, settings, settings_path, audio, warning)
+        app.pads.start()  # pads plugged in now arrive as CONTROLLERDEVICEADDED events
+        return app
 
     # -- shared services ------------------------------------------------------------------
 
@@ -120,6 +133,8 @@ class App:
         except (OSError, ValueError) as error:
             return f"could not save settings: {error}"
         self.input.bindings = self.settings.input_bindings()
+        self.pads.bindings = self.settings.pad_input_bindings()
+        self.pads.dead_zone = self.settings.stick_dead_zone
         self.audio.set_volumes(self.settings.music_volume, self.settings.sound_volume)
         self.settings_warning = None
         return None
@@ -132,6 +147,7 @@ class App:
 
     def frame(self, events: list[pygame.event.Event], dt: float) -> None:
         for event in events:
+            event = self.pads.read(event)  # every pad event, whatever screen is up
             if event.type == pygame.QUIT:
                 self.quit()
                 continue
@@ -169,5 +185,6 @@ class App:
         """Leave every screen (sessions close with them), then the audio and the window."""
         self.stack.clear()
         self.stack.update(0.0)
+        self.pads.close()
         self.audio.close()
         self.display.close()

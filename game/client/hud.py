@@ -1,5 +1,5 @@
-"""The heads-up display: hit points and missiles per local seat, messages, players, net graph,
-and "Reconnecting…" while a lost connection is being taken up again.
+"""The heads-up display: hit points, missiles and score per local seat, messages, players, net
+graph, and "Reconnecting…" while a lost connection is being taken up again.
 
 The HUD reads the client world and the connection's counters; it keeps only
 presentation state of its own (which broadcast is showing, the net graph's
@@ -32,13 +32,13 @@ from engine.net.sync import ClientNet
 from game.net.claims import ClientSession, LocalSeat
 from game.net.schema import BattlefieldState
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Health, Held, Player, Weapon
+from game.rules.components import Aircraft, Health, Held, Player, Score, Weapon
 
 BROADCAST_SECONDS = 2.5
 RECONNECTING = "Reconnecting…"
 BLINK_SECONDS = 0.6
-PARTNER_PROMPT = "Press Enter to spawn player 2"
-PARTNER_HINT = "Enter: player 2"
+PARTNER_PROMPT = "Press Enter (or Start on pad 2) to spawn player 2"
+PARTNER_HINT = "Enter or pad 2 Start: player 2"
 PROMPT_SECONDS = 10.0  # the prompt blinks this long after a mission starts (or a seat frees)
 TEXT = (235, 240, 255)
 HINT = (170, 182, 210)
@@ -131,9 +131,9 @@ class Hud:
         return RECONNECTING if world.resource(ClientSession).reconnecting else None
 
     def partner_wanted(self, world) -> bool:  # noqa: ANN001
-        """Could Enter give this keyboard's second player an aircraft now? Player 1 flies,
-        and this connection has no second seat (a partner shot down keeps its seat, and
-        flies again next mission)."""
+        """Could Enter (or Start on the second pad) give this machine's second player an
+        aircraft now? Player 1 flies, and this connection has no second seat (a partner shot
+        down keeps its seat, and flies again next mission)."""
         session = world.resource(ClientSession)
         if not self.can_add_partner or session.reconnecting or 1 in session.own.values():
             return False
@@ -150,12 +150,15 @@ class Hud:
         seats = {}
         for entity, (seat, health, weapon) in world.query(LocalSeat, Health, Weapon):
             seats[seat.local_index] = (health, weapon, entity)
+        scores = {score.player_id: score for _, score in world.query_one(Score)}
         width, height = surface.get_size()
         self._covers = self._what_flies(world)
         for index in (0, 1):
             if index in seats:
-                health, weapon, _ = seats[index]
-                self._seat_panel(surface, index, health, weapon)
+                health, weapon, entity = seats[index]
+                player = world.try_component(entity, Player)
+                score = scores.get(player.player_id) if player is not None else None
+                self._seat_panel(surface, index, health, weapon, score)
         session = world.resource(ClientSession)
         prompt = self.partner_prompt(world)
         if prompt == PARTNER_PROMPT and int(self._clock / BLINK_SECONDS) % 2 == 0:
@@ -244,9 +247,16 @@ class Hud:
             under.set_alpha(round(255 - opacity))
             surface.blit(under, area)
 
-    def _seat_panel(self, surface: pygame.Surface, index: int, health: Health, weapon: Weapon):
+    def _seat_panel(
+        self,
+        surface: pygame.Surface,
+        index: int,
+        health: Health,
+        weapon: Weapon,
+        score: Score | None = None,
+    ) -> None:
         width, height = surface.get_size()
-        panel = pygame.Rect(0, 0, 250, 62)
+        panel = pygame.Rect(0, 0, 250, 62 if score is None else 86)
         if index == 0:
             panel.bottomleft = (MARGIN, height - MARGIN)
         else:
@@ -280,6 +290,11 @@ class Hud:
             room = panel.right - PADDING - bar.x
             at = (bar.x, panel.y + 36)
             self.text(surface, loadout, at, 20, TEXT, "topleft", width=room, smallest=16)
+            if score is not None:
+                room = panel.right - PADDING - (panel.x + 14)
+                at = (panel.x + 14, panel.y + 60)
+                line = score_line(score)
+                self.text(surface, line, at, 20, ACCENT, "topleft", width=room, smallest=14)
 
     def _banner(self, surface: pygame.Surface, title: str, line: str) -> None:
         """The panel at the top centre, under the broadcasts and clear of the start
@@ -385,6 +400,11 @@ def fit_text(
         else:
             high = kept - 1
     return cut(low), smallest
+
+
+def score_line(score: Score) -> str:
+    """A seat's score in a line: "Score 1,250  Kills 12  Acc 43%"."""
+    return f"Score {score.points:,}  Kills {score.kills}  Acc {score.accuracy:.0%}"
 
 
 def _ordinal(number: int) -> str:

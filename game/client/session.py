@@ -6,7 +6,8 @@
   reachable from the LAN, which this client joins like any other player; the
   child ends with the host (it watches its parent);
 - join: a client of someone else's server, by address (asking that server for
-  a ticket) or with a ticket file.
+  a ticket) or with a ticket file;
+- quick match: a lobby chooses the server and hands out the ticket.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from engine.mods import Mod
+from engine.net.client import NetClient
 from engine.net.datagrams import MemoryNetwork
 from engine.net.sync import ClientNet
 from engine.net.tickets import read_token_file
 from engine.time import Clock, FixedStepLoop, MonotonicClock
-from game.net.client import GameClient
+from game.lobby.client import LobbyTicket, MatchRequest
+from game.net.client import GameClient, client_schema
+from game.rules.difficulty import DEFAULT_DIFFICULTY
 from game.server import GameServer
 
 log = logging.getLogger(__name__)
 
-HOST_START_TIMEOUT = 5.0
+HOST_START_TIMEOUT = 15.0  # a loaded 2-core machine took over 5 s to boot the server; a child that
+# fails (a port in use) is reported as soon as it exits, so only a hung start waits this long
 RETRY_SECONDS = 0.2
 
 
@@ -99,9 +104,10 @@ class Session:
         clock: Clock | None = None,
         seed: int | None = None,
         mods: Sequence[Mod] = (),
+        difficulty: str = DEFAULT_DIFFICULTY,
     ) -> Session:
         clock = PausableClock(clock or MonotonicClock())  # a pause stops the whole game
-        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods)
+        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods, difficulty=difficulty)
         network = MemoryNetwork()
         server.join_memory_network(network)
         client = GameClient.with_ticket(
@@ -125,6 +131,34 @@ class Session:
         return cls("join", client, clock=clock)
 
     @classmethod
+    def quick_match(
+        cls,
+        url: str,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+        transport: str = "udp",
+    ) -> Session:
+        """Ask the lobby at `url` for a server with room, and join it with the ticket it
+        hands out (a lost connection asks the lobby again)."""
+        clock = clock or MonotonicClock()
+        ticket = LobbyTicket(MatchRequest(url, [name]), name)
+
+        def again() -> LobbyTicket:
+            return LobbyTicket(MatchRequest(url, [name]), name)
+
+        net = NetClient(
+            name=name,
+            schema=client_schema(mods),
+            now=clock.now(),
+            ticket=ticket,
+            transport=transport,
+            renew_ticket=again,
+        )
+        return cls("join", GameClient(net, clock=clock, mods=mods), clock=clock)
+
+    @classmethod
     def join_with_ticket(
         cls,
         path: str,
@@ -142,7 +176,13 @@ class Session:
 
     @classmethod
     def host(
-        cls, port: int, name: str, *, clock: Clock | None = None, mods: Sequence[Mod] = ()
+        cls,
+        port: int,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mods: Sequence[Mod] = (),
+        difficulty: str = DEFAULT_DIFFICULTY,
     ) -> Session:
         """Start a dedicated server as a child process, open to the LAN, and keep trying to
         join it."""
@@ -158,8 +198,14 @@ class Session:
             str(port),
             "--exit-with-parent",
             str(os.getpid()),
+            "--drain-seconds",  # the host left: its friends are told at once, not in 5 s
+            "0",
             "--log-level",
             "WARNING",
+            "--difficulty",
+            difficulty,
+            "--drain-seconds",  # the host leaving ends the game for everyone, at once
+            "0",
         ]
         for mod in mods:
             command += ["--mod", mod.name]

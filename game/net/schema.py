@@ -17,6 +17,7 @@ from game.rules.components import (
     Pickup,
     Player,
     Projectile,
+    Score,
     Side,
     Weapon,
 )
@@ -74,4 +75,17 @@ def shooter_schema() -> NetSchema:
     )
     # An aircraft whose pilot is away (its connection lost, maybe coming back): drawn dimmed.
     registry.register(Held, {"since": Quantized(1, 0, 2**32)})
+    # Each player's score this mission, on an entity of its own (game.rules.systems.stats).
+    registry.register(
+        Score,
+        {
+            "player_id": UVarint(255),
+            "name": Str(MAX_NAME_BYTES),
+            "points": UVarint(),
+            "kills": UVarint(),
+            "shots": UVarint(),
+            "hits": UVarint(),
+            "damage_taken": UVarint(),
+        },
+    )
     return schema

@@ -87,6 +87,7 @@ class FlightPattern:
     speed: float
     leg: int = 0
     travelled: float = 0.0
+    pursuit: float = 0.0  # px/s it drifts sideways towards the player below it (0: none)
 
 
 @dataclass(slots=True)
@@ -113,7 +114,32 @@ class Pickup:
 
 @dataclass(slots=True)
 class Autopilot:
-    """Marks an aircraft flown by the built-in autopilot (headless runs, bots)."""
+    """Marks an aircraft flown by the built-in autopilot (headless runs, bots), and how it
+    flies (game.rules.autopilot): `style` is dodge, edge or centre."""
 
     missile_cooldown: float = 0.0
     offset_x: float = 0.0  # flies this far beside its target (a wingman keeps formation)
+    style: str = "dodge"
+    side: float = -1.0  # the edge style's edge: -1 left, 1 right
+    flown: float = 0.0  # seconds it has flown this aircraft
+    decide_in: float = 0.0  # seconds until the dodge style looks again
+
+
+@dataclass(slots=True)
+class Score:
+    """One player's tallies this mission, on an entity of its own (it outlives the player's
+    aircraft, shot down or away): the server counts them (game.rules.systems.stats), every
+    client sees them. Accuracy is hits over shots (bullets and missiles)."""
+
+    player_id: int
+    name: str = ""
+    points: int = 0
+    kills: int = 0
+    shots: int = 0
+    hits: int = 0
+    damage_taken: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        """Hits over shots, 0..1 (0 before the first shot)."""
+        return min(1.0, self.hits / self.shots) if self.shots else 0.0

@@ -1,4 +1,5 @@
-"""The shooter's content: aircraft, weapons, pickups, battlefield and mission, read from TOML.
+"""The shooter's content: aircraft, weapons, pickups, battlefield, mission and difficulty
+levels, read from TOML.
 
 Every number the rules use comes from `game/rules/data/*.toml`; loading validates
 each value and names the file and key of the first bad one (see engine.data).
@@ -6,13 +7,18 @@ each value and names the file and key of the first bad one (see engine.data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.data import DataError, Table, load_toml
+from game.rules.difficulty import DIFFICULTIES, NORMAL, Difficulty
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped in the package (package-data)
 SIDES = ("ally", "enemy")
+# Formations of random waves (game.rules.systems.spawning): `scatter`, at random across the
+# whole width; `column`, a file down one side of the view; `line`, a row across the whole
+# width; `above_player`, a group over a player, wherever that player flies.
+SHAPES = ("scatter", "column", "line", "above_player")
 EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate", "none")  # none: a mod applies it
 
 
@@ -47,6 +53,10 @@ class AircraftSpec:
     width: float
     bullet: str
     pattern: tuple[tuple[float, float], ...]  # (angle degrees, distance px); empty for players
+    aim_cone: float = 0.0  # enemies: aim at the nearest player within this many degrees of
+    # straight down (0: always straight down)
+    pursuit: float = 0.0  # enemies: px/s they drift sideways towards the player below them
+    points: int = 0  # enemies: the score for shooting (or ramming) one down
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +93,32 @@ class ScriptedEnemy:
 
 
 @dataclass(frozen=True, slots=True)
+class FormationSpec:
+    """One way a random wave comes in (mission.toml [[waves.formation]])."""
+
+    shape: str  # one of SHAPES
+    kinds: tuple[str, ...]  # each enemy is one of these, at random
+    count_min: int
+    count_max: int
+    weight: float = 1.0  # how likely, against the other formations' weights
+    spacing: float = 0.0  # px between neighbours (column, above_player)
+    inset: float = 0.0  # px from the side of the view (column)
+    pattern: tuple[tuple[float, float], ...] = ()  # flown instead of the kind's; mirrored
+    # for a formation on the right (column) so it sweeps the same way from either side
+
+
+@dataclass(frozen=True, slots=True)
 class WaveSpec:
     interval_min: float
     interval_max: float
-    count_min: int
-    count_max: int
-    kinds: tuple[str, ...]
     stop_before_finish: float
+    formations: tuple[FormationSpec, ...]
+    per_player: float = 0.0  # each player flying beyond the first: waves this much more often
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind a wave may bring, in the order the formations name them."""
+        return tuple(dict.fromkeys(kind for f in self.formations for kind in f.kinds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +133,16 @@ class GameContent:
     script: tuple[ScriptedEnemy, ...]
     waves: WaveSpec
     player_aircraft: str = "eagle"
+    difficulties: dict[str, Difficulty] = field(default_factory=lambda: {"normal": NORMAL})
+
+    def difficulty(self, name: str) -> Difficulty:
+        """The level called `name` (one of game.rules.difficulty.DIFFICULTIES)."""
+        try:
+            return self.difficulties[name]
+        except KeyError:
+            raise ValueError(
+                f"difficulty must be one of {', '.join(self.difficulties)}, got {name!r}"
+            ) from None
 
 
 def load_content(data_dir: Path = DATA_DIR) -> GameContent:
@@ -145,6 +184,9 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
     )
     waves = _waves(mission.table("waves"), aircraft)
     mission.finish()
+    levels = load_toml(data_dir / "difficulty.toml")
+    difficulties = _difficulties(levels)
+    levels.finish()
     return GameContent(
         battlefield=battlefield,
         aircraft=aircraft,
@@ -155,7 +197,30 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
         pickup_radius=pickup_radius,
         script=script,
         waves=waves,
+        difficulties=difficulties,
     )
+
+
+def _difficulties(root: Table) -> dict[str, Difficulty]:
+    """Exactly the levels of DIFFICULTIES, in that order, each with its every scale."""
+    tables = root.subtables("difficulty")
+    for name in tables:
+        if name not in DIFFICULTIES:
+            raise root.fail(f"difficulty.{name}", f"must be one of {', '.join(DIFFICULTIES)}")
+    levels = {}
+    for name in DIFFICULTIES:
+        if name not in tables:
+            raise root.fail(f"difficulty.{name}", "is required")
+        table = tables[name]
+        levels[name] = Difficulty(
+            name=name,
+            enemy_fire=table.number("enemy_fire", above=0.0, max=10.0),
+            enemy_health=table.number("enemy_health", above=0.0, max=10.0),
+            waves=table.number("waves", above=0.0, max=10.0),
+            wave_size=table.number("wave_size", above=0.0, max=10.0),
+        )
+        table.finish()
+    return levels
 
 
 def _battlefield(root: Table) -> BattlefieldSpec:
@@ -242,18 +307,7 @@ def _aircraft(name: str, table: Table, projectiles: dict[str, ProjectileSpec]) -
     bullet = table.string("bullet")
     if bullet not in projectiles:
         raise table.fail("bullet", f"must be one of {', '.join(projectiles)}", bullet)
-    pattern = []
-    for index, leg in enumerate(table.get("pattern", [])):
-        ok = (
-            isinstance(leg, list)
-            and len(leg) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in leg)
-            and -180 <= leg[0] <= 180
-            and leg[1] > 0
-        )
-        if not ok:
-            raise table.fail(f"pattern[{index}]", "must be [angle in -180..180, distance > 0]", leg)
-        pattern.append((float(leg[0]), float(leg[1])))
+    pattern = _pattern(table)
     spec = AircraftSpec(
         name=name,
         side=side,
@@ -264,10 +318,33 @@ def _aircraft(name: str, table: Table, projectiles: dict[str, ProjectileSpec]) -
         radius=table.number("radius", above=0.0),
         width=table.number("width", above=0.0),
         bullet=bullet,
-        pattern=tuple(pattern),
+        pattern=pattern,
+        aim_cone=table.number("aim_cone", default=0.0, min=0.0, max=90.0),
+        pursuit=table.number("pursuit", default=0.0, min=0.0),
+        points=table.integer("points", default=0, min=0),
     )
     table.finish()
     return spec
+
+
+def _pattern(table: Table) -> tuple[tuple[float, float], ...]:
+    """A flight pattern: [[angle, distance], ...], angle in -180..180, distance > 0."""
+    raw = table.get("pattern", [])
+    if not isinstance(raw, list):
+        raise table.fail("pattern", "must be an array of [angle, distance] legs", raw)
+    pattern = []
+    for index, leg in enumerate(raw):
+        ok = (
+            isinstance(leg, list)
+            and len(leg) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in leg)
+            and -180 <= leg[0] <= 180
+            and leg[1] > 0
+        )
+        if not ok:
+            raise table.fail(f"pattern[{index}]", "must be [angle in -180..180, distance > 0]", leg)
+        pattern.append((float(leg[0]), float(leg[1])))
+    return tuple(pattern)
 
 
 def _pickup(name: str, table: Table) -> PickupSpec:
@@ -296,18 +373,37 @@ def _scripted(
 
 def _waves(table: Table, aircraft: dict[str, AircraftSpec]) -> WaveSpec:
     interval_min = table.number("interval_min", above=0.0)
-    count_min = table.integer("count_min", min=0)
+    formations = tuple(_formation(f, aircraft) for f in table.tables("formation"))
+    if not formations:
+        raise table.fail("formation", "needs at least one [[waves.formation]]")
+    if not any(f.weight > 0 for f in formations):
+        raise table.fail("formation", "needs a formation with a weight above 0")
+    spec = WaveSpec(
+        interval_min=interval_min,
+        interval_max=table.number("interval_max", min=interval_min),
+        stop_before_finish=table.number("stop_before_finish", min=0.0),
+        formations=formations,
+        per_player=table.number("per_player", default=0.0, min=0.0, max=10.0),
+    )
+    table.finish()
+    return spec
+
+
+def _formation(table: Table, aircraft: dict[str, AircraftSpec]) -> FormationSpec:
     raw_kinds = table.get("kinds")
     if not isinstance(raw_kinds, list) or not raw_kinds:
         raise table.fail("kinds", "must be a non-empty array of enemy names", raw_kinds)
     kinds = tuple(_enemy_kind(table, "kinds", k, aircraft) for k in raw_kinds)
-    spec = WaveSpec(
-        interval_min=interval_min,
-        interval_max=table.number("interval_max", min=interval_min),
-        count_min=count_min,
-        count_max=table.integer("count_max", min=count_min),
+    count_min = table.integer("count_min", min=1, max=32)
+    spec = FormationSpec(
+        shape=table.string("shape", choices=SHAPES),
         kinds=kinds,
-        stop_before_finish=table.number("stop_before_finish", min=0.0),
+        count_min=count_min,
+        count_max=table.integer("count_max", min=count_min, max=32),
+        weight=table.number("weight", default=1.0, min=0.0),
+        spacing=table.number("spacing", default=0.0, min=0.0),
+        inset=table.number("inset", default=0.0, min=0.0),
+        pattern=_pattern(table),
     )
     table.finish()
     return spec

@@ -14,6 +14,7 @@ class Damaged:
     entity: int
     amount: int
     source: int  # the projectile or aircraft that did it
+    by: int = 0  # the aircraft behind it: a projectile's shooter, or the rammer (0: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class Destroyed:
     side: Side
     x: float
     y: float
+    by: int = 0  # the aircraft whose hit (or ram) brought it down (0: unknown)
 
 
 @dataclass(frozen=True, slots=True)

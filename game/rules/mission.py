@@ -28,8 +28,8 @@ from engine.world import World
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Pickup, Projectile
 from game.rules.content import GameContent
-from game.rules.systems.spawning import WaveClock, script_for
-from game.rules.systems.stats import MissionStats
+from game.rules.systems.spawning import WaveClock, next_wave_in, script_for
+from game.rules.systems.stats import MissionStats, reset_scores
 
 RESTART_DELAY = 5.0  # seconds between a mission's end and the next one
 
@@ -82,7 +82,8 @@ def mission_not_held(world: World) -> bool:
 
 def reset_mission(world: World) -> None:
     """Everything back to the start: aircraft, projectiles and pickups gone, the view at the
-    bottom, the script, the waves and the tallies from scratch. Held and the count stay."""
+    bottom, the script, the waves, the tallies and the scores from scratch. Held and the
+    count stay."""
     content = world.resource(GameContent)
     for entity, _ in world.query(Aircraft, Transform):
         world.despawn(entity)
@@ -97,11 +98,9 @@ def reset_mission(world: World) -> None:
     mission.had_players = False
     mission.restart_at = -1.0
     world.insert_resource(MissionStats())
+    reset_scores(world)
     world.insert_resource(script_for(content))
-    waves = content.waves
-    world.insert_resource(
-        WaveClock(world.time.seconds + world.rng.uniform(waves.interval_min, waves.interval_max))
-    )
+    world.insert_resource(WaveClock(world.time.seconds + next_wave_in(world)))
 
 
 def start_mission(world: World) -> None:

@@ -14,6 +14,7 @@ from engine.plugin import Plugin
 from engine.world import World
 from game.rules.battlefield import Battlefield, ScrollSystem
 from game.rules.content import GameContent, load_content
+from game.rules.difficulty import DEFAULT_DIFFICULTY
 from game.rules.mission import (
     MissionRestartSystem,
     MissionState,
@@ -39,13 +40,16 @@ from game.rules.systems.culling import CullSystem
 from game.rules.systems.enemies import FlightPatternSystem
 from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
 from game.rules.systems.spawning import MissionScriptSystem, WaveSystem
-from game.rules.systems.stats import StatsSystem
+from game.rules.systems.stats import ScoreSystem, StatsSystem
 from game.rules.systems.status import MissionStatusSystem
 from game.rules.systems.weapons import HomingSystem, WeaponSystem
 
 
 class ShooterPlugin(Plugin):
     """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones.
+
+    `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy, normal, hard): it
+    scales the enemies' fire, hit points and waves (data/difficulty.toml).
 
     Its systems join the public sets of `game.rules.sets`; the sets carry the order
     (steering before movement, weapons after control, deaths after damage, the
@@ -57,12 +61,16 @@ class ShooterPlugin(Plugin):
     name = "cloudbreak"
     requires = (MovementPlugin, PhysicsPlugin)
 
-    def __init__(self, content: GameContent | None = None) -> None:
+    def __init__(
+        self, content: GameContent | None = None, *, difficulty: str = DEFAULT_DIFFICULTY
+    ) -> None:
         self.content = content
+        self.difficulty = difficulty
 
     def build(self, world: World) -> None:
         content = self.content or load_content()
         world.insert_resource(content)
+        world.insert_resource(content.difficulty(self.difficulty))  # ValueError if unknown
         world.insert_resource(Battlefield.at_start(content.battlefield))
         world.insert_resource(MissionState())
         configure_sets(world)
@@ -87,6 +95,7 @@ class ShooterPlugin(Plugin):
         world.add_system(CullSystem(), Phase.SPAWN)
         world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
         world.add_system(StatsSystem(), Phase.SPAWN)
+        world.add_system(ScoreSystem(), Phase.SPAWN, before=MissionLifecycle)
         world.add_system(MissionRestartSystem(), Phase.SPAWN, in_set=MissionLifecycle)
 
 
@@ -106,8 +115,14 @@ def core_plugins() -> list[Plugin]:
     return [MovementPlugin(), PhysicsPlugin()]
 
 
-def shooter_world(role, *, seed: int = 0, content: GameContent | None = None) -> World:
-    """A world with the engine core and the shooter's rules for `role`."""
+def shooter_world(
+    role,
+    *,
+    seed: int = 0,
+    content: GameContent | None = None,
+    difficulty: str = DEFAULT_DIFFICULTY,
+) -> World:
+    """A world with the engine core and the shooter's rules for `role`, at `difficulty`."""
     world = World(role, seed=seed)
-    world.add_plugins([*core_plugins(), ShooterPlugin(content)])
+    world.add_plugins([*core_plugins(), ShooterPlugin(content, difficulty=difficulty)])
     return world

@@ -23,6 +23,7 @@ from game.rules.components import (
     Weapon,
 )
 from game.rules.content import GameContent
+from game.rules.difficulty import difficulty_of
 
 # Who touches whom: a pair collides when each one's category is in the other's mask.
 MASKS = {
@@ -78,37 +79,63 @@ def spawn_player(
     )
 
 
-def spawn_enemy(world: World, kind: str, x: float, y: float) -> int:
+def spawn_enemy(
+    world: World,
+    kind: str,
+    x: float,
+    y: float,
+    *,
+    pattern: tuple[tuple[float, float], ...] | None = None,
+) -> int:
+    """An enemy of `kind` at (x, y), flying `pattern` (None: its kind's), its hit points
+    and fire scaled by the difficulty."""
     content = world.resource(GameContent)
     spec = content.aircraft[kind]
+    difficulty = difficulty_of(world)
+    hitpoints = difficulty.hitpoints(spec.hitpoints)
     parts: list[object] = [
         Replicated(),
         Transform(x, y, 180.0),
         Velocity(),
         Aircraft(kind, Side.ENEMY),
-        Health(spec.hitpoints, spec.hitpoints),
-        FlightPattern(spec.pattern, spec.speed),
+        Health(hitpoints, hitpoints),
+        FlightPattern(
+            spec.pattern if pattern is None else pattern, spec.speed, pursuit=spec.pursuit
+        ),
         collider(spec.radius, Category.ENEMY),
     ]
     if spec.fire_interval > 0:
         parts.append(
             Weapon(
                 bullet=spec.bullet,
-                fire_interval=spec.fire_interval,
+                fire_interval=difficulty.fire_interval(spec.fire_interval),
                 fire_rate_level=content.firing.start_fire_rate_level,
             )
         )
     return world.spawn(*parts)
 
 
-def spawn_bullet(world: World, kind: str, side: Side, x: float, y: float, shooter: int) -> int:
+def spawn_bullet(
+    world: World,
+    kind: str,
+    side: Side,
+    x: float,
+    y: float,
+    shooter: int,
+    *,
+    angle: float | None = None,
+) -> int:
+    """A bullet flying straight at its projectile speed: up the screen for allies, down for
+    enemies, unless `angle` says which way (degrees clockwise from up: 180 is down)."""
     spec = world.resource(GameContent).projectiles[kind]
-    direction = -1.0 if side is Side.ALLY else 1.0
+    if angle is None:
+        angle = 0.0 if side is Side.ALLY else 180.0
+    radians = math.radians(angle)
     category = Category.ALLY_SHOT if side is Side.ALLY else Category.ENEMY_SHOT
     return world.spawn(
         Replicated(spawn_only=True),  # flies straight: clients simulate it from the spawn record
-        Transform(x, y, 0.0 if side is Side.ALLY else 180.0),
-        Velocity(0.0, direction * spec.speed),
+        Transform(x, y, angle % 360.0),
+        Velocity(_clean(spec.speed * math.sin(radians)), _clean(-spec.speed * math.cos(radians))),
         Projectile(kind, side, spec.damage, shooter),
         collider(spec.radius, category),
     )
@@ -132,6 +159,11 @@ def spawn_pickup(world: World, kind: str, x: float, y: float) -> int:
         raise KeyError(f"no pickup named {kind!r}")
     shape = collider(content.pickup_radius, Category.PICKUP)
     return world.spawn(Replicated(), Transform(x, y), Pickup(kind), shape)
+
+
+def _clean(value: float) -> float:
+    """Rounding noise of sin and cos at right angles (1e-14 px/s) to zero."""
+    return 0.0 if abs(value) < 1e-9 else value
 
 
 def heading(vx: float, vy: float) -> float:

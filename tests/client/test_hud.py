@@ -259,7 +259,8 @@ def prompts(scene: Scene, drawn: Drawn, seconds: float) -> set[str]:
 
 
 def test_the_partner_prompt_shows_at_a_missions_start_then_gives_way_to_a_hint(scene, drawn):
-    prompt, hint = "Press Enter to spawn player 2", "Enter: player 2"
+    prompt = "Press Enter (or Start on pad 2) to spawn player 2"
+    hint = "Enter or pad 2 Start: player 2"
     scene.aircraft(500, 600, name="Ann", seat=0)
     assert prompts(scene, drawn, 9.5) == {prompt}
     prompts(scene, drawn, 1.0)
@@ -283,3 +284,37 @@ def test_no_partner_prompt_for_a_spectator_or_while_reconnecting(scene, drawn):
     scene.aircraft(500, 600, name="Ann", seat=0)
     scene.session.reconnecting = True
     assert prompts(scene, drawn, 1.0) == set()
+
+
+# -- issue 13, score and results: a score line per local seat ----------------------------------
+
+
+def test_each_local_seat_shows_its_own_score_in_a_line(scene, drawn):
+    from game.rules.components import Score
+
+    first = scene.aircraft(400, 400, name="Ada", seat=0)
+    second = scene.aircraft(600, 400, name="Bo", seat=1)
+    ada, bo = (scene.world.component(e, Player).player_id for e in (first, second))
+    scene.world.create(Score(ada, "Ada", points=1250, kills=12, shots=100, hits=43))
+    scene.world.create(Score(bo, "Bo", points=100, kills=1, shots=4, hits=1, damage_taken=9))
+    scene.world.create(Score(99, "someone else", points=5))
+    scene.frame()
+    said = drawn.said()
+    assert "Score 1,250  Kills 12  Acc 43%" in said
+    assert "Score 100  Kills 1  Acc 25%" in said
+    assert not any("Score 5 " in text for text in said)
+
+
+def test_the_score_line_fits_its_panel_at_its_longest(scene, drawn):
+    from game.rules.components import Score
+
+    seat = scene.aircraft(400, 400, name=LONGEST, seat=0)
+    player_id = scene.world.component(seat, Player).player_id
+    scene.world.create(Score(player_id, LONGEST, points=9_999_999, kills=9999, shots=1, hits=1))
+    scene.frame()
+    [(text, rect, _)] = [t for t in drawn.texts if t[0].startswith("Score")]
+    assert text.endswith("Acc 100%")  # all of it, in smaller type if need be
+    [home] = [p for p in drawn.panels if p.colliderect(rect)]
+    assert home.inflate(-8, -4).contains(rect)
+    others = [r for t, r, _ in drawn.texts if t != text and home.colliderect(r)]
+    assert rect.collidelist(others) < 0

@@ -20,7 +20,7 @@ def test_the_settings_name_field_holds_what_is_saved(driver):
     driver.clear_field()  # the name field has the focus first
     driver.type(WIDE)
     assert driver.top.name.text == KEEPS
-    for _ in range(16):  # music, sound, display, twelve key captures: then Save
+    for _ in range(30):  # music, sound, display, difficulty, dead zone, 24 captures: Save
         driver.key(DOWN)
     driver.key(ENTER)
     assert driver.is_top("MenuState"), driver.top.message

@@ -212,16 +212,39 @@ def test_a_corrupt_settings_file_warns_and_is_kept_as_bak(driver, tmp_path):
         app.close()
 
 
+def test_the_difficulty_chosen_in_settings_is_saved_and_played(driver):
+    from game.rules.difficulty import Difficulty
+
+    to_menu(driver)
+    choose(driver, 3)
+    assert driver.top.difficulty.index == 1  # Normal
+    for _ in range(4):  # name, music, sound, display: then difficulty
+        driver.key(DOWN)
+    driver.key(pygame.K_RIGHT)  # Hard
+    for _ in range(26):  # dead zone, 24 key and pad captures: Save
+        driver.key(DOWN)
+    driver.key(ENTER)
+    assert driver.is_top("MenuState"), driver.top.message
+    assert load_settings(driver.app.settings_path)[0].difficulty == "hard"
+    for _ in range(3):  # the menu's focus is still on Settings: up to Play
+        driver.key(pygame.K_UP)
+    driver.key(ENTER)
+    driver.until(lambda: driver.is_top("GameState"), what="the mission")
+    server = driver.top.session.server
+    assert server.difficulty == "hard"
+    assert server.world.resource(Difficulty).name == "hard"
+
+
 def test_rebinding_a_key_is_saved_and_used(driver):
     to_menu(driver)
     choose(driver, 3)
     settings_screen = driver.top
-    for _ in range(4):  # name, music, sound, display: the next is player 1's Left
+    for _ in range(6):  # name, music, sound, display, difficulty, dead zone: then P1's Left
         driver.key(DOWN)
     driver.key(ENTER)
     driver.key(pygame.K_j)
-    # Save is the first button after the twelve key captures
-    for _ in range(12):
+    # Save is the first button after the 24 captures (each player's 6 keys, then 6 pad buttons)
+    for _ in range(24):
         driver.key(DOWN)
     driver.key(ENTER)
     assert driver.is_top("MenuState"), type(settings_screen).__name__
@@ -270,9 +293,11 @@ def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(drive
         assert len(friend.players()) == 2
         driver.key(ESC)
         driver.key(DOWN)
-        driver.key(ENTER)  # Leave: the server ends with the host
+        left = time.monotonic()
+        driver.key(ENTER)  # Leave: the server ends with the host, at once (no drain)
         assert driver.is_top("MenuState")
         assert child.wait(timeout=10) is not None
+        assert time.monotonic() - left < 4  # not the 5 s a dedicated server drains for
         deadline = time.monotonic() + 10
         while friend.connected and time.monotonic() < deadline:
             friend.run_due_steps()

@@ -8,6 +8,7 @@ from game.client import settings as settings_module
 from game.client.settings import (
     ACTIONS,
     DEFAULT_BINDINGS,
+    DEFAULT_PAD_BINDINGS,
     Settings,
     clean_player_name,
     default_path,
@@ -38,6 +39,9 @@ missile = "m"
 def custom():
     bindings = {seat: dict(actions) for seat, actions in DEFAULT_BINDINGS.items()}
     bindings[1]["fire"] = "left shift"
+    pads = {seat: dict(actions) for seat, actions in DEFAULT_PAD_BINDINGS.items()}
+    pads[0]["fire"], pads[0]["missile"] = "righttrigger", "a"
+    pads[1]["move_left"] = "x"
     return Settings(
         player_name="Zoë Ace",
         last_address="[::1]:5001",
@@ -46,6 +50,8 @@ def custom():
         sound_volume=0.0,
         fullscreen=True,
         bindings=bindings,
+        pad_bindings=pads,
+        stick_dead_zone=0.15,
     )
 
 
@@ -58,6 +64,11 @@ def test_defaults():
     assert (settings.last_address, settings.host_port) == ("127.0.0.1:5000", 5000)
     assert (settings.music_volume, settings.sound_volume, settings.fullscreen) == (0.6, 0.8, False)
     assert settings.input_bindings().conflicts() == []
+    assert settings.pad_bindings == DEFAULT_PAD_BINDINGS
+    assert settings.pad_bindings[1] is not DEFAULT_PAD_BINDINGS[1]
+    assert all(set(actions) == set(ACTIONS) for actions in settings.pad_bindings.values())
+    assert settings.pad_input_bindings().conflicts() == []
+    assert settings.stick_dead_zone == 0.25
 
 
 def test_default_path_is_in_the_user_config_dir():
@@ -112,6 +123,35 @@ def test_partial_file_keeps_defaults_for_the_rest(tmp_path):
     assert settings.bindings[0] == DEFAULT_BINDINGS[0]
 
 
+def test_the_pad_bindings_are_saved_beside_the_keys(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_settings(custom(), path)
+    text = path.read_text()
+    assert '[bindings.0]\nmove_left = "left"' in text
+    assert "[pad_bindings.0]" in text
+    assert 'fire = "righttrigger"' in text
+    assert "stick_dead_zone = 0.15" in text
+
+
+def test_a_partial_pad_table_keeps_defaults_for_the_rest(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[pad_bindings.1]\nfire = "rightshoulder"\n')
+    settings, warning = load_settings(path)
+    assert warning is None
+    assert settings.pad_bindings[1]["fire"] == "rightshoulder"
+    assert settings.pad_bindings[1]["missile"] == "b"
+    assert settings.pad_bindings[0] == DEFAULT_PAD_BINDINGS[0]
+
+
+def test_save_refuses_a_pad_button_bound_twice_for_one_player(tmp_path):
+    path = tmp_path / "settings.toml"
+    bad = custom()
+    bad.pad_bindings[0]["missile"] = "righttrigger"
+    with pytest.raises(ValueError, match="pad button 'righttrigger' is bound to both"):
+        save_settings(bad, path)
+    assert not path.exists()
+
+
 def test_good_hand_written_file(tmp_path):
     path = tmp_path / "settings.toml"
     path.write_text(GOOD)
@@ -141,6 +181,28 @@ def test_good_hand_written_file(tmp_path):
             "bindings: key 'f' is bound to both seat 0 fire and seat 1 fire",
         ),
         ("bindings = 3\n", "bindings: must be a table, got 3"),
+        (
+            "[pad_bindings.0]\nfire = 'trigger'\n",
+            "pad_bindings.0.fire: unknown pad button 'trigger'",
+        ),
+        ("[pad_bindings.1]\nfire = 7\n", "pad_bindings.1.fire: must be a string, got 7"),
+        (
+            "[pad_bindings.0]\nmissile = 'start'\n",
+            "pad_bindings.0.missile: pad button 'start' is kept for pausing",
+        ),
+        (
+            "[pad_bindings.0]\nmissile = 'guide'\n",
+            "pad_bindings.0.missile: pad button 'guide' belongs to the system",
+        ),
+        ("[pad_bindings.0]\njump = 'a'\n", "pad_bindings.0.jump: is not a known key"),
+        ("[pad_bindings.2]\nfire = 'a'\n", "pad_bindings.2: is not a known key"),
+        (
+            "[pad_bindings.1]\nmissile = 'a'\n",
+            "pad_bindings: pad button 'a' is bound to both seat 1 fire and seat 1 missile",
+        ),
+        ("stick_dead_zone = 0.95\n", "stick_dead_zone: must be a number <= 0.9, got 0.95"),
+        ("difficulty = 'insane'\n", "difficulty: must be one of easy, normal, hard, got 'insane'"),
+        ("stick_dead_zone = -0.1\n", "stick_dead_zone: must be a number >= 0, got -0.1"),
         ("player_name = ''\n", "player_name: is empty"),
         ("player_name = '" + "x" * 33 + "'\n", "player_name: is longer than 32 bytes"),
         ("last_address = 'host:abc'\n", "last_address: bad address 'host:abc'"),
@@ -252,3 +314,12 @@ def test_parse_address_rejects_bad_input_in_one_line(text, message):
         parse_address(text)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_difficulty_is_saved_and_loaded(tmp_path):
+    path = tmp_path / "settings.toml"
+    assert Settings().difficulty == "normal"
+    save_settings(dataclasses.replace(Settings(), difficulty="hard"), path)
+    settings, warning = load_settings(path)
+    assert warning is None
+    assert settings.difficulty == "hard"

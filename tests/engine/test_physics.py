@@ -212,3 +212,71 @@ def test_small_circles_touch_too(physics_world):
     b = world.create(Transform(1, 0), Collider(radius=0.75))
     world.step()
     assert log == [CollisionStarted(min(a, b), max(a, b))]
+
+
+def test_bullets_coming_and_going_leave_no_pymunk_garbage(physics_world):
+    """A pymunk Body or Shape is a reference cycle: one made per short-lived collider is
+    garbage until the cyclic collector runs (a long-running server's memory, waiting).
+    Removed ones are kept and given to the next collider of their size instead."""
+    import gc
+
+    import pymunk
+
+    world, _ = physics_world
+    physics = world.resource(PhysicsSpace)
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(300):
+            bullet = world.create(Transform(i, 0), Collider(radius=3))
+            world.step()
+            world.despawn(bullet)
+            world.step()
+        bodies = sum(isinstance(o, pymunk.Body) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert bodies <= 2
+    assert physics.shapes_made == 1
+    assert physics.shape_count() == 0
+
+
+def test_a_reused_shape_answers_for_its_new_entity_size_and_filter(physics_world):
+    world, log = physics_world
+    old = world.create(Transform(0, 0), Collider(radius=5, category=2, mask=2))
+    world.step()
+    reused = world.component(old, Collider).shape
+    world.despawn(old)
+    world.step()
+    target = world.create(Transform(100, 0), Collider(radius=5, category=1, mask=1))
+    other = world.create(Transform(0, 0), Collider(radius=5, category=1, mask=1))
+    box = world.create(Transform(300, 0), Collider(width=4, height=8))
+    world.step()
+    assert world.resource(PhysicsSpace).shapes_made == 3  # old's went to target or other
+    shapes = {e: world.component(e, Collider).shape for e in (target, other)}
+    assert reused in shapes.values()
+    assert all(shape.entity == e for e, shape in shapes.items())
+    assert (
+        world.component(box, Collider).shape.bb.top - world.component(box, Collider).shape.bb.bottom
+        == 8
+    )
+    world.component(other, Transform).x = 95
+    world.step()
+    assert log[-1] == CollisionStarted(min(target, other), max(target, other))
+
+
+def test_a_pooled_shape_keeps_its_body_through_a_collection(physics_world):
+    """A shape holds its body only in C: the pool must hold the body too, or the cyclic
+    collector frees it and the shape comes back bodiless."""
+    import gc
+
+    world, log = physics_world
+    first = world.create(Transform(0, 0), Collider(radius=7))
+    world.step()
+    world.despawn(first)
+    world.step()
+    gc.collect()
+    again = world.create(Transform(0, 0), Collider(radius=7))
+    near = world.create(Transform(10, 0), Collider(radius=7))
+    world.step()
+    assert world.resource(PhysicsSpace).shapes_made == 2
+    assert log[-1] == CollisionStarted(min(again, near), max(again, near))

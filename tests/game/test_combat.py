@@ -153,7 +153,8 @@ def test_a_player_ramming_an_enemy_takes_its_hit_points_and_destroys_it(arena, c
     assert world.component(player, Health).hitpoints == eagle.hitpoints - rammed
     assert not world.is_alive(enemy)
     assert sorted(log.of(Damaged), key=lambda d: d.entity) == sorted(
-        [Damaged(player, rammed, enemy), Damaged(enemy, rammed, player)], key=lambda d: d.entity
+        [Damaged(player, rammed, enemy, enemy), Damaged(enemy, rammed, player, player)],
+        key=lambda d: d.entity,
     )
     assert [(d.entity, d.kind, d.side) for d in log.of(Destroyed)] == [
         (enemy, "raptor", Side.ENEMY)

@@ -55,6 +55,7 @@ def test_the_data_ships_inside_the_rules_package():
     assert sorted(p.name for p in DATA_DIR.glob("*.toml")) == [
         "aircraft.toml",
         "battlefield.toml",
+        "difficulty.toml",
         "mission.toml",
         "pickups.toml",
         "weapons.toml",
@@ -145,8 +146,56 @@ BAD_VALUES = [
     ),
     ("mission.toml", set_in("enemy", 0, "kind", "zeppelin"), "enemy[0].kind", "'zeppelin'"),
     ("mission.toml", set_in("enemy", 3, "x", 9000.0), "enemy[3].x", "9000.0"),
-    ("mission.toml", set_in("waves", "kinds", ["raptor", "eagle"]), "waves.kinds", "'eagle'"),
+    (
+        "mission.toml",
+        set_in("waves", "formation", 0, "kinds", ["raptor", "eagle"]),
+        "waves.formation[0].kinds",
+        "'eagle'",
+    ),
     ("mission.toml", set_in("waves", "interval_max", 1.0), "waves.interval_max", "1.0"),
+    (
+        "mission.toml",
+        set_in("waves", "formation", 1, "shape", "spiral"),
+        "waves.formation[1].shape",
+        "'spiral'",
+    ),
+    (
+        "mission.toml",
+        set_in("waves", "formation", 2, "count_max", 0),
+        "waves.formation[2].count_max",
+        "0",
+    ),
+    (
+        "mission.toml",
+        set_in("waves", "formation", 0, "pattern", [[0.0, -5.0]]),
+        "waves.formation[0].pattern[0]",
+        "[0.0, -5.0]",
+    ),
+    ("mission.toml", set_in("waves", "per_player", -1.0), "waves.per_player", "-1.0"),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "avenger", "aim_cone", 120.0),
+        "aircraft.avenger.aim_cone",
+        "120.0",
+    ),
+    (
+        "aircraft.toml",
+        set_in("aircraft", "raptor", "pursuit", -10.0),
+        "aircraft.raptor.pursuit",
+        "-10.0",
+    ),
+    (
+        "difficulty.toml",
+        set_in("difficulty", "hard", "enemy_fire", 0.0),
+        "difficulty.hard.enemy_fire",
+        "0.0",
+    ),
+    (
+        "difficulty.toml",
+        set_in("difficulty", "easy", "waves", "rarely"),
+        "difficulty.easy.waves",
+        "'rarely'",
+    ),
 ]
 
 
@@ -167,6 +216,8 @@ def test_a_bad_value_names_file_key_and_value(data, name, change, key, value):
         ("weapons.toml", ("firing", "max_spred_level"), "firing.max_spred_level"),
         ("battlefield.toml", ("gravity",), "gravity"),
         ("mission.toml", ("enemy", 2, "delay"), "enemy[2].delay"),
+        ("mission.toml", ("waves", "formation", 3, "speed"), "waves.formation[3].speed"),
+        ("difficulty.toml", ("difficulty", "normal", "score"), "difficulty.normal.score"),
     ],
 )
 def test_an_unknown_key_is_named(data, name, keys, key):
@@ -174,6 +225,24 @@ def test_an_unknown_key_is_named(data, name, keys, key):
     message = refused(data)
     assert message.startswith(f"{path}: {key}: ")
     assert "not a known key" in message
+
+
+def test_the_difficulty_levels_are_easy_normal_and_hard_each_required(data):
+    levels = load_content(data).difficulties
+    assert list(levels) == ["easy", "normal", "hard"]
+    assert levels["easy"].enemy_fire < levels["normal"].enemy_fire < levels["hard"].enemy_fire
+    path = edit(data, "difficulty.toml", lambda tree: tree["difficulty"].pop("hard"))
+    assert refused(data) == f"{path}: difficulty.hard: is required"
+
+
+def test_an_unknown_difficulty_level_is_named(data):
+    path = edit(data, "difficulty.toml", set_in("difficulty", "insane", {"enemy_fire": 2.0}))
+    assert refused(data) == f"{path}: difficulty.insane: must be one of easy, normal, hard"
+
+
+def test_random_waves_need_a_formation(data):
+    path = edit(data, "mission.toml", set_in("waves", "formation", []))
+    assert refused(data) == f"{path}: waves.formation: needs at least one [[waves.formation]]"
 
 
 def test_a_missing_required_key_is_named(data):

@@ -6,8 +6,10 @@ import pytest
 
 from engine.data import DataError
 from game import sim
+from game.rules.autopilot import STYLES
 from game.rules.components import Autopilot, Health, Player
 from game.rules.content import load_content
+from game.rules.difficulty import DIFFICULTIES
 from game.rules.systems.stats import MissionStats
 
 
@@ -120,6 +122,11 @@ def test_help_names_each_option_with_its_range_and_default(capsys, monkeypatch):
     assert " --seconds SECONDS simulated seconds at most (default 600) " in words
     assert " --players PLAYERS autopilot players, 1..16 (default 2) " in words
     assert " --seed SEED random seed (default 0) " in words
+    assert " --runs RUNS fly this many runs of each style at each difficulty " in words
+    assert " --style {edge,centre,dodge,all} how the autopilot flies: " in words
+    assert " (default dodge) " in words
+    assert " --difficulty {easy,normal,hard,all} enemy difficulty, or all (a table) " in words
+    assert " --jobs JOBS processes flying the runs of a table at once " in words
 
 
 def test_a_runs_summary_is_what_its_world_counted(monkeypatch):
@@ -156,7 +163,7 @@ def test_a_runs_summary_is_what_its_world_counted(monkeypatch):
 
 
 def test_broken_game_data_is_a_one_line_error_and_exit_2(capsys, monkeypatch):
-    def broken(seconds, players, seed):
+    def broken(seconds, players, seed, **options):
         raise DataError("assets/data/aircraft.toml: eagle.speed: must be positive, got -1")
 
     monkeypatch.setattr(sim, "run", broken)
@@ -182,3 +189,97 @@ def test_the_summary_says_how_much_faster_than_real_time_it_ran(wall, speed):
         "players alive: 1 of 2",
         "outcome: success",
     ]
+
+
+# -- many runs: the tuning table -----------------------------------------------------------
+
+
+def table_rows(out: str) -> list[list[str]]:
+    lines = out.strip().splitlines()
+    assert lines[0].split() == [
+        "difficulty",
+        "style",
+        "runs",
+        "wins",
+        "win",
+        "rate",
+        "hit",
+        "points",
+        "left",
+        "mission",
+        "time",
+    ]
+    return [line.split() for line in lines[1:]]
+
+
+def test_runs_print_a_table_of_wins_and_hit_points_per_style_and_difficulty(capsys):
+    args = ["--runs", "2", "--players", "1", "--seconds", "3", "--jobs", "1"]
+    assert sim.main([*args, "--style", "all", "--difficulty", "all"]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert [(row[0], row[1]) for row in rows] == [
+        (level, style) for level in DIFFICULTIES for style in STYLES
+    ]
+    for row in rows:
+        assert row[2] == "2" and row[3] == "0" and row[4] == "0%"  # 3 s: nobody finishes
+        assert 0.0 <= float(row[5]) <= 100.0
+        assert row[6:] == ["3.0", "s"]
+
+
+def test_one_style_at_one_difficulty_is_one_row(capsys):
+    args = ["--runs", "1", "--players", "1", "--seconds", "2", "--jobs", "1"]
+    assert sim.main([*args, "--style", "edge", "--difficulty", "hard"]) == 0
+    [row] = table_rows(capsys.readouterr().out)
+    assert row[:4] == ["hard", "edge", "1", "0"]
+
+
+def test_every_run_of_a_table_flies_its_own_seed_and_every_style_meets_the_same(monkeypatch):
+    flown = []
+
+    def fake(seconds, players, seed, *, style, difficulty):
+        flown.append((seed, style, difficulty))
+        return sim.Summary(1.0, 60, 0.1, 0, 0, 0, 0, 0, 1, 1, "success", 50)
+
+    monkeypatch.setattr(sim, "run", fake)
+    rows = sim.table(3, 1, 10, styles=("edge", "dodge"), difficulties=("easy",))
+    assert sorted(flown) == sorted(
+        (seed, style, "easy") for seed in (10, 11, 12) for style in ("edge", "dodge")
+    )
+    assert [(r.style, r.runs, r.wins, r.win_rate, r.hitpoints_left) for r in rows] == [
+        ("edge", 3, 3, 1.0, 50.0),
+        ("dodge", 3, 3, 1.0, 50.0),
+    ]
+
+
+def test_the_styles_fly_differently_in_a_small_seeded_run():
+    """Holding still (at an edge or mid-screen) is shot down where dodging is not."""
+    rows = {row.style: row for row in sim.table(2, 1, 0, difficulties=("normal",), seconds=30)}
+    assert rows["dodge"].hitpoints_left > max(rows["edge"].hitpoints_left, 20.0)
+    assert rows["dodge"].hitpoints_left > rows["centre"].hitpoints_left
+    assert rows["edge"].seconds < 30 and rows["centre"].seconds < 30  # shot down
+    assert rows["dodge"].seconds == 30.0
+
+
+def test_a_table_flown_by_two_processes_is_the_table_flown_by_one():
+    options = {"styles": ("edge", "dodge"), "difficulties": ("normal",), "seconds": 4.0}
+    assert sim.table(2, 1, 4, jobs=2, **options) == sim.table(2, 1, 4, jobs=1, **options)
+
+
+def test_a_summary_counts_the_hit_points_left():
+    summary = sim.run(seconds=2, players=2, seed=1)
+    assert summary.hitpoints_left == 200  # two untouched eagles
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--style", "zigzag"], "--style"),
+        (["--difficulty", "insane"], "--difficulty"),
+        (["--runs", "0"], "--runs must be positive, got '0'"),
+        (["--jobs", "0"], "--jobs must be positive, got '0'"),
+    ],
+)
+def test_bad_table_arguments_are_a_one_line_error_and_exit_2(capsys, args, words):
+    with pytest.raises(SystemExit) as exit_info:
+        sim.main(args)
+    assert exit_info.value.code == 2
+    assert words in capsys.readouterr().err.strip().splitlines()[-1]

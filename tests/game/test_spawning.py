@@ -1,21 +1,28 @@
-"""Rule 10: the mission script and the random waves."""
+"""Rule 10: the mission script and the random waves, each enemy placed clear of the others."""
 
+import dataclasses
+import math
 from collections import Counter, defaultdict
 
 import pytest
 
-from engine import Phase
+from engine import Phase, Role
 from engine.components import Transform
 from game.rules.battlefield import Battlefield, ScrollSystem
 from game.rules.components import Aircraft, Health, Side
+from game.rules.content import ScriptedEnemy
 from game.rules.events import EnemySpawned
 from game.rules.mission import MissionState, Outcome
+from game.rules.plugin import shooter_world
 from game.rules.sets import Scroll, Spawning
+from game.rules.spawn import spawn_enemy, spawn_player
 from game.rules.systems.spawning import (
+    SPAWN_GAP,
     MissionScript,
     MissionScriptSystem,
     WaveClock,
     WaveSystem,
+    place_enemy,
     script_for,
 )
 
@@ -125,15 +132,17 @@ def test_waves_come_at_random_intervals_with_random_counts_and_kinds(waves, cont
     assert all(spec.interval_min - 1e-9 <= gap <= spec.interval_max + dt + 1e-9 for gap in gaps)
     assert max(gaps) - min(gaps) > (spec.interval_max - spec.interval_min) / 2  # really random
     counts = [len(events) for events in by_step.values()]
-    assert all(spec.count_min <= count <= spec.count_max for count in counts)
-    assert set(counts) == set(range(spec.count_min, spec.count_max + 1)) - {0}
+    smallest = min(f.count_min for f in spec.formations)
+    largest = max(f.count_max for f in spec.formations)
+    assert all(smallest <= count <= largest for count in counts)
+    assert len(set(counts)) > 2
     kinds = {event.kind for event in log.of(EnemySpawned)}
     assert kinds == set(spec.kinds)
     margin = content.battlefield.player_margin
     for event in log.of(EnemySpawned):
         transform = world.component(event.entity, Transform)
         assert margin <= transform.x <= battlefield.width - margin
-        assert transform.y == battlefield.view_top - content.battlefield.spawn_margin
+        assert transform.y <= battlefield.view_top - content.battlefield.spawn_margin
         assert world.component(event.entity, Aircraft).side is Side.ENEMY
 
 
@@ -196,3 +205,86 @@ def test_nothing_spawns_while_the_mission_is_held(waves, make_world, content, re
     held.held = False
     world.step()
     assert len(log.of(EnemySpawned)) == len(content.script)
+
+
+# -- never on top of each other (issue 13, bug 9) ------------------------------------------
+
+
+def hull_gaps(world, content, entity):
+    """Clearance (px) between `entity`'s hull and every other enemy's."""
+    me = world.component(entity, Transform)
+    mine = content.aircraft[world.component(entity, Aircraft).kind].radius
+    gaps = []
+    for other, (aircraft, transform) in world.query(Aircraft, Transform):
+        if other == entity or aircraft.side is not Side.ENEMY:
+            continue
+        distance = math.hypot(transform.x - me.x, transform.y - me.y)
+        gaps.append(distance - mine - content.aircraft[aircraft.kind].radius)
+    return gaps
+
+
+def test_two_scripted_enemies_at_one_spot_appear_one_above_the_other(make_world, content, record):
+    script = (ScriptedEnemy("avenger", 0.0, 300.0), ScriptedEnemy("raptor", 0.0, 300.0))
+    crowded = dataclasses.replace(content, script=script)
+    battlefield = Battlefield.at_start(content.battlefield)
+    world = make_world(crowded, battlefield, MissionState(), script_for(crowded))
+    world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
+    log = record(world, EnemySpawned)
+    battlefield.view_top = 0.0
+    world.step()
+    first, second = (event.entity for event in log.of(EnemySpawned))
+    y = content.battlefield.start_view_top - 300.0
+    assert world.component(first, Transform).y == y  # the first where the script says
+    assert world.component(second, Transform).x == world.component(first, Transform).x
+    assert world.component(second, Transform).y < y  # the second further ahead, clear
+    assert min(hull_gaps(world, crowded, second)) >= SPAWN_GAP - 1e-6
+
+
+def test_an_enemy_is_placed_clear_of_one_already_flying_there(make_world, content):
+    battlefield = Battlefield.at_start(content.battlefield)
+    world = make_world(content, battlefield, MissionState())
+    flying = spawn_enemy(world, "avenger", 500.0, 4000.0)
+    world.flush()
+    placed = place_enemy(world, "raptor", 510.0, 4010.0)
+    apart = place_enemy(world, "raptor", 700.0, 4000.0)  # nothing there: where it was asked
+    world.flush()
+    assert min(hull_gaps(world, content, placed)) >= SPAWN_GAP - 1e-6
+    assert world.component(placed, Transform).x == 510.0
+    assert world.component(placed, Transform).y < world.component(flying, Transform).y
+    assert (world.component(apart, Transform).x, world.component(apart, Transform).y) == (
+        700.0,
+        4000.0,
+    )
+
+
+def test_clear_spot_clears_a_crowd_placed_in_one_step(make_world, content):
+    battlefield = Battlefield.at_start(content.battlefield)
+    world = make_world(content, battlefield, MissionState())
+    crowd = [place_enemy(world, "raptor", 500.0 + 5 * i, 4000.0) for i in range(6)]
+    world.flush()
+    for entity in crowd:
+        assert min(hull_gaps(world, content, entity)) >= SPAWN_GAP - 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])  # seeds whose waves once landed on other enemies
+def test_over_a_whole_mission_no_enemy_appears_on_top_of_another(seed, content):
+    world = shooter_world(Role.SERVER, seed=seed)
+    try:
+        for player_id in (1, 2):
+            spawn_player(world, player_id)
+        world.flush()
+        fresh = []
+        world.add_system(
+            lambda w, dt: fresh.extend(e.entity for e in w.events.read(EnemySpawned)),
+            Phase.NETWORK,
+        )
+        worst = math.inf
+        for _ in range(80 * 60):
+            fresh.clear()
+            world.step()
+            for entity in fresh:
+                gaps = hull_gaps(world, content, entity)
+                worst = min([worst, *gaps])
+        assert worst >= SPAWN_GAP - 1e-6
+    finally:
+        world.close()

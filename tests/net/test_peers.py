@@ -1076,3 +1076,23 @@ def test_a_server_with_no_time_to_wait_does_not_wait():
         assert time.monotonic() - start < DEADLINE / 2
     finally:
         server.close(time.monotonic())
+
+
+def test_the_routes_of_addresses_gone_or_never_connected_are_forgotten():
+    """The server remembers which socket each address was heard on. A server that runs for
+    days hears from many addresses (scanners, clients that come and go): every 10 s the
+    routes of those neither connected nor mid-handshake go, so its memory stays flat."""
+    lan = Lan()
+    (ann,) = lan.join("ann")
+    junk = [lan.network.bind() for _ in range(50)]
+    for sock in junk:
+        sock.send_to(b"\x00not netcode", SERVER, lan.now)
+    (bob,) = lan.join("bob")
+    assert len(lan.server._route) == 2 + 50
+    bob.close(lan.now)
+    lan.run(0.5)
+    lan.run(10.5)
+    assert set(lan.server._route) == {ann.socket.address}
+    assert ann.connected
+    lan.run(1.0)
+    assert ann.connected and not ann.closed  # its route kept: it still hears the server

@@ -172,3 +172,9 @@ def test_an_unreliable_registration_changes_the_schema_line():
     assert not spec.reliable
     assert spec.describe() == "message 0x40 to-server unreliable Aim angle:U16"
     assert "unreliable" not in MESSAGES.by_type[Hello].describe()
+
+
+def test_a_client_session_keeps_no_acked_handles_and_a_server_session_does():
+    client, server = client_session(MESSAGES, 0.0), server_session(MESSAGES, 0.0)
+    assert (client.channels.report_acks, server.channels.report_acks) == (False, True)
+    assert client_session(MESSAGES, 0.0, report_acks=True).channels.report_acks

@@ -223,3 +223,25 @@ def test_without_a_handler_a_request_is_just_a_bad_frame(server):
     answer = http_get(server, b"GET / HTTP/1.1\r\n\r\n")
     assert answer == b""  # closed without a word
     assert server.connections == 0
+
+
+def test_a_request_whose_asker_hangs_up_at_once_is_dropped_and_the_server_carries_on():
+    """The request's bytes and the asker's EOF arrive in one read: the stream is closed by
+    the time the request is whole (once, under load, this crashed a server with EBADF)."""
+    paths = []
+
+    def handler(request):
+        paths.append(request.path)
+        return HttpResponse(200, b"{}")
+
+    server = TcpDatagramServer("127.0.0.1", 0, http=handler)
+    try:
+        raw = socket.create_connection(server.address, timeout=DEADLINE)
+        raw.sendall(b"GET /gone HTTP/1.1\r\nHost: a\r\n\r\n")
+        raw.close()
+        # Accepted in order: by the time the next request is answered, the first was read.
+        assert http_get(server, b"GET /next HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 200")
+        assert paths == ["/next"]  # nobody was there to hear an answer to /gone
+        assert server.connections == 0
+    finally:
+        server.close()

@@ -12,12 +12,15 @@ from a new socket (a new address), unless it was made `resumable=False`.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from engine.net.datagrams import MemoryNetwork, UdpSocket
 from engine.net.tcp_datagrams import TcpDatagramClient
 from engine.testing import Outage
 from engine.time import ManualClock
+from engine.world import World
 from game.net.client import GameClient
 from game.server import DEFAULT_SPECTATORS, GameServer
 
@@ -149,3 +152,12 @@ def two_seats():
     made = Table(max_players=2, spectators=4)
     yield made
     made.close()
+
+
+def calm(world: World) -> None:
+    """No enemies in this server world: for tests about the link or the seats, where nobody
+    flies the aircraft (held still, they would be shot down long before the test is done)."""
+    from game.rules.systems.spawning import MissionScript, WaveClock
+
+    world.insert_resource(MissionScript())  # nothing scripted
+    world.resource(WaveClock).next_at = math.inf  # and no random waves

@@ -716,9 +716,14 @@ def test_a_restart_clears_the_battlefield_and_gives_every_seat_a_fresh_aircraft(
     top = world.resource(Battlefield).view_top
     spawn_enemy(world, "avenger", 300, top + 100)
     spawn_pickup(world, "health", 500, top + 300)
+    seats = [(alice, 0), (bob, 0), (alice, 1)]
+    for player, local_index in seats:  # nobody flies them: they would not last ten seconds
+        world.component(table.aircraft(player, local_index), Health).hitpoints = 10_000
     table.step(600)  # ten seconds of play: waves, shots, the script's first enemies
     stats = world.resource(MissionStats)
     assert stats.enemies_spawned > 0 and stats.shots_fired > 0
+    for player, local_index in seats:
+        world.component(table.aircraft(player, local_index), Health).hitpoints = EAGLE.hitpoints
     shoot_down(table, alice, bob)
     table.world.component(table.aircraft(alice, 1), Health).hitpoints = 0
     table.step(round(RESTART_DELAY / STEP) + 1)

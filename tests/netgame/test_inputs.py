@@ -120,7 +120,8 @@ class Flight:
         seat = next(s for s in server.world.resource(Roster).seats.values() if s.name == "alice")
         self.net_id, self.entity = seat.net_id, seat.entity
         world = server.world
-        world.component(self.entity, Health).hitpoints = 10**6  # nothing ends the flight
+        health = world.component(self.entity, Health)
+        health.hitpoints = health.max_hitpoints = 10**6  # nothing ends the flight
         world.component(self.entity, Weapon).missiles = 10**3
         self.track: list[tuple[int, int, float, float]] = []  # (alice's step, applied, x, y)
 

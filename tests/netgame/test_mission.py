@@ -131,9 +131,10 @@ def test_the_server_reads_seats_then_commands_and_tells_the_mission_after_the_ru
         "PartnerSystem",
         "MarkerSystem",
     ]
-    assert names(world, Phase.SPAWN)[-7:] == [
+    assert names(world, Phase.SPAWN)[-8:] == [
         "MissionStatusSystem",  # the rules: MissionEnded
         "StatsSystem",
+        "ScoreSystem",
         "MissionRestartSystem",  # the rules: restart after the pause, MissionStarted
         "CueSystem",
         "MissionEndSystem",  # the net: what the rules decided this step

@@ -12,6 +12,7 @@ from engine.net.messages import MAX_NAME_BYTES, Welcome
 from game.net.protocol import PlayerConnect, SpawnSelf, Spectating
 from game.net.seats import Roster
 from game.rules.components import Player
+from tests.netgame.conftest import calm
 from tests.netgame.test_authority import Guest, Table
 from tests.netgame.test_reconnect import TIMEOUT, run_until
 
@@ -69,6 +70,7 @@ def test_a_spectator_with_a_taken_name_is_numbered_too():
 
 
 def test_a_numbered_player_comes_back_by_its_secret_under_its_own_name(table):
+    calm(table.world)  # nobody flies: ten seconds under fire would end the aircraft
     first = table.sit("root")
     second = table.sit("root")
     seat = seat_of(table, second)

@@ -32,7 +32,7 @@ from game.rules.components import Health, Held, Player, PlayerInput, Projectile,
 from game.rules.mission import MissionState, restart_mission
 from game.rules.spawn import spawn_bullet
 from game.server import GameServer
-from tests.netgame.conftest import Harness
+from tests.netgame.conftest import Harness, calm
 from tests.netgame.test_authority import STEP, Guest, Table, inputs
 
 TIMEOUT = 5.0  # the ticket's: silence after which either end gives up on the other
@@ -211,6 +211,7 @@ def test_a_player_who_quits_is_gone_at_once(table):
 
 
 def test_a_game_client_over_udp_comes_back_after_10_s_and_its_view_follows(harness):
+    calm(harness.server.world)
     alice, bob = harness.join("alice"), harness.join("bob")
     harness.step(6)
     server = harness.server.world
@@ -249,6 +250,7 @@ def test_a_game_client_over_udp_comes_back_after_10_s_and_its_view_follows(harne
 
 
 def test_a_game_client_that_comes_back_too_late_starts_afresh(harness):
+    calm(harness.server.world)
     alice = harness.join("alice")
     alice.net.resume_seconds = 60.0  # it keeps trying after the server gave up on it
     harness.join("bob")

@@ -23,6 +23,7 @@ from engine.time import ManualClock
 from game.net.client import GameClient
 from game.rules.components import Health, Player
 from game.rules.content import load_content
+from game.rules.difficulty import Difficulty
 from game.rules.mission import RESTART_DELAY
 from game.server import (
     DEFAULT_MAX_PLAYERS,
@@ -152,6 +153,25 @@ def test_seats_spectators_host_and_seed_reach_the_server(started, capsys):
         same_seed.close()
 
 
+@pytest.mark.parametrize(("flags", "level"), [([], "normal"), (["--difficulty", "hard"], "hard")])
+def test_the_difficulty_reaches_the_rules_normal_by_default(started, caplog, flags, level):
+    with caplog.at_level(logging.INFO, logger="game.server"):
+        assert main(["--port", "0", *flags, "--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert server.difficulty == level
+    assert f"difficulty: {level}" in [r.getMessage() for r in caplog.records]
+    same = GameServer(listen=False, seed=1, difficulty=level)
+    try:
+        assert same.world.resource(Difficulty) == load_content().difficulty(level)
+    finally:
+        same.close()
+
+
+def test_an_unknown_difficulty_is_refused():
+    with pytest.raises(ValueError, match="difficulty must be one of easy, normal, hard, got 'x'"):
+        GameServer(listen=False, difficulty="x")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_and_sigterm_stop_the_server_cleanly(started, capsys, signum):
     started.script = lambda server, should_stop: signal.raise_signal(signum)
@@ -188,7 +208,8 @@ def test_the_summary_counts_steps_players_and_missions_of_the_session(started, c
             assert alice.own_aircraft()
         finally:
             alice.close()
-        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)  # the first drains (alice's goodbye is unread),
+        signal.raise_signal(signal.SIGTERM)  # a second stops at once: no step more
 
     started.script = script
     assert main(["--port", "0"]) == 0
@@ -234,6 +255,11 @@ def test_an_unknown_mod_is_a_one_line_error_and_exit_2(capsys):
         (["--log-level", "LOUD"], "--log-level"),
         (["--exit-with-parent", "me"], "--exit-with-parent"),
         (["--players", "2"], "unrecognized arguments"),
+        (["--difficulty", "insane"], "--difficulty"),
+        (["--metrics-port", "65536"], "--metrics-port"),
+        (["--metrics-port", "web"], "--metrics-port"),
+        (["--drain-seconds", "9"], "--drain-seconds"),
+        (["--log-format", "xml"], "--log-format"),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
@@ -357,8 +383,18 @@ HELP = {  # option (as the usage shows it) -> what its help says, range and defa
     "--spectators SPECTATORS": "connections that may watch while every seat is taken, waiting "
     "in line for the next free one, 0..64 (default 8)",
     "--seed SEED": "random seed (default: time)",
+    "--difficulty {easy,normal,hard}": "how hard the enemies are: their fire, hit points and "
+    "waves (default normal)",
     "--mod MODULE": "load a mod (repeatable); installed cloudbreak.mods are loaded too",
     "--exit-with-parent PID": "stop when process PID (the hosting game) is gone",
+    "--log-format {text,json}": "text (default) or json: one JSON object per line with time, "
+    "level, logger, message and the record's extra fields",
+    "--metrics-port PORT": "serve Prometheus metrics at http://HOST:PORT/metrics, HOST being "
+    "--host (0: any free port; default: no metrics)",
+    "--agones": "run under Agones: talk to its SDK sidecar on localhost:$AGONES_SDK_HTTP_PORT "
+    "(default 9358): Ready, health every 2 s, labels, player tracking, Shutdown",
+    "--drain-seconds S": "on SIGTERM or Ctrl-C, admit nobody and let the players play on for up "
+    "to S seconds before closing, 0..8 (default 5); a second signal stops at once",
 }
 
 
@@ -448,3 +484,17 @@ def test_joining_a_closed_server_by_address_says_it_hands_out_no_tickets():
     finally:
         client.world.close()
         server.close()
+
+
+def test_a_metrics_port_in_use_is_a_one_line_error_and_exit_2(capsys):
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", "0", "--metrics-port", str(port)]) == 2
+    finally:
+        taken.close()
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: cannot serve metrics on 127.0.0.1:{port}: already in use"
+    ]

@@ -129,6 +129,7 @@ class NetcodeServer:
         self.max_clients = max_clients
         self.public_addresses = tuple(normalize(a) for a in public_addresses)
         self.stats = IgnoredCounter(log)
+        self.denied = 0  # connection requests and responses answered Denied (server full)
         self._private_key = bytes(private_key)
         self._unix_time = unix_time
         self._now = now
@@ -172,6 +173,14 @@ class NetcodeServer:
     def num_pending(self) -> int:
         """Handshakes under way (encryption mappings held), for tests and monitoring."""
         return len(self._pending)
+
+    def knows(self, address: Address) -> bool:
+        """Whether `address` is connected or mid-handshake (a caller's routes to it matter)."""
+        try:
+            address = normalize(address)
+        except AddressError:
+            return False
+        return address in self._by_address or self._pending.find(address, self._now) is not None
 
     def connected_clients(self) -> tuple[int, ...]:
         return tuple(i for i, slot in enumerate(self._slots) if slot is not None)
@@ -284,6 +293,7 @@ class NetcodeServer:
         if not self._history.use(request.token_mac, address):
             return ignore("request: token already used from another address")
         if self.num_connected_clients >= self.max_clients:
+            self.denied += 1
             self._send_global(Denied(), address, token.server_to_client_key, len(data))
             return
         self._pending.add(
@@ -320,6 +330,7 @@ class NetcodeServer:
             self.stats.ignore("response: client id already connected", address)
             return
         if self.num_connected_clients >= self.max_clients:
+            self.denied += 1
             self._send_global(Denied(), address, mapping.send_key, size)
             return
         index = self._slots.index(None)

@@ -67,8 +67,13 @@ class _PacketContents:
 class ChannelConnection:
     """Reliable-ordered and unreliable messages over one `ReliableEndpoint`."""
 
-    def __init__(self, config: ChannelConfig | None = None, now: float = 0.0) -> None:
+    def __init__(
+        self, config: ChannelConfig | None = None, now: float = 0.0, *, report_acks: bool = True
+    ) -> None:
         self.config = config = config or ChannelConfig()
+        # Whether acknowledged handles are kept for `take_acked`: an end that never asks
+        # (a client) must not keep them, or they pile up for as long as it is connected.
+        self.report_acks = report_acks
         self.endpoint = ReliableEndpoint(config.endpoint, now)
         self._sender = OrderedSender(config.send_window)
         self._receiver = OrderedReceiver(config.send_window)
@@ -227,13 +232,16 @@ class ChannelConnection:
                 parts_left[part.handle] -= 1
                 if not parts_left[part.handle]:
                     del parts_left[part.handle]
-            self._acked_handles += packet.handles
+            if self.report_acks:
+                self._acked_handles += packet.handles
         # A reliable message is delivered once it and every one before it arrived whole:
         # report it then, not when its own parts are acked while an earlier one is missing
         # (a full state acked but not delivered would make every delta based on it useless).
         unreported = self._unreported
         while unreported and unreported[0] not in self._parts_left:
-            self._acked_handles.append(unreported.popleft())
+            handle = unreported.popleft()
+            if self.report_acks:
+                self._acked_handles.append(handle)
 
     def take_acked(self) -> list[int]:
         """Handles of messages the peer newly acknowledged, each once: an unreliable one when

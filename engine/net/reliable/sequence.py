@@ -70,18 +70,9 @@ class SequenceBuffer(Generic[T]):
         Returns the values those slots held (for owners that account for them).
         """
         following = (sequence + 1) & SEQUENCE_MASK
-        start = self.sequence
-        if sequence == start:  # the usual case: the very next sequence, one slot to clear
-            self.sequence = following
-            index = sequence % self.size
-            if self._keys[index] < 0:
-                return []
-            dropped = [self._values[index]]
-            self._keys[index] = -1
-            self._values[index] = None
-            return dropped  # type: ignore[return-value]
-        if not sequence_greater_than(following, start):
+        if not sequence_greater_than(following, self.sequence):
             return []
+        start = self.sequence
         self.sequence = following
         keys, values, size = self._keys, self._values, self.size
         if sequence_distance(following, start) >= size:

@@ -1,9 +1,11 @@
-"""What menu screens share: a widget Menu, the title art behind it, mouse mapping."""
+"""What menu screens share: a widget Menu, the title art behind it, mouse mapping, and a pad
+that navigates like the arrow keys (A confirms, B goes back)."""
 
 from __future__ import annotations
 
 import pygame
 
+from engine.client.gamepad import is_pad_event, menu_event
 from engine.client.states import State
 from engine.client.ui import Button, Menu, draw_panel, draw_text
 
@@ -56,12 +58,16 @@ class Screen(State):
         self.stack.pop()
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            focused = self.menu.focused
-            if focused is None or not focused.capturing:
-                self.app.click()
-                self.back()
+        focused = self.menu.focused
+        capturing = focused is not None and focused.capturing
+        if is_pad_event(event) and not capturing:  # a listening widget gets the pad as it is
+            event = menu_event(event)
+            if event is None:
                 return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not capturing:
+            self.app.click()
+            self.back()
+            return
         self.menu.handle_event(event, self.app.logical_mouse(event))
 
     def update(self, dt: float) -> None:

@@ -1,4 +1,5 @@
-"""Getting into a game: Join (address and name), Host (port and name), Connecting."""
+"""Getting into a game: Join (address and name), Quick match (a lobby and name), Host (port
+and name), Connecting."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ from engine.net.tickets import TicketError
 from game.client.session import Session
 from game.client.settings import parse_address
 from game.client.states.base import Screen
+from game.lobby.client import parse_lobby_url
 
 FIELD = (420, 50)
 
 
 def start_single_player(app, mods=None) -> None:  # noqa: ANN001
-    name, clock = app.settings.player_name, app.clock
+    name, clock, difficulty = app.settings.player_name, app.clock, app.settings.difficulty
     mods = app.mods if mods is None else mods
-    app.stack.push(ConnectingState(lambda: Session.single_player(name, clock=clock, mods=mods)))
+    app.stack.push(
+        ConnectingState(
+            lambda: Session.single_player(name, clock=clock, mods=mods, difficulty=difficulty)
+        )
+    )
 
 
 def _field(menu, text: str, y: int, *, max_length: int, **options) -> TextField:  # noqa: ANN001, ANN003
@@ -71,6 +77,10 @@ class JoinState(_Form):
     def first_field(self) -> TextField:
         return _field(self.menu, self.app.settings.last_address, 280, max_length=200)
 
+    def build(self) -> None:
+        super().build()
+        self.button("Quick match", lambda: self.stack.push(QuickMatchState()), 600)
+
     def go(self) -> None:
         name = self.checked_name()
         if name is None:
@@ -91,6 +101,33 @@ class JoinState(_Form):
         settings.player_name, settings.last_address = name, text
         self.message = self.app.save_settings()
         self.stack.push(ConnectingState(make))
+
+
+class QuickMatchState(_Form):
+    title = "Quick match"
+    subtitle = "a lobby finds a server with room"
+    go_label = "Find a match"
+    first_label = "Lobby"
+
+    def first_field(self) -> TextField:
+        return _field(self.menu, self.app.settings.lobby_url, 280, max_length=200)
+
+    def go(self) -> None:
+        name = self.checked_name()
+        if name is None:
+            return
+        try:
+            url = parse_lobby_url(self.first.text)
+        except ValueError as error:
+            self.message = str(error).capitalize()
+            return
+        settings = self.app.settings
+        settings.player_name, settings.lobby_url = name, url
+        self.message = self.app.save_settings()
+        clock, mods = self.app.clock, self.app.mods
+        self.stack.push(
+            ConnectingState(lambda: Session.quick_match(url, name, clock=clock, mods=mods))
+        )
 
 
 class HostState(_Form):
@@ -116,8 +153,12 @@ class HostState(_Form):
         settings = self.app.settings
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
-        clock, mods = self.app.clock, self.app.mods
-        self.stack.push(ConnectingState(lambda: Session.host(port, name, clock=clock, mods=mods)))
+        clock, mods, difficulty = self.app.clock, self.app.mods, settings.difficulty
+        self.stack.push(
+            ConnectingState(
+                lambda: Session.host(port, name, clock=clock, mods=mods, difficulty=difficulty)
+            )
+        )
 
 
 class ConnectingState(Screen):

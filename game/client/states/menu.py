@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from engine.client.gamepad import is_pad_event, menu_event
 from engine.client.states import State
 from engine.client.ui import Button, Menu, draw_panel, draw_text
 from game.client.states.base import Screen
@@ -51,7 +52,7 @@ class MenuState(Screen):
 
 class QuitState(State):
     """ "Quit Cloudbreak?" over the menu: Esc again or Yes quits; No (focused first, so a
-    stray Enter keeps the game) goes back."""
+    stray Enter keeps the game) goes back, and so does a pad's B (on a pad, B is "no")."""
 
     transparent = True
     question = "Quit Cloudbreak?"
@@ -88,6 +89,13 @@ class QuitState(State):
         self.stack.pop()
 
     def handle_event(self, event: pygame.event.Event) -> None:
+        if is_pad_event(event):
+            event = menu_event(event)
+            if event is None:
+                return
+            if event.key == pygame.K_ESCAPE:
+                self.stay()
+                return
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_ESCAPE:
                 self.quit()

@@ -1,11 +1,14 @@
-"""Playing: the battlefield and HUD, local input for two seats, pause, mission end, loss."""
+"""Playing: the battlefield and HUD, local input for two seats (keyboard and pads), pause,
+mission end, loss."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pygame
 
+from engine.client.gamepad import is_pad_event, menu_event, pad_button
 from engine.client.states import State
 from engine.client.ui import Menu, draw_panel, draw_text
 from engine.hooks import ControlHooks, DrawHooks
@@ -14,12 +17,13 @@ from engine.phases import Phase
 from engine.world import World
 from game.client.effects import EffectsPlugin
 from game.client.hints import FinishHint
-from game.client.hud import Hud
+from game.client.hud import Hud, fit_text
 from game.client.session import Session
 from game.client.settings import ACTIONS
+from game.net.claims import ClientSession
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.net.schema import BattlefieldState
-from game.rules.components import Projectile, Side
+from game.rules.components import Projectile, Score, Side
 
 SEATS = (0, 1)
 
@@ -70,16 +74,23 @@ class GameState(State):
             world.add_plugin(EffectsPlugin())
             world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
         self.context.play_music("mission")
+        self.context.pads.release_buttons()  # A on the menu's Play is not a shot
 
     def exit(self) -> None:
         self.session.close()
 
+    def pause(self) -> None:
+        self.context.input.release_all()
+        self.stack.push(PauseState(self))
+
     def handle_event(self, event: pygame.event.Event) -> None:
         app = self.context
+        if is_pad_event(event):
+            self._pad_event(event)
+            return
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_ESCAPE:
-                app.input.release_all()
-                self.stack.push(PauseState(self))
+                self.pause()
                 return
             if event.key == pygame.K_F3:
                 self.hud.net_graph.visible = not self.hud.net_graph.visible
@@ -90,11 +101,35 @@ class GameState(State):
                 return
         app.input.handle_event(event)
 
+    def _pad_event(self, event: pygame.event.Event) -> None:
+        """Start pauses; on player 2's pad it first brings player 2 in, as Enter does. The
+        App's Gamepads already follows every button and stick (`_fly` reads them); a pad
+        plugged in or out is told on the HUD."""
+        seat = getattr(event, "seat", None)
+        if event.type == pygame.CONTROLLERBUTTONDOWN and pad_button(event) == "start":
+            if seat == 1 and not self.client.mode and self.hud.partner_wanted(self.client.world):
+                self.client.request_partner()
+            else:
+                self.pause()
+            return
+        if self.client.mode or event.type not in (
+            pygame.CONTROLLERDEVICEADDED,
+            pygame.CONTROLLERDEVICEREMOVED,
+        ):
+            return
+        name = getattr(event, "pad_name", None)
+        if name is None or seat is None:
+            return
+        plugged = "connected" if event.type == pygame.CONTROLLERDEVICEADDED else "disconnected"
+        notice = f"Pad {plugged}: player {seat + 1} ({name})"
+        self.client.world.resource(ClientSession).broadcasts.append(notice)
+
     def update(self, dt: float) -> None:
+        active = not isinstance(self.stack.top, PauseState)  # multiplayer: the world goes on
         if self.client.mode:
-            self._mode_controls()
+            self._mode_controls(active=active)
         else:
-            self._fly()
+            self._fly(active=active)
         self.session.step_due()
         self.session.present(dt)
         if not self.client.mode:
@@ -110,24 +145,31 @@ class GameState(State):
             self.stack.push(MissionEndState(self.cues.outcome, self.client.world))
             self.cues.outcome = None
 
-    def _fly(self) -> None:
-        app = self.context
+    def _fly(self, *, active: bool = True) -> None:
+        """Each seat's keys and pad to its aircraft; nothing while paused (in multiplayer
+        the world goes on under the pause menu, and a pad's stick is still followed)."""
+        controls = self.context.controls
         for seat in SEATS:
+            if not active:
+                controls.take_presses(seat, "missile")
+                self.client.control(seat, fire=False)
+                continue
             self.client.control(
                 seat,
-                move_x=app.input.axis(seat, "move_left", "move_right"),
-                move_y=app.input.axis(seat, "move_up", "move_down"),
-                fire=app.input.held(seat, "fire"),
-                missile=app.input.take_presses(seat, "missile") > 0,
+                move_x=controls.axis(seat, "move_left", "move_right"),
+                move_y=controls.axis(seat, "move_up", "move_down"),
+                fire=controls.held(seat, "fire"),
+                missile=controls.take_presses(seat, "missile") > 0,
             )
 
-    def _mode_controls(self) -> None:
-        """A game mode reacts to presses of the bound actions through its ControlHooks."""
+    def _mode_controls(self, *, active: bool = True) -> None:
+        """A game mode reacts to presses of the bound actions through its ControlHooks (not
+        to a pad working the pause menu)."""
         world = self.client.world
-        handlers = ControlHooks.of(world).press
+        handlers = ControlHooks.of(world).press if active else []
         for seat in SEATS:
             for action in ACTIONS:
-                for _ in range(self.context.input.take_presses(seat, action)):
+                for _ in range(self.context.controls.take_presses(seat, action)):
                     for handler in handlers:
                         handler(world, seat, action)
 
@@ -153,7 +195,8 @@ class GameState(State):
 
 
 class PauseState(State):
-    """Esc. Single-player stops the world; in multiplayer it keeps running underneath."""
+    """Esc or a pad's Start. Single-player stops the world; in multiplayer it keeps running
+    underneath. Esc, Start or B resumes; the d-pad and A work the menu."""
 
     transparent = True
 
@@ -186,6 +229,7 @@ class PauseState(State):
 
     def resume(self) -> None:
         self.context.click()
+        self.context.pads.release_buttons()  # A on Resume is not a shot
         self.game.session.paused = False
         self.stack.pop()
 
@@ -196,6 +240,13 @@ class PauseState(State):
         self.stack.clear(MenuState())
 
     def handle_event(self, event: pygame.event.Event) -> None:
+        if is_pad_event(event):
+            if event.type == pygame.CONTROLLERBUTTONDOWN and pad_button(event) == "start":
+                self.resume()
+                return
+            event = menu_event(event)
+            if event is None:
+                return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.resume()
             return
@@ -214,9 +265,45 @@ class PauseState(State):
         self.menu.draw(surface)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One player's line in the results: as the replicated Score said last."""
+
+    player_id: int
+    name: str
+    points: int
+    kills: int
+    accuracy: float  # 0..1
+    damage_taken: int
+
+
+def results(world: World | None) -> list[ResultRow]:
+    """Every player's score this mission (local and remote), best first."""
+    if world is None or world.closed:
+        return []
+    rows = [
+        ResultRow(
+            score.player_id,
+            score.name or f"Player {score.player_id}",
+            score.points,
+            score.kills,
+            score.accuracy,
+            score.damage_taken,
+        )
+        for _, score in world.query_one(Score)
+    ]
+    return sorted(rows, key=lambda row: (-row.points, -row.kills, row.player_id))
+
+
+RESULT_COLUMNS = (("Score", 450), ("Kills", 540), ("Accuracy", 660), ("Damage taken", 820))
+NAME_RIGHT = 360  # px from the panel's left edge that a name may reach
+ROW_HEIGHT = 32
+
+
 class MissionEndState(State):
-    """Mission Successful / Mission Failed over the battlefield until the next one begins:
-    a countdown in whole seconds, then "starting…" until the server starts it."""
+    """Mission Successful / Mission Failed over the battlefield until the next one begins,
+    with the results (every player's score, kills, accuracy and damage taken, the best score
+    highlighted): a countdown in whole seconds, then "starting…" until the server starts it."""
 
     transparent = True
     blocks_update = False
@@ -226,6 +313,7 @@ class MissionEndState(State):
         self.left = end.restart_in
         self.world = world
         self.mission = _mission_number(world)  # the one that ended
+        self.rows = results(world)  # kept when the next mission's reset clears the scores
 
     @property
     def success(self) -> bool:
@@ -242,23 +330,68 @@ class MissionEndState(State):
             from game.client.states.menu import MenuState
 
             self.stack.clear(MenuState())
+        elif event.type == pygame.KEYUP:
+            # A key let go while this shows is let go for the game too: else the next
+            # mission starts with it still held (Up: the aircraft climbs into the enemies).
+            self.context.input.handle_event(event)
 
     def update(self, dt: float) -> None:
         self.left -= dt
         begun = self.mission is not None and _mission_number(self.world) != self.mission
+        rows = [] if begun else results(self.world)  # the last ticks' counts may come late
+        if rows:
+            self.rows = rows
         # Without word of the next mission (none comes, or no BattlefieldState), give up.
         if begun or self.left <= -STARTING_GRACE or (self.mission is None and self.left <= 0):
             self.stack.pop()
 
     def draw(self, surface: pygame.Surface) -> None:
         theme = self.context.theme
-        rect = pygame.Rect(0, 0, 640, 200)
-        rect.center = (512, 330)
-        draw_panel(surface, rect, theme)
         title = "Mission Successful" if self.success else "Mission Failed"
         colour = (120, 230, 120) if self.success else theme.error
-        draw_text(surface, title, (512, 300), 64, colour)
-        draw_text(surface, f"{self.countdown}  -  Esc: back to menu", (512, 370), 26, theme.text)
+        footer = f"{self.countdown}  -  Esc: back to menu"
+        if not self.rows:
+            rect = pygame.Rect(0, 0, 640, 200)
+            rect.center = (512, 330)
+            draw_panel(surface, rect, theme)
+            draw_text(surface, title, (512, 300), 64, colour)
+            draw_text(surface, footer, (512, 370), 26, theme.text)
+            return
+        rect = pygame.Rect(0, 0, 880, 200 + ROW_HEIGHT * len(self.rows))
+        rect.center = (512, 384)
+        draw_panel(surface, rect, theme)
+        draw_text(surface, title, (512, rect.y + 52), 64, colour)
+        self._table(surface, rect, rect.y + 112)
+        draw_text(surface, footer, (512, rect.bottom - 32), 26, theme.text)
+
+    def _table(self, surface: pygame.Surface, rect: pygame.Rect, top: int) -> None:
+        """The results: a header, then a row per player; the best score (and any tie for it)
+        on a highlighted row in the accent colour."""
+        theme = self.context.theme
+        left = rect.x + 40
+        draw_text(surface, "Player", (left, top), 22, theme.text_dim, anchor="midleft")
+        for label, right in RESULT_COLUMNS:
+            at = (rect.x + right, top)
+            draw_text(surface, label, at, 22, theme.text_dim, anchor="midright")
+        best = max(row.points for row in self.rows)
+        for index, row in enumerate(self.rows):
+            y = top + ROW_HEIGHT * (index + 1) + 4
+            highlight = best > 0 and row.points == best
+            if highlight:
+                band = pygame.Rect(rect.x + 24, 0, rect.width - 48, ROW_HEIGHT - 4)
+                band.centery = y
+                pygame.draw.rect(surface, (70, 58, 30), band, border_radius=6)
+            colour = theme.accent if highlight else theme.text
+            name, size = fit_text(row.name, 26, NAME_RIGHT - 40, smallest=18)
+            draw_text(surface, name, (left, y), size, colour, anchor="midleft")
+            cells = (
+                f"{row.points:,}",
+                str(row.kills),
+                f"{row.accuracy:.0%}",
+                str(row.damage_taken),
+            )
+            for text, (_, right) in zip(cells, RESULT_COLUMNS, strict=True):
+                draw_text(surface, text, (rect.x + right, y), 26, colour, anchor="midright")
 
 
 STARTING_GRACE = 3.0  # s past the countdown that "starting…" may show before it goes anyway

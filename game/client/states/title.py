@@ -1,4 +1,4 @@
-"""Title: the art, the name, and "press any key"."""
+"""Title: the art, the name, and "press any key" (or any pad button)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class TitleState(State):
         self.context.play_music("menu")
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):
+        if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.CONTROLLERBUTTONDOWN):
             from game.client.states.menu import MenuState
 
             self.context.click()

@@ -25,7 +25,7 @@ class CombatSystem:
                 continue  # already going down this step: the shot flies on
             health.hitpoints -= projectile.damage
             world.despawn(shot)
-            world.events.emit(Damaged(target, projectile.damage, shot))
+            world.events.emit(Damaged(target, projectile.damage, shot, projectile.shooter))
         for player, _, enemy, aircraft in contacts(world, Player, Aircraft):
             if aircraft.side is not Side.ENEMY or world.has_component(player, Held):
                 continue
@@ -38,16 +38,20 @@ class CombatSystem:
             rammed = enemy_health.hitpoints
             player_health.hitpoints -= rammed
             enemy_health.hitpoints = 0
-            world.events.emit(Damaged(player, rammed, enemy))
-            world.events.emit(Damaged(enemy, rammed, player))
+            world.events.emit(Damaged(player, rammed, enemy, enemy))
+            world.events.emit(Damaged(enemy, rammed, player, player))
 
 
 class DeathSystem:
-    """An aircraft whose hit points reach zero is destroyed: one Destroyed event, then gone."""
+    """An aircraft whose hit points reach zero is destroyed: one Destroyed event, then gone.
+    It is credited (Destroyed.by) to the last hit of the step, the one that brought it down
+    (no hit lands on an aircraft already at zero)."""
 
     def update(self, world: World, dt: float) -> None:
+        last: dict[int, Damaged] = {}  # in the order first hit, each with its last hit
         for damaged in world.events.read(Damaged):
-            entity = damaged.entity
+            last[damaged.entity] = damaged
+        for entity, damaged in last.items():
             if not world.is_alive(entity):
                 continue
             health = world.try_component(entity, Health)
@@ -56,6 +60,8 @@ class DeathSystem:
             aircraft = world.component(entity, Aircraft)
             transform = world.component(entity, Transform)
             world.events.emit(
-                Destroyed(entity, aircraft.kind, aircraft.side, transform.x, transform.y)
+                Destroyed(
+                    entity, aircraft.kind, aircraft.side, transform.x, transform.y, damaged.by
+                )
             )
             world.despawn(entity)

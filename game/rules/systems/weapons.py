@@ -7,8 +7,8 @@ import math
 from engine.components import Transform, Velocity
 from engine.world import World
 from game.rules.battlefield import Battlefield
-from game.rules.components import Aircraft, Held, Homing, PlayerInput, Side, Weapon
-from game.rules.content import GameContent
+from game.rules.components import Aircraft, Health, Held, Homing, Player, PlayerInput, Side, Weapon
+from game.rules.content import AircraftSpec, GameContent
 from game.rules.events import MissileLaunched, ShotFired
 from game.rules.spawn import heading, spawn_bullet, spawn_missile
 
@@ -48,7 +48,7 @@ class WeaponSystem:
             firing_now = wants_fire and weapon.fire_interval > 0
             if firing_now and gun <= EPSILON:
                 gun += shot_interval(weapon)
-                self._fire(world, entity, weapon, transform, aircraft, spec.radius, spec.width)
+                self._fire(world, entity, weapon, transform, aircraft, spec)
             weapon.gun_cooldown = gun - dt if firing_now else max(gun - dt, 0.0)
             missile = weapon.missile_cooldown
             wants_missile = intent is not None and intent.missile_requests > 0
@@ -70,24 +70,56 @@ class WeaponSystem:
         weapon: Weapon,
         transform: Transform,
         aircraft: Aircraft,
-        radius: float,
-        width: float,
+        spec: AircraftSpec,
     ) -> None:
-        """One shot: a bullet per offset of the spread level, across the aircraft's width."""
-        firing = world.resource(GameContent).firing
+        """One shot: a bullet per offset of the spread level, across the aircraft's width;
+        an enemy with an aim cone aims them at the nearest player (aimed_angle)."""
+        content = world.resource(GameContent)
+        firing = content.firing
         level = min(max(weapon.spread_level, 1), firing.max_spread_level)
         offsets = firing.spread[level - 1]
-        nose = -radius if aircraft.side is Side.ALLY else radius
+        nose = -spec.radius if aircraft.side is Side.ALLY else spec.radius
+        angle = None
+        if aircraft.side is Side.ENEMY and spec.aim_cone > 0:
+            speed = content.projectiles[weapon.bullet].speed
+            angle = aimed_angle(world, transform.x, transform.y + nose, spec.aim_cone, speed)
         for offset in offsets:
             spawn_bullet(
                 world,
                 weapon.bullet,
                 aircraft.side,
-                transform.x + offset * width,
+                transform.x + offset * spec.width,
                 transform.y + nose,
                 entity,
+                angle=angle,
             )
         world.events.emit(ShotFired(entity, aircraft.side, len(offsets)))
+
+
+def aimed_angle(world: World, x: float, y: float, cone: float, speed: float) -> float:
+    """The heading (degrees clockwise from up; 180 is straight down) from (x, y) at the
+    nearest player in the fight (alive, not Held), for a bullet at `speed` px/s to meet it
+    if it holds its place on the screen (riding the scroll): a player who stays put is
+    hit wherever it is; one who moves is not. Turned no more than `cone` degrees from
+    straight down; straight down when there is no player, or none below (x, y)."""
+    best, nearest = None, (math.inf, 0)
+    for entity, (_, target, health) in world.query(Player, Transform, Health):
+        if health.hitpoints <= 0 or target.y <= y or world.has_component(entity, Held):
+            continue
+        rank = ((target.x - x) ** 2 + (target.y - y) ** 2, entity)  # ties: the first made
+        if rank < nearest:
+            best, nearest = target, rank
+    if best is None:
+        return 180.0
+    dx, dy = best.x - x, best.y - y
+    vy = world.resource(Battlefield).scroll_velocity  # the player's, holding its place
+    # When |d + v t| = speed t: a t^2 + b t + c = 0, with a < 0 < c: one root is positive.
+    a, b, c = vy * vy - speed * speed, 2.0 * dy * vy, dx * dx + dy * dy
+    if a < 0:
+        t = (-b - math.sqrt(b * b - 4.0 * a * c)) / (2.0 * a)
+        dy += vy * t
+    off = math.degrees(math.atan2(dx, dy))  # positive: towards +x
+    return 180.0 - max(-cone, min(cone, off))
 
 
 class HomingSystem:

@@ -78,6 +78,23 @@ def test_acked_handles_are_those_of_arrived_packets_each_once():
     assert a.take_acked() == [third]
 
 
+def test_an_end_that_never_asks_keeps_no_acked_handles():
+    """A client never asks which of its messages arrived: its connection must not keep the
+    answers, or they pile up (a handle per message) for as long as it is connected."""
+    a = ChannelConnection(now=0.0, report_acks=False)
+    b = ChannelConnection(now=0.0)
+    now = 0.0
+    for i in range(300):
+        now += 0.05
+        a.send(U, b"input %d" % i)
+        a.send(R, b"event %d" % i)
+        exchange(a, b, now)
+        exchange(b, a, now + 0.01)
+    assert a.take_acked() == []
+    assert len(a._acked_handles) == 0 and len(a._unreported) == 0
+    assert a.packet_loss == 0.0
+
+
 def test_a_reliable_message_is_reported_acked_only_once_every_one_before_it_is():
     a, b = ChannelConnection(now=0.0), ChannelConnection(now=0.0)
     lost = a.send(R, b"welcome")
