@@ -47,6 +47,7 @@ from engine.net.tickets import (
     ticket_endpoint,
 )
 from engine.net.transport import ListenError
+from engine.net.views import MIN_BUDGET
 from engine.phases import Role
 from engine.plugin import Plugin
 from engine.runtime import SampleRing, settle_garbage_collector
@@ -124,7 +125,8 @@ class GameServer:
     out its tickets itself). Without `listen` it has no socket: single-player adds an
     in-memory one. `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy,
     normal, hard; ValueError otherwise): the shooter's enemies at that level (a game
-    mode ignores it).
+    mode ignores it). `snapshot_budget` caps every peer's snapshot body, bytes per network
+    tick (None: each peer's measured link alone).
     """
 
     def __init__(
@@ -145,6 +147,7 @@ class GameServer:
         difficulty: str = DEFAULT_DIFFICULTY,
         mods: Sequence[Mod] = (),
         unix_time: Callable[[], float] = time.time,
+        snapshot_budget: int | None = None,
     ) -> None:
         self.clock = clock or MonotonicClock()
         self.max_players = max_players
@@ -193,7 +196,8 @@ class GameServer:
                 cap = self.world.resource(GameContent).battlefield.max_players
                 if not 1 <= max_players <= cap:
                     raise ValueError(f"max players must be 1..{cap} (aircraft on the battlefield)")
-            self.world.add_plugins([ServerNetPlugin(self.net, self.clock), *game_plugins])
+            serve = ServerNetPlugin(self.net, self.clock, snapshot_budget=snapshot_budget)
+            self.world.add_plugins([serve, *game_plugins])
             build_mods(self.world, mods)
         except (ModError, ValueError):
             self.close()
@@ -410,6 +414,15 @@ def main(argv: list[str] | None = None) -> int:
         help="connections that may watch while every seat is taken, waiting in line "
         "for the next free one, 0..64 (default 8)",
     )
+    parser.add_argument(
+        "--snapshot-budget",
+        type=number(int, low=MIN_BUDGET, high=1_000_000),
+        default=None,
+        metavar="BYTES",
+        help="cap on each player's snapshot, bytes per network tick (at least "
+        f"{MIN_BUDGET}); the most urgent entities go first and the rest wait their turn "
+        "(default: what each player's link carries)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
     parser.add_argument(
         "--difficulty",
@@ -453,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             difficulty=args.difficulty,
             mods=load_mods(args.mod),
+            snapshot_budget=args.snapshot_budget,
         )
     except (ListenError, DataError, ModError, KeyFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

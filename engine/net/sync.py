@@ -97,17 +97,18 @@ class ServerNet:
     snapshots_sent: int = 0  # snapshot messages queued to peers, over the server's life
     snapshot_bytes_sent: int = 0  # and their bytes (before packet headers and encryption)
     idle_every: int = IDLE_EVERY  # ticks between snapshots for a peer nothing changed for
+    snapshot_budget: int | None = None  # the server's cap on a peer's body, bytes a tick
     _messages: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
     _peers: dict[int, tuple[Peer, PeerReplication]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.encoder = SnapshotEncoder(self.registry, NetIds())
 
-    def replication(self, peer: Peer, cap: int | None = None) -> PeerReplication:
-        """How replication serves `peer` (made on first use, with the server's budget cap)."""
+    def replication(self, peer: Peer) -> PeerReplication:
+        """How replication serves `peer` (made on first use)."""
         found = self._peers.get(id(peer))
         if found is None or found[0] is not peer:
-            found = self._peers[id(peer)] = (peer, PeerReplication(LinkBudget(cap)))
+            found = self._peers[id(peer)] = (peer, PeerReplication(LinkBudget()))
         return found[1]
 
     def forget_peers(self, joined: list[Peer]) -> None:
@@ -225,7 +226,8 @@ class ServerSnapshotSystem:
         counts: dict[int, int] = {}
         ticks_per_second = world.time.step_hz / world.time.tick_every
         for peer in joined:
-            state = net.replication(peer, hooks.budget if hooks is not None else None)
+            state = net.replication(peer)
+            state.budget.cap = net.snapshot_budget  # the server's word, changed at any time
             if net.take_acks(peer):
                 continue  # its full state is still on its way
             channels = peer.session.channels
@@ -331,8 +333,8 @@ class ServerNetPlugin(Plugin):
 
     name = "net-server"
 
-    def __init__(self, server: NetServer, clock: Clock) -> None:
-        self.net = ServerNet(server, clock)
+    def __init__(self, server: NetServer, clock: Clock, snapshot_budget: int | None = None) -> None:
+        self.net = ServerNet(server, clock, snapshot_budget=snapshot_budget)
 
     def build_server(self, world: World) -> None:
         world.insert_resource(self.net)

@@ -329,10 +329,6 @@ class LinkBudget:
     budget: float = START_BUDGET
     limited: bool = False  # the last snapshot was cut to fit
 
-    def __post_init__(self) -> None:
-        if self.cap is not None:
-            self.budget = min(self.budget, self.cap)
-
     def update(self, loss: float, acked_bytes_per_tick: float) -> int:
         if loss > LOSS_HIGH and acked_bytes_per_tick > 0:
             self.budget = max(MIN_BUDGET, min(self.budget, 0.9 * acked_bytes_per_tick))
@@ -360,9 +356,7 @@ class ReplicationHooks:
     rule), or None for all of them; entities enter its view as spawns and leave as
     despawns. `priority(world, peer, entities)`: how urgently each waits (own and nearby
     things high, far bullets low), called only for what waits to be sent when a budget
-    binds. `budget`: the server's cap on a snapshot body, bytes per tick (None: the
-    link's measure alone)."""
+    binds. The budget's cap is the server's, not the game's: `ServerNet.snapshot_budget`."""
 
     relevant: RelevantHook | None = None
     priority: PriorityHook | None = None
-    budget: int | None = None

@@ -71,7 +71,6 @@ def shooter_priority(world: World, peer: Peer, entities: Sequence[int]) -> list[
     return found
 
 
-def shooter_hooks(budget: int | None = None) -> ReplicationHooks:
-    """The shooter's replication hooks: its priorities, every entity relevant to everyone,
-    the server's budget cap (bytes per tick; None: the link's measure alone)."""
-    return ReplicationHooks(priority=shooter_priority, budget=budget)
+def shooter_hooks() -> ReplicationHooks:
+    """The shooter's replication hooks: its priorities, every entity relevant to everyone."""
+    return ReplicationHooks(priority=shooter_priority)

@@ -44,9 +44,7 @@ def test_a_small_budget_keeps_bodies_small_starves_nothing_and_converges_under_l
         net.step(60)
         assert all(len(keys_of(net, i)) == 60 for i in range(2))
         budget = 60  # bytes of body a tick: about a quarter of what 60 movers need
-        net.server.insert_resource(ReplicationHooks(budget=budget))
-        for peer in net.net_server.joined_peers():  # the server's cap reaches known peers too
-            net.server_net.replication(peer).budget.cap = budget
+        net.server_net.snapshot_budget = budget  # the server's cap reaches known peers too
         refreshed: dict[int, list[int]] = {}
         for step in range(3 * 60):
             for index, ship in enumerate(ships):
@@ -81,13 +79,10 @@ def test_priorities_send_the_urgent_first_and_the_rest_still_in_turn():
         net.step(30)
         urgent = ships[7]
         hooks = ReplicationHooks(
-            budget=20,
-            priority=lambda world, peer, entities: [
-                100.0 if e == urgent else 1.0 for e in entities
-            ],
+            priority=lambda world, peer, entities: [100.0 if e == urgent else 1.0 for e in entities]
         )
         net.server.insert_resource(hooks)
-        net.server_net.replication(net.net_server.joined_peers()[0]).budget.cap = 20
+        net.server_net.snapshot_budget = 20
         urgent_id = net.server.component(urgent, Replicated).net_id
         carried: list[set[int]] = []
         for step in range(3 * 40):

@@ -19,6 +19,7 @@ import game.server
 from engine.mods import load_mods
 from engine.net.client import NetClient
 from engine.net.datagrams import MemoryNetwork
+from engine.net.sync import ServerNet
 from engine.time import ManualClock
 from game.net.client import GameClient
 from game.rules.components import Health, Player
@@ -167,6 +168,13 @@ def test_the_difficulty_reaches_the_rules_normal_by_default(started, caplog, fla
         same.close()
 
 
+@pytest.mark.parametrize(("flags", "cap"), [([], None), (["--snapshot-budget", "600"], 600)])
+def test_the_snapshot_budget_reaches_the_replication_none_by_default(started, flags, cap):
+    assert main(["--port", "0", *flags, "--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert server.world.resource(ServerNet).snapshot_budget == cap
+
+
 def test_an_unknown_difficulty_is_refused():
     with pytest.raises(ValueError, match="difficulty must be one of easy, normal, hard, got 'x'"):
         GameServer(listen=False, difficulty="x")
@@ -260,6 +268,8 @@ def test_an_unknown_mod_is_a_one_line_error_and_exit_2(capsys):
         (["--metrics-port", "web"], "--metrics-port"),
         (["--drain-seconds", "9"], "--drain-seconds"),
         (["--log-format", "xml"], "--log-format"),
+        (["--snapshot-budget", "100"], "--snapshot-budget"),
+        (["--snapshot-budget", "lots"], "--snapshot-budget"),
     ],
 )
 def test_bad_flags_are_one_line_errors_and_exit_2(capsys, args, words):
