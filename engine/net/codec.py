@@ -273,72 +273,47 @@ class Codec:
         return "uvlc byte count, then the bytes of the byte form"
 
 
-class U8(Codec):
+class _Unsigned(Codec):
+    """A big-endian unsigned integer of `width` bits: whole bytes in messages, `width` bits
+    in snapshot bodies."""
+
+    width = 0
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        super().__init_subclass__(**options)
+        cls._put = staticmethod(getattr(Writer, f"u{cls.width}"))
+        cls._get = staticmethod(getattr(Reader, f"u{cls.width}"))
+
     def write(self, w: Writer, value: int) -> None:
-        w.u8(value)
+        self._put(w, value)
 
     def read(self, r: Reader) -> int:
-        return r.u8()
+        return self._get(r)
 
     def write_bits(self, out: BitWriter, key: int) -> None:
-        out.bits(key, 8)
+        out.bits(key, self.width)
 
     def read_bits(self, r: BitReader) -> int:
-        return r.bits(8)
+        return r.bits(self.width)
 
     def describe_bits(self) -> str:
-        return "bits(8)"
+        return f"bits({self.width})"
 
 
-class U16(Codec):
-    def write(self, w: Writer, value: int) -> None:
-        w.u16(value)
-
-    def read(self, r: Reader) -> int:
-        return r.u16()
-
-    def write_bits(self, out: BitWriter, key: int) -> None:
-        out.bits(key, 16)
-
-    def read_bits(self, r: BitReader) -> int:
-        return r.bits(16)
-
-    def describe_bits(self) -> str:
-        return "bits(16)"
+class U8(_Unsigned):
+    width = 8
 
 
-class U32(Codec):
-    def write(self, w: Writer, value: int) -> None:
-        w.u32(value)
-
-    def read(self, r: Reader) -> int:
-        return r.u32()
-
-    def write_bits(self, out: BitWriter, key: int) -> None:
-        out.bits(key, 32)
-
-    def read_bits(self, r: BitReader) -> int:
-        return r.bits(32)
-
-    def describe_bits(self) -> str:
-        return "bits(32)"
+class U16(_Unsigned):
+    width = 16
 
 
-class U64(Codec):
-    def write(self, w: Writer, value: int) -> None:
-        w.u64(value)
+class U32(_Unsigned):
+    width = 32
 
-    def read(self, r: Reader) -> int:
-        return r.u64()
 
-    def write_bits(self, out: BitWriter, key: int) -> None:
-        out.bits(key, 64)
-
-    def read_bits(self, r: BitReader) -> int:
-        return r.bits(64)
-
-    def describe_bits(self) -> str:
-        return "bits(64)"
+class U64(_Unsigned):
+    width = 64
 
 
 class F32(Codec):
