@@ -10,6 +10,9 @@
 #
 # Needs root (debootstrap, and podman's rootful store), debootstrap and podman. The mirror is
 # the first one in /etc/apt/sources.list(.d), or MIRROR=...; the image name is IMAGE=....
+# PODMAN (default `podman`) and PODMAN_RUN_OPTS are used for the check run at the end, e.g.
+# PODMAN='podman --runtime runc' PODMAN_RUN_OPTS='--ulimit nofile=4096:4096 --ulimit
+# nproc=4096:4096' where crun or the default ulimits fail (docs/OPERATIONS.md says when).
 # Running it again reuses the rootfs (delete it to start afresh) and re-imports the image.
 set -eu
 
@@ -56,5 +59,11 @@ tar --numeric-owner -C "$ROOTFS" \
         --change 'CMD ["python3"]' \
         --message "debootstrap $SUITE minbase + python3, python3-venv from $MIRROR" \
         - "$IMAGE"
-podman run --rm "$IMAGE" python -c 'import sys, venv, ensurepip; print("base:", sys.version.split()[0])'
-echo "built $IMAGE from $ROOTFS"
+echo "imported $IMAGE from $ROOTFS"
+# shellcheck disable=SC2086  # PODMAN and PODMAN_RUN_OPTS are word lists
+if ! ${PODMAN:-podman} run --rm ${PODMAN_RUN_OPTS:-} "$IMAGE" \
+    python -c 'import sys, venv, ensurepip; print("it runs: Python", sys.version.split()[0])'; then
+    echo "error: $IMAGE was imported but does not run; see docs/OPERATIONS.md," \
+        "'Without a registry', for PODMAN and PODMAN_RUN_OPTS" >&2
+    exit 1
+fi
