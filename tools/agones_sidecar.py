@@ -22,6 +22,18 @@ JSON as grpc-gateway writes it, int64 values as strings, errors as {"code", "mes
          /alpha/player/connected, /alpha/player/connected/{playerID}
     POST /alpha/player/connect /alpha/player/disconnect   {"playerID"} -> {"bool"}; connecting
                                                               past the capacity is an error
+    GET  /v1beta1/lists/{name}                                the List {"name", "capacity",
+                                                              "values"} (beta Counters and Lists)
+    POST /v1beta1/lists/{name}:addValue :removeValue  {"value"} -> the List; NOT_FOUND (404)
+                                                              for a List the Fleet does not
+                                                              declare or a value to remove that
+                                                              is not there, ALREADY_EXISTS (409)
+                                                              for one to add that is, OUT_OF_RANGE
+                                                              (400) past the capacity
+
+Lists are declared when the stand-in is made (`lists={"players": 16}`, `--list players=16`),
+as a Fleet's GameServer spec declares them, and `allocate(lists={"players": [...]})` adds
+values as a GameServerAllocation's `lists.addValues` does (duplicates ignored).
 
 A test can make it fail every call with a status (`fail_with`), hold every call unanswered
 (`silent`), allocate the GameServer as a GameServerAllocation would (`allocate()`), and wait
@@ -37,7 +49,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,6 +83,15 @@ class Record:
 
 
 @dataclass
+class GameServerList:
+    capacity: int
+    values: list[str] = field(default_factory=list)
+
+    def to_json(self, name: str) -> dict[str, Any]:
+        return {"name": name, "capacity": str(self.capacity), "values": list(self.values)}
+
+
+@dataclass
 class GameServerState:
     name: str = "cloudbreak-standin"
     state: str = "Scheduled"
@@ -80,6 +101,7 @@ class GameServerState:
     annotations: dict[str, str] = field(default_factory=dict)
     capacity: int = 0
     players: list[str] = field(default_factory=list)
+    lists: dict[str, GameServerList] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +124,10 @@ class GameServerState:
                     "capacity": str(self.capacity),
                     "ids": list(self.players),
                 },
+                "lists": {
+                    name: {"capacity": str(kept.capacity), "values": list(kept.values)}
+                    for name, kept in self.lists.items()
+                },
             },
         }
 
@@ -109,8 +135,17 @@ class GameServerState:
 class StandInSidecar:
     """The stand-in: `start()` it, point the server at `port`, read `calls`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, game_port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        game_port: int = 0,
+        lists: Mapping[str, int] | None = None,
+    ) -> None:
         self.gameserver = GameServerState(port=game_port)
+        for name, capacity in (lists or {}).items():
+            self.gameserver.lists[name] = GameServerList(capacity)
         self.calls: list[Record] = []
         self.fail_with: int | None = None  # answer every call with this HTTP status
         self.silent = False  # hold every call unanswered until this is False again
@@ -168,10 +203,16 @@ class StandInSidecar:
         else:
             self._released.set()
 
-    def allocate(self) -> None:
-        """What a GameServerAllocation does to a Ready GameServer."""
+    def allocate(self, lists: Mapping[str, list[str]] | None = None) -> None:
+        """What a GameServerAllocation does to a Ready GameServer: Allocated, and each
+        List's `addValues` added (duplicates ignored, up to the capacity)."""
         with self._changed:
             self.gameserver.state = "Allocated"
+            for name, values in (lists or {}).items():
+                kept = self.gameserver.lists[name]
+                for value in values:
+                    if value not in kept.values and len(kept.values) < kept.capacity:
+                        kept.values.append(value)
             self._changed.notify_all()
 
     def paths(self, method: str | None = None) -> list[str]:
@@ -282,7 +323,41 @@ class StandInSidecar:
                 return 200, {"bool": False}
             gs.players.remove(player)
             return 200, {"bool": True}
+        if path.startswith("/v1beta1/lists/"):
+            return self._list(method, path.removeprefix("/v1beta1/lists/"), fields)
         return 404, {"code": 5, "message": "Not Found"}
+
+    def _list(self, method: str, rest: str, fields: dict[str, Any]) -> tuple[int, Any]:
+        name, _, verb = rest.partition(":")
+        kept = self.gameserver.lists.get(name)
+        if kept is None:
+            return 404, {"code": 5, "message": f"List not found: {name}"}
+        if method == "GET" and not verb:
+            return 200, kept.to_json(name)
+        if method != "POST" or verb not in ("addValue", "removeValue"):
+            return 404, {"code": 5, "message": "Not Found"}
+        value = str(fields.get("value", ""))
+        if not value:
+            return 400, {"code": 3, "message": "value is required"}
+        if verb == "removeValue":
+            if value not in kept.values:
+                return 404, {"code": 5, "message": f"Value: {value} not found in List: {name}"}
+            kept.values.remove(value)
+        else:
+            if value in kept.values:
+                return 409, {"code": 6, "message": f"Value: {value} already in List: {name}"}
+            if len(kept.values) >= kept.capacity:
+                return 400, {"code": 11, "message": f"List: {name} is at capacity"}
+            kept.values.append(value)
+        return 200, kept.to_json(name)
+
+
+def list_capacity(text: str) -> tuple[str, int]:
+    """`NAME=CAPACITY` for --list."""
+    name, _, capacity = text.partition("=")
+    if not name or not capacity.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=CAPACITY, got {text!r}")
+    return name, int(capacity)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,9 +367,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (default)")
+    parser.add_argument(
+        "--list",
+        type=list_capacity,
+        action="append",
+        default=[],
+        metavar="NAME=CAPACITY",
+        help="declare a List (beta Counters and Lists), as a Fleet does (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
-        sidecar = StandInSidecar(args.host, args.port)
+        sidecar = StandInSidecar(args.host, args.port, lists=dict(args.list))
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2

@@ -51,13 +51,13 @@ from kubernetes.client.rest import ApiException
 from engine.net.netcode import Address
 from engine.net.netcode.addresses import normalize
 from game.lobby.backend import AllocatorError, NoRoom, Party, Placement
+from game.ops.agones import PLAYERS_LIST  # the List the servers take leavers out of
 
 log = logging.getLogger(__name__)
 
 AGONES_VERSION = "1.56.0"
 GROUP, VERSION, PLURAL = "allocation.agones.dev", "v1", "gameserverallocations"
 FLEET_LABEL = "agones.dev/fleet"
-PLAYERS_LIST = "players"
 PORT_NAME = "default"
 CONTAINER_PORT = 7654
 CONNECT_TIMEOUT = 2.0

@@ -14,6 +14,13 @@ unset). Every call is JSON over HTTP/1.1:
     PUT  /alpha/player/capacity    {"count": N}            once: the server's connections
     POST /alpha/player/connect     {"playerID": NAME}      a player joined
     POST /alpha/player/disconnect  {"playerID": NAME}      a player left for good
+    POST /v1beta1/lists/players:removeValue  {"value": NAME}
+                                                            the same player leaves the
+                                                            Fleet's `players` List, where
+                                                            the lobby's allocation put them
+    POST /v1beta1/lists/players:addValue     {"value": NAME}
+                                                            (only to undo a removal that
+                                                            crossed the player's return)
     POST /shutdown                 {}                      the allocated match is over
 
 Two halves. `AgonesContract` is sans-I/O: it is told the time and the server's state
@@ -29,6 +36,14 @@ Unhealthy (a fleet then replaces it). The allocation is read by polling GET /gam
 worker for a fact that changes once). Player tracking is alpha in Agones (the
 PlayerTracking feature gate): where it is off, the capacity call fails and is retried at
 the longest backoff, logged as such, and players are still counted in the "players" label.
+
+The `players` List (Counters and Lists, beta in 1.56.0) is another record: the lobby's
+GameServerAllocation adds a party's names to it (`addValues`) and Agones allocates a server
+only while the List has room for the party. The server takes a name out when that player
+leaves for good, so a match that loses players takes new ones. A name the List does not
+hold, or a List the Fleet does not declare, answers 404 NOT_FOUND: nothing to remove, so
+that is done too. Any other failure is retried (1, 2, 4, 8, 16 s later), then given up and
+logged: a Fleet where Lists are off must not collect retries for every player who left.
 
 "The match has ended and every player has left": a mission restarts by itself, so a match
 ends when its players go. Once allocated and played on (a player present while allocated),
@@ -71,6 +86,9 @@ QUEUE_SIZE = 64
 
 LABEL_MISSION = "mission"
 LABEL_PLAYERS = "players"
+PLAYERS_LIST = "players"  # the Fleet's List (deploy/fleet.yaml) the lobby allocates against
+LIST_KINDS = ("unlist", "relist")  # calls on that List: given up after LIST_GIVE_UP
+LIST_GIVE_UP = RETRY_LONGEST  # a List call whose retry would wait this long is dropped
 
 
 def sidecar_port(environ: Mapping[str, str] = os.environ) -> int:
@@ -157,6 +175,10 @@ class AgonesContract:
     shutdown_sent: bool = False  # the sidecar took Shutdown
     capacity_set: bool = False
     players: set[str] = field(default_factory=set)  # the sidecar holds these as connected
+    players_list: str = PLAYERS_LIST
+    _unlist: set[str] = field(default_factory=set)  # left for good; still to leave the List
+    _relist: set[str] = field(default_factory=set)  # came back while leaving it: put back
+    _present: frozenset[str] = frozenset()  # the players at the last update
     labels: dict[str, str] = field(default_factory=dict)  # the sidecar holds these
     _in_flight: set[tuple[str, str]] = field(default_factory=set)
     _retries: dict[tuple[str, str], _Retry] = field(default_factory=dict)
@@ -204,6 +226,7 @@ class AgonesContract:
             self._due(calls, now, capacity)
         else:
             self._track_players(calls, now, server.players)
+        self._track_list(calls, now, server.players)
         self._label(calls, now, LABEL_MISSION, str(server.mission))
         self._label(calls, now, LABEL_PLAYERS, str(len(server.players)))
         if self.allocated and server.players:
@@ -226,6 +249,32 @@ class AgonesContract:
         for name in sorted(present - self.players):
             path = "/alpha/player/connect"
             self._due(calls, now, Call("connect", "POST", path, {"playerID": name}, name))
+
+    def _track_list(self, calls: list[Call], now: float, present: frozenset[str]) -> None:
+        """Whoever left for good leaves the `players` List (independent of the alpha player
+        tracking above: Lists are beta, and on where PlayerTracking may be off)."""
+        self._unlist |= self._present - present
+        self._unlist -= present  # back before the removal went: still in the List
+        self._relist &= present
+        self._present = present
+        base = f"/v1beta1/lists/{self.players_list}"
+        for name in sorted(self._unlist):
+            body = {"value": name}
+            self._due(calls, now, Call("unlist", "POST", f"{base}:removeValue", body, name))
+        for name in sorted(self._relist):
+            body = {"value": name}
+            self._due(calls, now, Call("relist", "POST", f"{base}:addValue", body, name))
+
+    @staticmethod
+    def settles(answer: Answer) -> bool:
+        """The call did what it was for: a 2xx, or for the List a NOT_FOUND on removal (the
+        name or the List is not there) or an ALREADY_EXISTS on adding it back."""
+        if answer.ok:
+            return True
+        kind = answer.call.kind
+        return (kind == "unlist" and answer.status == 404) or (
+            kind == "relist" and answer.status in (404, 409)
+        )
 
     def _label(self, calls: list[Call], now: float, key: str, value: str) -> None:
         sent = self._label_sent.get(key)
@@ -254,8 +303,20 @@ class AgonesContract:
         self._in_flight.discard(slot)
         if call.kind == "health":
             return  # a beat, not a state: the next goes on time whatever this one did
-        if not answer.ok:
-            self._retries.setdefault(slot, _Retry()).failed(now)
+        if not self.settles(answer):
+            retry = self._retries.setdefault(slot, _Retry())
+            if call.kind in LIST_KINDS and retry.wait * 2 >= LIST_GIVE_UP:
+                self._retries.pop(slot, None)
+                (self._unlist if call.kind == "unlist" else self._relist).discard(call.subject)
+                log.warning(
+                    "Agones sidecar: gave up taking %r %s the %r List: %s",
+                    call.subject,
+                    "out of" if call.kind == "unlist" else "back into",
+                    self.players_list,
+                    answer.why(),
+                )
+                return
+            retry.failed(now)
             if call.kind == "gameserver":
                 self._next_poll = now + self.poll_every
             return
@@ -277,6 +338,12 @@ class AgonesContract:
             self.players.add(call.subject)  # {"bool": false}: it was already there
         elif call.kind == "disconnect":
             self.players.discard(call.subject)
+        elif call.kind == "unlist":
+            self._unlist.discard(call.subject)
+            if answer.ok and call.subject in self._present:  # came back while it went
+                self._relist.add(call.subject)
+        elif call.kind == "relist":
+            self._relist.discard(call.subject)
         elif call.kind == "shutdown":
             self.shutdown_sent = True
             log.info("asked Agones to shut this server down")
@@ -470,7 +537,7 @@ class AgonesLink:
         """Take in answers and send what is due: once per loop turn, from the loop."""
         contract = self.contract
         for answer in self.client.answers():
-            if answer.ok:
+            if contract.settles(answer):
                 self.failures.succeeded(answer.call.kind)
             else:
                 self.failures.failed(answer.call.kind, answer.why(), now)

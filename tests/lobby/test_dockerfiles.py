@@ -5,9 +5,10 @@ mounted rather than copied, a health check, and only the files each needs."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -83,3 +84,61 @@ def test_the_health_checks_are_valid_python():
         argv = shlex.split(exec_form.strip("[]").replace('", "', '" "'))
         assert argv[:2] == ["python", "-c"]
         compile(argv[2], name, "exec")
+
+
+def flags(argv: list[str]) -> dict[str, str]:
+    return dict(a.removeprefix("--").split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+
+
+def pod(kind: str) -> dict:
+    from tests.lobby.test_manifests import manifest
+
+    template = manifest(kind)["spec"]["template"]
+    return template["spec"]["template"]["spec"] if kind == "Fleet" else template["spec"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("server.Dockerfile", "Fleet"), ("lobby.Dockerfile", "Deployment")]
+)
+def test_each_image_agrees_with_the_manifest_that_runs_it(name, kind):
+    """The user, the key's path and mode, the ports and the health check's port: what the
+    image assumes is what deploy/ gives it (a mismatch would only show on a cluster)."""
+    steps = instructions(DOCKER / name)
+    args = dict(reversed(steps))
+    spec = pod(kind)
+    (container,) = spec["containers"]
+    uid, gid = (int(x) for x in args["USER"].split(":"))
+    security = spec["securityContext"]
+    assert (security["runAsUser"], security["runAsGroup"], security["fsGroup"]) == (uid, gid, gid)
+    assert security["runAsNonRoot"] is True
+    image = flags(json.loads(args["CMD"]))
+    deployed = flags(container["args"])
+    key = PurePosixPath(image["key-file"])
+    assert deployed["key-file"] == str(key)
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(key.parent)]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["defaultMode"] & 0o040  # the group (fsGroup) may read the key
+    assert key.name == "key"  # the Secret's data key (deploy/secret.yaml)
+    exposed = set(args["EXPOSE"].split())
+    for port in container["ports"]:
+        assert f"{port['containerPort']}/{port.get('protocol', 'TCP').lower()}" in exposed
+    assert image["port"] == deployed["port"]
+    (health,) = [rest for word, rest in steps if word == "HEALTHCHECK"]
+    assert f"127.0.0.1:{image['port']}/" in health or f"'127.0.0.1', {image['port']}" in health
+    if container["securityContext"]["readOnlyRootFilesystem"]:
+        assert "PYTHONDONTWRITEBYTECODE=1" in args["ENV"]  # nothing written beside the code
+
+
+def test_the_local_base_matches_the_default_one():
+    """deploy/build-local-base.sh (for machines with no registry) makes what the Dockerfiles
+    expect of `python:3.11-slim-bookworm`: the same Debian release, whose python3 is 3.11,
+    with venv and a `python` command."""
+    script = (ROOT / "deploy" / "build-local-base.sh").read_text()
+    for name in ("server.Dockerfile", "lobby.Dockerfile"):
+        default = dict(reversed(instructions(DOCKER / name)))["ARG"]
+        assert default == "PYTHON_IMAGE=python:3.11-slim-bookworm"
+    assert "SUITE=${SUITE:-bookworm}" in script
+    assert "--include=python3,python3-venv,python-is-python3" in script
+    assert "IMAGE=${IMAGE:-localhost/debian-python:bookworm}" in script
+    assert script.startswith("#!/bin/sh\n") and "set -eu" in script

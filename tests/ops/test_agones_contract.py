@@ -202,6 +202,78 @@ def test_player_tracking_turned_off_retries_capacity_at_the_longest_wait_only():
     assert set(gaps[5:]) == {RETRY_LONGEST}
 
 
+def removals(calls: list[Call]) -> list[tuple[str, str, object]]:
+    return [(c.kind, c.path, c.body) for c in calls if c.kind in ("unlist", "relist")]
+
+
+REMOVE = "/v1beta1/lists/players:removeValue"
+ADD = "/v1beta1/lists/players:addValue"
+
+
+def test_a_player_who_leaves_for_good_leaves_the_players_list_once():
+    """The lobby's allocation put the party in the Fleet's `players` List; whoever leaves is
+    taken out (POST /v1beta1/lists/players:removeValue), whether or not the alpha player
+    tracking is on (capacity never answered here)."""
+    contract = started()
+    assert removals(contract.update(0.0, state("ada", "bob"))) == []
+    calls = contract.update(0.1, state("bob"))
+    assert removals(calls) == [("unlist", REMOVE, {"value": "ada"})]
+    assert removals(contract.update(0.2, state("bob"))) == []  # on its way: not again
+    (unlist,) = [c for c in calls if c.kind == "unlist"]
+    contract.answered(ok(unlist, {"name": "players", "capacity": "16", "values": ["bob"]}), 0.3)
+    assert removals(contract.update(5.0, state("bob"))) == []
+    assert removals(contract.update(5.1, NOBODY)) == [("unlist", REMOVE, {"value": "bob"})]
+
+
+def test_not_found_means_nothing_to_remove_and_is_not_retried():
+    """404 NOT_FOUND: the name is not in the List (a ticket made without the lobby) or the
+    Fleet declares no such List. Done, not a failure."""
+    contract = started()
+    contract.update(0.0, state("ada"))
+    (unlist,) = [c for c in contract.update(0.1, NOBODY) if c.kind == "unlist"]
+    answer = Answer(unlist, 404, {"code": 5, "message": "Value: ada not found in List: players"})
+    assert AgonesContract.settles(answer)
+    contract.answered(answer, 0.1)
+    assert [removals(contract.update(t, NOBODY)) for t in (1.2, 5.0, 40.0)] == [[], [], []]
+
+
+def test_a_player_back_before_the_removal_went_stays_listed():
+    contract = started()
+    contract.update(0.0, state("ada"))
+    contract.update(0.1, NOBODY)  # queued but, say, the queue was full: answered as failed
+    assert removals(contract.update(0.2, state("ada"))) == []
+
+
+def test_a_removal_that_crosses_the_players_return_is_undone():
+    contract = started()
+    contract.update(0.0, state("ada"))
+    (unlist,) = [c for c in contract.update(0.1, NOBODY) if c.kind == "unlist"]
+    contract.update(0.2, state("ada"))  # back (a new ticket) while the removal is on its way
+    contract.answered(ok(unlist), 0.3)
+    calls = contract.update(0.4, state("ada"))
+    assert removals(calls) == [("relist", ADD, {"value": "ada"})]
+    (relist,) = [c for c in calls if c.kind == "relist"]
+    contract.answered(Answer(relist, 409, {"code": 6, "message": "already there"}), 0.5)
+    assert removals(contract.update(5.0, state("ada"))) == []
+
+
+def test_a_failing_removal_is_retried_then_given_up(caplog):
+    """Lists off (or a broken sidecar): retried 1, 2, 4, 8, 16 s later, then dropped with
+    one line, so a long-lived server does not collect retries for everyone who left."""
+    contract = started()
+    contract.update(0.0, state("ada"))
+    tries = []
+    for step in range(1, 120 * 10):
+        now = step / 10
+        for call in contract.update(now, NOBODY):
+            if call.kind == "unlist":
+                tries.append(now)
+                contract.answered(failed(call), now)
+    gaps = [round(b - a, 1) for a, b in zip(tries, tries[1:], strict=False)]
+    assert gaps == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert "gave up taking 'ada' out of the 'players' List: HTTP 500: boom" in caplog.text
+
+
 def allocated_contract() -> AgonesContract:
     contract = started()
     answer_all(contract, contract.update(0.0, NOBODY), 0.0)

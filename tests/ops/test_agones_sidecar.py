@@ -227,3 +227,55 @@ def test_closing_asks_for_shutdown_and_waits_for_it_to_go(sidecar):
     link = make_link(sidecar)
     link.close(timeout=5.0)
     assert "/shutdown" in sidecar.paths("POST")
+
+
+def test_the_stand_in_keeps_lists_as_the_beta_api_describes():
+    """GET /v1beta1/lists/{name}, POST ...:addValue / :removeValue (Agones 1.56.0's
+    proto/sdk/beta/beta.proto over grpc-gateway): the List back, or NOT_FOUND (404),
+    ALREADY_EXISTS (409), OUT_OF_RANGE (400)."""
+    with StandInSidecar(lists={"players": 2}) as standin:
+        standin.allocate(lists={"players": ["ada", "ada"]})  # duplicates ignored
+        client = SidecarClient(standin.port, host="127.0.0.1")
+        base = "/v1beta1/lists/players"
+        calls = [
+            Call("list", "GET", base),
+            Call("add", "POST", f"{base}:addValue", {"value": "bob"}),
+            Call("add", "POST", f"{base}:addValue", {"value": "bob"}),
+            Call("add", "POST", f"{base}:addValue", {"value": "cy"}),
+            Call("remove", "POST", f"{base}:removeValue", {"value": "ada"}),
+            Call("remove", "POST", f"{base}:removeValue", {"value": "ada"}),
+            Call("list", "GET", "/v1beta1/lists/teams"),
+            Call("gameserver", "GET", "/gameserver"),
+        ]
+        try:
+            for call in calls:
+                assert client.submit(call)
+            answers = carried(client, len(calls))
+        finally:
+            client.close(1.0)
+    assert [a.status for a in answers] == [200, 200, 409, 400, 200, 404, 404, 200]
+    assert answers[0].body == {"name": "players", "capacity": "2", "values": ["ada"]}
+    assert answers[1].body["values"] == ["ada", "bob"]
+    assert answers[4].body == {"name": "players", "capacity": "2", "values": ["bob"]}
+    lists = answers[7].body["status"]["lists"]
+    assert lists == {"players": {"capacity": "2", "values": ["bob"]}}
+
+
+def test_players_who_leave_are_taken_out_of_the_list_the_allocation_filled():
+    """The allocation put a party of three in the `players` List; two leave for good and
+    the List keeps only the one still here, so the lobby can place others there."""
+    clock = ManualClock(0.0)
+    with StandInSidecar(lists={"players": 4}) as standin:
+        link = make_link(standin)
+        try:
+            tend_until(link, clock, NOBODY, lambda: link.contract.ready)
+            standin.allocate(lists={"players": ["ada", "bob", "cy"]})
+            party = ServerState(frozenset({"ada", "bob", "cy"}), 1)
+            tend_until(link, clock, party, lambda: link.contract.allocated)
+            left = ServerState(frozenset({"bob"}), 1)
+            listed = standin.gameserver.lists["players"]
+            tend_until(link, clock, left, lambda: listed.values == ["bob"])
+            removed = [c.body for c in standin.calls_to("/v1beta1/lists/players:removeValue")]
+            assert removed == [{"value": "ada"}, {"value": "cy"}]
+        finally:
+            link.client.close(1.0)

@@ -72,6 +72,40 @@ def test_players_joining_and_leaving_are_tracked_and_labelled(sidecar):
         harness.close()
 
 
+def test_a_player_who_leaves_gets_out_of_the_players_list_so_the_room_comes_back():
+    """A server of 2 seats + 1 spectator, allocated for ada and bob by the lobby (their
+    names in the Fleet's `players` List, capacity 3). Ada quits: she leaves the alpha
+    tracking (PlayerDisconnect) and the List, which has room for two again."""
+    harness = Harness(max_players=2, spectators=1)
+    with StandInSidecar(lists={"players": 3}) as sidecar:
+        ops = operations(harness.server, sidecar)
+        gameserver = sidecar.gameserver
+
+        def run_until(condition, what: str) -> None:  # noqa: ANN001
+            deadline = time.monotonic() + 10
+            while not condition():
+                assert time.monotonic() < deadline, f"gave up waiting for {what}: {sidecar.calls}"
+                harness.step()
+                harness.server.tend()
+                ops.agones.client.flush(0.02)
+
+        try:
+            run_until(lambda: gameserver.state == "Ready", "Ready")
+            sidecar.allocate(lists={"players": ["ada", "bob"]})
+            ada = harness.join("ada")
+            harness.join("bob")
+            run_until(lambda: sorted(gameserver.players) == ["ada", "bob"], "two players")
+            ada.close()
+            harness.clients.remove(ada)
+            run_until(lambda: gameserver.players == ["bob"], "ada to leave the tracking")
+            run_until(lambda: gameserver.lists["players"].values == ["bob"], "ada off the List")
+            removed = [c.body for c in sidecar.calls_to("/v1beta1/lists/players:removeValue")]
+            assert removed == [{"value": "ada"}]
+        finally:
+            ops.close()
+            harness.close()
+
+
 def test_health_comes_from_the_loop_so_a_stalled_loop_stops_it(sidecar):
     """The loop (here idle: nobody connected) tends the link every turn. One turn hangs
     for 5 s: no health reaches the sidecar meanwhile, though its worker thread is free;
