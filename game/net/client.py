@@ -33,7 +33,7 @@ from game.rules.content import GameContent
 from game.rules.plugin import shooter_world
 
 
-class _WelcomeSystem:
+class WelcomeSystem:
     """Adopt the server's tick rate for interpolation once welcomed."""
 
     def update(self, world: World, dt: float) -> None:
@@ -71,7 +71,7 @@ class GameClient:
             self.world = World(Role.CLIENT)
             game_plugins = []
         self.world.add_plugins([ClientNetPlugin(net, self.clock, smooth=smooth), *game_plugins])
-        self.world.add_system(_WelcomeSystem(), Phase.INPUT, in_set=Claims, after=NetReceive)
+        self.world.add_system(WelcomeSystem(), Phase.INPUT, in_set=Claims, after=NetReceive)
         try:
             build_mods(self.world, mods)
         except ModError:
