@@ -169,7 +169,7 @@ def load_kinds(world: World, path: Path) -> None:
     """Add the kinds of a mod's TOML file: `[projectiles.NAME]` (damage, speed, radius),
     `[enemies.NAME]` (as aircraft.toml's enemies, plus `sprite`, a file next to the TOML)
     and `[pickups.NAME]` (amount, sprite). Checked as the game's own data: a DataError
-    names the file, the key and the bad value."""
+    names the file, the key and the bad value. Other tables are the mod's own to read."""
     root = load_toml(path)
     content = world.resource(GameContent)
     for name, table in _section(root, "projectiles").items():
@@ -195,7 +195,6 @@ def load_kinds(world: World, path: Path) -> None:
         content.pickups[name] = _pickup(name, table)
         if sprite is not None:
             Looks.of(world).pickups[name] = Look(sprite)
-    root.finish()
 
 
 def _section(root: Table, key: str) -> dict[str, Table]:
