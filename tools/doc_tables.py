@@ -1,13 +1,14 @@
-"""The systems a game runs, phase by phase, in their sets: the table docs/MODDING.md shows.
+"""The tables docs/MODDING.md takes from the code: the systems each role runs, phase by
+phase in their sets, and what replicates with which limits.
 
-    python -m tools.schedule [--mod NAME ...]        # print the tables
-    python -m tools.schedule --write                 # put them into docs/MODDING.md
+    python -m tools.doc_tables [--mod NAME ...]      # print them (with mods: their share too)
+    python -m tools.doc_tables --write               # put them into docs/MODDING.md
 
-The tables come from real worlds: a single-player session's server world (a dedicated
-server builds the same one) and its client world with the window's effects. Each row
-is a run of consecutive systems of one phase and one set, named by where a mod
-imports the set from; tests/mods/test_schedule_doc.py checks that the doc still
-shows what the game really runs.
+The schedules come from real worlds: a single-player session's server world (a
+dedicated server builds the same one) and its client world with the window's
+effects. Each row is a run of consecutive systems of one phase and one set, named
+by where a mod imports the set from. The replication table is the shooter's schema.
+tests/mods/test_doc_tables.py checks that the doc still shows what the game does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from engine.mods import Mod, ModError, load_mods
+from engine.net.replication import ReplicationRegistry
 from engine.phases import PHASES
 from engine.schedule import SystemSet, system_name
 from engine.world import World
@@ -29,9 +31,9 @@ from engine.world import World
 DOC = Path(__file__).resolve().parents[1] / "docs" / "MODDING.md"
 # Where a mod finds each set; the first module that has it names it.
 SET_MODULES = ("game.api", "engine.movement", "engine.physics", "engine.net.sync")
-ROLES = ("server", "client")
-BEGIN = "<!-- schedule: {role} -->"
-END = "<!-- /schedule: {role} -->"
+TABLES = ("server", "client", "replication")
+BEGIN = "<!-- table: {name} -->"
+END = "<!-- /table: {name} -->"
 
 
 def public_sets() -> dict[SystemSet, str]:
@@ -87,31 +89,53 @@ def single_player(mods: Sequence[Mod] = ()) -> Iterator[dict[str, World]]:
         session.close()
 
 
+def replication(registry: ReplicationRegistry) -> str:
+    """Every replicated component: its fields with their encodings (the wire's limits)."""
+    lines = ["| component | fields: encoding and limits | sent |", "|---|---|---|"]
+    for spec in registry.by_id.values():
+        fields = ", ".join(f"`{name}` {codec.describe()}" for name, codec in spec.fields)
+        if spec.initial_only:
+            sent = "in spawn records only"
+        elif spec.interpolate:
+            sent = "when changed; drawn between snapshots"
+        else:
+            sent = "when changed"
+        lines.append(f"| `{spec.name}` | {fields} | {sent} |")
+    return "\n".join(lines)
+
+
 def tables(mods: Sequence[Mod] = ()) -> dict[str, str]:
     with single_player(mods) as worlds:
-        return {role: markdown(world) for role, world in worlds.items()}
+        found = {role: markdown(world) for role, world in worlds.items()}
+        found["replication"] = replication(worlds["server"].resource(ReplicationRegistry))
+        return found
 
 
-def shown(doc: str, role: str) -> str | None:
-    """The table the doc shows for `role`, between its markers."""
-    pattern = re.escape(BEGIN.format(role=role)) + r"\n(.*?)\n" + re.escape(END.format(role=role))
-    match = re.search(pattern, doc, re.S)
-    return match[1] if match else None
+def _between(name: str) -> str:
+    """A pattern for table `name` with its markers; group 1 is the table (None if empty)."""
+    begin, end = re.escape(BEGIN.format(name=name)), re.escape(END.format(name=name))
+    return begin + r"\n(?:(.*?)\n)?" + end
+
+
+def shown(doc: str, name: str) -> str | None:
+    """The table the doc shows as `name`, between its markers."""
+    match = re.search(_between(name), doc, re.S)
+    return (match[1] or "") if match else None
 
 
 def write(doc_path: Path = DOC) -> None:
     doc = doc_path.read_text(encoding="utf-8")
     for role, table in tables().items():
-        begin, end = BEGIN.format(role=role), END.format(role=role)
+        begin, end = BEGIN.format(name=role), END.format(name=role)
         if shown(doc, role) is None:
             raise SystemExit(f"error: {doc_path} has no {begin} ... {end} markers")
-        pattern = re.escape(begin) + r"\n.*?\n" + re.escape(end)
-        doc = re.sub(pattern, lambda _, t=table, b=begin, e=end: f"{b}\n{t}\n{e}", doc, flags=re.S)
+        block = f"{begin}\n{table}\n{end}"
+        doc = re.sub(_between(role), lambda _, b=block: b, doc, flags=re.S)
     doc_path.write_text(doc, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.schedule", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.doc_tables", description=__doc__)
     parser.add_argument("--mod", action="append", default=[], metavar="MODULE")
     parser.add_argument("--write", action="store_true", help="update docs/MODDING.md")
     args = parser.parse_args(argv)
