@@ -43,3 +43,24 @@ class ControlHooks(_Hooks):
 class DrawHooks(_Hooks):
     world: list[WorldLayer] = field(default_factory=list)  # drawn over the aircraft
     hud: list[HudLayer] = field(default_factory=list)  # drawn over the HUD
+
+
+Rect = tuple[int, int, int, int]  # x, y, width, height
+
+
+@dataclass
+class HudRegions(_Hooks):
+    """Areas of the HUD nothing of the game's covers, for a mod's HUD layer: the HUD sets
+    them each frame, before its layers run. `take(name, height)` hands out the lowest
+    `height` px left in a region (regions fill from the bottom up), so two mods never
+    draw over each other or over the game's panels."""
+
+    free: dict[str, Rect] = field(default_factory=dict)
+
+    def take(self, name: str, height: int) -> Rect | None:
+        """`height` px across region `name`, or None when it has no room left."""
+        x, y, width, room = self.free.get(name, (0, 0, 0, 0))
+        if height > room:
+            return None
+        self.free[name] = (x, y, width, room - height)
+        return (x, y + room - height, width, height)

@@ -12,7 +12,10 @@ single-player) run on one thread, one step at a time.
 Structural changes are batched: `spawn` reserves an id at once but attaches the
 components at the next phase boundary, and `despawn` takes effect there too, so
 esper's query caches are rebuilt at most once per phase instead of once per
-entity, and no system sees half-built entities.
+entity, and no system sees half-built entities. Until then the entity's parts
+are kept aside: `add_component`, `remove_component` and the lookups of one
+entity act on them, so a change right after `spawn` composes with it (the later
+one wins) instead of being overwritten at the boundary.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ class World:
         self._set_configs: dict[SystemSet, SetConfig] = {}
         self._frame_events = EventQueue()  # every step's events until the next frame
         self._collect_frame_events = False  # only while there are PRESENT systems
-        self._pending: list[tuple[int, tuple[Any, ...]]] = []
+        self._pending: dict[int, dict[type, Any]] = {}  # spawned, attached at the boundary
         self._doomed: list[int] = []
         self._doomed_set: set[int] = set()
         self._despawn_hooks: list[DespawnHook] = []
@@ -132,7 +135,7 @@ class World:
         """Reserve an entity id now; its components attach at the next phase boundary."""
         self._enter()
         entity = esper.create_entity()
-        self._pending.append((entity, components))
+        self._pending[entity] = {type(c): c for c in components}
         return entity
 
     def create(self, *components: Any) -> int:
@@ -182,12 +185,22 @@ class World:
         return entity not in self._doomed_set and esper.entity_exists(entity)
 
     def add_component(self, entity: int, component: Any) -> None:
+        """Attach now; to an entity spawned this phase, with its other parts at the boundary
+        (replacing a spawned part of the same type: the later one wins)."""
+        parts = self._pending.get(entity)
+        if parts is not None:
+            parts[type(component)] = component
+            return
         self._enter()
         esper.add_component(entity, component)
         if self._watches:
             self._note(entity)
 
     def remove_component(self, entity: int, component_type: type) -> None:
+        parts = self._pending.get(entity)
+        if parts is not None:
+            parts.pop(component_type, None)
+            return
         self._enter()
         esper.try_remove_component(entity, component_type)
         if self._watches:
@@ -195,18 +208,30 @@ class World:
 
     def component(self, entity: int, component_type: type[C]) -> C:
         """The entity's component of this type; KeyError if it has none."""
+        parts = self._pending.get(entity)
+        if parts is not None:
+            return parts[component_type]
         self._enter()
         return esper.component_for_entity(entity, component_type)
 
     def try_component(self, entity: int, component_type: type[C]) -> C | None:
+        parts = self._pending.get(entity)
+        if parts is not None:
+            return parts.get(component_type)
         self._enter()
         return esper.try_component(entity, component_type)
 
     def has_component(self, entity: int, component_type: type) -> bool:
+        parts = self._pending.get(entity)
+        if parts is not None:
+            return component_type in parts
         self._enter()
         return esper.has_component(entity, component_type)
 
     def components_of(self, entity: int) -> tuple[Any, ...]:
+        parts = self._pending.get(entity)
+        if parts is not None:
+            return tuple(parts.values())
         self._enter()
         return esper.components_for_entity(entity)
 
@@ -233,12 +258,12 @@ class World:
         if not self._pending and not self._doomed:
             return
         self._enter()
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, {}
         watched = bool(self._watches)
-        for entity, components in pending:
+        for entity, parts in pending.items():
             if entity in self._doomed_set:
                 continue
-            for component in components:
+            for component in parts.values():
                 esper.add_component(entity, component)
             if watched:
                 self._note(entity)

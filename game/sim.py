@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from engine.data import DataError
+from engine.mods import ModError, build_mods, load_mods
 from engine.phases import Role
 from engine.world import World
 from game.rules.autopilot import STYLES, add_autopilot
@@ -67,12 +68,23 @@ class Summary:
 
 
 def build(
-    players: int, seed: int, *, style: str = "dodge", difficulty: str = DEFAULT_DIFFICULTY
+    players: int,
+    seed: int,
+    *,
+    style: str = "dodge",
+    difficulty: str = DEFAULT_DIFFICULTY,
+    mods: Sequence[str] = (),
 ) -> World:
     """A server world with `players` autopilot aircraft flying `style` on the start line,
     its mission started (nobody to wait for: it is never held). The edge style sends odd
-    players to the left edge and even ones to the right (co-op: one on each edge)."""
+    players to the left edge and even ones to the right (co-op: one on each edge). `mods`
+    by module name (the installed ones too), built after the game."""
     world = shooter_world(Role.SERVER, seed=seed, difficulty=difficulty)
+    try:
+        build_mods(world, load_mods(mods))
+    except ModError:
+        world.close()
+        raise
     add_autopilot(world)
     for player_id in range(1, players + 1):
         entity = spawn_player(world, player_id, name=f"autopilot-{player_id}")
@@ -90,9 +102,10 @@ def run(
     *,
     style: str = "dodge",
     difficulty: str = DEFAULT_DIFFICULTY,
+    mods: Sequence[str] = (),
 ) -> Summary:
     """Step until the mission ends or `seconds` of simulated time have passed."""
-    world = build(players, seed, style=style, difficulty=difficulty)
+    world = build(players, seed, style=style, difficulty=difficulty, mods=mods)
     try:
         mission = world.resource(MissionState)
         limit = round(seconds * world.time.step_hz)
@@ -148,9 +161,9 @@ class Row:
         return self.wins / self.runs if self.runs else 0.0
 
 
-def _one(job: tuple[float, int, int, str, str]) -> tuple[bool, float, float]:
-    seconds, players, seed, style, difficulty = job
-    summary = run(seconds, players, seed, style=style, difficulty=difficulty)
+def _one(job: tuple[float, int, int, str, str, tuple[str, ...]]) -> tuple[bool, float, float]:
+    seconds, players, seed, style, difficulty, mods = job
+    summary = run(seconds, players, seed, style=style, difficulty=difficulty, mods=mods)
     won = summary.outcome == "success"
     return won, summary.hitpoints_left / players, summary.simulated_seconds
 
@@ -164,10 +177,12 @@ def table(
     difficulties: Sequence[str] = DIFFICULTIES,
     seconds: float = 600.0,
     jobs: int = 1,
+    mods: Sequence[str] = (),
 ) -> list[Row]:
     """`runs` runs of each style at each difficulty; run i flies seed `seed + i`."""
     plan = [(d, s) for d in difficulties for s in styles]
-    work = [(seconds, players, seed + i, s, d) for d, s in plan for i in range(runs)]
+    named = tuple(mods)
+    work = [(seconds, players, seed + i, s, d, named) for d, s in plan for i in range(runs)]
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))))
@@ -259,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         default=os.cpu_count() or 1,
         help="processes flying the runs of a table at once (default: one per CPU)",
     )
+    parser.add_argument(
+        "--mod", action="append", default=[], metavar="MODULE", help="load a mod (repeatable)"
+    )
     args = parser.parse_args(argv)
     if args.players > 16:
         parser.error(f"--players must be at most 16, got {args.players}")
@@ -266,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     difficulties = DIFFICULTIES if args.difficulty == "all" else (args.difficulty,)
     tabulate = args.runs is not None or len(styles) > 1 or len(difficulties) > 1
     try:
+        load_mods(args.mod)  # every mod imports, or one line says which did not
         if tabulate:
             rows = table(
                 args.runs or 1,
@@ -275,13 +294,19 @@ def main(argv: list[str] | None = None) -> int:
                 difficulties=difficulties,
                 seconds=args.seconds,
                 jobs=args.jobs,
+                mods=args.mod,
             )
             print("\n".join(table_lines(rows)))
             return 0
         summary = run(
-            args.seconds, args.players, args.seed, style=args.style, difficulty=args.difficulty
+            args.seconds,
+            args.players,
+            args.seed,
+            style=args.style,
+            difficulty=args.difficulty,
+            mods=args.mod,
         )
-    except DataError as error:
+    except (DataError, ModError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print("\n".join(summary.lines()))

@@ -98,6 +98,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.components import Transform
+from engine.mods import Mod, ModError, build_mods, load_mods
 from engine.net.replication import (
     Interpolated,
     Predicted,
@@ -324,8 +325,17 @@ def _move(transforms: Iterable[Transform], tick: int) -> None:
         transform.y += 3.25
 
 
+MODS: tuple[str, ...] = ()  # --mod: built into every world the bench makes (set by `run`)
+
+
+def _loaded_mods() -> list[Mod]:
+    return load_mods(MODS, installed=False)
+
+
 def _server_world(seed: int) -> World:
-    return shooter_world(Role.SERVER, seed=seed)
+    world = shooter_world(Role.SERVER, seed=seed)
+    build_mods(world, _loaded_mods())
+    return world
 
 
 def replication_run(
@@ -654,6 +664,7 @@ def _server_child(
     seed: int,
     profile: str | None,
     key: bytes | None = None,
+    mods: tuple[str, ...] = (),
 ) -> None:
     """A child process: a GameServer on a real clock, measured between "mark" and "stop".
 
@@ -677,6 +688,7 @@ def _server_child(
             max_players=max_players,
             spectators=spectators,
             open_tickets=True,  # the bots ask for their tickets, as players on a LAN do
+            mods=load_mods(mods, installed=False),
         )
         transport = _TransportTimer(server.net)
         profiler = cProfile.Profile() if profile else None
@@ -779,6 +791,7 @@ def _bots_child(
     host: str = HOST,
     key: bytes | None = None,
     transport: str = "udp",
+    mods: tuple[str, ...] = (),
 ) -> None:
     """A child process: `count` GameClients on the autopilot, one thread, one real clock.
 
@@ -799,17 +812,18 @@ def _bots_child(
 
         warnings = _WarningCounter.install()
         clock = MonotonicClock()
+        loaded = load_mods(mods, installed=False)
         bots = []
         for index in range(count):
             name = f"bench{index + 1}"
             if key is None:
-                bot = GameClient.connect(host, port, name, clock=clock, smooth=False)
+                bot = GameClient.connect(host, port, name, clock=clock, smooth=False, mods=loaded)
             else:
                 ticket = issue_ticket(
                     key=key, game=GAME, servers=[(host, port)], name=name, now_unix=time.time()
                 )
                 bot = GameClient.with_ticket(
-                    ticket, name, clock=clock, transport=transport, smooth=False
+                    ticket, name, clock=clock, transport=transport, smooth=False, mods=loaded
                 )
             bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
             bot.world.add_system(AutopilotSystem(), Phase.INPUT)
@@ -1017,7 +1031,15 @@ def _measure(
     seats = max(1, min(bots, load_content().battlefield.max_players))
     server_process = context.Process(
         target=_server_child,
-        args=(server_child, seats, bots - seats, seed, str(profile) if profile else None, key),
+        args=(
+            server_child,
+            seats,
+            bots - seats,
+            seed,
+            str(profile) if profile else None,
+            key,
+            MODS,
+        ),
         name="bench-server",
         daemon=True,
     )
@@ -1042,7 +1064,7 @@ def _measure(
             _receive(server_end, server_process, "public", CHILD_TIMEOUT)
         bots_process = context.Process(
             target=_bots_child,
-            args=(bots_child, dial[1], bots, dial[0], key, transport),
+            args=(bots_child, dial[1], bots, dial[0], key, transport, MODS),
             name="bench-bots",
             daemon=True,
         )
@@ -1315,6 +1337,7 @@ def run_client(
     registry = shooter_schema().components
     server = _server_world(seed)
     client = shooter_world(Role.CLIENT, seed=seed)
+    build_mods(client, _loaded_mods())
     try:
         _client_scene(server, entities, random.Random(seed))
         encoder = SnapshotEncoder(registry)
@@ -1748,8 +1771,12 @@ def run(
     bots: int | None = None,
     profile_dir: Path | None = None,
     out: Callable[[str], None] = print,
+    mods: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Run the scenarios, printing a table for each; return every figure."""
+    """Run the scenarios, printing a table for each; return every figure. `mods` (module
+    names) go into every world: the bench then measures the modded game."""
+    global MODS
+    MODS = tuple(mods)
     results: dict[str, Any] = {
         "machine": machine_info(),
         "quick": quick,
@@ -1977,7 +2004,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="write cProfile .prof files here"
     )
+    parser.add_argument(
+        "--mod", action="append", default=[], metavar="MODULE", help="bench a modded game"
+    )
     args = parser.parse_args(argv)
+    try:
+        load_mods(args.mod, installed=False)
+    except ModError as error:
+        parser.error(str(error))
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
@@ -1996,6 +2030,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         bots=args.bots,
         profile_dir=args.profile,
+        mods=args.mod,
     )
     results["command"] = ["python", "-m", "tools.bench", *(argv or sys.argv[1:])]
     if args.json is not None:

@@ -73,6 +73,7 @@ from collections.abc import Callable, Sequence
 
 from engine import cli
 from engine.components import Transform
+from engine.mods import ModError, load_mods
 from engine.net.client import NetClient
 from engine.net.keyfile import KeyFileError, read_key
 from engine.net.netcode import ConnectToken
@@ -119,6 +120,7 @@ class BotOptions:
     lobby: str | None = None  # a lobby's URL: tickets come from it (POST /v1/match)
     party: int = 1  # the largest party asking the lobby together (1..4)
     party_mix: bool = False  # parties of a seeded size from 1 to `party`, not all `party`
+    mods: tuple[str, ...] = ()  # mods by module name (--mod), as the server was given them
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -333,6 +335,7 @@ class Bot:
     def start(self) -> None:
         """Begin connecting (non-blocking)."""
         options, name = self.options, self.plan.name
+        mods = load_mods(options.mods)  # imported once per process; the installed ones too
         if options.lobby is not None:  # the lobby chooses the server (for the whole party)
             assert self.party is not None
             url = options.lobby
@@ -343,13 +346,13 @@ class Bot:
 
             net = NetClient(
                 name=name,
-                schema=client_schema(()),
+                schema=client_schema(mods),
                 now=self.clock.now(),
                 ticket=ticket,
                 transport=options.transport,
                 renew_ticket=rejoin,
             )
-            self.client = GameClient(net, clock=self.clock, smooth=False)
+            self.client = GameClient(net, clock=self.clock, smooth=False, mods=mods)
         elif options.key is not None:  # a ticket of our own, for every address of the server
             key, servers = options.key, resolve(self.host, self.port)[:32]
 
@@ -365,6 +368,7 @@ class Bot:
                 transport=options.transport,
                 smooth=False,
                 renew_ticket=ticket,
+                mods=mods,
             )
         else:  # ask the server's ticket endpoint (a server started with --open)
             self.client = GameClient.connect(
@@ -374,6 +378,7 @@ class Bot:
                 clock=self.clock,
                 transport=options.transport,
                 smooth=False,  # nothing is drawn: remote entities jump to each snapshot
+                mods=mods,
             )
         self.client.world.add_system(_FlyOwnSeats(), Phase.INPUT)
         self.client.world.add_system(AutopilotSystem(), Phase.INPUT)
@@ -1184,6 +1189,14 @@ def main(argv: list[str] | None = None) -> int:
         "must run with --open)",
     )
     parser.add_argument("--transport", choices=["udp", "tcp"], default="udp")
+    parser.add_argument(
+        "--mod",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="load this mod (repeatable), as the server does: a modded server refuses bots "
+        "without its mods",
+    )
     try:
         args = parser.parse_args(argv)
         lobby = parse_lobby_url(args.lobby) if args.lobby else None
@@ -1195,8 +1208,15 @@ def main(argv: list[str] | None = None) -> int:
         key = read_key(args.key_file) if args.key_file else None
         if key is not None:
             resolve(host, port)  # an unknown host is a usage error, said once
-        options = BotOptions(key=key, transport=args.transport, lobby=lobby, party=args.party)
-    except (_ArgumentError, ValueError, KeyFileError, TicketError) as error:
+        load_mods(args.mod)  # a mod that cannot load is a usage error, said once
+        options = BotOptions(
+            key=key,
+            transport=args.transport,
+            lobby=lobby,
+            party=args.party,
+            mods=tuple(args.mod),
+        )
+    except (_ArgumentError, ValueError, KeyFileError, TicketError, ModError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SystemExit as done:  # --help

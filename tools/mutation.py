@@ -59,9 +59,11 @@ AREAS: dict[str, tuple[str, ...]] = {
     "game rules": ("game/rules/*",),
     # game/net/ but its client side (claims.py, sending.py, client.py), and the server.
     "server authority": (
+        "game/net/announce.py",
         "game/net/budget.py",
         "game/net/commands.py",
         "game/net/cues.py",
+        "game/net/loopback.py",
         "game/net/mission.py",
         "game/net/plugin.py",
         "game/net/protocol.py",

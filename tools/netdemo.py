@@ -27,6 +27,7 @@ import pygame  # noqa: E402
 
 from engine import cli  # noqa: E402
 from engine.components import Transform  # noqa: E402
+from engine.mods import ModError, load_mods  # noqa: E402
 from engine.net.datagrams import Conditions as DatagramConditions  # noqa: E402
 from engine.net.netcode import new_key  # noqa: E402
 from engine.net.replication import Replicated  # noqa: E402
@@ -72,7 +73,8 @@ class _SnapshotTimes:
 def run(args: argparse.Namespace) -> dict[str, float]:
     clock = MonotonicClock()
     key = new_key()
-    server = GameServer(host="127.0.0.1", port=0, key=key, clock=clock, seed=args.seed)
+    mods = load_mods(args.mod)
+    server = GameServer(host="127.0.0.1", port=0, key=key, clock=clock, seed=args.seed, mods=mods)
     target = server.address
     if args.transport == "udp":
         conditions = DatagramConditions(
@@ -93,7 +95,9 @@ def run(args: argparse.Namespace) -> dict[str, float]:
 
     def join(name: str) -> GameClient:
         ticket = server.ticket(name, servers=through)
-        return GameClient.with_ticket(ticket, name, clock=clock, transport=args.transport)
+        return GameClient.with_ticket(
+            ticket, name, clock=clock, transport=args.transport, mods=mods
+        )
 
     pilot, watcher = join("pilot"), join("watcher")
     pilot.world.add_system(_FlyOwn(), Phase.INPUT)
@@ -170,7 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-gap", type=cli.number(above=0), default=0.05, metavar="S")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("netdemo"))
+    parser.add_argument("--mod", action="append", default=[], metavar="MODULE")
     args = parser.parse_args(argv)
+    try:
+        load_mods(args.mod)
+    except ModError as error:
+        parser.error(str(error))
     figures = run(args)
     print(
         f"{args.transport}: {figures['snapshots']} snapshots applied; gap between them "

@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.mods import Mod, ModError, load_mods
 from engine.net.messages import UpdateClientState
 from engine.net.replication import Replicated
 from engine.net.sync import ServerNet
@@ -104,14 +106,16 @@ def naive_tick_bytes(world: World, registry) -> int:
     return total
 
 
-def run(clients: int, seconds: float, seed: int = 1) -> RunFigures:
+def run(clients: int, seconds: float, seed: int = 1, mods: Sequence[Mod] = ()) -> RunFigures:
     clock = ManualClock(1000.0)
-    server = GameServer(port=0, seed=seed, clock=clock, max_players=max(clients, 1))
+    server = GameServer(port=0, seed=seed, clock=clock, max_players=max(clients, 1), mods=mods)
     bots: list[GameClient] = []
     meters: list[_SnapshotMeter] = []
     for index in range(clients):
         name = f"bot{index + 1}"
-        bot = GameClient.with_ticket(server.ticket(name), name, clock=clock, smooth=False)
+        bot = GameClient.with_ticket(
+            server.ticket(name), name, clock=clock, smooth=False, mods=mods
+        )
         meter = _SnapshotMeter()
         bot.world.add_system(_AutopilotOwn(), Phase.INPUT)
         bot.world.add_system(AutopilotSystem(), Phase.INPUT)
@@ -174,11 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[4, 16])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mod", action="append", default=[], metavar="MODULE")
     args = parser.parse_args(argv)
+    try:
+        mods = load_mods(args.mod)
+    except ModError as error:
+        parser.error(str(error))
     print(HEADER)
     for count in args.clients:
         started = time.perf_counter()
-        figures = run(count, args.seconds, args.seed)
+        figures = run(count, args.seconds, args.seed, mods)
         print(figures.row(), f"  ({time.perf_counter() - started:.0f} s wall)")
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
+from engine.mods import ModError, load_mods  # noqa: E402
 from engine.phases import Phase  # noqa: E402
 from engine.time import ManualClock  # noqa: E402
 from game.client.app import App  # noqa: E402
@@ -45,11 +47,20 @@ class _Wingmen:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--mod", action="append", default=[], metavar="MODULE", help="play with a mod (repeatable)"
+    )
     args = parser.parse_args(argv)
+    try:
+        mods = tuple(load_mods(args.mod))
+    except ModError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     clock = ManualClock(10.0)
     with tempfile.TemporaryDirectory() as config:
         app = App.create(settings_path=Path(config) / "settings.toml", mute=True)
         app.clock = clock
+        app.mods = mods  # Play builds them into its server and client worlds
         app.settings.player_name = "Maverick"
 
         def frames(count: int = 1, events: tuple = ()) -> None:

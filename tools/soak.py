@@ -207,11 +207,12 @@ def _listening(message: str) -> tuple[str, int]:
 
 def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
     python = sys.executable
+    mod_args = [part for name in args.mod for part in ("--mod", name)]  # server and bots alike
     server = subprocess.Popen(
         [
             python, "-m", "game.server", "--port", "0", "--metrics-port", "0",
             "--log-format", "json", "--max-players", str(args.max_players),
-            "--spectators", str(args.spectators), "--seed", str(args.seed),
+            "--spectators", str(args.spectators), "--seed", str(args.seed), *mod_args,
         ],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -231,7 +232,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:  # noqa: ANN001
             [
                 python, "-m", "tools.bots", "--connect", f"{game[0]}:{game[1]}",
                 "--bots", str(args.bots), "--seconds", str(seconds),
-                "--processes", str(args.processes), "--seed", str(args.seed),
+                "--processes", str(args.processes), "--seed", str(args.seed), *mod_args,
             ],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
@@ -362,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spectators", type=cli.number(int, low=0, high=64), default=16)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--csv", metavar="FILE", help="write every sample to FILE")
+    parser.add_argument(
+        "--mod", action="append", default=[], metavar="MODULE", help="soak a modded server"
+    )
     args = parser.parse_args(argv)
     if args.warmup_minutes >= args.minutes:
         parser.error("--warmup-minutes must be less than --minutes")

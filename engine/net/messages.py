@@ -233,6 +233,10 @@ class MessageRegistry:
                 table.by_id[type_id] = spec
         return spec
 
+    def __contains__(self, message_type: object) -> bool:
+        """Is this message type registered?"""
+        return message_type in self.by_type
+
     def __iter__(self) -> Iterator[MessageSpec]:
         """Every registered message, by type byte."""
         return iter(sorted(self.by_id.values(), key=_type_id))

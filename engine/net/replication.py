@@ -181,6 +181,10 @@ class ReplicationRegistry:
         self.by_id[spec.type_id] = spec
         return spec
 
+    def __contains__(self, component_type: object) -> bool:
+        """Is this component type registered (replicated)?"""
+        return component_type in self.by_type
+
     def describe(self) -> list[str]:
         """One line per component type, by id (hashed for the handshake)."""
         return [

@@ -442,8 +442,8 @@ class ClientNetPlugin(Plugin):
         world.add_system(ClientReceiveSystem(), Phase.INPUT, in_set=NetReceive)
         world.add_system(ClientFlushSystem(), Phase.NETWORK, in_set=NetSend)
         if self.net.smooth:  # else the decoder writes every component at once
-            world.add_system(smooth_predicted, Phase.INPUT, before=NetReceive)
-            world.add_system(KeepPreviousSystem(), Phase.INPUT, before=NetReceive)
+            world.add_system(smooth_predicted, Phase.INPUT, in_set=Smoothing, before=NetReceive)
+            world.add_system(KeepPreviousSystem(), Phase.INPUT, in_set=Smoothing, before=NetReceive)
             self.net.decoder.on_spawn.append(smooth_spawn_only)
             world.add_system(
                 InterpolationSystem(self.net.registry), Phase.PRESENT, in_set=Smoothing

@@ -17,6 +17,7 @@ from engine.plugin import Plugin
 from engine.world import World
 from game.net.protocol import Explosion
 from game.rules.components import Aircraft, Projectile
+from game.rules.sets import Effects
 
 EXPLOSION_SECONDS = 1.0
 EXPLOSION_FRAMES = 16
@@ -135,9 +136,10 @@ class EffectsPlugin(Plugin):
 
     def build_client(self, world: World) -> None:
         world.insert_resource(ParticleField())
-        world.add_system(BankSystem(), Phase.PRESENT, after=Smoothing)
-        world.add_system(BlastSystem(), Phase.PRESENT, after=Smoothing)
-        world.add_system(TrailSystem(), Phase.PRESENT, after=Smoothing)
+        world.configure_set(Effects, after=Smoothing)
+        world.add_system(BankSystem(), Phase.PRESENT, in_set=Effects)
+        world.add_system(BlastSystem(), Phase.PRESENT, in_set=Effects)
+        world.add_system(TrailSystem(), Phase.PRESENT, in_set=Effects)
 
 
 def blast_frame(blast: Blast) -> int:

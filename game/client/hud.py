@@ -25,7 +25,7 @@ import pygame
 
 from engine.client.ui import draw_text, font
 from engine.components import Transform
-from engine.hooks import DrawHooks
+from engine.hooks import DrawHooks, HudRegions
 from engine.movement import DrawnTransform
 from engine.net.interpolation import NetClock
 from engine.net.sync import ClientNet
@@ -183,6 +183,7 @@ class Hud:
             self.text(surface, message, at, 30, TEXT, width=2 * room, smallest=20, middle=True)
         hooks = world.try_resource(DrawHooks)
         if hooks is not None:
+            regions(world, surface.get_size(), left, right)
             for layer in hooks.hud:
                 layer(surface, world)
 
@@ -368,6 +369,24 @@ class Hud:
                 x = area.x + index * area.width // graph.history.maxlen
                 pygame.draw.line(surface, ACCENT, (x, area.bottom), (x, area.bottom - bar))
         return panel
+
+
+REGION_WIDTH = 250  # px: as wide as a seat's panel
+REGION_TOP = 176  # px: below the top panels (the net graph ends at 162)
+SEAT_PANEL_TALLEST = 86  # px: a seat's panel with its score line
+
+
+def regions(world, size: tuple[int, int], left, right) -> None:  # noqa: ANN001
+    """The HUD's free regions for mods (engine.hooks.HudRegions), this frame: `left` and
+    `right`, columns along the screen's sides between the top panels and the seats' panels
+    (each filled from the bottom up)."""
+    width, height = size
+    bottom = height - MARGIN - SEAT_PANEL_TALLEST - PADDING
+    tops = [max(REGION_TOP, panel.bottom + PADDING if panel else 0) for panel in (left, right)]
+    HudRegions.of(world).free = {
+        "left": (MARGIN, tops[0], REGION_WIDTH, max(0, bottom - tops[0])),
+        "right": (width - MARGIN - REGION_WIDTH, tops[1], REGION_WIDTH, max(0, bottom - tops[1])),
+    }
 
 
 @lru_cache(maxsize=1024)

@@ -29,6 +29,7 @@ from game.client.effects import Bank, Blast, ParticleField, blast_frame
 from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Health, Held, Pickup, Player, Projectile, Side
+from game.rules.kinds import Look, Looks
 
 SPRITES_DIR = Path(__file__).resolve().parents[2] / "assets" / "sprites"
 OPAQUE = {"background", "title"}  # no transparency: blitted without alpha
@@ -78,6 +79,14 @@ class Sprites:
             self._strips[key] = strip
         return strip
 
+    def file(self, path: Path) -> pygame.Surface:
+        """An image from anywhere (a mod's sprite), loaded once."""
+        key = f"file:{path}"
+        image = self._images.get(key)
+        if image is None:
+            image = self._images[key] = load_image(path)
+        return image
+
     def rotated(self, name: str, degrees: float) -> pygame.Surface:
         cache = self._rotations.get(name)
         if cache is None:
@@ -110,25 +119,33 @@ class WorldRenderer:
         self._finish_line(surface, camera, battlefield)
         visible = _Visible(camera, height)
         drawn = dict(world.query_one(DrawnTransform))  # entity -> where it is drawn
+        looks = world.try_resource(Looks) or Looks()
         for entity, (pickup, transform) in world.query(Pickup, Transform):
-            name = PICKUP_SPRITES.get(pickup.kind)  # a mod's own kinds are drawn by the mod
             at = drawn.get(entity, transform)
-            if name is not None and visible(at):
-                x, y = camera.to_screen(at.x, at.y)
-                blit_centred(surface, self.sprites.image(name), x, y)
+            if not visible(at):
+                continue
+            x, y = camera.to_screen(at.x, at.y)
+            look = looks.pickups.get(pickup.kind)
+            if look is not None:
+                self._look(surface, world, entity, look, x, y)
+            elif pickup.kind in PICKUP_SPRITES:  # any other kind is drawn by its mod
+                blit_centred(surface, self.sprites.image(PICKUP_SPRITES[pickup.kind]), x, y)
         self._particles(surface, world, camera, visible, "smoke")
         for entity, (projectile, transform) in world.query(Projectile, Transform):
             at = drawn.get(entity, transform)
             if not visible(at):
                 continue
             x, y = camera.to_screen(at.x, at.y)
-            if projectile.kind == "missile":
+            look = looks.projectiles.get(projectile.kind)
+            if look is not None:
+                self._look(surface, world, entity, look, x, y)
+            elif projectile.kind == "missile":
                 blit_centred(surface, self.sprites.rotated("missile", at.angle), x, y)
             else:
                 name = "bullet_allied" if projectile.side is Side.ALLY else "bullet_enemy"
                 blit_centred(surface, self.sprites.image(name), x, y)
         self._particles(surface, world, camera, visible, "fire")
-        self._aircraft(surface, world, camera, visible, drawn)
+        self._aircraft(surface, world, camera, visible, drawn, looks)
         for _, (blast, transform) in world.query(Blast, Transform):
             strip = self.sprites.scaled_strip("explosion", 16, 1.5 if blast.large else 1.0)
             blit_centred(
@@ -195,7 +212,14 @@ class WorldRenderer:
                 (round(particle.x - camera.left) - half, round(particle.y - camera.top) - half),
             )
 
-    def _aircraft(self, surface, world, camera, visible, drawn) -> None:  # noqa: ANN001
+    def _look(self, surface, world, entity: int, look: Look, x: float, y: float) -> None:  # noqa: ANN001
+        """A mod's kind: its drawing function, or its sprite centred on (x, y)."""
+        if look.draw is not None:
+            look.draw(surface, world, entity, x, y)
+        elif look.sprite is not None:
+            blit_centred(surface, self.sprites.file(look.sprite), x, y)
+
+    def _aircraft(self, surface, world, camera, visible, drawn, looks) -> None:  # noqa: ANN001
         players = []
         for entity, (aircraft, transform) in world.query(Aircraft, Transform):
             transform = drawn.get(entity, transform)
@@ -208,12 +232,18 @@ class WorldRenderer:
             if aircraft.side is Side.ALLY:
                 players.append((entity, aircraft, transform, frame))
                 continue
-            frames = self.sprites.strip(aircraft.kind, 3)
             x, y = camera.to_screen(transform.x, transform.y)
-            blit_centred(surface, frames.frame(frame), x, y)
+            look = looks.enemies.get(aircraft.kind)
+            if look is None:
+                frames = self.sprites.strip(aircraft.kind, 3)
+                blit_centred(surface, frames.frame(frame), x, y)
+                below = frames.size[1] / 2
+            else:
+                self._look(surface, world, entity, look, x, y)
+                below = self.sprites.file(look.sprite).get_height() / 2 if look.sprite else 30
             health = world.try_component(entity, Health)
             if health is not None and 0 < health.hitpoints < health.max_hitpoints:
-                _bar(surface, x, y + frames.size[1] / 2, health.hitpoints / health.max_hitpoints)
+                _bar(surface, x, y + below, health.hitpoints / health.max_hitpoints)
         for entity, _aircraft, transform, frame in players:
             seat = world.try_component(entity, LocalSeat)
             name = "eagle" if seat is not None and seat.local_index == 0 else "eagle_p2"

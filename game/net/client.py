@@ -27,12 +27,13 @@ from game.net.claims import ClientSession, LocalSeat
 from game.net.plugin import ShooterClientNetPlugin
 from game.net.schema import shooter_schema
 from game.net.sending import request_partner
+from game.net.sets import Claims
 from game.rules.components import Player, PlayerInput
 from game.rules.content import GameContent
 from game.rules.plugin import shooter_world
 
 
-class _WelcomeSystem:
+class WelcomeSystem:
     """Adopt the server's tick rate for interpolation once welcomed."""
 
     def update(self, world: World, dt: float) -> None:
@@ -70,7 +71,7 @@ class GameClient:
             self.world = World(Role.CLIENT)
             game_plugins = []
         self.world.add_plugins([ClientNetPlugin(net, self.clock, smooth=smooth), *game_plugins])
-        self.world.add_system(_WelcomeSystem(), Phase.INPUT, after=NetReceive)
+        self.world.add_system(WelcomeSystem(), Phase.INPUT, in_set=Claims, after=NetReceive)
         try:
             build_mods(self.world, mods)
         except ModError:

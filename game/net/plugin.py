@@ -33,7 +33,7 @@ from game.net.relevance import shooter_hooks
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster, SeatingSystem
 from game.net.sending import ClientActionSystem, ClientInputSystem
-from game.net.sets import Commands, Cues, MissionNews, Seating
+from game.net.sets import Claims, Commands, Cues, MissionNews, Seating, Sending
 from game.rules.battlefield import Battlefield
 from game.rules.mission import hold_mission
 from game.rules.plugin import ShooterPlugin
@@ -78,18 +78,18 @@ class ShooterClientNetPlugin(Plugin):
 
     def build_client(self, world: World) -> None:
         world.insert_resource(ClientSession())
-        world.add_system(SessionLogSystem(), Phase.INPUT, after=NetReceive)
-        world.add_system(ClaimSystem(), Phase.INPUT, after=NetReceive)
-        world.add_system(ConnectionSystem(), Phase.INPUT, after=ClaimSystem)
-        world.add_system(CorrectionSystem(), Phase.INPUT, after=NetReceive)
-        world.add_system(FollowBattlefieldSystem(), Phase.INPUT, after=NetReceive)
-        world.add_system(
-            ClientActionSystem(), Phase.NETWORK, before=NetSend, run_if=client_connected
-        )
+        world.configure_set(Claims, after=NetReceive)
+        world.configure_set(Sending, before=NetSend, run_if=client_connected)
+        world.add_system(SessionLogSystem(), Phase.INPUT, in_set=Claims)
+        world.add_system(ClaimSystem(), Phase.INPUT, in_set=Claims)
+        world.add_system(ConnectionSystem(), Phase.INPUT, in_set=Claims, after=ClaimSystem)
+        world.add_system(CorrectionSystem(), Phase.INPUT, in_set=Claims)
+        world.add_system(FollowBattlefieldSystem(), Phase.INPUT, in_set=Claims)
+        world.add_system(ClientActionSystem(), Phase.NETWORK, in_set=Sending)
         world.add_system(
             ClientInputSystem(),
             Phase.NETWORK,
+            in_set=Sending,
             after=ClientActionSystem,
-            before=NetSend,
-            run_if=(client_connected, on_network_tick),
+            run_if=on_network_tick,
         )

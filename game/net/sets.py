@@ -15,3 +15,7 @@ Seating = SystemSet("seating")  # INPUT: joins, leaves, spectators in line (serv
 Commands = SystemSet("commands")  # INPUT: one system per command message, checked (server)
 Cues = SystemSet("cues")  # SPAWN: explosions and pickups, to clients (server)
 MissionNews = SystemSet("mission-news")  # SPAWN: mission end and start, to clients (server)
+# INPUT, after NetReceive: what the server said taken in: own aircraft claimed, corrections
+# eased in, the battlefield and the session followed (client)
+Claims = SystemSet("claims")
+Sending = SystemSet("sending")  # NETWORK, before NetSend: inputs and actions to the server (client)

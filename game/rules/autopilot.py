@@ -25,6 +25,7 @@ from engine.world import World
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Autopilot, PlayerInput, Projectile, Side, Weapon
 from game.rules.content import GameContent
+from game.rules.sets import Autopilots
 
 STYLES = ("edge", "centre", "dodge")
 MISSILE_COOLDOWN = 3.0
@@ -223,4 +224,4 @@ def _steer(error: float, softness: float) -> float:
 
 
 def add_autopilot(world: World) -> None:
-    world.add_system(AutopilotSystem(), Phase.INPUT)
+    world.add_system(AutopilotSystem(), Phase.INPUT, in_set=Autopilots)

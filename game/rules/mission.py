@@ -5,7 +5,10 @@ The rules own it and announce it as events; they never know who is connected.
 - `start_mission` begins a mission: it is no longer held, `MissionState.number`
   counts it, and `MissionStarted(number)` is emitted.
 - The mission ends once (`MissionStatusSystem`, in the `MissionStatus` set, emits
-  `MissionEnded(outcome)`).
+  `MissionEnded(outcome)`), unless a mod's unmet objective holds that verdict back
+  (`MissionEnding`, game.rules.objectives).
+- `reset_mission` emits `MissionRestarted` when a mission that had begun goes back
+  to the start.
 - `MissionRestartSystem` (SPAWN, set `MissionLifecycle`, after `MissionStatus`)
   restarts an ended mission RESTART_DELAY seconds later: everything back to the
   start (`reset_mission`), then `start_mission`.
@@ -44,6 +47,25 @@ class MissionStarted:
     """A mission began: the `number`th since the world was made (1, 2, ...)."""
 
     number: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissionRestarted:
+    """Everything went back to the start (aircraft, shots and pickups gone, the view at the
+    bottom): reset a mod's own state here. `number` counts the missions begun so far; a
+    MissionStarted follows, at once after an ended mission, or when a held one starts."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissionEnding:
+    """The rules reached a verdict (`outcome`) that unmet objectives (`held_by`, their
+    names) hold back: the mission goes on. Emitted when the verdict is first held and
+    whenever what holds it changes (game.rules.objectives)."""
+
+    outcome: Outcome
+    held_by: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +123,8 @@ def reset_mission(world: World) -> None:
     reset_scores(world)
     world.insert_resource(script_for(content))
     world.insert_resource(WaveClock(world.time.seconds + next_wave_in(world)))
+    if mission.number:  # a mission had begun: say it is gone
+        world.events.emit(MissionRestarted(mission.number))
 
 
 def start_mission(world: World) -> None:

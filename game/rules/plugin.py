@@ -8,7 +8,7 @@ resolves damage and decides the mission.
 from __future__ import annotations
 
 from engine.movement import Movement, MovementPlugin
-from engine.phases import Phase
+from engine.phases import Phase, Role
 from engine.physics import PhysicsPlugin
 from engine.plugin import Plugin
 from engine.world import World
@@ -24,6 +24,7 @@ from game.rules.mission import (
 )
 from game.rules.sets import (
     Control,
+    Culling,
     Damage,
     Deaths,
     Flight,
@@ -32,6 +33,7 @@ from game.rules.sets import (
     Pickups,
     Scroll,
     Spawning,
+    Tallies,
     Weapons,
 )
 from game.rules.systems.combat import CombatSystem, DeathSystem
@@ -68,11 +70,7 @@ class ShooterPlugin(Plugin):
         self.difficulty = difficulty
 
     def build(self, world: World) -> None:
-        content = self.content or load_content()
-        world.insert_resource(content)
-        world.insert_resource(content.difficulty(self.difficulty))  # ValueError if unknown
-        world.insert_resource(Battlefield.at_start(content.battlefield))
-        world.insert_resource(MissionState())
+        insert_resources(world, self.content, self.difficulty)
         configure_sets(world)
         world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
         world.add_system(PlayerControlSystem(), Phase.SIMULATE, in_set=Control, before=Movement)
@@ -92,11 +90,39 @@ class ShooterPlugin(Plugin):
         world.add_system(PickupDropSystem(), Phase.SPAWN, in_set=Pickups)
         world.add_system(MissionScriptSystem(), Phase.SPAWN, in_set=Spawning)
         world.add_system(WaveSystem(), Phase.SPAWN, in_set=Spawning)
-        world.add_system(CullSystem(), Phase.SPAWN)
+        world.add_system(CullSystem(), Phase.SPAWN, in_set=Culling)
         world.add_system(MissionStatusSystem(), Phase.SPAWN, in_set=MissionStatus)
-        world.add_system(StatsSystem(), Phase.SPAWN)
-        world.add_system(ScoreSystem(), Phase.SPAWN, before=MissionLifecycle)
+        world.add_system(StatsSystem(), Phase.SPAWN, in_set=Tallies)
+        world.add_system(ScoreSystem(), Phase.SPAWN, in_set=Tallies)
         world.add_system(MissionRestartSystem(), Phase.SPAWN, in_set=MissionLifecycle)
+
+
+def insert_resources(
+    world: World, content: GameContent | None = None, difficulty: str = DEFAULT_DIFFICULTY
+) -> None:
+    """The game's resources (content, difficulty, battlefield, mission), in both roles."""
+    content = content or load_content()
+    world.insert_resource(content)
+    world.insert_resource(content.difficulty(difficulty))  # ValueError if unknown
+    world.insert_resource(Battlefield.at_start(content.battlefield))
+    world.insert_resource(MissionState())
+
+
+def bare_world(
+    *plugins: Plugin,
+    role: Role = Role.SERVER,
+    seed: int = 0,
+    content: GameContent | None = None,
+    difficulty: str = DEFAULT_DIFFICULTY,
+) -> World:
+    """A world with the game's resources (and, on a server, the mission at its start) but
+    none of its systems, then `plugins`: add the one system under test yourself."""
+    world = World(role, seed=seed)
+    insert_resources(world, content, difficulty)
+    if role is Role.SERVER:
+        reset_mission(world)
+    world.add_plugins(plugins)
+    return world
 
 
 def configure_sets(world: World) -> None:
@@ -108,6 +134,7 @@ def configure_sets(world: World) -> None:
     world.configure_set(Spawning, run_if=mission_running)
     world.configure_set(MissionStatus, run_if=mission_running)
     world.configure_set(MissionLifecycle, after=MissionStatus)
+    world.configure_set(Tallies, before=MissionLifecycle)
 
 
 def core_plugins() -> list[Plugin]:

@@ -23,3 +23,7 @@ Spawning = SystemSet("spawning")  # SPAWN: the mission script and random waves (
 MissionStatus = SystemSet("mission-status")  # SPAWN: success or failure, once (server)
 # SPAWN, after MissionStatus: an ended mission restarts after a pause; emits MissionStarted
 MissionLifecycle = SystemSet("mission-lifecycle")
+Culling = SystemSet("culling")  # SPAWN: what left the battlefield goes (server)
+Tallies = SystemSet("tallies")  # SPAWN, before MissionLifecycle: the mission's and players' scores
+Autopilots = SystemSet("autopilots")  # INPUT: aircraft flown by the built-in autopilot
+Effects = SystemSet("effects")  # PRESENT, after Smoothing: banking, blasts, trails, sounds (window)

@@ -87,8 +87,8 @@ def spawn_enemy(
     *,
     pattern: tuple[tuple[float, float], ...] | None = None,
 ) -> int:
-    """An enemy of `kind` at (x, y), flying `pattern` (None: its kind's), its hit points
-    and fire scaled by the difficulty."""
+    """An enemy of `kind` (the game's, or one a mod added) at (x, y), flying `pattern`
+    (None: its kind's), its hit points and fire scaled by the difficulty."""
     content = world.resource(GameContent)
     spec = content.aircraft[kind]
     difficulty = difficulty_of(world)

@@ -674,3 +674,25 @@ def test_a_first_frame_sees_no_events_from_steps_before_it_had_anything_to_draw(
     world.add_system(lambda w, dt: seen.extend(w.events.read(Tag)), Phase.PRESENT)
     world.present(1 / 60)
     assert seen == []
+
+
+def test_a_component_added_right_after_spawn_is_kept_at_the_boundary(world):
+    entity = world.spawn(Tag("spawned"), Transform(1, 2))
+    world.add_component(entity, Tag("added later"))  # the later one wins
+    world.add_component(entity, Velocity(3, 4))
+    assert world.component(entity, Tag).name == "added later"  # seen before the boundary too
+    assert world.query(Tag) == []  # still attached only at the boundary
+    world.flush()
+    assert world.component(entity, Tag).name == "added later"
+    assert world.component(entity, Velocity) == Velocity(3, 4)
+    assert world.component(entity, Transform).y == 2
+
+
+def test_a_component_removed_right_after_spawn_stays_removed(world):
+    entity = world.spawn(Tag("spawned"), Transform(1, 2))
+    world.remove_component(entity, Tag)
+    assert not world.has_component(entity, Tag)
+    assert world.try_component(entity, Tag) is None
+    world.flush()
+    assert not world.has_component(entity, Tag)
+    assert world.has_component(entity, Transform)

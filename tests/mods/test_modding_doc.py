@@ -28,6 +28,12 @@ DOC = ROOT / "docs" / "MODDING.md"
 MOD_SOURCE = "examples/mods/shield/__init__.py"
 MOD_DATA = "examples/mods/shield/shield.toml"
 MOD = "examples.mods.shield"
+# Every mod the guide walks through, with what its excerpts must show in full.
+TAUGHT = {
+    MOD_SOURCE: {"Shield", "ShieldChargeSystem", "ShieldAbsorbSystem", "ShieldPlugin", "plugin"},
+    "examples/mods/courier/__init__.py": {"Courier", "StageSystem", "CourierPlugin", "plugin"},
+}
+TAUGHT_DATA = (MOD_DATA, "examples/mods/courier/courier.toml")
 
 FENCE = re.compile(r"^```(?P<lang>[\w-]*)\n(?P<body>.*?)^```$", re.S | re.M)
 FROM_MARK = re.compile(r"^<!-- from: (?P<path>\S+) -->$")
@@ -90,9 +96,9 @@ def _covered_lines(path: str) -> set[int]:
     return covered
 
 
-def _top_level_definitions() -> list[tuple[str, int, int]]:
+def _top_level_definitions(source: str = MOD_SOURCE) -> list[tuple[str, int, int]]:
     """(name, first line, last line) of each top-level class and function, and __version__."""
-    tree = ast.parse((ROOT / MOD_SOURCE).read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / source).read_text(encoding="utf-8"))
     found = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
@@ -128,13 +134,13 @@ def test_a_marked_excerpt_occurs_verbatim_in_its_file(block):
     )
 
 
-def test_the_excerpts_show_every_top_level_class_and_function_of_the_mod():
-    definitions = _top_level_definitions()
+@pytest.mark.parametrize("source", sorted(TAUGHT))
+def test_the_excerpts_show_every_top_level_class_and_function_of_the_mod(source):
+    definitions = _top_level_definitions(source)
     names = {name for name, _, _ in definitions}
-    expected = {"Shield", "ShieldChargeSystem", "ShieldAbsorbSystem", "ShieldPlugin", "plugin"}
-    assert expected <= names
-    file_lines = _lines((ROOT / MOD_SOURCE).read_text(encoding="utf-8"))
-    covered = _covered_lines(MOD_SOURCE)
+    assert TAUGHT[source] <= names
+    file_lines = _lines((ROOT / source).read_text(encoding="utf-8"))
+    covered = _covered_lines(source)
     missing = []
     for name, first, last in definitions:
         lines = [n for n in range(first, last + 1) if file_lines[n - 1].strip()]
@@ -144,11 +150,12 @@ def test_the_excerpts_show_every_top_level_class_and_function_of_the_mod():
     assert not missing, "MODDING.md does not show: " + ", ".join(missing)
 
 
-def test_the_excerpts_show_the_whole_data_file():
-    file_lines = _lines((ROOT / MOD_DATA).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("data", TAUGHT_DATA)
+def test_the_excerpts_show_the_whole_data_file(data):
+    file_lines = _lines((ROOT / data).read_text(encoding="utf-8"))
     wanted = {n for n, line in enumerate(file_lines, 1) if line.strip()}
-    missing = sorted(wanted - _covered_lines(MOD_DATA))
-    assert not missing, f"MODDING.md does not show {MOD_DATA} line(s) {missing}"
+    missing = sorted(wanted - _covered_lines(data))
+    assert not missing, f"MODDING.md does not show {data} line(s) {missing}"
 
 
 def test_no_unmarked_block_copies_the_mod():
@@ -284,7 +291,7 @@ def test_the_links_within_the_doc_lead_to_headings():
 
 def _reference() -> str:
     text = _doc()
-    start = text.index("## 10. Reference")
+    start = text.index("## 14. Reference")
     return text[start:]
 
 

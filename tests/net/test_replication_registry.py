@@ -135,3 +135,12 @@ def test_a_spec_turns_components_into_wire_keys_and_back():
     assert transform == Transform(-0.5, 2, 5)
     with pytest.raises(ValueError):
         two.build((8,))  # every replicated field, no fewer
+
+
+def test_a_registry_says_whether_a_type_is_registered():
+    from engine.net.messages import BroadcastMessage, MessageRegistry
+
+    registry = ReplicationRegistry()
+    registry.register(Transform, {"x": Quantized(8, -100, 100), "y": Quantized(8, -100, 100)})
+    assert Transform in registry and Velocity not in registry
+    assert BroadcastMessage in MessageRegistry() and Transform not in MessageRegistry()

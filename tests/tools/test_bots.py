@@ -262,3 +262,47 @@ def test_addresses_and_paths():
     assert distance_to_path(5.0, 3.0, path) == pytest.approx(3.0)  # beside the first segment
     assert distance_to_path(13.0, 14.0, path) == pytest.approx(5.0)  # past the end
     assert distance_to_path(1.0, 1.0, path[:1]) == pytest.approx(2**0.5)
+
+
+SHIELD = "examples.mods.shield"  # replicates a component: it changes the schema hash
+
+
+@pytest.fixture
+def modded():
+    from engine.mods import load_mods
+
+    clock = ManualClock(1000.0)
+    server = GameServer(port=0, seed=1, clock=clock, mods=load_mods([SHIELD], installed=False))
+    yield clock, server
+    if not server.world.closed:
+        server.close()
+
+
+def test_bots_with_the_servers_mods_load_test_a_modded_server(modded):
+    clock, server = modded
+    report = _run(
+        clock,
+        server,
+        bots=2,
+        seconds=2.0,
+        options=BotOptions(coop_fraction=0.0, rejoin_fraction=0.0, mods=(SHIELD,)),
+    )
+    assert [bot.dropped for bot in report.bots] == [None, None]
+    assert all(bot.ever_connected for bot in report.bots)
+    assert report.exit_status == 0
+
+
+def test_bots_without_the_servers_mods_are_refused_with_the_reason(modded):
+    clock, server = modded
+    report = _run(clock, server, bots=1, seconds=1.0)
+    (bot,) = report.bots
+    assert bot.dropped is not None and "missing mods: examples.mods.shield@1.0" in bot.dropped
+    assert report.exit_status == 1
+
+
+def test_a_mod_that_cannot_load_is_a_usage_error(capsys):
+    assert (
+        main(["--connect", "127.0.0.1:1", "--bots", "1", "--seconds", "1", "--mod", "no.such.mod"])
+        == 2
+    )
+    assert "mod 'no.such.mod' failed to import" in capsys.readouterr().err

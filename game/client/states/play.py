@@ -24,6 +24,7 @@ from game.net.claims import ClientSession
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.net.schema import BattlefieldState
 from game.rules.components import Projectile, Score, Side
+from game.rules.sets import Effects
 
 SEATS = (0, 1)
 
@@ -69,7 +70,7 @@ class GameState(State):
 
     def enter(self) -> None:
         world = self.client.world
-        world.add_system(self.cues, Phase.PRESENT)
+        world.add_system(self.cues, Phase.PRESENT, in_set=Effects)
         if not self.client.mode:
             world.add_plugin(EffectsPlugin())
             world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)

@@ -7,6 +7,7 @@ from engine.world import World
 from game.rules.battlefield import Battlefield
 from game.rules.components import Health, Player
 from game.rules.mission import MissionEnded, MissionState, Outcome
+from game.rules.objectives import holding
 
 
 def living_players(world: World) -> list[tuple[int, Transform]]:
@@ -23,7 +24,8 @@ class MissionStatusSystem:
 
     Decided at most once: MissionEnded is emitted on the step it happens and
     never again. Failure needs players to have flown first, so an empty server
-    does not fail its mission before anyone joins. Runs only while the mission
+    does not fail its mission before anyone joins. A mod's unmet objective holds a
+    verdict back (game.rules.objectives). Runs only while the mission
     runs (the MissionStatus set is `run_if=mission_running`).
     """
 
@@ -38,6 +40,8 @@ class MissionStatusSystem:
         elif mission.had_players and not players:
             outcome = Outcome.FAILURE
         else:
+            return
+        if holding(world, outcome):  # a mod's objective is not met yet (MissionEnding)
             return
         mission.outcome = outcome
         mission.ended_at_step = world.time.step
