@@ -76,6 +76,7 @@ class PeerReplication:
     budget: LinkBudget
     view: PeerView | None = None
     sent_at: int = 0  # the tick of the last snapshot sent
+    own_until: int = 0  # the tick of the last snapshot of its own (a view's) sent
     epoch: int = 0  # bumped at each switch: acks of snapshots of the other kind are ignored
     epochs: dict[int, int] = field(default_factory=dict)  # handle -> epoch it was sent in
     stats: ViewStats = field(default_factory=ViewStats)
@@ -222,8 +223,8 @@ class ServerSnapshotSystem:
         server = net.server
         joined = server.joined_peers()
         net.forget_peers(joined)
-        plans: dict[int, list[tuple[int, int, bytes]]] = {}  # baseline -> its messages
-        counts: dict[int, int] = {}
+        plans: dict[tuple[int, bool], list[tuple[int, int, bytes]]] = {}  # see `key` below
+        counts: dict[tuple[int, bool], int] = {}
         ticks_per_second = world.time.step_hz / world.time.tick_every
         for peer in joined:
             state = net.replication(peer)
@@ -248,18 +249,23 @@ class ServerSnapshotSystem:
                     and encoder.unchanged_since(baseline)
                 ):
                     continue  # it holds all there is: an empty delta can wait a few ticks
-                plan = plans.get(baseline)
+                # A one-tick delta of a tick the peer got a snapshot of its own of would be
+                # dropped as a duplicate of a different state: no chain through those ticks.
+                key = (baseline, baseline >= state.own_until)
+                plan = plans.get(key)
                 if plan is None:
-                    plan = plans[baseline] = [
-                        (at, base, net.message(at, base, body))
-                        for at, base, body in encoder.deltas(baseline)
+                    deltas = (
+                        encoder.deltas(baseline) if key[1] else [(tick, *encoder.encode(baseline))]
+                    )
+                    plan = plans[key] = [
+                        (at, base, net.message(at, base, body)) for at, base, body in deltas
                     ]
                 size = sum(len(payload) for _, _, payload in plan) - _HEADER * len(plan)
                 if baseline == 0 or size <= budget:
                     if view is not None:  # it holds everything as of its base: shared again
                         state.switch(None)
                         peer.acked_tick = baseline
-                    counts[baseline] = counts.get(baseline, 0) + 1
+                    counts[key] = counts.get(key, 0) + 1
                     state.budget.limited = False
                     self._send(net, peer, state, plan)
                     continue
@@ -285,6 +291,7 @@ class ServerSnapshotSystem:
             )
             state.budget.limited = state.stats.left > 0
             payload = net.server.sends.encode(UpdateClientState(tick, baseline, body))  # its own
+            state.own_until = tick
             self._send(net, peer, state, [(tick, baseline, payload)])
         net.forget_messages(tick - CHAIN_TICKS)
         if counts:

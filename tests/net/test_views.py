@@ -7,6 +7,7 @@ from __future__ import annotations
 from engine.components import Transform
 from engine.net.datagrams import Conditions
 from engine.net.replication import Replicated
+from engine.net.sync import ServerNet, ServerSnapshotSystem, on_network_tick
 from engine.net.views import (
     LOSS_HIGH,
     MIN_BUDGET,
@@ -16,6 +17,7 @@ from engine.net.views import (
     ReplicationHooks,
     encode_view,
 )
+from engine.phases import Phase
 from engine.testing import LoopbackNetwork
 from tests.net.test_net_plugins import schema
 
@@ -172,3 +174,50 @@ def test_the_budget_follows_the_link():
     capped.limited = True
     assert capped.update(0.0, 0.0) == 1000
     assert LinkBudget(cap=100).update(0.0, 0.0) == 100  # the server's cap, under the floor too
+
+
+class FollowerStandIn:
+    """Stands in for a peer that acknowledges every tick at once: asks for the one-tick delta."""
+
+    def update(self, world, dt) -> None:  # noqa: ANN001
+        encoder = world.resource(ServerNet).encoder
+        encoder.encode(encoder.tick - 1)
+
+
+def test_a_peer_back_on_shared_snapshots_is_never_sent_a_tick_it_holds_from_its_own():
+    """Found by 32 bots on a starved machine: a peer's own snapshot of tick T and a shared
+    one-tick delta of the same T are different states. A peer switched back to the shared
+    snapshots while its own were still in flight got the chain's link for T, dropped it as a
+    duplicate of the T it held, and decoded the next link against the wrong state (an
+    'unknown entity', or positions off for good)."""
+    net = LoopbackNetwork(schema, clients=1, latency_steps=2, seed=8)  # acked 2 ticks behind
+    try:
+        # Another peer on the shared snapshots, one tick behind, would have the encoder write
+        # each tick's one-tick delta: the links of the chains.
+        net.server.add_system(
+            FollowerStandIn(), Phase.NETWORK, after=ServerSnapshotSystem, run_if=on_network_tick
+        )
+        ships = [net.server.create(Replicated(), Transform(i * 10, 0)) for i in range(30)]
+        net.step(30)
+        switches = 0
+        for round_ in range(10):
+            for step in range(15):  # a tick's snapshot cut short by a small budget, then none
+                net.server_net.snapshot_budget = 40 if step < 3 else None
+                for index, ship in enumerate(ships):
+                    net.server.component(ship, Transform).y += 1 + index % 4
+                if step == 0:  # a shot that lives one tick: its own snapshot leaves it out
+                    shot = net.server.create(Replicated(), Transform(step, round_))
+                elif step == 3:
+                    net.server.despawn(shot)
+                viewed = net.server_net.replication(net.net_server.joined_peers()[0]).view
+                net.step()
+                now = net.server_net.replication(net.net_server.joined_peers()[0]).view
+                switches += viewed is not None and now is None
+                client = net.client_net(0).client
+                assert not client.closed, client.close_reason
+        assert switches >= 3  # back on the shared snapshots, with its own still in flight
+        net.server_net.snapshot_budget = None
+        net.step(60)
+        assert keys_of(net, 0) == server_keys(net)
+    finally:
+        net.close()
