@@ -78,7 +78,8 @@ class PeerReplication:
     sent_at: int = 0  # the tick of the last snapshot sent
     own_until: int = 0  # the tick of the last snapshot of its own (a view's) sent
     epoch: int = 0  # bumped at each switch: acks of snapshots of the other kind are ignored
-    epochs: dict[int, int] = field(default_factory=dict)  # handle -> epoch it was sent in
+    # handle -> (the epoch it was sent in, the baseline it was written against)
+    epochs: dict[int, tuple[int, int]] = field(default_factory=dict)
     stats: ViewStats = field(default_factory=ViewStats)
 
     def switch(self, view: PeerView | None) -> None:
@@ -129,9 +130,10 @@ class ServerNet:
             if tick is not None:
                 if handle == peer.full_state_handle:
                     peer.full_state_handle = None
-                if epochs.pop(handle, state.epoch) != state.epoch:
+                epoch, base = epochs.pop(handle, (state.epoch, 0))
+                if epoch != state.epoch:
                     continue  # a snapshot of the kind the peer no longer gets
-                self.acknowledge(peer, tick)
+                self.acknowledge(peer, tick, base)
                 if state.view is not None:
                     state.view.acknowledge(tick)
         if len(snapshots) > STALE_SNAPSHOTS:  # lost ones are never acked: forget the oldest
@@ -141,12 +143,14 @@ class ServerNet:
                     epochs.pop(handle, None)
         return peer.full_state_handle is not None
 
-    def acknowledge(self, peer: Peer, tick: int) -> None:
-        """`peer` holds snapshot `tick`: its next snapshots may be deltas from it. The
-        transport calls this when it learns a snapshot arrived. Acknowledgements only move
-        a peer's baseline forward (an old one arriving late changes nothing), and one of a
-        tick not sent yet is ignored."""
-        if peer.acked_tick < tick <= self.last_tick:
+    def acknowledge(self, peer: Peer, tick: int, base: int = 0) -> None:
+        """Snapshot `tick`, written against `base`, reached `peer`: its next snapshots may be
+        deltas from it. The transport calls this when it learns a snapshot arrived.
+        Acknowledgements only move a peer's baseline forward (an old one arriving late
+        changes nothing), and one of a tick not sent yet is ignored. Arriving is not
+        decoding: a link of a chain whose base the peer is not known to hold (an earlier
+        link lost, or arriving after it) may not have decoded, so it moves nothing."""
+        if peer.acked_tick < tick <= self.last_tick and base <= peer.acked_tick:
             peer.acked_tick = tick
 
     def message(self, tick: int, baseline: int, body: bytes) -> bytes:
@@ -313,7 +317,7 @@ class ServerSnapshotSystem:
                 net.snapshots_sent += 1
                 net.snapshot_bytes_sent += len(payload)
                 peer.snapshots[handle] = at
-                state.epochs[handle] = state.epoch
+                state.epochs[handle] = (state.epoch, base)
                 if base == 0:
                     peer.full_state_handle = handle
 
