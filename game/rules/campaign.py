@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from engine.world import World
 from game.rules.battlefield import Battlefield
-from game.rules.content import GameContent, MissionSpec
+from game.rules.content import GameContent
 
 
 @dataclass(slots=True)
@@ -35,10 +35,18 @@ class Campaign:
         """1 for the first mission of the campaign, 2 for the second, ..."""
         return self.index + 1
 
+    def following(self, won: bool) -> int:
+        """The index played after this mission: the next if it was won (the first after
+        the last), else the same."""
+        return (self.index + 1) % len(self.order) if won else self.index
+
+    def completes(self, won: bool) -> bool:
+        """Does this mission, won, complete the campaign (it is the last)?"""
+        return won and self.index == len(self.order) - 1
+
     def advance(self, won: bool) -> None:
-        """After a mission: the next if it was won (the first after the last), else the same."""
-        if won:
-            self.index = (self.index + 1) % len(self.order)
+        """After a mission: on to `following(won)`."""
+        self.index = self.following(won)
 
     def choose(self, name: str) -> None:
         """Play `name` next (ValueError listing the valid names for an unknown one)."""
@@ -70,15 +78,13 @@ def install_mission(world: World) -> None:
     world.resource(Battlefield).spec = content.battlefield
 
 
-def mission_title(world: World) -> str:
-    """ "Mission 2: The Coast", for the HUD and the results; "" without a campaign."""
+def mission_title(world: World, index: int | None = None) -> str:
+    """The current mission's "Mission 2: The Coast" (or the campaign's `index`th), for the
+    HUD and the results; "" without a campaign."""
     campaign = world.try_resource(Campaign)
-    spec = current_mission(world)
-    if campaign is None or spec is None:
-        return ""
-    return f"Mission {campaign.number}: {spec.title}"
-
-
-def current_mission(world: World) -> MissionSpec | None:
     content = world.try_resource(GameContent)
-    return None if content is None else content.mission_spec
+    if campaign is None or content is None:
+        return ""
+    index = campaign.index if index is None else index
+    spec = content.missions.get(campaign.order[index])
+    return "" if spec is None else f"Mission {index + 1}: {spec.title}"
