@@ -9,6 +9,7 @@ from __future__ import annotations
 from engine.world import World
 from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
+from game.rules.campaign import Campaign
 from game.rules.components import (
     Aircraft,
     Health,
@@ -49,6 +50,7 @@ from game.rules.systems.pickups import PickupCollectSystem, PickupDropSystem
 __all__ = [
     "Aircraft",
     "Battlefield",
+    "Campaign",
     "CombatSystem",
     "Control",
     "Damage",

@@ -102,7 +102,7 @@ class ScriptedEnemy:
 
 @dataclass(frozen=True, slots=True)
 class FormationSpec:
-    """One way a random wave comes in (mission.toml [[waves.formation]])."""
+    """One way a random wave comes in (missions/NAME.toml [[waves.formation]])."""
 
     shape: str  # one of SHAPES
     kinds: tuple[str, ...]  # each enemy is one of these, at random
