@@ -1124,7 +1124,7 @@ def make_night_sea() -> pygame.Surface:
     """256x256 tiling sea at night: near-black swells, a few cold crests and moon glints."""
     rng = random.Random(4004)
     size = 256
-    surf = sea_base(rng, size, NIGHT_RAMP, foam=(120, 140, 170), foaminess=0.7)
+    surf = sea_base(rng, size, NIGHT_RAMP, foam=(96, 116, 150), foaminess=0.5)
     for _ in range(26):
         dot = new_surface(rng.choice((1, 2, 3)), 1, (200, 214, 240, rng.randint(60, 170)))
         wrapped_blit(surf, dot, (rng.randrange(size), rng.randrange(size)))
@@ -1132,14 +1132,14 @@ def make_night_sea() -> pygame.Surface:
 
 
 def make_storm_cloud() -> pygame.Surface:
-    """320x200 ragged storm cloud, dark and see-through, lit from one side."""
+    """384x240 ragged storm cloud, dark and see-through, lit from one side."""
     rng = random.Random(4440)
-    width, height = 320, 200
+    width, height = 384, 240
     surf = new_surface(width, height, (70, 76, 96, 0))
-    for _ in range(46):
+    for _ in range(60):
         u = rng.random()
         hump = (1 - abs(2 * u - 1)) ** 0.7
-        r = rng.uniform(22, 50) * (0.5 + 0.5 * hump)
+        r = rng.uniform(26, 60) * (0.5 + 0.5 * hump)
         x = 30 + u * (width - 60)
         y = height / 2 + rng.uniform(-40, 40) * hump
         soft_circle(surf, (x, y), r, (96, 102, 124, 165), (70, 76, 96, 0), hardness=1.6)

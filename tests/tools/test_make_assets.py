@@ -35,7 +35,7 @@ SPRITE_SIZES = {
     "shore.png": (288, 256),
     "rocks.png": (128, 128),
     "night_sea.png": (256, 256),
-    "storm_cloud.png": (320, 200),
+    "storm_cloud.png": (384, 240),
     "finish_line.png": (1024, 32),
     "title.png": (1024, 768),
     "icon.png": (32, 32),
