@@ -87,6 +87,7 @@ class ClientSession:
     reconnecting: bool = False  # the connection was lost; trying to take it up again
     gives_up_in: float = 0.0  # seconds left to reconnect (while reconnecting)
     shot_down: list[int] = field(default_factory=list)  # own aircraft destroyed (net ids)
+    unknown_mission: str = ""  # the server's mission this client lacks (logged once)
 
 
 class ConnectionSystem:
@@ -202,7 +203,7 @@ class FollowBattlefieldSystem:
         session = world.resource(ClientSession)
         for _, state in world.query_one(BattlefieldState):
             session.seats = state.seats
-            follow_mission(world, state.mission_name)
+            follow_mission(world, state.mission_name, session)
             battlefield = world.resource(Battlefield)
             world.resource(MissionState).held = not state.running
             # Both sides scroll at one speed; snap only when they really disagree
@@ -211,19 +212,16 @@ class FollowBattlefieldSystem:
                 battlefield.view_top = state.view_top
 
 
-def follow_mission(world: World, name: str) -> None:
+def follow_mission(world: World, name: str, session: ClientSession) -> None:
     """Install the server's mission `name` here (one this client knows: a server's own
     mission it lacks keeps what it has, logged once)."""
     campaign = world.try_resource(Campaign)
     if campaign is None or not name or name == campaign.current:
         return
     if name not in campaign.order:
-        if name not in _unknown_missions:
-            _unknown_missions.add(name)
+        if session.unknown_mission != name:
+            session.unknown_mission = name
             log.warning("the server plays mission %r, which this client does not know", name)
         return
     campaign.choose(name)
     install_mission(world)
-
-
-_unknown_missions: set[str] = set()

@@ -69,3 +69,18 @@ def test_an_unknown_mission_on_the_command_line_is_one_line(capsys):
     assert main(["--port", "0", "--mission", "moon"]) == 2
     captured = capsys.readouterr()
     assert captured.err == "error: mission must be one of sea, coast, storm, got 'moon'\n"
+
+
+def test_a_mission_this_client_lacks_keeps_its_look_and_is_logged_once(storm, caplog):
+    from game.net.claims import ClientSession, follow_mission
+
+    alice = storm.join("alice")
+    storm.run_until(lambda: flying(alice) == "storm", what="the storm")
+    session = alice.world.resource(ClientSession)
+    with caplog.at_level("WARNING", logger="game.net.claims"):
+        for _ in range(3):
+            follow_mission(alice.world, "moon", session)
+    assert flying(alice) == "storm"
+    assert [r.getMessage() for r in caplog.records] == [
+        "the server plays mission 'moon', which this client does not know"
+    ]
