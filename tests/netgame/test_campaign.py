@@ -15,6 +15,7 @@ from game.rules.content import GameContent
 from game.rules.mission import MissionState
 from game.server import main
 from tests.netgame.conftest import Harness
+from tests.netgame.test_server_cli import NOT_MY_PARENT, started  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -63,6 +64,12 @@ def test_every_client_follows_a_won_mission_to_the_next_and_a_lost_one_again(sto
     storm.step(30)
     assert flying(storm.server) == flying(alice) == flying(bob) == "sea"
     assert alice.world.resource(Battlefield).view_top > 4232 - 50  # from its start again
+
+
+def test_the_command_lines_mission_reaches_the_rules(started):  # noqa: F811
+    assert main(["--port", "0", "--mission", "coast", "--exit-with-parent", NOT_MY_PARENT]) == 0
+    (server,) = started.servers
+    assert server.world.resource(GameContent).mission == "coast"
 
 
 def test_an_unknown_mission_on_the_command_line_is_one_line(capsys):
