@@ -995,16 +995,19 @@ def make_island() -> pygame.Surface:
     return surf
 
 
-def draw_trees(surf: pygame.Surface, rng: random.Random, height: list[list[float]]) -> None:
-    """Scatter round tree crowns (with shadows) over the grassy parts of the island."""
-    size = len(height)
+def draw_trees(
+    surf: pygame.Surface, rng: random.Random, height: list[list[float]], most: int = 170
+) -> None:
+    """Scatter round tree crowns (with shadows) over the grassy parts of an island or shore
+    (at most `most` of them, from 700 tries)."""
+    rows, columns = len(height), len(height[0])
     trees = []
     for _ in range(700):
-        x, y = rng.randrange(size), rng.randrange(size)
-        if 0.26 < height[y][x] < 0.6 and len(trees) < 170:
+        x, y = rng.randrange(columns), rng.randrange(rows)
+        if 0.26 < height[y][x] < 0.6 and len(trees) < most:
             trees.append((x, y, rng.uniform(1.8, 3.6)))
     trees.sort(key=lambda tree: tree[1])
-    shadow = new_surface(size, size)
+    shadow = new_surface(columns, rows)
     for x, y, r in trees:
         pygame.draw.circle(shadow, (10, 40, 20, 110), (x + 1.5, y + 1.5), r)
     surf.blit(shadow, (0, 0))
@@ -1060,12 +1063,13 @@ def make_shallows() -> pygame.Surface:
 
 
 def make_shore() -> pygame.Surface:
-    """288x256 strip of coast for the left side, tiling vertically: forest and fields
-    inland, a beach, surf, and shallows fading out to the right."""
+    """288x512 strip of coast for the left side, tiling vertically (tall, so its bays do
+    not repeat on one screen): forest and fields inland, a beach, surf, and shallows fading
+    out to the right."""
     rng = random.Random(3030)
-    width, height = 288, 256
-    noise = fbm(rng, width, height, (3, 4), 5)
-    veg = fbm(rng, width, height, (6, 6), 3)
+    width, height = 288, 512
+    noise = fbm(rng, width, height, (3, 8), 5)
+    veg = fbm(rng, width, height, (6, 12), 3)
     field = [
         [1.15 - 1.45 * x / width + (noise[y][x] - 0.5) * 0.5 for x in range(width)]
         for y in range(height)
@@ -1081,7 +1085,7 @@ def make_shore() -> pygame.Surface:
             light = max(0.7, min(1.35, 1.0 + slope * 12))
             data += bytes(island_pixel(min(h, 0.5), veg[y][x], light))
     surf = from_rgba(data, width, height)
-    draw_trees(surf, rng, [[min(h, 0.5) for h in row] for row in field])
+    draw_trees(surf, rng, [[min(h, 0.5) for h in row] for row in field], most=340)
     return surf
 
 

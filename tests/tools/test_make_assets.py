@@ -32,7 +32,7 @@ SPRITE_SIZES = {
     "background.png": (256, 256),
     "island.png": (256, 256),
     "shallows.png": (256, 256),
-    "shore.png": (288, 256),
+    "shore.png": (288, 512),
     "rocks.png": (128, 128),
     "night_sea.png": (256, 256),
     "storm_cloud.png": (384, 240),
