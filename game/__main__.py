@@ -3,6 +3,8 @@
 python -m game                          title screen
 python -m game --connect HOST:PORT      join a server at once
 python -m game --host-game [PORT]       start a server here and join it
+python -m game --mission coast          play the campaign from its second mission at once
+python -m game --autopilot dodge        every local seat flies itself (Xvfb runs, demos)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from game.client.settings import (  # noqa: E402  (after the banner is hidden)
     clean_player_name,
     default_path,
 )
+from game.rules.autopilot import STYLES  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="MODULE",
         help="load a mod (repeatable); installed cloudbreak.mods are loaded too",
     )
+    parser.add_argument(
+        "--mission",
+        metavar="NAME",
+        help="begin the campaign at this mission (sea, coast, storm): single-player at once, "
+        "or with --host-game the hosted game",
+    )
+    parser.add_argument(
+        "--autopilot",
+        choices=STYLES,
+        metavar="STYLE",
+        help="every local seat flies itself in this style (dodge, edge, centre), and each "
+        "mission's frame times are printed as it ends",
+    )
     parser.add_argument("--fullscreen", action="store_true", help="start in fullscreen")
     parser.add_argument("--mute", action="store_true", help="no sound or music")
     parser.add_argument(
@@ -88,8 +104,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 NO_PYGAME = 'cloudbreak: the game window needs pygame-ce: pip install "cloudbreak[client]"'
 
 
+def mission_problem(args: argparse.Namespace) -> str | None:
+    """Why --mission cannot be used as given (one line), or None."""
+    if args.mission is None:
+        return None
+    if args.connect or args.ticket:
+        return "--mission is for single-player and --host-game: a server you join chooses"
+    from game.rules.content import load_content
+
+    names = list(load_content().missions)
+    if args.mission not in names:
+        return f"mission must be one of {', '.join(names)}, got {args.mission!r}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = mission_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     try:  # the window is optional (the client extra); the server and the sim run without it
         import pygame
@@ -121,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot open a window: {error}", file=sys.stderr)
         return 2
     app.mods = mods
+    app.mission = args.mission
+    if args.autopilot:
+        from game.client.autoplay import FrameMeter
+
+        app.autopilot, app.frame_meter = args.autopilot, FrameMeter()
     if args.name:  # kept for the next run too, as --help promises
         app.settings.player_name = clean_player_name(args.name)
         warning = app.settings_warning  # a reset settings file is still news on the menu
@@ -145,7 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.host_game:
         port = args.host_game
         difficulty = app.settings.difficulty
-        first = ConnectingState(lambda: Session.host(port, name, mods=mods, difficulty=difficulty))
+        mission = args.mission
+        first = ConnectingState(
+            lambda: Session.host(port, name, mods=mods, difficulty=difficulty, mission=mission)
+        )
+        app.stack.push(MenuState())
+    elif args.mission:  # straight into single-player, at that mission
+        mission, difficulty = args.mission, app.settings.difficulty
+        first = ConnectingState(
+            lambda: Session.single_player(name, mods=mods, difficulty=difficulty, mission=mission)
+        )
         app.stack.push(MenuState())
     else:
         first = TitleState()

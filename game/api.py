@@ -14,6 +14,7 @@ from game.net.loopback import shooter_network
 from game.net.schema import shooter_schema
 from game.net.sets import Claims, Commands, Cues, MissionNews, Seating, Sending
 from game.rules.battlefield import Battlefield
+from game.rules.campaign import Campaign
 from game.rules.components import (
     Aircraft,
     FlightPattern,
@@ -72,6 +73,7 @@ __all__ = [
     "Announced",
     "Autopilots",
     "Battlefield",
+    "Campaign",
     "Claims",
     "CombatSystem",
     "Commands",

@@ -125,8 +125,9 @@ class GameServer:
     out its tickets itself). Without `listen` it has no socket: single-player adds an
     in-memory one. `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy,
     normal, hard; ValueError otherwise): the shooter's enemies at that level (a game
-    mode ignores it). `snapshot_budget` caps every peer's snapshot body, bytes per network
-    tick (None: each peer's measured link alone).
+    mode ignores it). `mission` is the campaign's mission to begin with (default: the
+    first; ValueError listing the valid names otherwise). `snapshot_budget` caps every
+    peer's snapshot body, bytes per network tick (None: each peer's measured link alone).
     """
 
     def __init__(
@@ -145,6 +146,7 @@ class GameServer:
         listen: bool = True,
         content: GameContent | None = None,
         difficulty: str = DEFAULT_DIFFICULTY,
+        mission: str | None = None,
         mods: Sequence[Mod] = (),
         unix_time: Callable[[], float] = time.time,
         snapshot_budget: int | None = None,
@@ -184,9 +186,13 @@ class GameServer:
                 sock.close()
             raise
         if mode is None:
-            self.world = shooter_world(
-                Role.SERVER, seed=seed, content=content, difficulty=difficulty
-            )
+            try:
+                self.world = shooter_world(
+                    Role.SERVER, seed=seed, content=content, difficulty=difficulty, mission=mission
+                )
+            except ValueError:  # an unknown mission: nothing may stay listening
+                self.net.close(self.clock.now())
+                raise
             game_plugins: list[Plugin] = [ShooterServerNetPlugin(max_players)]
         else:  # a game mode brings its own rules: a bare world for it
             self.world = World(Role.SERVER, seed=seed)
@@ -432,6 +438,13 @@ def main(argv: list[str] | None = None) -> int:
         f"(default {DEFAULT_DIFFICULTY})",
     )
     parser.add_argument(
+        "--mission",
+        default=None,
+        metavar="NAME",
+        help="the campaign's mission to begin with (sea, coast, storm; default: the first); "
+        "won, it leads to the next",
+    )
+    parser.add_argument(
         "--mod",
         action="append",
         default=[],
@@ -465,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             spectators=args.spectators,
             seed=args.seed,
             difficulty=args.difficulty,
+            mission=args.mission,
             mods=load_mods(args.mod),
             snapshot_budget=args.snapshot_budget,
         )

@@ -2,6 +2,9 @@
 
     python -m game.sim --seconds 600 --players 2 --seed 7
     python -m game.sim --runs 40 --players 1 --style all --difficulty all
+    python -m game.sim --runs 40 --players 1 --mission all
+    python -m game.sim --mission coast
+    python -m game.sim --campaign --players 2
 
 No window, no network, no sleeping: the simulation steps back to back. One run
 prints a summary; the same seed gives the same summary, line for line, except
@@ -9,6 +12,10 @@ the wall time. With `--runs N` (or `--style all`, `--difficulty all`) it flies N
 runs of each style at each difficulty, run i with seed SEED + i (so every style
 and difficulty meets the same seeds), and prints a table: how often each style
 won and the mean hit points its players had left (0 for a player shot down).
+`--mission NAME` flies that mission of the campaign (default: the first); `all`
+makes a table of every mission. `--campaign` flies the whole campaign in one
+world as the game does: a mission won leads to the next, one lost is flown
+again, until the last is won (or the time is up), a line per mission flown.
 This is how the game is tuned (docs/TUNING.md).
 """
 
@@ -24,13 +31,16 @@ from dataclasses import dataclass
 
 from engine.data import DataError
 from engine.mods import ModError, build_mods, load_mods
-from engine.phases import Role
+from engine.phases import Phase, Role
 from engine.world import World
 from game.rules.autopilot import STYLES, add_autopilot
+from game.rules.campaign import Campaign
 from game.rules.components import Autopilot, Health, Player
+from game.rules.content import GameContent, load_content
 from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
-from game.rules.mission import MissionState, start_mission
+from game.rules.mission import MissionEnded, MissionStarted, MissionState, start_mission
 from game.rules.plugin import shooter_world
+from game.rules.sets import MissionLifecycle
 from game.rules.spawn import spawn_player
 from game.rules.systems.stats import MissionStats
 from game.rules.systems.status import living_players
@@ -73,26 +83,37 @@ def build(
     *,
     style: str = "dodge",
     difficulty: str = DEFAULT_DIFFICULTY,
+    mission: str | None = None,
     mods: Sequence[str] = (),
 ) -> World:
     """A server world with `players` autopilot aircraft flying `style` on the start line,
-    its mission started (nobody to wait for: it is never held). The edge style sends odd
-    players to the left edge and even ones to the right (co-op: one on each edge). `mods`
-    by module name (the installed ones too), built after the game."""
-    world = shooter_world(Role.SERVER, seed=seed, difficulty=difficulty)
+    its mission (the campaign's `mission`, default the first; ValueError listing the valid
+    names for another) started: nobody to wait for, it is never held. The edge style sends
+    odd players to the left edge and even ones to the right (co-op: one on each edge).
+    `mods` by module name (the installed ones too), built after the game."""
+    world = shooter_world(Role.SERVER, seed=seed, difficulty=difficulty, mission=mission)
     try:
         build_mods(world, load_mods(mods))
     except ModError:
         world.close()
         raise
     add_autopilot(world)
+    _spawn_pilots(world, players, style)
+    world.flush()
+    start_mission(world)
+    return world
+
+
+def _spawn_pilots(world: World, players: int, style: str) -> None:
     for player_id in range(1, players + 1):
         entity = spawn_player(world, player_id, name=f"autopilot-{player_id}")
         side = -1.0 if player_id % 2 else 1.0
         world.add_component(entity, Autopilot(style=style, side=side))
-    world.flush()
-    start_mission(world)
-    return world
+
+
+def mission_names() -> tuple[str, ...]:
+    """The campaign's missions, in order (what --mission takes)."""
+    return tuple(load_content().missions)
 
 
 def run(
@@ -102,10 +123,11 @@ def run(
     *,
     style: str = "dodge",
     difficulty: str = DEFAULT_DIFFICULTY,
+    mission: str | None = None,
     mods: Sequence[str] = (),
 ) -> Summary:
     """Step until the mission ends or `seconds` of simulated time have passed."""
-    world = build(players, seed, style=style, difficulty=difficulty, mods=mods)
+    world = build(players, seed, style=style, difficulty=difficulty, mission=mission, mods=mods)
     try:
         mission = world.resource(MissionState)
         limit = round(seconds * world.time.step_hz)
@@ -142,6 +164,82 @@ def _summary(world: World, players: int, wall: float) -> Summary:
     )
 
 
+# -- the campaign in one world ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Flown:
+    """One mission flown in a campaign run."""
+
+    number: int  # its place in the campaign (1, 2, 3)
+    name: str
+    outcome: str
+    seconds: float  # simulated, from its start to its end
+
+
+class _Campaigner:
+    """The sim's stand-in for the server's seats, and its log of the campaign: every mission
+    the campaign restarts gets the autopilot players again (a restart removes every
+    aircraft); every mission that ends is noted."""
+
+    def __init__(self, players: int, style: str) -> None:
+        self.players, self.style = players, style
+        self.flown: list[Flown] = []
+        self.began = 0.0
+
+    def update(self, world: World, dt: float) -> None:
+        for ended in world.events.read(MissionEnded):
+            name = world.resource(GameContent).mission
+            number = world.resource(Campaign).number
+            took = world.time.seconds - self.began
+            self.flown.append(Flown(number, name, ended.outcome.value, took))
+        for started in world.events.read(MissionStarted):
+            self.began = world.time.seconds
+            if started.number > 1:
+                _spawn_pilots(world, self.players, self.style)
+
+
+def campaign(
+    seconds: float,
+    players: int,
+    seed: int,
+    *,
+    style: str = "dodge",
+    difficulty: str = DEFAULT_DIFFICULTY,
+    mission: str | None = None,
+    mods: Sequence[str] = (),
+) -> list[Flown]:
+    """Fly the campaign from `mission` (default the first) as the game does, with the real
+    lifecycle and its pauses: until its last mission is won or `seconds` have passed."""
+    world = build(players, seed, style=style, difficulty=difficulty, mission=mission, mods=mods)
+    log = _Campaigner(players, style)
+    world.add_system(log, Phase.SPAWN, after=MissionLifecycle)
+    try:
+        last = world.resource(Campaign).order[-1]
+        limit = round(seconds * world.time.step_hz)
+        while world.time.step < limit:
+            world.step()
+            if log.flown and log.flown[-1].name == last and log.flown[-1].outcome == "success":
+                break
+        return log.flown
+    finally:
+        world.close()
+
+
+def campaign_lines(flown: Iterable[Flown]) -> list[str]:
+    flown = list(flown)
+    lines = []
+    for mission in flown:
+        lines.append(
+            f"mission {mission.number} ({mission.name}): {mission.outcome} "
+            f"in {mission.seconds:.1f} s"
+        )
+    done = bool(flown) and flown[-1].outcome == "success"
+    done = done and flown[-1].number == len(mission_names())
+    lines.append("campaign complete" if done else "campaign not complete (time limit reached)")
+    return lines
+
+
 # -- many runs: the tuning table ------------------------------------------------------------
 
 
@@ -155,15 +253,20 @@ class Row:
     wins: int
     hitpoints_left: float  # per player, mean over the runs
     seconds: float  # simulated, mean over the runs
+    mission: str = ""  # the campaign's mission flown
 
     @property
     def win_rate(self) -> float:
         return self.wins / self.runs if self.runs else 0.0
 
 
-def _one(job: tuple[float, int, int, str, str, tuple[str, ...]]) -> tuple[bool, float, float]:
-    seconds, players, seed, style, difficulty, mods = job
-    summary = run(seconds, players, seed, style=style, difficulty=difficulty, mods=mods)
+def _one(
+    job: tuple[float, int, int, str, str, str | None, tuple[str, ...]],
+) -> tuple[bool, float, float]:
+    seconds, players, seed, style, difficulty, mission, mods = job
+    summary = run(
+        seconds, players, seed, style=style, difficulty=difficulty, mission=mission, mods=mods
+    )
     won = summary.outcome == "success"
     return won, summary.hitpoints_left / players, summary.simulated_seconds
 
@@ -175,24 +278,28 @@ def table(
     *,
     styles: Sequence[str] = STYLES,
     difficulties: Sequence[str] = DIFFICULTIES,
+    missions: Sequence[str | None] = (None,),
     seconds: float = 600.0,
     jobs: int = 1,
     mods: Sequence[str] = (),
 ) -> list[Row]:
-    """`runs` runs of each style at each difficulty; run i flies seed `seed + i`."""
-    plan = [(d, s) for d in difficulties for s in styles]
+    """`runs` runs of each style at each difficulty on each mission (None: the first);
+    run i flies seed `seed + i`."""
+    plan = [(m, d, s) for m in missions for d in difficulties for s in styles]
     named = tuple(mods)
-    work = [(seconds, players, seed + i, s, d, named) for d, s in plan for i in range(runs)]
+    work = [(seconds, players, seed + i, s, d, m, named) for m, d, s in plan for i in range(runs)]
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_one, work, chunksize=max(1, len(work) // (jobs * 8))))
     else:
         results = [_one(job) for job in work]
     rows = []
-    for index, (difficulty, style) in enumerate(plan):
+    first = mission_names()[0]
+    for index, (mission, difficulty, style) in enumerate(plan):
         mine = results[index * runs : (index + 1) * runs]
         rows.append(
             Row(
+                mission=mission or first,
                 difficulty=difficulty,
                 style=style,
                 runs=runs,
@@ -204,14 +311,18 @@ def table(
     return rows
 
 
-def table_lines(rows: Iterable[Row]) -> list[str]:
+def table_lines(rows: Iterable[Row], *, missions: bool = False) -> list[str]:
+    """The table; with `missions`, a first column names each row's mission."""
+    rows = list(rows)
+    head = f"{'mission':<8}  " if missions else ""
     lines = [
-        f"{'difficulty':<10}  {'style':<6}  {'runs':>4}  {'wins':>4}  {'win rate':>8}  "
+        f"{head}{'difficulty':<10}  {'style':<6}  {'runs':>4}  {'wins':>4}  {'win rate':>8}  "
         f"{'hit points left':>15}  {'mission time':>12}"
     ]
     for row in rows:
+        first = f"{row.mission:<8}  " if missions else ""
         lines.append(
-            f"{row.difficulty:<10}  {row.style:<6}  {row.runs:>4}  {row.wins:>4}  "
+            f"{first}{row.difficulty:<10}  {row.style:<6}  {row.runs:>4}  {row.wins:>4}  "
             f"{row.win_rate:>8.0%}  {row.hitpoints_left:>15.1f}  {row.seconds:>10.1f} s"
         )
     return lines
@@ -269,6 +380,19 @@ def main(argv: list[str] | None = None) -> int:
         help=f"enemy difficulty, or all (a table) (default {DEFAULT_DIFFICULTY})",
     )
     parser.add_argument(
+        "--mission",
+        default=None,
+        metavar="NAME",
+        help="the campaign's mission to fly (sea, coast, storm; default: the first), or all "
+        "(a table of every mission)",
+    )
+    parser.add_argument(
+        "--campaign",
+        action="store_true",
+        help="fly the whole campaign in one world, from --mission (default: the first): a "
+        "mission won leads to the next, one lost is flown again, until the last is won",
+    )
+    parser.add_argument(
         "--jobs",
         type=_positive(int, "--jobs"),
         default=os.cpu_count() or 1,
@@ -282,9 +406,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--players must be at most 16, got {args.players}")
     styles = STYLES if args.style == "all" else (args.style,)
     difficulties = DIFFICULTIES if args.difficulty == "all" else (args.difficulty,)
-    tabulate = args.runs is not None or len(styles) > 1 or len(difficulties) > 1
     try:
         load_mods(args.mod)  # every mod imports, or one line says which did not
+        known = mission_names()
+        if args.mission not in (None, "all", *known):
+            raise ValueError(
+                f"mission must be one of {', '.join(known)} (or all), got {args.mission!r}"
+            )
+        if args.campaign and (args.runs is not None or "all" in (args.mission, args.style)):
+            raise ValueError("--campaign flies one run of one style: no --runs, no all")
+        missions = known if args.mission == "all" else (args.mission,)
+        tabulate = args.runs is not None or len(styles) * len(difficulties) * len(missions) > 1
+        if args.campaign:
+            difficulty = difficulties[0]
+            flown = campaign(
+                args.seconds,
+                args.players,
+                args.seed,
+                style=args.style,
+                difficulty=difficulty,
+                mission=args.mission,
+                mods=args.mod,
+            )
+            print("\n".join(campaign_lines(flown)))
+            return 0
         if tabulate:
             rows = table(
                 args.runs or 1,
@@ -292,11 +437,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.seed,
                 styles=styles,
                 difficulties=difficulties,
+                missions=missions,
                 seconds=args.seconds,
                 jobs=args.jobs,
                 mods=args.mod,
             )
-            print("\n".join(table_lines(rows)))
+            print("\n".join(table_lines(rows, missions=args.mission is not None)))
             return 0
         summary = run(
             args.seconds,
@@ -304,9 +450,10 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             style=args.style,
             difficulty=args.difficulty,
+            mission=args.mission,
             mods=args.mod,
         )
-    except (DataError, ModError) as error:
+    except (DataError, ModError, ValueError) as error:  # bad data, a mod, a mission name
         print(f"error: {error}", file=sys.stderr)
         return 2
     print("\n".join(summary.lines()))

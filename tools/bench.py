@@ -1432,12 +1432,14 @@ def run_mission(frames: int = MISSION_FRAMES) -> dict[str, Any]:
     from engine.time import ManualClock
     from game.client.app import App
     from game.client.states.title import TitleState
-    from game.rules.autopilot import AutopilotSystem
 
     clock = ManualClock(0.0)
     with tempfile.TemporaryDirectory() as config:
         app = App.create(settings_path=Path(config) / "settings.toml", mute=True)
         app.clock = clock
+        # As --autopilot: the seats fly themselves and the keys fly nothing (they used to
+        # zero the autopilot's move every frame, so it moved one step in fifteen).
+        app.autopilot = "dodge"
 
         def frame(*keys: int) -> float:
             """One 60 Hz frame, pressing and releasing `keys` in it; its wall time."""
@@ -1460,9 +1462,6 @@ def run_mission(frames: int = MISSION_FRAMES) -> dict[str, Any]:
                 frame(key)
             while showing() != "GameState":
                 frame()
-            game = app.stack.top
-            game.client.world.add_system(_AutopilotOwn(), Phase.INPUT)
-            game.client.world.add_system(AutopilotSystem(), Phase.INPUT)
             times = [frame(pygame.K_RETURN)]  # player 2 joins
             while len(times) < frames and showing() == "GameState":
                 times.append(frame())

@@ -899,19 +899,25 @@ def flatten_lanes(field: list[list[float]]) -> list[list[float]]:
     return out
 
 
-def sea_base(rng: random.Random, size: int) -> pygame.Surface:
-    """Tileable deep-water colour with long swells and streaky wave crests."""
+def sea_base(
+    rng: random.Random,
+    size: int,
+    stops: Stops = SEA_RAMP,
+    foam: RGB = (190, 222, 240),
+    foaminess: float = 1.0,
+) -> pygame.Surface:
+    """Tileable water colour (``stops``) with long swells and streaky wave crests."""
     swell = flatten_lanes(fbm(rng, size, size, (6, 6), 4))
     chop = fbm(rng, size, size, (4, 16), 3)
     gusts = fbm(rng, size, size, (2, 3), 3)
     data = bytearray()
-    foam = (190, 222, 240)
     for srow, crow, grow in zip(swell, chop, gusts, strict=True):
         for s, c, g in zip(srow, crow, grow, strict=True):
             ridge = 1 - abs(2 * c - 1)
-            colour = ramp(SEA_RAMP, 0.8 * s + 0.2 * ridge)
+            colour = ramp(stops, 0.8 * s + 0.2 * ridge)
             windy = min(1.0, max(0.0, (g - 0.4) / 0.35))
             crest = max(0.0, (ridge - 0.87) / 0.13) * (0.15 + 0.55 * windy) * (0.4 + 0.6 * s)
+            crest *= foaminess
             data += bytes((*mix(colour, foam, crest), 255))
     return from_rgba(data, size, size)
 
@@ -989,16 +995,19 @@ def make_island() -> pygame.Surface:
     return surf
 
 
-def draw_trees(surf: pygame.Surface, rng: random.Random, height: list[list[float]]) -> None:
-    """Scatter round tree crowns (with shadows) over the grassy parts of the island."""
-    size = len(height)
+def draw_trees(
+    surf: pygame.Surface, rng: random.Random, height: list[list[float]], most: int = 170
+) -> None:
+    """Scatter round tree crowns (with shadows) over the grassy parts of an island or shore
+    (at most `most` of them, from 700 tries)."""
+    rows, columns = len(height), len(height[0])
     trees = []
     for _ in range(700):
-        x, y = rng.randrange(size), rng.randrange(size)
-        if 0.26 < height[y][x] < 0.6 and len(trees) < 170:
+        x, y = rng.randrange(columns), rng.randrange(rows)
+        if 0.26 < height[y][x] < 0.6 and len(trees) < most:
             trees.append((x, y, rng.uniform(1.8, 3.6)))
     trees.sort(key=lambda tree: tree[1])
-    shadow = new_surface(size, size)
+    shadow = new_surface(columns, rows)
     for x, y, r in trees:
         pygame.draw.circle(shadow, (10, 40, 20, 110), (x + 1.5, y + 1.5), r)
     surf.blit(shadow, (0, 0))
@@ -1019,6 +1028,129 @@ def make_finish_line() -> pygame.Surface:
     pygame.draw.line(surf, (255, 255, 255, 140), (0, 0), (1023, 0))
     pygame.draw.line(surf, (0, 0, 0, 140), (0, 31), (1023, 31))
     return surf
+
+
+# --------------------------------------------------------------------------- mission looks
+
+SHALLOWS_RAMP: Stops = (
+    (0.0, (22, 110, 138)),
+    (0.5, (40, 146, 160)),
+    (0.85, (70, 176, 176)),
+    (1.0, (104, 198, 186)),
+)
+NIGHT_RAMP: Stops = (
+    (0.0, (4, 8, 20)),
+    (0.5, (8, 16, 34)),
+    (0.85, (14, 26, 50)),
+    (1.0, (24, 40, 66)),
+)
+
+
+def make_shallows() -> pygame.Surface:
+    """256x256 tiling coastal water: turquoise shallows over sand, with a little surf."""
+    rng = random.Random(3003)
+    size = 256
+    surf = sea_base(rng, size, SHALLOWS_RAMP, foam=(226, 244, 238), foaminess=0.8)
+    sand = fbm(rng, size, size, (3, 3), 3)  # sandbanks showing through the water
+    tint = new_surface(size, size)
+    for y in range(size):
+        for x in range(size):
+            bank = max(0.0, (sand[y][x] - 0.62) / 0.38)
+            if bank:
+                tint.set_at((x, y), (206, 204, 160, int(90 * bank)))
+    surf.blit(tint, (0, 0))
+    return surf
+
+
+def make_shore() -> pygame.Surface:
+    """288x512 strip of coast for the left side, tiling vertically (tall, so its bays do
+    not repeat on one screen): forest and fields inland, a beach, surf, and shallows fading
+    out to the right."""
+    rng = random.Random(3030)
+    width, height = 288, 512
+    noise = fbm(rng, width, height, (3, 8), 5)
+    veg = fbm(rng, width, height, (6, 12), 3)
+    field = [
+        [1.15 - 1.45 * x / width + (noise[y][x] - 0.5) * 0.5 for x in range(width)]
+        for y in range(height)
+    ]
+    data = bytearray()
+    for y in range(height):
+        for x in range(width):
+            h = field[y][x]
+            slope = (
+                field[(y - 1) % height][max(0, x - 1)]
+                - field[(y + 1) % height][min(width - 1, x + 1)]
+            )
+            light = max(0.7, min(1.35, 1.0 + slope * 12))
+            data += bytes(island_pixel(min(h, 0.5), veg[y][x], light))
+    surf = from_rgba(data, width, height)
+    draw_trees(surf, rng, [[min(h, 0.5) for h in row] for row in field], most=340)
+    return surf
+
+
+def make_rocks() -> pygame.Surface:
+    """128x128 rocky islet on transparency: grey stone, surf around it, no trees."""
+    rng = random.Random(3300)
+    size = 128
+    noise = fbm(rng, size, size, (3, 3), 5)
+    c = size / 2
+    field = [
+        [
+            1.0 - math.hypot((x - c) / 44, (y - c) / 36) + (noise[y][x] - 0.5) * 0.7
+            for x in range(size)
+        ]
+        for y in range(size)
+    ]
+    data = bytearray()
+    for y in range(size):
+        for x in range(size):
+            h = field[y][x]
+            if h < 0.0:
+                data += bytes((0, 0, 0, 0))
+                continue
+            if h < 0.12:
+                t = h / 0.12
+                colour = mix((60, 150, 168), (230, 244, 240), t**2)
+                data += bytes((*colour, clamp8(200 * t**0.5)))
+                continue
+            slope = (
+                field[max(0, y - 1)][max(0, x - 1)]
+                - field[min(size - 1, y + 1)][min(size - 1, x + 1)]
+            )
+            light = max(0.6, min(1.4, 1.0 + slope * 10))
+            stone = mix((92, 90, 86), (170, 164, 150), min(1.0, (h - 0.12) / 0.6))
+            data += bytes((*shade(stone, light), 255))
+    return from_rgba(data, size, size)
+
+
+def make_night_sea() -> pygame.Surface:
+    """256x256 tiling sea at night: near-black swells, a few cold crests and moon glints."""
+    rng = random.Random(4004)
+    size = 256
+    surf = sea_base(rng, size, NIGHT_RAMP, foam=(96, 116, 150), foaminess=0.5)
+    for _ in range(26):
+        dot = new_surface(rng.choice((1, 2, 3)), 1, (200, 214, 240, rng.randint(60, 170)))
+        wrapped_blit(surf, dot, (rng.randrange(size), rng.randrange(size)))
+    return surf
+
+
+def make_storm_cloud() -> pygame.Surface:
+    """384x240 ragged storm cloud, dark and see-through, lit from one side."""
+    rng = random.Random(4440)
+    width, height = 384, 240
+    surf = new_surface(width, height, (70, 76, 96, 0))
+    for _ in range(60):
+        u = rng.random()
+        hump = (1 - abs(2 * u - 1)) ** 0.7
+        r = rng.uniform(26, 60) * (0.5 + 0.5 * hump)
+        x = 30 + u * (width - 60)
+        y = height / 2 + rng.uniform(-40, 40) * hump
+        soft_circle(surf, (x, y), r, (96, 102, 124, 165), (70, 76, 96, 0), hardness=1.6)
+    for _ in range(18):
+        x, y = rng.uniform(60, width - 60), rng.uniform(60, height - 80)
+        soft_circle(surf, (x, y), rng.uniform(10, 26), (176, 184, 206, 80), (96, 102, 124, 0))
+    return soften(surf, 2)
 
 
 # --------------------------------------------------------------------------- title screen
@@ -1802,6 +1934,11 @@ SPRITES: dict[str, Callable[[], pygame.Surface]] = {
     "particle_fire.png": make_particle_fire,
     "background.png": make_background,
     "island.png": make_island,
+    "shallows.png": make_shallows,
+    "shore.png": make_shore,
+    "rocks.png": make_rocks,
+    "night_sea.png": make_night_sea,
+    "storm_cloud.png": make_storm_cloud,
     "finish_line.png": make_finish_line,
     "title.png": make_title,
     "icon.png": make_icon,

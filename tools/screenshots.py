@@ -3,8 +3,8 @@
 Runs the real game headless (SDL dummy video and audio), drives it with
 synthetic keys and a manual clock, lets the autopilot fly both local seats of
 a single-player mission, and saves: the title, the menu, the settings, a
-two-player mission with an explosion on screen, the net graph (F3), and the results at the
-mission's end.
+two-player mission with an explosion on screen, the net graph (F3), the results at the
+mission's end, and each mission of the campaign in flight (mission1.png, ...: its look).
 """
 
 from __future__ import annotations
@@ -22,26 +22,16 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from engine.mods import ModError, load_mods  # noqa: E402
-from engine.phases import Phase  # noqa: E402
 from engine.time import ManualClock  # noqa: E402
 from game.client.app import App  # noqa: E402
 from game.client.effects import Blast  # noqa: E402
+from game.client.states.lobby import start_single_player  # noqa: E402
+from game.client.states.menu import MenuState  # noqa: E402
 from game.client.states.title import TitleState  # noqa: E402
-from game.net.claims import LocalSeat  # noqa: E402
-from game.rules.autopilot import AutopilotSystem  # noqa: E402
-from game.rules.components import Autopilot  # noqa: E402
+from game.rules.content import load_content  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 STEP = 1 / 60
-
-
-class _Wingmen:
-    """Autopilot on every local seat; seat 1 flies 110 px to the right of seat 0."""
-
-    def update(self, world, dt: float) -> None:  # noqa: ANN001
-        for entity, (seat,) in world.query(LocalSeat):
-            if not world.has_component(entity, Autopilot):
-                world.add_component(entity, Autopilot(offset_x=110.0 * seat.local_index))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         app.clock = clock
         app.mods = mods  # Play builds them into its server and client worlds
         app.settings.player_name = "Maverick"
+        app.autopilot = "dodge"  # both local seats fly themselves (game.client.autoplay)
 
         def frames(count: int = 1, events: tuple = ()) -> None:
             for index in range(count):
@@ -76,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
 
         def shot(name: str) -> None:
             saved.append(app.display.screenshot(args.out / f"{name}.png"))
+
+        def in_action(game) -> None:  # noqa: ANN001
+            """On until a blast is on screen with both seats flying (at most 40 s)."""
+            for _ in range(60 * 40):
+                frames()
+                blasts = [b for _, (b,) in game.client.world.query(Blast) if 0.2 < b.age < 0.5]
+                if blasts and len(game.client.own_aircraft()) == 2:
+                    return
 
         app.stack.push(TitleState())
         frames(10)
@@ -97,16 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             if type(app.stack.top).__name__ == "GameState":
                 break
         game = app.stack.top
-        world = game.client.world
-        world.add_system(_Wingmen(), Phase.INPUT)
-        world.add_system(AutopilotSystem(), Phase.INPUT)
         key(pygame.K_RETURN)  # player 2
         frames(60 * 20)
-        for _ in range(60 * 40):  # until a blast is on screen, mid-way through
-            frames()
-            blasts = [b for _, (b,) in world.query(Blast) if 0.2 < b.age < 0.5]
-            if blasts and len(game.client.own_aircraft()) == 2:
-                break
+        in_action(game)
         shot("mission")
         key(pygame.K_F3)
         frames(150)
@@ -118,6 +110,19 @@ def main(argv: list[str] | None = None) -> int:
                 break
         frames(30)
         shot("results")
+        for number, name in enumerate(load_content().missions, start=1):
+            app.stack.clear(MenuState())
+            app.mission = name  # as --mission NAME: single-player from there
+            start_single_player(app)
+            for _ in range(240):
+                frames()
+                if type(app.stack.top).__name__ == "GameState":
+                    break
+            game = app.stack.top
+            key(pygame.K_RETURN)  # player 2
+            frames(60 * 12)  # its name has shown large; into the mission
+            in_action(game)
+            shot(f"mission{number}")
         app.quit()
         app.close()
     for path in saved:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from engine.client.ui import Theme
 from engine.mods import Mod
 from engine.runtime import settle_garbage_collector
 from engine.time import Clock, MonotonicClock
+from game.client.autoplay import FrameMeter
 from game.client.render import Sprites, WorldRenderer
 from game.client.settings import PAD_STICKS, Settings, load_settings, save_settings
 
@@ -65,6 +67,9 @@ class App:
     running: bool = True
     clock: Clock = field(default_factory=MonotonicClock)  # sessions step by it; tests inject
     mods: tuple[Mod, ...] = ()  # loaded before the window opened; every session gets them
+    mission: str | None = None  # where Play and Host begin the campaign (None: the first)
+    autopilot: str | None = None  # a style: the local seats fly themselves (game.client.autoplay)
+    frame_meter: FrameMeter | None = None  # times each frame's work when set (autoplay)
 
     def __post_init__(self) -> None:
         self.input = InputState(self.settings.input_bindings())
@@ -171,7 +176,10 @@ class App:
         try:
             while self.running:
                 dt = clock.tick(60) / 1000.0
+                started = time.perf_counter()
                 self.frame(pygame.event.get(), min(dt, 0.25))
+                if self.frame_meter is not None:
+                    self.frame_meter.add(time.perf_counter() - started)
         finally:
             self.close()
             pygame.quit()

@@ -1,5 +1,6 @@
 """The heads-up display: hit points, missiles and score per local seat, messages, players, net
-graph, and "Reconnecting…" while a lost connection is being taken up again.
+graph, the mission's name ("Mission 2: The Coast": large as it begins, then small at the
+top), and "Reconnecting…" while a lost connection is being taken up again.
 
 The HUD reads the client world and the connection's counters; it keeps only
 presentation state of its own (which broadcast is showing, the net graph's
@@ -32,6 +33,7 @@ from engine.net.sync import ClientNet
 from game.net.claims import ClientSession, LocalSeat
 from game.net.schema import BattlefieldState
 from game.rules.battlefield import Battlefield
+from game.rules.campaign import mission_title
 from game.rules.components import Aircraft, Health, Held, Player, Score, Weapon
 
 BROADCAST_SECONDS = 2.5
@@ -40,6 +42,7 @@ BLINK_SECONDS = 0.6
 PARTNER_PROMPT = "Press Enter (or Start on pad 2) to spawn player 2"
 PARTNER_HINT = "Enter or pad 2 Start: player 2"
 PROMPT_SECONDS = 10.0  # the prompt blinks this long after a mission starts (or a seat frees)
+INTRO_SECONDS = 3.0  # the mission's name shows large this long after it begins
 TEXT = (235, 240, 255)
 HINT = (170, 182, 210)
 ACCENT = (255, 196, 72)
@@ -102,6 +105,7 @@ class Hud:
         self._mission: int | None = None  # the last mission number seen
         self._could_add = False  # a partner could be added at the last update
         self._prompt_until = -math.inf  # the partner prompt blinks until then (self._clock)
+        self._intro_until = -math.inf  # the mission's name shows large until then
 
     def update(self, dt: float, world) -> None:  # noqa: ANN001
         """Advance the message queue, the net graph's clock and the partner prompt's time."""
@@ -111,6 +115,8 @@ class Hud:
         could_add = self.partner_wanted(world)
         if mission != self._mission or (could_add and not self._could_add):
             self._prompt_until = self._clock + PROMPT_SECONDS  # a mission began, or a seat freed
+        if mission != self._mission and mission:
+            self._intro_until = self._clock + INTRO_SECONDS
         self._mission, self._could_add = mission, could_add
         broadcasts = world.resource(ClientSession).broadcasts
         if self._shown < len(broadcasts):
@@ -173,6 +179,11 @@ class Hud:
         right = self._players(surface, world)  # the panels on either side of the broadcasts
         left = self._net_graph(surface, world) if self.net_graph.visible else None
         message = self.current_broadcast(world)
+        title = mission_title(world)
+        if title and self._clock < self._intro_until:
+            self.text(surface, title, (width / 2, height * 0.36), 52, ACCENT, width=width - 80)
+        elif title and not message:
+            self.text(surface, title, (width / 2, 16), 18, HINT, width=width / 3, smallest=14)
         if message:
             # Centred between the top panels (they may hold a long name: "W…W reconnected").
             room = min(

@@ -1,4 +1,5 @@
-"""Drawing the battlefield: sea and islands, the finish line, pickups, shots, aircraft, effects.
+"""Drawing the battlefield: the mission's look (sea and islands, a coast, a night storm), the
+finish line, pickups, shots, aircraft, effects.
 
 `WorldRenderer.draw(surface, world)` reads a client world's components and
 resources and draws them in layers; it changes nothing in the world. An entity
@@ -10,6 +11,7 @@ any Surface, so tests draw offscreen and check pixels.
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import pygame
@@ -29,10 +31,12 @@ from game.client.effects import Bank, Blast, ParticleField, blast_frame
 from game.net.claims import LocalSeat
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Health, Held, Pickup, Player, Projectile, Side
+from game.rules.content import GameContent, MissionLook
 from game.rules.kinds import Look, Looks
 
 SPRITES_DIR = Path(__file__).resolve().parents[2] / "assets" / "sprites"
-OPAQUE = {"background", "title"}  # no transparency: blitted without alpha
+OPAQUE = {"background", "shallows", "night_sea", "title"}  # no alpha: blitted without it
+DEFAULT_LOOK = MissionLook(background="background", scenery="island", scenery_chance=0.55)
 HELD_ALPHA = 110  # an aircraft whose pilot is away is drawn this see-through
 ISLAND_BAND = 640  # px of world per band that may hold one island
 PICKUP_SPRITES = {
@@ -115,7 +119,7 @@ class WorldRenderer:
         battlefield = world.resource(Battlefield)
         camera = Camera(top=battlefield.view_top)
         height = surface.get_height()
-        self._sea(surface, camera)
+        self._ground(surface, camera, look_of(world))
         self._finish_line(surface, camera, battlefield)
         visible = _Visible(camera, height)
         drawn = dict(world.query_one(DrawnTransform))  # entity -> where it is drawn
@@ -160,25 +164,36 @@ class WorldRenderer:
 
     # -- layers -----------------------------------------------------------------------------
 
-    def _sea(self, surface: pygame.Surface, camera: Camera) -> None:
-        tile = self.sprites.image("background")
-        size = tile.get_height()
+    def _ground(self, surface: pygame.Surface, camera: Camera, look: MissionLook) -> None:
+        """The mission's look: its background tiled over the view, its scenery scattered
+        (the same places every time: seeded by band and look), its shore down the left."""
         width, height = surface.get_size()
-        first = int(camera.top // size) * size
-        y = first
-        while y < camera.top + height:
-            for x in range(0, width, tile.get_width()):
+        self._tiled(surface, camera, self.sprites.image(look.background), columns=width)
+        if look.scenery and look.scenery_chance > 0:
+            scenery = self.sprites.image(look.scenery)
+            seed = zlib.crc32(look.scenery.encode()) if look.scenery != "island" else 0
+            band = int((camera.top - scenery.get_height()) // ISLAND_BAND)
+            while band * ISLAND_BAND < camera.top + height:
+                rng = random.Random(band * 7919 + seed)
+                if rng.random() < look.scenery_chance:
+                    x = rng.uniform(-80, width - scenery.get_width() + 80)
+                    y = band * ISLAND_BAND + rng.uniform(0, ISLAND_BAND - scenery.get_height())
+                    surface.blit(scenery, (round(x), round(y - camera.top)))
+                band += 1
+        if look.shore:
+            shore = self.sprites.image(look.shore)
+            self._tiled(surface, camera, shore, columns=shore.get_width())
+
+    @staticmethod
+    def _tiled(surface: pygame.Surface, camera: Camera, tile: pygame.Surface, columns: int) -> None:
+        """`tile` repeated down the view (fixed to the world, so it scrolls), across
+        `columns` px from the left."""
+        size = tile.get_height()
+        y = int(camera.top // size) * size
+        while y < camera.top + surface.get_height():
+            for x in range(0, columns, tile.get_width()):
                 surface.blit(tile, (x, round(y - camera.top)))
             y += size
-        island = self.sprites.image("island")
-        band = int((camera.top - island.get_height()) // ISLAND_BAND)
-        while band * ISLAND_BAND < camera.top + height:
-            rng = random.Random(band * 7919)
-            if rng.random() < 0.55:
-                x = rng.uniform(-80, width - island.get_width() + 80)
-                y = band * ISLAND_BAND + rng.uniform(0, ISLAND_BAND - island.get_height())
-                surface.blit(island, (round(x), round(y - camera.top)))
-            band += 1
 
     def _finish_line(
         self, surface: pygame.Surface, camera: Camera, battlefield: Battlefield
@@ -288,3 +303,10 @@ def _bar(surface: pygame.Surface, x: float, y: float, fraction: float) -> None:
         (90, 220, 90) if fraction > 0.5 else (240, 200, 60) if fraction > 0.25 else (230, 70, 50)
     )
     pygame.draw.rect(surface, colour, fill)
+
+
+def look_of(world) -> MissionLook:  # noqa: ANN001
+    """The look of the mission the world plays (the book's sea without a campaign)."""
+    content = world.try_resource(GameContent)
+    spec = None if content is None else content.mission_spec
+    return DEFAULT_LOOK if spec is None else spec.look

@@ -105,9 +105,17 @@ class Session:
         seed: int | None = None,
         mods: Sequence[Mod] = (),
         difficulty: str = DEFAULT_DIFFICULTY,
+        mission: str | None = None,
     ) -> Session:
         clock = PausableClock(clock or MonotonicClock())  # a pause stops the whole game
-        server = GameServer(listen=False, clock=clock, seed=seed, mods=mods, difficulty=difficulty)
+        server = GameServer(
+            listen=False,
+            clock=clock,
+            seed=seed,
+            mods=mods,
+            difficulty=difficulty,
+            mission=mission,
+        )
         network = MemoryNetwork()
         server.join_memory_network(network)
         client = GameClient.with_ticket(
@@ -183,9 +191,10 @@ class Session:
         clock: Clock | None = None,
         mods: Sequence[Mod] = (),
         difficulty: str = DEFAULT_DIFFICULTY,
+        mission: str | None = None,
     ) -> Session:
         """Start a dedicated server as a child process, open to the LAN, and keep trying to
-        join it."""
+        join it (its campaign begins at `mission`, default the first)."""
         clock = clock or MonotonicClock()
         command = [
             sys.executable,
@@ -207,6 +216,8 @@ class Session:
             "--drain-seconds",  # the host leaving ends the game for everyone, at once
             "0",
         ]
+        if mission:
+            command += ["--mission", mission]
         for mod in mods:
             command += ["--mod", mod.name]
         child = subprocess.Popen(

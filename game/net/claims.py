@@ -14,6 +14,7 @@ the server gives them to it again (SpawnSelf, AcceptCoopPartner, where they are)
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -36,8 +37,11 @@ from game.net.protocol import (
 )
 from game.net.schema import BattlefieldState
 from game.rules.battlefield import Battlefield
+from game.rules.campaign import Campaign, install_mission
 from game.rules.components import Held, PlayerInput
 from game.rules.mission import MissionState
+
+log = logging.getLogger(__name__)
 
 CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
 SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps
@@ -83,6 +87,7 @@ class ClientSession:
     reconnecting: bool = False  # the connection was lost; trying to take it up again
     gives_up_in: float = 0.0  # seconds left to reconnect (while reconnecting)
     shot_down: list[int] = field(default_factory=list)  # own aircraft destroyed (net ids)
+    unknown_mission: str = ""  # the server's mission this client lacks (logged once)
 
 
 class ConnectionSystem:
@@ -190,16 +195,33 @@ class CorrectionSystem:
 
 
 class FollowBattlefieldSystem:
-    """Follow the server's battlefield: its seats, whether the mission is held or ended, and
+    """Follow the server's battlefield: its seats, whether the mission is held or ended, the
+    campaign's mission (its content here too: the window draws its look and names it), and
     the view (where the two really disagree)."""
 
     def update(self, world: World, dt: float) -> None:
         session = world.resource(ClientSession)
         for _, state in world.query_one(BattlefieldState):
             session.seats = state.seats
+            follow_mission(world, state.mission_name, session)
             battlefield = world.resource(Battlefield)
             world.resource(MissionState).held = not state.running
             # Both sides scroll at one speed; snap only when they really disagree
             # (a restart, a hold), not for the latency every snapshot carries.
             if abs(battlefield.view_top - state.view_top) > SCROLL_SNAP or not state.running:
                 battlefield.view_top = state.view_top
+
+
+def follow_mission(world: World, name: str, session: ClientSession) -> None:
+    """Install the server's mission `name` here (one this client knows: a server's own
+    mission it lacks keeps what it has, logged once)."""
+    campaign = world.try_resource(Campaign)
+    if campaign is None or not name or name == campaign.current:
+        return
+    if name not in campaign.order:
+        if session.unknown_mission != name:
+            session.unknown_mission = name
+            log.warning("the server plays mission %r, which this client does not know", name)
+        return
+    campaign.choose(name)
+    install_mission(world)

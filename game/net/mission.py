@@ -8,7 +8,8 @@ system here runs in SPAWN, in the `MissionNews` set, after the rules'
 - MissionStarted: every seat not yet flying in this mission gets a fresh aircraft
   (SpawnSelf, or AcceptCoopPartner for a co-op partner). After a restart that is
   every seat; when the first player starts a held mission, seating gave them one;
-- every step: the battlefield mirrored into the replicated BattlefieldState.
+- every step: the battlefield mirrored into the replicated BattlefieldState (with
+  the campaign's mission, whose look and title the clients show).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from game.net.protocol import MissionEnd, Outcome8
 from game.net.schema import BattlefieldState
 from game.net.seats import Roster, seat_player
 from game.rules.battlefield import Battlefield
+from game.rules.content import GameContent
 from game.rules.mission import MissionEnded, MissionStarted, MissionState, Outcome
 
 OUTCOMES = {Outcome.SUCCESS: Outcome8.SUCCESS, Outcome.FAILURE: Outcome8.FAILURE}
@@ -56,7 +58,8 @@ class ReseatSystem:
 
 
 class MirrorSystem:
-    """Every step: the view, whether the mission runs, and its number, for the clients."""
+    """Every step: the view, whether the mission runs, its number and which mission of the
+    campaign it is, for the clients."""
 
     def update(self, world: World, dt: float) -> None:
         mission = world.resource(MissionState)
@@ -64,3 +67,4 @@ class MirrorSystem:
         state.view_top = world.resource(Battlefield).view_top
         state.running = mission.running
         state.mission = mission.number
+        state.mission_name = world.resource(GameContent).mission

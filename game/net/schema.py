@@ -31,6 +31,7 @@ class BattlefieldState:
     running: bool = True  # scrolling and spawning (false while ended or waiting for players)
     mission: int = 0  # missions begun so far (0 while the first waits for players)
     seats: int = 0  # the server's aircraft seats: player ids 1..seats
+    mission_name: str = ""  # the campaign's mission being played (its look, its title)
 
 
 def shooter_schema() -> NetSchema:
@@ -71,6 +72,7 @@ def shooter_schema() -> NetSchema:
             "running": Bool(),
             "mission": UVarint(),
             "seats": UVarint(255),
+            "mission_name": Str(24),
         },
     )
     # An aircraft whose pilot is away (its connection lost, maybe coming back): drawn dimmed.

@@ -1,13 +1,19 @@
-"""The shooter's content: aircraft, weapons, pickups, battlefield, mission and difficulty
-levels, read from TOML.
+"""The shooter's content: aircraft, weapons, pickups, battlefield, the campaign's missions
+and difficulty levels, read from TOML.
 
-Every number the rules use comes from `game/rules/data/*.toml`; loading validates
+Every number the rules use comes from `game/rules/data/*.toml` (the missions from
+`data/missions/NAME.toml`, their order from `data/campaign.toml`); loading validates
 each value and names the file and key of the first bad one (see engine.data).
+
+A `GameContent` describes one mission at a time: its `script`, `waves` and the
+battlefield's `world_height` are those of `mission`; `for_mission(name)` gives the
+same content for another mission of the campaign (game.rules.campaign swaps it in).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.data import DataError, Table, load_toml
@@ -20,6 +26,8 @@ SIDES = ("ally", "enemy")
 # width; `above_player`, a group over a player, wherever that player flies.
 SHAPES = ("scatter", "column", "line", "above_player")
 EFFECTS = ("hitpoints", "missiles", "spread", "fire_rate", "none")  # none: a mod applies it
+NAME = re.compile(r"[a-z0-9_]{1,24}")  # a mission's name (its file's stem), a sprite's name
+MAX_TITLE = 40  # characters of a mission's title ("The Coast"), to fit the HUD and results
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +102,7 @@ class ScriptedEnemy:
 
 @dataclass(frozen=True, slots=True)
 class FormationSpec:
-    """One way a random wave comes in (mission.toml [[waves.formation]])."""
+    """One way a random wave comes in (missions/NAME.toml [[waves.formation]])."""
 
     shape: str  # one of SHAPES
     kinds: tuple[str, ...]  # each enemy is one of these, at random
@@ -122,6 +130,31 @@ class WaveSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MissionLook:
+    """How a mission looks (sprites under assets/sprites, drawn by the window only): a tile
+    repeated over the whole view, an optional `shore` down the left side (tiled
+    vertically), and optional `scenery` scattered over the background, one in each band of
+    the climb with probability `scenery_chance`."""
+
+    background: str
+    shore: str = ""
+    scenery: str = ""
+    scenery_chance: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MissionSpec:
+    """One mission of the campaign (data/missions/NAME.toml)."""
+
+    name: str  # the file's stem: what --mission takes and what replicates
+    title: str  # "The Coast": the HUD and the results say "Mission 2: The Coast"
+    length: float  # px: the world's height; the view climbs length - view height
+    look: MissionLook
+    script: tuple[ScriptedEnemy, ...]
+    waves: WaveSpec
+
+
+@dataclass(frozen=True, slots=True)
 class GameContent:
     battlefield: BattlefieldSpec
     aircraft: dict[str, AircraftSpec]
@@ -134,6 +167,25 @@ class GameContent:
     waves: WaveSpec
     player_aircraft: str = "eagle"
     difficulties: dict[str, Difficulty] = field(default_factory=lambda: {"normal": NORMAL})
+    missions: dict[str, MissionSpec] = field(default_factory=dict)  # in campaign order
+    mission: str = ""  # the mission script, waves and world_height are of ("": none named)
+
+    def for_mission(self, name: str) -> GameContent:
+        """This content with mission `name`'s script, waves and length (ValueError, one line
+        listing the valid names, for an unknown one)."""
+        spec = self.missions.get(name)
+        if spec is None:
+            raise ValueError(
+                f"mission must be one of {', '.join(self.missions) or '(none)'}, got {name!r}"
+            )
+        battlefield = replace(self.battlefield, world_height=spec.length)
+        return replace(
+            self, battlefield=battlefield, script=spec.script, waves=spec.waves, mission=name
+        )
+
+    @property
+    def mission_spec(self) -> MissionSpec | None:
+        return self.missions.get(self.mission)
 
     def difficulty(self, name: str) -> Difficulty:
         """The level called `name` (one of game.rules.difficulty.DIFFICULTIES)."""
@@ -178,12 +230,7 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
     pickups_file.finish()
     if not pickups:
         raise pickups_file.fail("pickups", "needs at least one pickup")
-    mission = load_toml(data_dir / "mission.toml")
-    script = tuple(
-        _scripted(table, aircraft, battlefield) for table in mission.tables("enemy", default=[])
-    )
-    waves = _waves(mission.table("waves"), aircraft)
-    mission.finish()
+    missions = _campaign(data_dir, aircraft, battlefield)
     levels = load_toml(data_dir / "difficulty.toml")
     difficulties = _difficulties(levels)
     levels.finish()
@@ -195,10 +242,11 @@ def load_content(data_dir: Path = DATA_DIR) -> GameContent:
         pickups=pickups,
         drop_chance=drop_chance,
         pickup_radius=pickup_radius,
-        script=script,
-        waves=waves,
+        script=(),
+        waves=next(iter(missions.values())).waves,
         difficulties=difficulties,
-    )
+        missions=missions,
+    ).for_mission(next(iter(missions)))
 
 
 def _difficulties(root: Table) -> dict[str, Difficulty]:
@@ -224,11 +272,14 @@ def _difficulties(root: Table) -> dict[str, Difficulty]:
 
 
 def _battlefield(root: Table) -> BattlefieldSpec:
+    """The battlefield of every mission; its world_height is the view's until a mission
+    gives its length (for_mission)."""
     view, world = root.table("view"), root.table("world")
+    view_height = view.number("height", min=64)
     spec = BattlefieldSpec(
         view_width=view.number("width", min=64),
-        view_height=view.number("height", min=64),
-        world_height=world.number("height", min=64),
+        view_height=view_height,
+        world_height=view_height,
         scroll_speed=world.number("scroll_speed", min=0.0),
         player_margin=world.number("player_margin", min=0.0),
         cull_margin=world.number("cull_margin", min=0.0),
@@ -238,16 +289,8 @@ def _battlefield(root: Table) -> BattlefieldSpec:
         player_spacing=world.number("player_spacing", min=0.0),
         max_players=world.integer("max_players", min=1, max=16),
     )
-    if spec.world_height < spec.view_height:
-        raise world.fail("height", "must be at least the view height", spec.world_height)
     if spec.start_offset >= spec.view_height:
         raise world.fail("start_offset", "must be inside the starting view", spec.start_offset)
-    if spec.finish_line_y >= spec.start_view_top:
-        raise world.fail(
-            "finish_line_y",
-            "must lie above the starting view (less than height - view height)",
-            spec.finish_line_y,
-        )
     if spec.spawn_margin >= spec.cull_margin:
         raise world.fail("spawn_margin", "must be below cull_margin", spec.spawn_margin)
     if 2 * spec.player_margin >= min(spec.view_width, spec.view_height):
@@ -355,6 +398,74 @@ def _pickup(name: str, table: Table) -> PickupSpec:
     )
     table.finish()
     return spec
+
+
+def _campaign(
+    data_dir: Path, aircraft: dict[str, AircraftSpec], battlefield: BattlefieldSpec
+) -> dict[str, MissionSpec]:
+    """The missions campaign.toml lists, in its order, each read from missions/NAME.toml;
+    every file in missions/ must be listed, and each exactly once."""
+    root = load_toml(data_dir / "campaign.toml")
+    names = root.get("missions")
+    if not isinstance(names, list) or not names:
+        raise root.fail("missions", "must be a non-empty array of mission names", names)
+    folder = data_dir / "missions"
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise root.fail(f"missions[{index}]", "must be a name of a-z, 0-9 and _", name)
+        if name in names[:index]:
+            raise root.fail(f"missions[{index}]", "is listed twice", name)
+        if not (folder / f"{name}.toml").is_file():
+            raise root.fail(f"missions[{index}]", f"has no file {folder / name}.toml", name)
+    root.finish()
+    for path in sorted(folder.glob("*.toml")):
+        if path.stem not in names:
+            raise DataError(f"{path}: not in the campaign: add {path.stem!r} to {root.source}")
+    return {name: _mission(name, folder / f"{name}.toml", aircraft, battlefield) for name in names}
+
+
+def _mission(
+    name: str, path: Path, aircraft: dict[str, AircraftSpec], battlefield: BattlefieldSpec
+) -> MissionSpec:
+    root = load_toml(path)
+    title = root.string("title")
+    if not title.strip() or len(title) > MAX_TITLE:
+        raise root.fail("title", f"must be 1..{MAX_TITLE} characters", title)
+    length = root.number("length", min=battlefield.view_height)
+    field_ = replace(battlefield, world_height=length)
+    if battlefield.finish_line_y >= field_.start_view_top:
+        raise root.fail(
+            "length",
+            f"leaves the finish line (y = {battlefield.finish_line_y:g}) inside the starting "
+            "view: must be above view height + finish_line_y",
+            length,
+        )
+    look_table = root.table("look")
+    look = MissionLook(
+        background=_sprite(look_table, "background"),
+        shore=_sprite(look_table, "shore", default=""),
+        scenery=_sprite(look_table, "scenery", default=""),
+        scenery_chance=look_table.number("scenery_chance", default=0.0, min=0.0, max=1.0),
+    )
+    look_table.finish()
+    script = tuple(_scripted(t, aircraft, field_) for t in root.tables("enemy", default=[]))
+    spec = MissionSpec(
+        name=name,
+        title=title,
+        length=length,
+        look=look,
+        script=script,
+        waves=_waves(root.table("waves"), aircraft),
+    )
+    root.finish()
+    return spec
+
+
+def _sprite(table: Table, key: str, *, default: str | None = None) -> str:
+    value = table.string(key) if default is None else table.string(key, default=default)
+    if value and not NAME.fullmatch(value):
+        raise table.fail(key, "must be a sprite name of a-z, 0-9 and _", value)
+    return value
 
 
 def _scripted(

@@ -10,8 +10,9 @@ The rules own it and announce it as events; they never know who is connected.
 - `reset_mission` emits `MissionRestarted` when a mission that had begun goes back
   to the start.
 - `MissionRestartSystem` (SPAWN, set `MissionLifecycle`, after `MissionStatus`)
-  restarts an ended mission RESTART_DELAY seconds later: everything back to the
-  start (`reset_mission`), then `start_mission`.
+  restarts an ended mission RESTART_DELAY seconds later: the campaign moves on if it
+  was won (game.rules.campaign), everything back to the start of the campaign's
+  mission (`reset_mission`), then `start_mission`.
 - `hold_mission` puts everything back to the start and waits there, held (no
   scrolling, no spawning, no verdict), until someone calls `start_mission`. The
   server holds the mission while nobody is seated; the headless sim starts its
@@ -29,6 +30,7 @@ from enum import Enum
 from engine.components import Transform
 from engine.world import World
 from game.rules.battlefield import Battlefield
+from game.rules.campaign import Campaign, install_mission
 from game.rules.components import Aircraft, Pickup, Projectile
 from game.rules.content import GameContent
 from game.rules.systems.spawning import WaveClock, next_wave_in, script_for
@@ -104,8 +106,9 @@ def mission_not_held(world: World) -> bool:
 
 def reset_mission(world: World) -> None:
     """Everything back to the start: aircraft, projectiles and pickups gone, the view at the
-    bottom, the script, the waves, the tallies and the scores from scratch. Held and the
-    count stay."""
+    bottom, the script, the waves, the tallies and the scores from scratch, for the
+    campaign's mission. Held and the count stay."""
+    install_mission(world)
     content = world.resource(GameContent)
     for entity, _ in world.query(Aircraft, Transform):
         world.despawn(entity)
@@ -155,4 +158,7 @@ class MissionRestartSystem:
         for _ in world.events.read(MissionEnded):
             mission.restart_at = world.time.seconds + RESTART_DELAY
         if mission.restart_at >= 0 and world.time.seconds >= mission.restart_at:
+            campaign = world.try_resource(Campaign)
+            if campaign is not None:
+                campaign.advance(won=mission.outcome is Outcome.SUCCESS)
             restart_mission(world)

@@ -13,6 +13,7 @@ from engine.physics import PhysicsPlugin
 from engine.plugin import Plugin
 from engine.world import World
 from game.rules.battlefield import Battlefield, ScrollSystem
+from game.rules.campaign import campaign_for
 from game.rules.content import GameContent, load_content
 from game.rules.difficulty import DEFAULT_DIFFICULTY
 from game.rules.mission import (
@@ -51,7 +52,9 @@ class ShooterPlugin(Plugin):
     """Cloudbreak's rules. Give it content to test with other numbers than the shipped ones.
 
     `difficulty` is one of game.rules.difficulty.DIFFICULTIES (easy, normal, hard): it
-    scales the enemies' fire, hit points and waves (data/difficulty.toml).
+    scales the enemies' fire, hit points and waves (data/difficulty.toml). `mission` is
+    the campaign's mission to begin with (default: the first; ValueError listing the
+    valid names for another).
 
     Its systems join the public sets of `game.rules.sets`; the sets carry the order
     (steering before movement, weapons after control, deaths after damage, the
@@ -64,13 +67,18 @@ class ShooterPlugin(Plugin):
     requires = (MovementPlugin, PhysicsPlugin)
 
     def __init__(
-        self, content: GameContent | None = None, *, difficulty: str = DEFAULT_DIFFICULTY
+        self,
+        content: GameContent | None = None,
+        *,
+        difficulty: str = DEFAULT_DIFFICULTY,
+        mission: str | None = None,
     ) -> None:
         self.content = content
         self.difficulty = difficulty
+        self.mission = mission
 
     def build(self, world: World) -> None:
-        insert_resources(world, self.content, self.difficulty)
+        insert_resources(world, self.content, self.difficulty, self.mission)
         configure_sets(world)
         world.add_system(ScrollSystem(), Phase.SIMULATE, in_set=Scroll)
         world.add_system(PlayerControlSystem(), Phase.SIMULATE, in_set=Control, before=Movement)
@@ -98,10 +106,19 @@ class ShooterPlugin(Plugin):
 
 
 def insert_resources(
-    world: World, content: GameContent | None = None, difficulty: str = DEFAULT_DIFFICULTY
+    world: World,
+    content: GameContent | None = None,
+    difficulty: str = DEFAULT_DIFFICULTY,
+    mission: str | None = None,
 ) -> None:
-    """The game's resources (content, difficulty, battlefield, mission), in both roles."""
+    """The game's resources (content, difficulty, battlefield, mission, the campaign), in
+    both roles. `mission`: the campaign's mission to begin with (ValueError if unknown)."""
     content = content or load_content()
+    campaign = campaign_for(content, mission)
+    if campaign is not None:
+        world.insert_resource(campaign)
+        if content.mission != campaign.current:  # (given content keeps its changes)
+            content = content.for_mission(campaign.current)
     world.insert_resource(content)
     world.insert_resource(content.difficulty(difficulty))  # ValueError if unknown
     world.insert_resource(Battlefield.at_start(content.battlefield))
@@ -148,8 +165,12 @@ def shooter_world(
     seed: int = 0,
     content: GameContent | None = None,
     difficulty: str = DEFAULT_DIFFICULTY,
+    mission: str | None = None,
 ) -> World:
-    """A world with the engine core and the shooter's rules for `role`, at `difficulty`."""
+    """A world with the engine core and the shooter's rules for `role`, at `difficulty`,
+    beginning the campaign at `mission` (default: the first)."""
     world = World(role, seed=seed)
-    world.add_plugins([*core_plugins(), ShooterPlugin(content, difficulty=difficulty)])
+    world.add_plugins(
+        [*core_plugins(), ShooterPlugin(content, difficulty=difficulty, mission=mission)]
+    )
     return world

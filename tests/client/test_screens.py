@@ -307,6 +307,24 @@ def test_host_starts_a_server_that_others_join_and_that_ends_with_the_host(drive
 
 
 @pytest.mark.process
+def test_a_host_begins_the_campaign_where_mission_says(driver):
+    """`python -m game --host-game --mission coast`: the child server plays the coast, and the
+    host's window follows it."""
+    from game.rules.content import GameContent
+
+    driver.app.mission = "coast"
+    host_on(driver, closed_port())
+    assert driver.is_top("GameState"), getattr(driver.top, "detail", "")
+    assert "--mission" in driver.top.session.child.args
+    world = driver.top.client.world
+    deadline = time.monotonic() + 10
+    while world.resource(GameContent).mission != "coast" and time.monotonic() < deadline:
+        driver.app.frame([], 1 / 60)
+    assert world.resource(GameContent).mission == "coast"
+    driver.app.quit()
+
+
+@pytest.mark.process
 def test_hosting_on_a_port_in_use_says_why(driver):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))

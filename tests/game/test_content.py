@@ -42,7 +42,14 @@ def test_an_untouched_copy_loads_like_the_shipped_data(data):
 
 
 def test_a_rewritten_but_unchanged_copy_still_loads(data):
-    for name in ("aircraft.toml", "weapons.toml", "mission.toml"):
+    for name in (
+        "aircraft.toml",
+        "weapons.toml",
+        "campaign.toml",
+        "missions/sea.toml",
+        "missions/coast.toml",
+        "missions/storm.toml",
+    ):
         edit(data, name, lambda tree: None)
     assert load_content(data) == load_content()
 
@@ -55,10 +62,15 @@ def test_the_data_ships_inside_the_rules_package():
     assert sorted(p.name for p in DATA_DIR.glob("*.toml")) == [
         "aircraft.toml",
         "battlefield.toml",
+        "campaign.toml",
         "difficulty.toml",
-        "mission.toml",
         "pickups.toml",
         "weapons.toml",
+    ]
+    assert sorted(p.name for p in (DATA_DIR / "missions").glob("*.toml")) == [
+        "coast.toml",
+        "sea.toml",
+        "storm.toml",
     ]
 
 
@@ -130,7 +142,23 @@ BAD_VALUES = [
     ("battlefield.toml", set_in("world", "max_players", 17), "world.max_players", "17"),
     ("battlefield.toml", set_in("world", "scroll_speed", -50.0), "world.scroll_speed", "-50.0"),
     ("battlefield.toml", set_in("world", "spawn_margin", 500.0), "world.spawn_margin", "500.0"),
-    ("battlefield.toml", set_in("world", "height", 700.0), "world.height", "700.0"),
+    ("missions/sea.toml", set_in("length", 700.0), "length", "700.0"),
+    ("missions/coast.toml", set_in("length", 800.0), "length", "800.0"),
+    ("missions/storm.toml", set_in("title", ""), "title", "''"),
+    ("missions/storm.toml", set_in("title", 3), "title", "3"),
+    ("missions/coast.toml", set_in("look", "background", "Sea Tile"), "look.background", "'Sea"),
+    (
+        "missions/coast.toml",
+        set_in("look", "scenery_chance", 2.0),
+        "look.scenery_chance",
+        "2.0",
+    ),
+    ("missions/storm.toml", set_in("enemy", 1, "kind", "eagle"), "enemy[1].kind", "'eagle'"),
+    ("missions/storm.toml", set_in("enemy", 0, "ahead", 5500.0), "enemy[0].ahead", "5500.0"),
+    ("campaign.toml", set_in("missions", ["sea", "coast", "Storm"]), "missions[2]", "'Storm'"),
+    ("campaign.toml", set_in("missions", ["sea", "coast", "sea"]), "missions[2]", "'sea'"),
+    ("campaign.toml", set_in("missions", ["sea", "coast", "lake"]), "missions[2]", "'lake'"),
+    ("campaign.toml", set_in("missions", []), "missions", "[]"),
     ("battlefield.toml", set_in("world", "start_offset", 800.0), "world.start_offset", "800.0"),
     (
         "weapons.toml",
@@ -144,34 +172,34 @@ BAD_VALUES = [
         "aircraft.raptor.fire_interval",
         "-0.5",
     ),
-    ("mission.toml", set_in("enemy", 0, "kind", "zeppelin"), "enemy[0].kind", "'zeppelin'"),
-    ("mission.toml", set_in("enemy", 3, "x", 9000.0), "enemy[3].x", "9000.0"),
+    ("missions/sea.toml", set_in("enemy", 0, "kind", "zeppelin"), "enemy[0].kind", "'zeppelin'"),
+    ("missions/sea.toml", set_in("enemy", 3, "x", 9000.0), "enemy[3].x", "9000.0"),
     (
-        "mission.toml",
+        "missions/sea.toml",
         set_in("waves", "formation", 0, "kinds", ["raptor", "eagle"]),
         "waves.formation[0].kinds",
         "'eagle'",
     ),
-    ("mission.toml", set_in("waves", "interval_max", 1.0), "waves.interval_max", "1.0"),
+    ("missions/sea.toml", set_in("waves", "interval_max", 1.0), "waves.interval_max", "1.0"),
     (
-        "mission.toml",
+        "missions/sea.toml",
         set_in("waves", "formation", 1, "shape", "spiral"),
         "waves.formation[1].shape",
         "'spiral'",
     ),
     (
-        "mission.toml",
+        "missions/sea.toml",
         set_in("waves", "formation", 2, "count_max", 0),
         "waves.formation[2].count_max",
         "0",
     ),
     (
-        "mission.toml",
+        "missions/sea.toml",
         set_in("waves", "formation", 0, "pattern", [[0.0, -5.0]]),
         "waves.formation[0].pattern[0]",
         "[0.0, -5.0]",
     ),
-    ("mission.toml", set_in("waves", "per_player", -1.0), "waves.per_player", "-1.0"),
+    ("missions/sea.toml", set_in("waves", "per_player", -1.0), "waves.per_player", "-1.0"),
     (
         "aircraft.toml",
         set_in("aircraft", "avenger", "aim_cone", 120.0),
@@ -215,8 +243,11 @@ def test_a_bad_value_names_file_key_and_value(data, name, change, key, value):
         ("aircraft.toml", ("aircraft", "eagle", "colour"), "aircraft.eagle.colour"),
         ("weapons.toml", ("firing", "max_spred_level"), "firing.max_spred_level"),
         ("battlefield.toml", ("gravity",), "gravity"),
-        ("mission.toml", ("enemy", 2, "delay"), "enemy[2].delay"),
-        ("mission.toml", ("waves", "formation", 3, "speed"), "waves.formation[3].speed"),
+        ("campaign.toml", ("order",), "order"),
+        ("missions/coast.toml", ("look", "music"), "look.music"),
+        ("missions/storm.toml", ("weather",), "weather"),
+        ("missions/sea.toml", ("enemy", 2, "delay"), "enemy[2].delay"),
+        ("missions/sea.toml", ("waves", "formation", 3, "speed"), "waves.formation[3].speed"),
         ("difficulty.toml", ("difficulty", "normal", "score"), "difficulty.normal.score"),
     ],
 )
@@ -241,7 +272,7 @@ def test_an_unknown_difficulty_level_is_named(data):
 
 
 def test_random_waves_need_a_formation(data):
-    path = edit(data, "mission.toml", set_in("waves", "formation", []))
+    path = edit(data, "missions/sea.toml", set_in("waves", "formation", []))
     assert refused(data) == f"{path}: waves.formation: needs at least one [[waves.formation]]"
 
 
@@ -285,5 +316,37 @@ def test_the_player_aircraft_must_be_an_ally(data):
 
 
 def test_the_finish_line_must_lie_above_the_starting_view(data):
+    """Each mission's length is checked against the battlefield's finish line."""
     edit(data, "battlefield.toml", lambda t: t["world"].update(finish_line_y=4500.0))
-    assert "world.finish_line_y: must lie above the starting view" in refused(data)
+    path = data / "missions" / "sea.toml"
+    assert refused(data).startswith(f"{path}: length: leaves the finish line (y = 4500) inside")
+
+
+def test_a_mission_not_in_the_campaign_is_named(data):
+    path = data / "missions" / "lake.toml"
+    shutil.copy(data / "missions" / "sea.toml", path)
+    assert refused(data) == (f"{path}: not in the campaign: add 'lake' to {data / 'campaign.toml'}")
+
+
+def test_the_campaign_lists_three_missions_with_their_own_numbers():
+    content = load_content()
+    assert list(content.missions) == ["sea", "coast", "storm"]
+    assert content.mission == "sea"  # the content describes the first until told otherwise
+    specs = list(content.missions.values())
+    assert len({spec.title for spec in specs}) == 3
+    assert len({spec.length for spec in specs}) == 3  # lengths differ
+    assert len({spec.look.background for spec in specs}) == 3  # and looks
+    assert len({spec.script for spec in specs}) == 3  # and layouts
+    mixes = [sorted({e.kind for e in spec.script}) for spec in specs]
+    assert all(mix == ["avenger", "raptor"] for mix in mixes)  # the book's enemies only
+
+
+def test_for_mission_gives_that_missions_script_waves_and_length():
+    content = load_content()
+    coast = content.for_mission("coast")
+    spec = content.missions["coast"]
+    assert (coast.mission, coast.script, coast.waves) == ("coast", spec.script, spec.waves)
+    assert coast.battlefield.world_height == spec.length
+    assert coast.battlefield.view_width == content.battlefield.view_width
+    with pytest.raises(ValueError, match=r"^mission must be one of sea, coast, storm, got 'x'$"):
+        content.for_mission("x")

@@ -235,7 +235,7 @@ def test_one_style_at_one_difficulty_is_one_row(capsys):
 def test_every_run_of_a_table_flies_its_own_seed_and_every_style_meets_the_same(monkeypatch):
     flown = []
 
-    def fake(seconds, players, seed, *, style, difficulty, mods=()):
+    def fake(seconds, players, seed, *, style, difficulty, mission=None, mods=()):
         flown.append((seed, style, difficulty))
         return sim.Summary(1.0, 60, 0.1, 0, 0, 0, 0, 0, 1, 1, "success", 50)
 

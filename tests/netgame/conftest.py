@@ -37,6 +37,7 @@ class Harness:
         seed: int = 11,
         udp: bool = True,
         transport: str = "udp",
+        mission: str | None = None,
     ) -> None:
         self.clock = ManualClock(1000.0)
         self.mods = tuple(mods)
@@ -53,6 +54,7 @@ class Harness:
             max_players=max_players,
             spectators=spectators,
             mods=self.mods,
+            mission=mission,
         )
         if self.network is not None:
             self.server.join_memory_network(self.network)

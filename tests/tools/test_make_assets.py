@@ -31,6 +31,11 @@ SPRITE_SIZES = {
     "particle_fire.png": (8, 8),
     "background.png": (256, 256),
     "island.png": (256, 256),
+    "shallows.png": (256, 256),
+    "shore.png": (288, 512),
+    "rocks.png": (128, 128),
+    "night_sea.png": (256, 256),
+    "storm_cloud.png": (384, 240),
     "finish_line.png": (1024, 32),
     "title.png": (1024, 768),
     "icon.png": (32, 32),
@@ -53,7 +58,7 @@ SOUND_LENGTHS = {
 
 # Sprites are expected to have many distinct RGBA values; these few are simple by design.
 MIN_COLOURS = {"finish_line.png": 2, "particle_fire.png": 6}
-OPAQUE_SPRITES = {"background.png", "title.png"}
+OPAQUE_SPRITES = {"background.png", "shallows.png", "night_sea.png", "title.png"}
 AIRCRAFT = {"eagle.png": 64, "eagle_p2.png": 64, "raptor.png": 64, "avenger.png": 80}
 
 
@@ -101,7 +106,10 @@ def test_sprite_is_not_flat(generated, name):
     assert len(colours) >= MIN_COLOURS.get(name, 32)
 
 
-@pytest.mark.parametrize("name", sorted(set(SPRITE_SIZES) - OPAQUE_SPRITES - {"finish_line.png"}))
+EDGE_TO_EDGE = {"finish_line.png", "shore.png"}  # reach their edges (shore: its left side)
+
+
+@pytest.mark.parametrize("name", sorted(set(SPRITE_SIZES) - OPAQUE_SPRITES - EDGE_TO_EDGE))
 def test_sprite_has_transparent_corners(generated, name):
     img = sprite(generated, name)
     w, h = img.get_size()
@@ -120,8 +128,16 @@ def test_aircraft_frames_are_opaque_in_the_middle_and_differ(generated, name):
     assert left != level and right != level and left != right
 
 
-def test_background_tiles_seamlessly(generated):
-    img = sprite(generated, "background.png")
+def test_the_shore_is_land_on_the_left_and_clear_water_on_the_right(generated):
+    img = sprite(generated, "shore.png")
+    w, h = img.get_size()
+    assert all(img.get_at((0, y)).a == 255 for y in range(h))
+    assert all(img.get_at((w - 1, y)).a == 0 for y in range(h))
+
+
+@pytest.mark.parametrize("name", ["background.png", "shallows.png", "night_sea.png", "shore.png"])
+def test_background_tiles_seamlessly(generated, name):
+    img = sprite(generated, name)
     w, h = img.get_size()
 
     def row_diff(y0: int, y1: int) -> float:
@@ -147,7 +163,8 @@ def test_background_tiles_seamlessly(generated):
     typical_rows = sum(row_diff(y, y + 1) for y in range(0, h - 1, 16)) / len(range(0, h - 1, 16))
     typical_cols = sum(col_diff(x, x + 1) for x in range(0, w - 1, 16)) / len(range(0, w - 1, 16))
     assert row_diff(h - 1, 0) < 2.5 * typical_rows
-    assert col_diff(w - 1, 0) < 2.5 * typical_cols
+    if name != "shore.png":  # the shore tiles down the left side only
+        assert col_diff(w - 1, 0) < 2.5 * typical_cols
 
 
 @pytest.mark.parametrize("name", sorted(SOUND_LENGTHS))
@@ -191,3 +208,17 @@ def test_command_line_help():
     )
     assert result.returncode == 0
     assert "--out" in result.stdout
+
+
+def test_every_mission_look_is_drawn_by_the_generator():
+    """The campaign's missions name sprites make_assets draws (and the renderer's opaque
+    set is exactly the opaque backgrounds)."""
+    from game.client.render import OPAQUE
+    from game.rules.content import load_content
+
+    for spec in load_content().missions.values():
+        look = spec.look
+        for name in filter(None, (look.background, look.shore, look.scenery)):
+            assert f"{name}.png" in make_assets.SPRITES, (spec.name, name)
+        assert f"{look.background}.png" in OPAQUE_SPRITES
+    assert {f"{name}.png" for name in OPAQUE} == OPAQUE_SPRITES

@@ -23,9 +23,12 @@ FIELD = (420, 50)
 def start_single_player(app, mods=None) -> None:  # noqa: ANN001
     name, clock, difficulty = app.settings.player_name, app.clock, app.settings.difficulty
     mods = app.mods if mods is None else mods
+    mission = app.mission  # --mission: where the campaign begins
     app.stack.push(
         ConnectingState(
-            lambda: Session.single_player(name, clock=clock, mods=mods, difficulty=difficulty)
+            lambda: Session.single_player(
+                name, clock=clock, mods=mods, difficulty=difficulty, mission=mission
+            )
         )
     )
 
@@ -154,9 +157,12 @@ class HostState(_Form):
         settings.player_name, settings.host_port = name, port
         self.message = self.app.save_settings()
         clock, mods, difficulty = self.app.clock, self.app.mods, settings.difficulty
+        mission = self.app.mission
         self.stack.push(
             ConnectingState(
-                lambda: Session.host(port, name, clock=clock, mods=mods, difficulty=difficulty)
+                lambda: Session.host(
+                    port, name, clock=clock, mods=mods, difficulty=difficulty, mission=mission
+                )
             )
         )
 

@@ -15,6 +15,7 @@ from engine.hooks import ControlHooks, DrawHooks
 from engine.net.sync import ClientNet
 from engine.phases import Phase
 from engine.world import World
+from game.client.autoplay import fly_by_autopilot
 from game.client.effects import EffectsPlugin
 from game.client.hints import FinishHint
 from game.client.hud import Hud, fit_text
@@ -23,6 +24,7 @@ from game.client.settings import ACTIONS
 from game.net.claims import ClientSession
 from game.net.protocol import Explosion, MissionEnd, Outcome8, PickupCollected
 from game.net.schema import BattlefieldState
+from game.rules.campaign import Campaign, mission_title
 from game.rules.components import Projectile, Score, Side
 from game.rules.sets import Effects
 
@@ -76,6 +78,15 @@ class GameState(State):
             world.resource(ClientNet).decoder.on_spawn.append(self.cues.on_spawn)
         self.context.play_music("mission")
         self.context.pads.release_buttons()  # A on the menu's Play is not a shot
+        if self.context.autopilot and not self.client.mode:
+            fly_by_autopilot(world, self.context.autopilot)
+        if self.context.frame_meter is not None:
+            self.context.frame_meter.lap()  # the mission's frames from here, not the menus'
+
+    @property
+    def autopilot(self) -> bool:
+        """The local seats fly themselves (--autopilot): the keys fly nothing."""
+        return bool(self.context.autopilot) and not self.client.mode
 
     def exit(self) -> None:
         self.session.close()
@@ -129,7 +140,7 @@ class GameState(State):
         active = not isinstance(self.stack.top, PauseState)  # multiplayer: the world goes on
         if self.client.mode:
             self._mode_controls(active=active)
-        else:
+        elif not self.autopilot:
             self._fly(active=active)
         self.session.step_due()
         self.session.present(dt)
@@ -143,8 +154,21 @@ class GameState(State):
             self.stack.clear(MessageState(*explain_loss(self.session.failed)))
             return
         if self.cues.outcome is not None:
-            self.stack.push(MissionEndState(self.cues.outcome, self.client.world))
+            end = MissionEndState(self.cues.outcome, self.client.world)
+            self._report(end)
+            self.stack.push(end)
             self.cues.outcome = None
+
+    def _report(self, end: MissionEndState) -> None:
+        """With a frame meter (--autopilot): one line per mission, its frame times."""
+        meter = self.context.frame_meter
+        figures = meter.lap() if meter is not None else None
+        if figures is not None:
+            verdict = "success" if end.success else "failure"
+            name = end.title or "mission"
+            print(f"{name}: {verdict}; frame time {figures.line()}", flush=True)
+            if end.complete:
+                print("campaign complete", flush=True)
 
     def _fly(self, *, active: bool = True) -> None:
         """Each seat's keys and pad to its aircraft; nothing while paused (in multiplayer
@@ -303,8 +327,11 @@ ROW_HEIGHT = 32
 
 class MissionEndState(State):
     """Mission Successful / Mission Failed over the battlefield until the next one begins,
-    with the results (every player's score, kills, accuracy and damage taken, the best score
-    highlighted): a countdown in whole seconds, then "starting…" until the server starts it."""
+    with the mission's name, the results (every player's score, kills, accuracy and damage
+    taken, the best score highlighted), "Campaign complete!" after the last mission won, and
+    what comes next: the next mission after a win (the first after the last), the same one
+    after a loss, in a countdown of whole seconds, then "starting…" until the server starts
+    it."""
 
     transparent = True
     blocks_update = False
@@ -315,6 +342,7 @@ class MissionEndState(State):
         self.world = world
         self.mission = _mission_number(world)  # the one that ended
         self.rows = results(world)  # kept when the next mission's reset clears the scores
+        self.title, self.next_title, self.complete = _campaign_news(world, self.success)
 
     @property
     def success(self) -> bool:
@@ -324,7 +352,8 @@ class MissionEndState(State):
     def countdown(self) -> str:
         """Rounded up: "in 0 s" while the mission has not begun would be a broken promise."""
         seconds = math.ceil(self.left - 1e-6)  # 2.0000001 s left is 2 s, not 3
-        return f"next mission in {seconds} s" if seconds > 0 else "next mission starting…"
+        upcoming = self.next_title or "next mission"
+        return f"{upcoming} in {seconds} s" if seconds > 0 else f"{upcoming} starting…"
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -351,19 +380,32 @@ class MissionEndState(State):
         title = "Mission Successful" if self.success else "Mission Failed"
         colour = (120, 230, 120) if self.success else theme.error
         footer = f"{self.countdown}  -  Esc: back to menu"
+        above = 40 if self.title else 0  # the mission's name over the verdict
+        below = 40 if self.complete else 0  # "Campaign complete!" under it
         if not self.rows:
-            rect = pygame.Rect(0, 0, 640, 200)
+            rect = pygame.Rect(0, 0, 720, 200 + above + below)
             rect.center = (512, 330)
             draw_panel(surface, rect, theme)
-            draw_text(surface, title, (512, 300), 64, colour)
-            draw_text(surface, footer, (512, 370), 26, theme.text)
+            self._headline(surface, rect, title, colour)
+            draw_text(surface, footer, (512, rect.bottom - 40), 26, theme.text)
             return
-        rect = pygame.Rect(0, 0, 880, 200 + ROW_HEIGHT * len(self.rows))
+        rect = pygame.Rect(0, 0, 880, 200 + above + below + ROW_HEIGHT * len(self.rows))
         rect.center = (512, 384)
         draw_panel(surface, rect, theme)
-        draw_text(surface, title, (512, rect.y + 52), 64, colour)
-        self._table(surface, rect, rect.y + 112)
+        self._headline(surface, rect, title, colour)
+        self._table(surface, rect, rect.y + 112 + above + below)
         draw_text(surface, footer, (512, rect.bottom - 32), 26, theme.text)
+
+    def _headline(self, surface: pygame.Surface, rect: pygame.Rect, title: str, colour) -> None:  # noqa: ANN001
+        """The mission's name, the verdict, and "Campaign complete!" after the last."""
+        theme = self.context.theme
+        y = rect.y + 52
+        if self.title:
+            draw_text(surface, self.title, (512, rect.y + 36), 30, theme.text)
+            y += 40
+        draw_text(surface, title, (512, y), 64, colour)
+        if self.complete:
+            draw_text(surface, "Campaign complete!", (512, y + 52), 34, theme.accent)
 
     def _table(self, surface: pygame.Surface, rect: pygame.Rect, top: int) -> None:
         """The results: a header, then a row per player; the best score (and any tie for it)
@@ -396,6 +438,18 @@ class MissionEndState(State):
 
 
 STARTING_GRACE = 3.0  # s past the countdown that "starting…" may show before it goes anyway
+
+
+def _campaign_news(world: World | None, won: bool) -> tuple[str, str, bool]:
+    """The mission that ended ("Mission 2: The Coast"), the one that comes next, and
+    whether the campaign is complete: as this client's campaign stands at the end."""
+    if world is None or world.closed:
+        return "", "", False
+    campaign = world.try_resource(Campaign)
+    if campaign is None:
+        return "", "", False
+    following = mission_title(world, campaign.following(won))
+    return mission_title(world), following, campaign.completes(won)
 
 
 def _mission_number(world: World | None) -> int | None:
