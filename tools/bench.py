@@ -1359,7 +1359,7 @@ def run_client(
         clock.on_snapshot(1)
         client.insert_resource(clock)
         session = ClientSession()
-        session.broadcasts.append("pilot2 joined")
+        session.hear("pilot2 joined")
         client.insert_resource(session)
         interpolation = InterpolationSystem(registry)
         renderer = WorldRenderer(Sprites())

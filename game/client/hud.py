@@ -96,7 +96,7 @@ class Hud:
     def __init__(self, *, can_add_partner: bool = True) -> None:
         self.can_add_partner = can_add_partner
         self.net_graph = NetGraph()
-        self._shown = 0  # index of the broadcast on screen
+        self._shown = 0  # lines shown and gone (the one on screen, if any, is the next)
         self._shown_for = 0.0
         self._clock = 0.0
         self._dt = 0.0  # the last frame's time, for the panels' fading
@@ -118,8 +118,9 @@ class Hud:
         if mission != self._mission and mission:
             self._intro_until = self._clock + INTRO_SECONDS
         self._mission, self._could_add = mission, could_add
-        broadcasts = world.resource(ClientSession).broadcasts
-        if self._shown < len(broadcasts):
+        session = world.resource(ClientSession)
+        self._shown = max(self._shown, session.heard - len(session.broadcasts))  # (too far behind)
+        if self._shown < session.heard:
             self._shown_for += dt
             if self._shown_for >= BROADCAST_SECONDS:
                 self._shown += 1
@@ -129,8 +130,9 @@ class Hud:
             self.net_graph.sample(self._clock, net)
 
     def current_broadcast(self, world) -> str | None:  # noqa: ANN001
-        broadcasts = world.resource(ClientSession).broadcasts
-        return broadcasts[self._shown] if self._shown < len(broadcasts) else None
+        session = world.resource(ClientSession)
+        waiting = min(session.heard - self._shown, len(session.broadcasts))  # not shown yet
+        return session.broadcasts[-waiting] if waiting > 0 else None
 
     def connection_notice(self, world) -> str | None:  # noqa: ANN001
         """The banner about the connection, if any: RECONNECTING while it is lost."""

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 CORRECTION_RATE = 0.2  # fraction of the remaining correction applied per step
 SCROLL_SNAP = 12.0  # px the client's view may differ from the server's before it snaps
+BROADCASTS_KEPT = 32  # lines a client keeps for its HUD (older ones were shown long ago)
 
 
 @dataclass(slots=True)
@@ -77,7 +78,10 @@ class ClientSession:
     """What the client knows of the game beyond entities: for HUDs, tests and bots."""
 
     own: dict[int, int] = field(default_factory=dict)  # net id -> local index
-    broadcasts: list[str] = field(default_factory=list)
+    # The latest lines for every player (a long session must not keep them all), and how
+    # many were heard in all: the HUD shows them in turn by that count.
+    broadcasts: deque[str] = field(default_factory=lambda: deque(maxlen=BROADCASTS_KEPT))
+    heard: int = 0
     outcome: Outcome8 | None = None
     mission_ends: int = 0
     corrections: int = 0
@@ -88,6 +92,11 @@ class ClientSession:
     gives_up_in: float = 0.0  # seconds left to reconnect (while reconnecting)
     shot_down: list[int] = field(default_factory=list)  # own aircraft destroyed (net ids)
     unknown_mission: str = ""  # the server's mission this client lacks (logged once)
+
+    def hear(self, text: str) -> None:
+        """A line for the HUD to show in turn (a broadcast, or the client's own notice)."""
+        self.broadcasts.append(text)
+        self.heard += 1
 
 
 class ConnectionSystem:
@@ -121,7 +130,7 @@ class SessionLogSystem:
             session.outcome = message.outcome
             session.mission_ends += 1
         for message in world.events.read(BroadcastMessage):
-            session.broadcasts.append(message.text)
+            session.hear(message.text)
         for message in world.events.read(Explosion):
             if message.aircraft in session.own:
                 session.shot_down.append(message.aircraft)

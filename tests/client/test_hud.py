@@ -22,8 +22,8 @@ from engine.net.messages import MAX_NAME_BYTES
 from engine.net.sync import ClientNet
 from engine.phases import Role
 from engine.world import World
-from game.client.hud import Hud
-from game.net.claims import ClientSession, LocalSeat
+from game.client.hud import BROADCAST_SECONDS, Hud
+from game.net.claims import BROADCASTS_KEPT, ClientSession, LocalSeat
 from game.net.schema import BattlefieldState
 from game.rules.battlefield import Battlefield
 from game.rules.components import Aircraft, Health, Player, Side, Weapon
@@ -147,7 +147,7 @@ def test_every_text_fits_its_panel_with_the_longest_names(scene, drawn):
     scene.aircraft(600, 400, name=LONGEST[:-4] + " (2)", seat=1, hp=7)
     for n in range(2, 8):
         scene.aircraft(100 * n, 300, name=LONGEST[:-2] + f" {n}", hp=100)
-    scene.session.broadcasts.append(f"{LONGEST} reconnected")
+    scene.session.hear(f"{LONGEST} reconnected")
     scene.session.reconnecting, scene.session.gives_up_in = True, 30.0
     fake_net(scene.world)
     scene.hud.net_graph.visible = True
@@ -318,3 +318,22 @@ def test_the_score_line_fits_its_panel_at_its_longest(scene, drawn):
     assert home.inflate(-8, -4).contains(rect)
     others = [r for t, r, _ in drawn.texts if t != text and home.colliderect(r)]
     assert rect.collidelist(others) < 0
+
+
+def test_broadcasts_show_in_turn_and_a_long_session_keeps_only_the_latest(scene):
+    scene.session.hear("alice joined")
+    scene.session.hear("bob joined")
+    shown = []
+    for _ in range(2):
+        shown.append(scene.hud.current_broadcast(scene.world))
+        scene.frame(BROADCAST_SECONDS)
+    assert shown == ["alice joined", "bob joined"]
+    assert scene.hud.current_broadcast(scene.world) is None
+    for n in range(3 * BROADCASTS_KEPT):  # hours of joins and leaves, nobody reading
+        scene.session.hear(f"pilot{n} joined")
+    assert len(scene.session.broadcasts) == BROADCASTS_KEPT
+    scene.frame(0.0)
+    oldest_kept = f"pilot{2 * BROADCASTS_KEPT} joined"
+    assert scene.hud.current_broadcast(scene.world) == oldest_kept  # the rest went unread
+    scene.frame(BROADCAST_SECONDS)
+    assert scene.hud.current_broadcast(scene.world) == f"pilot{2 * BROADCASTS_KEPT + 1} joined"

@@ -134,7 +134,7 @@ class GameState(State):
             return
         plugged = "connected" if event.type == pygame.CONTROLLERDEVICEADDED else "disconnected"
         notice = f"Pad {plugged}: player {seat + 1} ({name})"
-        self.client.world.resource(ClientSession).broadcasts.append(notice)
+        self.client.world.resource(ClientSession).hear(notice)
 
     def update(self, dt: float) -> None:
         active = not isinstance(self.stack.top, PauseState)  # multiplayer: the world goes on
