@@ -4,7 +4,8 @@ The rules announce it (game.rules.mission); this side tells the clients. Every
 system here runs in SPAWN, in the `MissionNews` set, after the rules'
 `MissionLifecycle` (so a restart is already done) and after the cues:
 
-- MissionEnded: MissionEnd(outcome, seconds until the restart) to everyone;
+- MissionEnded: MissionEnd(outcome, seconds until the restart) to everyone, and to
+  whoever joins or resumes before the restart;
 - MissionStarted: every seat not yet flying in this mission gets a fresh aircraft
   (SpawnSelf, or AcceptCoopPartner for a co-op partner). After a restart that is
   every seat; when the first player starts a held mission, seating gave them one;
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.net.server import PeerJoined
 from engine.net.sync import ServerNet
 from engine.world import World
 from game.net.protocol import MissionEnd, Outcome8
@@ -36,14 +38,21 @@ class BattlefieldMirror:
 
 
 class MissionEndSystem:
-    """MissionEnded: MissionEnd to every client, with the seconds until the restart."""
+    """MissionEnded: MissionEnd to every client, with the seconds until the restart; and
+    to whoever joins or comes back before that restart, so its screen shows the results
+    too instead of a battlefield that has stopped."""
 
     def update(self, world: World, dt: float) -> None:
         net = world.resource(ServerNet)
-        for ended in world.events.read(MissionEnded):
-            mission = world.resource(MissionState)
-            restart_in = max(0.0, mission.restart_at - world.time.seconds)
-            net.server.broadcast(MissionEnd(OUTCOMES[ended.outcome], restart_in))
+        mission = world.resource(MissionState)
+        restart_in = max(0.0, mission.restart_at - world.time.seconds)
+        ended = world.events.read(MissionEnded)
+        for event in ended:
+            net.server.broadcast(MissionEnd(OUTCOMES[event.outcome], restart_in))
+        if ended or mission.outcome is None or mission.restart_at < 0:
+            return
+        for joined in world.events.read(PeerJoined):
+            net.server.send(joined.peer, MissionEnd(OUTCOMES[mission.outcome], restart_in))
 
 
 class ReseatSystem:

@@ -185,3 +185,20 @@ def test_a_server_aircraft_stays_where_its_client_put_it(game):
     before = (where.x, where.y)
     game.step(30)
     assert (where.x, where.y) == before
+
+
+def test_a_player_who_comes_in_between_missions_sees_the_results_too(game):
+    alice = game.join("alice")
+    game.step(10)
+    for _, (_player, health) in game.world.query(Player, Health):
+        health.hitpoints = 0
+    game.step(3)
+    assert alice.session.mission_ends == 1
+    game.step(60)  # a second into the pause between missions
+    bob = game.join("bob")
+    game.step(3)
+    assert bob.session.outcome is Outcome8.FAILURE and bob.session.mission_ends == 1
+    assert alice.session.mission_ends == 1  # told once
+    game.step(round(RESTART_DELAY / STEP))
+    assert not bob.world.resource(MissionState).held  # and the next mission goes on for both
+    assert bob.session.mission_ends == 1
