@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from copy import copy
 from dataclasses import dataclass
 
 from engine.data import DataError
@@ -35,7 +36,7 @@ from engine.phases import Phase, Role
 from engine.world import World
 from game.rules.autopilot import STYLES, add_autopilot
 from game.rules.campaign import Campaign
-from game.rules.components import Autopilot, Health, Player
+from game.rules.components import Autopilot, Health, Player, Score
 from game.rules.content import GameContent, load_content
 from game.rules.difficulty import DEFAULT_DIFFICULTY, DIFFICULTIES
 from game.rules.mission import MissionEnded, MissionStarted, MissionState, start_mission
@@ -60,6 +61,7 @@ class Summary:
     players: int
     outcome: str
     hitpoints_left: int = 0  # of every player together (a player shot down has none)
+    scores: tuple[Score, ...] = ()  # each player's tallies, by player id
 
     def lines(self) -> list[str]:
         return [
@@ -74,6 +76,11 @@ class Summary:
             f"missiles launched: {self.missiles_launched}",
             f"players alive: {self.players_alive} of {self.players}",
             f"outcome: {self.outcome}",
+            *(
+                f"score of {s.name}: {s.points} ({s.kills} kills, {s.accuracy:.0%} of "
+                f"{s.shots} shots hit, {s.damage_taken} damage taken)"
+                for s in self.scores
+            ),
         ]
 
 
@@ -160,6 +167,9 @@ def _summary(world: World, players: int, wall: float) -> Summary:
             max(0, world.component(entity, Health).hitpoints)
             for entity, _ in alive
             if world.has_component(entity, Player)
+        ),
+        scores=tuple(
+            sorted((copy(score) for _, score in world.query_one(Score)), key=lambda s: s.player_id)
         ),
     )
 

@@ -106,3 +106,15 @@ def test_the_sim_uses_the_rules_lifecycle_and_starts_its_mission_unheld():
         assert seen == [MissionStarted(1)]
     finally:
         world.close()
+
+
+def test_the_summary_carries_each_players_score():
+    summary = sim.run(seconds=40, players=2, seed=3)
+    assert [s.name for s in summary.scores] == ["autopilot-1", "autopilot-2"]
+    assert sum(s.kills for s in summary.scores) == summary.enemies_destroyed
+    lines = [line for line in summary.lines() if line.startswith("score of ")]
+    first = summary.scores[0]
+    assert lines[0] == (
+        f"score of autopilot-1: {first.points} ({first.kills} kills, {first.accuracy:.0%} of "
+        f"{first.shots} shots hit, {first.damage_taken} damage taken)"
+    )

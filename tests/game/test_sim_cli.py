@@ -33,7 +33,11 @@ def test_a_short_run_prints_every_line_of_its_summary_and_returns_0(capsys):
         "missiles launched",
         "players alive",
         "outcome",
+        "score of autopilot-1",
+        "score of autopilot-2",
+        "score of autopilot-3",
     ]
+    assert summary["score of autopilot-1"].startswith("0 (0 kills")
     assert summary["simulated seconds"] == "2.00"
     assert summary["steps"] == "120"
     assert summary["wall time"].endswith("x real time)")
