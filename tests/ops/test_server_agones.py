@@ -8,6 +8,7 @@ import json
 import signal
 import threading
 import time
+from functools import partial
 
 import pytest
 
@@ -38,18 +39,22 @@ def operations(server: GameServer, sidecar: StandInSidecar) -> Operations:
     return ops
 
 
+def _run_until(harness, ops, sidecar, condition, what: str) -> None:  # noqa: ANN001
+    """Step the server and its Agones link until `condition` holds (at most 10 s)."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}: {sidecar.calls}"
+        harness.step()
+        harness.server.tend()
+        ops.agones.client.flush(0.02)
+
+
 def test_players_joining_and_leaving_are_tracked_and_labelled(sidecar):
     harness = Harness(max_players=2, spectators=1)
     ops = operations(harness.server, sidecar)
     gameserver = sidecar.gameserver
 
-    def run_until(condition, what: str) -> None:  # noqa: ANN001
-        deadline = time.monotonic() + 10
-        while not condition():
-            assert time.monotonic() < deadline, f"gave up waiting for {what}: {sidecar.calls}"
-            harness.step()
-            harness.server.tend()
-            ops.agones.client.flush(0.02)
+    run_until = partial(_run_until, harness, ops, sidecar)
 
     try:
         run_until(lambda: gameserver.state == "Ready" and gameserver.capacity == 3, "Ready")
@@ -81,13 +86,7 @@ def test_a_player_who_leaves_gets_out_of_the_players_list_so_the_room_comes_back
         ops = operations(harness.server, sidecar)
         gameserver = sidecar.gameserver
 
-        def run_until(condition, what: str) -> None:  # noqa: ANN001
-            deadline = time.monotonic() + 10
-            while not condition():
-                assert time.monotonic() < deadline, f"gave up waiting for {what}: {sidecar.calls}"
-                harness.step()
-                harness.server.tend()
-                ops.agones.client.flush(0.02)
+        run_until = partial(_run_until, harness, ops, sidecar)
 
         try:
             run_until(lambda: gameserver.state == "Ready", "Ready")
